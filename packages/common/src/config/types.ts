@@ -1,0 +1,153 @@
+// The typed configuration model. Both MMM syntaxes (1.x and 2.x) load into this one shape;
+// the same cluster written in either syntax gives a deep-equal MmmConfig.
+import type { PeerRole } from '../model/peer-role';
+
+export type Program = 'agent' | 'monitor' | 'control';
+export type Syntax = '1.x' | '2.x';
+
+export type HostMode = 'master' | 'slave';
+export type RoleMode = 'exclusive' | 'balanced';
+export const CHECK_NAMES = ['ping', 'mysql', 'rep_threads', 'rep_backlog'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+export type MonitorMode = 'active' | 'manual' | 'wait' | 'passive';
+
+export interface HostConfig {
+  name: string;
+  ip: string;
+  mode: HostMode;
+  /** The other master; required for mode master. */
+  peer?: string;
+  agentPort: number; // 9989
+  mysqlPort: number; // 3306
+  /** NIC the role IPs go on (required for the agent's own host). */
+  clusterInterface?: string;
+  agentUser?: string;
+  agentPassword?: string;
+  monitorUser?: string;
+  monitorPassword?: string;
+  replicationUser?: string;
+  replicationPassword?: string;
+  pidPath?: string;
+  binPath?: string;
+  mysqlPidfile?: string;
+  mysqlRcscript?: string;
+  mysqlCnf?: string;
+  /** Our addition: replaces `ip addr add` (clouds without VIPs). Called with IP and interface. */
+  ipAddCommand?: string;
+  /** Our addition: replaces `ip addr del`. */
+  ipDelCommand?: string;
+}
+
+export interface RoleConfig {
+  name: string;
+  mode: RoleMode;
+  hosts: string[];
+  ips: string[];
+  /** Exclusive roles only: the host the role returns to. */
+  prefer?: string;
+}
+
+export interface CheckConfig {
+  name: CheckName;
+  /** Seconds (fractions allowed, e.g. 0.25). */
+  checkPeriod: number;
+  trapPeriod: number;
+  timeout: number;
+  restartAfter: number;
+  maxBacklog: number;
+}
+
+export interface PeerRoleRule {
+  /** A certificate CN or SAN value (DNS name, IP or URI) that gets `role`. */
+  match: string;
+  role: PeerRole;
+}
+
+export interface SocketConfig {
+  type: 'plain' | 'ssl';
+  certFile?: string; // absolute (resolved against the config file's folder)
+  keyFile?: string;
+  caFile?: string;
+  /** 1 (default with ssl): the client verifies the server's chain and identity. 0: no verification, warned. */
+  verifyMode: 0 | 1;
+  clientCertFile?: string; // defaults to certFile when absent
+  clientKeyFile?: string; // defaults to keyFile when absent
+  crlFile?: string;
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** Listener: `tls` only, or `both` (TLS and plain on one port, for migrations). */
+  tlsListen: 'tls' | 'both';
+  /** Client: `enforce` (TLS only) or `relaxed` (plain only when the peer speaks only plain). */
+  tlsConnect: 'enforce' | 'relaxed';
+  certExpiryWarnDays: number; // 30
+  peerRoles: PeerRoleRule[];
+}
+
+export interface MonitorConfig {
+  ip: string;
+  port: number; // 9988
+  pidPath?: string;
+  binPath?: string;
+  statusPath?: string;
+  pingIps: string[];
+  pingInterval: number; // 1
+  flapDuration: number; // 3600
+  flapCount: number; // 3
+  autoSetOnline: number; // 0 = off
+  killHostBin?: string;
+  carefulStartup: boolean; // true (MMM code default)
+  mode: MonitorMode; // active
+  waitForOtherMaster: number; // 120
+}
+
+export interface LogConfig {
+  name: string;
+  file?: string;
+  level?: string;
+  email?: string;
+}
+
+export interface MmmConfig {
+  /** The agent's own host name (`this`). */
+  this?: string;
+  debug: boolean;
+  activeMasterRole: string; // 1.x files have none: 'writer'
+  maxKillRetries: number; // 10
+  hosts: Record<string, HostConfig>;
+  roles: Record<string, RoleConfig>;
+  checks: Record<CheckName, CheckConfig>;
+  socket: SocketConfig;
+  monitor?: MonitorConfig;
+  /** Our addition: seconds a writer's agent keeps writing without hearing an authorized monitor. */
+  writerLease: number;
+  /** Our addition: seconds a planned switch may wait for the candidate to catch up. */
+  switchTimeout: number;
+  logs: Record<string, LogConfig>;
+}
+
+/** Where a loaded config came from (kept apart so both syntaxes compare equal). */
+export interface LoadedConfig {
+  config: MmmConfig;
+  syntax: Syntax;
+  /** Every file read, main file first. */
+  files: string[];
+  /** Non-fatal findings (e.g. socket_type plain). */
+  warnings: string[];
+}
+
+export const DEFAULTS = {
+  agentPort: 9989,
+  mysqlPort: 3306,
+  monitorPort: 9988,
+  maxKillRetries: 10,
+  pingInterval: 1,
+  flapDuration: 3600,
+  flapCount: 3,
+  autoSetOnline: 0,
+  carefulStartup: true,
+  monitorMode: 'active' as MonitorMode,
+  waitForOtherMaster: 120,
+  writerLease: 10,
+  switchTimeout: 10,
+  certExpiryWarnDays: 30,
+  check: { checkPeriod: 5, trapPeriod: 10, timeout: 2, restartAfter: 10000, maxBacklog: 60 },
+} as const;

@@ -1,0 +1,10 @@
+// Re-exports only.
+export * from './errors';
+export * from './logger';
+export * from './clock';
+export * from './model';
+export * from './config';
+export * from './protocol';
+export * from './net';
+export * from './tls';
+export * from './render';

@@ -1,0 +1,2 @@
+export * from './memory-logger';
+export * from './fake-clock';
