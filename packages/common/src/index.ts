@@ -8,3 +8,4 @@ export * from './protocol';
 export * from './net';
 export * from './tls';
 export * from './render';
+export * from './cli';
