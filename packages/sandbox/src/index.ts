@@ -1,1 +1,10 @@
-export {};
+// Public API of @mmm/sandbox: re-exports only.
+export * from './cluster';
+export * from './exec';
+export * from './mariadb';
+export * from './netns';
+export * from './paths';
+export * from './replication';
+export * from './sql';
+export * from './types';
+export * from './users';

@@ -1,0 +1,208 @@
+// Up and down of the sandbox's database layer: N MariaDB nodes, their accounts, the replication
+// topology and (netns mode) their network. The state file in DIR lets another process tear down
+// by PID what this one started.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { SandboxError } from './exec';
+import { findBinary, initInstance, startInstance, stopInstance, type InstanceSpec } from './mariadb';
+import { createNetwork, destroyNetwork, netnsSupport } from './netns';
+import {
+  checkNodeCount, monitorIp, nodeFiles, nodeIp, nodeName, nodeNs, nodePort, sandboxNames, type SandboxNames,
+} from './paths';
+import { setupTopology, verifyReplication } from './replication';
+import type { DbClusterState, DbNode, NetworkMode } from './types';
+import { createUsers, generateCredentials, type Credentials } from './users';
+
+export interface StartDbClusterOptions {
+  /** Sandbox directory (created; must not hold a sandbox already). */
+  dir: string;
+  /** Replicas of db1 besides the two masters (default 1: db3). */
+  replicas?: number;
+  /** Every node in its own network namespace (root only). Default: loopback addresses. */
+  netns?: boolean;
+  /** Progress lines (e.g. console.log); silent by default. */
+  log?: (line: string) => void;
+}
+
+export interface DbCluster {
+  dir: string;
+  network: NetworkMode;
+  names: SandboxNames;
+  nodes: DbNode[];
+  credentials: Credentials;
+  /** netns mode: root-namespace address of the monitor veth (.10). */
+  monitorIp?: string;
+  /** The node called `name`; throws if there is none. */
+  node(name: string): DbNode;
+  /** Stops every mariadbd by PID, removes namespaces and veth, and DIR unless `keepDir`. */
+  stop(opts?: { keepDir?: boolean }): Promise<void>;
+}
+
+function writeState(state: DbClusterState, file: string): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 }); // holds passwords
+  renameSync(tmp, file);
+}
+
+/** The state file of the sandbox in `dir`, or undefined when there is none. */
+export function readDbClusterState(dir: string): DbClusterState | undefined {
+  const file = sandboxNames(dir).stateFile;
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as DbClusterState;
+}
+
+function planNodes(names: SandboxNames, count: number, netns: boolean): DbNode[] {
+  return Array.from({ length: count }, (_, i) => {
+    const index = i + 1;
+    const name = nodeName(index);
+    const f = nodeFiles(names, name);
+    return {
+      name,
+      index,
+      mode: index <= 2 ? 'master' : 'slave',
+      ip: nodeIp(names, index, netns),
+      port: nodePort(names, index, netns),
+      socket: f.socket,
+      ...(netns ? { netns: nodeNs(names, name) } : {}),
+      dir: f.dir,
+      datadir: f.datadir,
+      cnf: f.cnf,
+      pidFile: f.pidFile,
+      errorLog: f.errorLog,
+    };
+  });
+}
+
+function specOf(names: SandboxNames, n: DbNode): InstanceSpec {
+  return {
+    files: nodeFiles(names, n.name),
+    serverId: n.index,
+    bindAddress: n.netns ? '0.0.0.0' : n.ip,
+    port: n.port,
+    ...(n.netns ? { netns: n.netns } : {}),
+  };
+}
+
+/** Runs `fn` on every node in parallel; records what succeeded before rethrowing the first failure. */
+async function eachNode<T>(nodes: DbNode[], fn: (n: DbNode) => Promise<T>, onOk?: (n: DbNode, v: T) => void): Promise<void> {
+  const results = await Promise.allSettled(nodes.map(fn));
+  results.forEach((r, i) => r.status === 'fulfilled' && onOk?.(nodes[i]!, r.value));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * Brings up the database layer: nodes db1, db2 (masters of each other) and db3… (replicas of db1),
+ * all read_only, accounts created, replication running and verified both ways. On any failure
+ * everything started so far is torn down and the error rethrown.
+ */
+export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbCluster> {
+  const log = opts.log ?? (() => undefined);
+  const netns = opts.netns ?? false;
+  const names = sandboxNames(opts.dir);
+  const count = 2 + (opts.replicas ?? 1);
+  checkNodeCount(names, count);
+  findBinary('mariadbd');
+  findBinary('mariadb-install-db');
+  if (netns) {
+    const ok = await netnsSupport();
+    if (ok !== true) throw new SandboxError('NOT_ROOT', ok);
+  }
+  if (existsSync(names.stateFile) || existsSync(nodeFiles(names, 'db1').dir)) {
+    throw new SandboxError('CONFLICT', `${names.dir} already holds a sandbox: bring it down first`);
+  }
+  mkdirSync(names.dir, { recursive: true });
+  const t0 = Date.now();
+  const nodes = planNodes(names, count, netns);
+  const state: DbClusterState = {
+    version: 1,
+    dir: names.dir,
+    network: netns ? 'netns' : 'loopback',
+    namespaces: [],
+    nodes,
+    credentials: generateCredentials(),
+  };
+  const save = (): void => writeState(state, names.stateFile);
+  save();
+  try {
+    if (netns) {
+      state.monitorIf = names.netns.monitorIf;
+      state.monitorIp = monitorIp(names);
+      await createNetwork(names, nodes.map((n) => ({ name: n.name, netns: n.netns!, ip: n.ip })), (ns) => {
+        state.namespaces.unshift(ns); // switch namespace ends up last
+        save();
+      });
+      log(`network ${names.netns.subnet}.0/24 ready (${Date.now() - t0} ms)`);
+    }
+    await eachNode(nodes, (n) => initInstance(specOf(names, n)));
+    log(`datadirs initialised (${Date.now() - t0} ms)`);
+    await eachNode(nodes, (n) => startInstance(specOf(names, n)), (n, pid) => (n.pid = pid));
+    save();
+    log(`mariadbd running: ${nodes.map((n) => `${n.name}=${n.pid}`).join(' ')} (${Date.now() - t0} ms)`);
+    await eachNode(nodes, (n) => createUsers(n, state.credentials));
+    await setupTopology(nodes, state.credentials.replication);
+    await verifyReplication(nodes, nodes[0]!);
+    await verifyReplication(nodes, nodes[1]!);
+    log(`replication verified on ${count} nodes (${Date.now() - t0} ms)`);
+  } catch (err) {
+    await teardown(state).catch((e: Error) => log(`cleanup after failure also failed: ${e.message}`));
+    throw err;
+  }
+  return clusterOf(state, names);
+}
+
+function clusterOf(state: DbClusterState, names: SandboxNames): DbCluster {
+  return {
+    dir: state.dir,
+    network: state.network,
+    names,
+    nodes: state.nodes,
+    credentials: state.credentials,
+    ...(state.monitorIp ? { monitorIp: state.monitorIp } : {}),
+    node(name: string): DbNode {
+      const n = state.nodes.find((x) => x.name === name);
+      if (!n) throw new SandboxError('SANDBOX', `no node ${name} in ${state.dir}`);
+      return n;
+    },
+    stop: (o) => teardown(state, o?.keepDir),
+  };
+}
+
+/** Opens the running sandbox in `dir` from its state file (e.g. in another process). */
+export function openDbCluster(dir: string): DbCluster {
+  const state = readDbClusterState(dir);
+  if (!state) throw new SandboxError('SANDBOX', `no sandbox state in ${sandboxNames(dir).stateFile}`);
+  return clusterOf(state, sandboxNames(dir));
+}
+
+function pidOf(n: DbNode): number | undefined {
+  if (n.pid) return n.pid;
+  try {
+    return Number(readFileSync(n.pidFile, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function teardown(state: DbClusterState, keepDir = false): Promise<void> {
+  // Only a process whose command line names this node's my.cnf is signalled (PIDs get reused).
+  await Promise.all(state.nodes.map(async (n) => {
+    const pid = pidOf(n);
+    if (pid) await stopInstance(pid, n.cnf);
+  }));
+  if (state.network === 'netns') await destroyNetwork(state.namespaces, state.monitorIf);
+  if (!keepDir) rmSync(state.dir, { recursive: true, force: true });
+}
+
+/**
+ * Tears down the sandbox in `dir` using its state file: mariadbd by PID, our namespaces (whatever
+ * still runs inside them first), the monitor veth, then DIR unless `keepDir`. Without a state
+ * file it still removes namespaces and the veth whose names derive from `dir`.
+ */
+export async function stopDbCluster(dir: string, opts: { keepDir?: boolean; replicasHint?: number } = {}): Promise<void> {
+  const state = readDbClusterState(dir);
+  if (state) return teardown(state, opts.keepDir);
+  const names = sandboxNames(dir);
+  const namespaces = Array.from({ length: 2 + (opts.replicasHint ?? 18) }, (_, i) => nodeNs(names, nodeName(i + 1)));
+  await destroyNetwork([...namespaces, names.netns.switchNs], names.netns.monitorIf);
+  if (!opts.keepDir) rmSync(names.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,72 @@
+// The accounts every node gets, created with sql_log_bin=0 on each node (so replication never
+// carries them and GTIDs stay equal everywhere). Host part '%': nodes connect from their own
+// addresses (another loopback address, another namespace, the monitor veth).
+import { randomBytes } from 'node:crypto';
+import { queries, sqlString, type SocketTarget } from './sql';
+
+export interface Account {
+  user: string;
+  password: string;
+}
+
+export interface Credentials {
+  replication: Account;
+  agent: Account;
+  monitor: Account;
+  /** Application user: DML (no DDL) on TEST_SCHEMA only; read_only stops it. */
+  app: Account;
+}
+
+/** Schema the sandbox creates to prove replication; the app user may write only there. */
+export const TEST_SCHEMA = 'mmm_test';
+
+/**
+ * MariaDB 10.11 splits SUPER: READ_ONLY ADMIN writes through read_only (and sets it), CONNECTION
+ * ADMIN kills other users' threads, REPLICATION SLAVE ADMIN runs CHANGE MASTER/START SLAVE,
+ * SLAVE MONITOR / BINLOG MONITOR read SHOW SLAVE STATUS / gtid_binlog_pos.
+ */
+export const AGENT_PRIVILEGES = [
+  'SUPER',
+  'REPLICATION CLIENT',
+  'REPLICATION SLAVE ADMIN',
+  'READ_ONLY ADMIN',
+  'BINLOG MONITOR',
+  'SLAVE MONITOR',
+  'PROCESS',
+  'RELOAD',
+  'CONNECTION ADMIN',
+];
+export const MONITOR_PRIVILEGES = ['REPLICATION CLIENT', 'SLAVE MONITOR', 'BINLOG MONITOR', 'PROCESS'];
+/** No SUPER, no READ_ONLY ADMIN: an application must be stopped by read_only. */
+export const APP_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+
+const password = (): string => randomBytes(12).toString('hex');
+
+/** Fresh random passwords for one sandbox. */
+export function generateCredentials(): Credentials {
+  return {
+    replication: { user: 'repl', password: password() },
+    agent: { user: 'mmm_agent', password: password() },
+    monitor: { user: 'mmm_monitor', password: password() },
+    app: { user: 'app', password: password() },
+  };
+}
+
+/** The statements that create the accounts (session must have sql_log_bin=0). */
+export function userStatements(c: Credentials): string[] {
+  const create = (a: Account, grants: string, on: string): string[] => [
+    `CREATE USER ${sqlString(a.user)}@'%' IDENTIFIED BY ${sqlString(a.password)}`,
+    `GRANT ${grants} ON ${on} TO ${sqlString(a.user)}@'%'`,
+  ];
+  return [
+    ...create(c.replication, 'REPLICATION SLAVE', '*.*'),
+    ...create(c.agent, AGENT_PRIVILEGES.join(', '), '*.*'),
+    ...create(c.monitor, MONITOR_PRIVILEGES.join(', '), '*.*'),
+    ...create(c.app, APP_PRIVILEGES.join(', '), `\`${TEST_SCHEMA}\`.*`),
+  ];
+}
+
+/** Creates the accounts on one node without writing them to its binlog. */
+export async function createUsers(node: SocketTarget, c: Credentials): Promise<void> {
+  await queries(node, ['SET SESSION sql_log_bin = 0', ...userStatements(c), 'SET SESSION sql_log_bin = 1']);
+}
