@@ -1,0 +1,160 @@
+// One reused monitor connection per host: at 0.25 s check periods a connect per check is
+// wasteful. A connection that breaks is dropped and, if it was an old one, the query is retried
+// once on a fresh connection within the same deadline (a stale socket is not news about the host).
+import * as mysql from 'mysql2';
+import type { Connection, QueryError } from 'mysql2';
+import { bounded } from './bounded';
+
+export interface MysqlEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+export interface MysqlFailure {
+  /** Server error number (e.g. 1040, 1045, 1227) or a negative system errno. */
+  errno?: number;
+  /** mysql2/Node code, e.g. ER_CON_COUNT_ERROR, ECONNREFUSED. */
+  code?: string;
+  message: string;
+}
+
+export type QueryOutcome =
+  | { kind: 'rows'; rows: Record<string, unknown>[] }
+  | { kind: 'connect-error'; error: MysqlFailure }
+  | { kind: 'query-error'; error: MysqlFailure }
+  | { kind: 'timeout'; phase: 'connect' | 'query' };
+
+interface Entry {
+  key: string;
+  conn: Connection;
+  ready: Promise<void>;
+  connected: boolean;
+}
+
+export interface MysqlSessionStats {
+  /** Connections opened so far. */
+  connects: number;
+  /** Connections currently kept. */
+  open: number;
+}
+
+export class MysqlSessions {
+  private readonly entries = new Map<string, Entry>();
+  private connects = 0;
+  private closed = false;
+
+  /** Runs `sql` on the endpoint's connection; resolves (never rejects) within `timeoutMs`. */
+  async query(ep: MysqlEndpoint, sql: string, timeoutMs: number): Promise<QueryOutcome> {
+    const deadline = Date.now() + timeoutMs;
+    if (this.closed) return { kind: 'connect-error', error: { message: 'mysql sessions are closed' } };
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return { kind: 'timeout', phase: 'query' };
+      const entry = this.entryFor(ep, remaining);
+      const reused = entry.connected && attempt === 0;
+
+      const c = await bounded(entry.ready, deadline - Date.now());
+      if (c.kind === 'timeout') {
+        this.drop(entry);
+        return { kind: 'timeout', phase: 'connect' };
+      }
+      if (c.kind === 'error') {
+        this.drop(entry);
+        if (reused) continue;
+        return { kind: 'connect-error', error: failure(c.error) };
+      }
+
+      const q = await bounded(runQuery(entry.conn, sql), deadline - Date.now());
+      if (q.kind === 'timeout') {
+        // The connection may be stuck mid-result: it cannot be reused.
+        this.drop(entry);
+        return { kind: 'timeout', phase: 'query' };
+      }
+      if (q.kind === 'error') {
+        const fatal = (q.error as QueryError | undefined)?.fatal === true;
+        if (fatal) this.drop(entry);
+        if (fatal && reused) continue;
+        return { kind: 'query-error', error: failure(q.error) };
+      }
+      return { kind: 'rows', rows: q.value };
+    }
+  }
+
+  /** Closes one endpoint's connection (e.g. a host removed from the config). */
+  forget(ep: MysqlEndpoint): void {
+    const e = this.entries.get(keyOf(ep));
+    if (e) this.drop(e);
+  }
+
+  /** Destroys every connection; later queries fail with a connect error. */
+  close(): void {
+    this.closed = true;
+    for (const e of [...this.entries.values()]) this.drop(e);
+  }
+
+  stats(): MysqlSessionStats {
+    return { connects: this.connects, open: this.entries.size };
+  }
+
+  private entryFor(ep: MysqlEndpoint, connectTimeoutMs: number): Entry {
+    const key = keyOf(ep);
+    const existing = this.entries.get(key);
+    if (existing) return existing;
+    this.connects++;
+    const conn = mysql.createConnection({
+      host: ep.host,
+      port: ep.port,
+      user: ep.user,
+      password: ep.password,
+      connectTimeout: Math.max(1, Math.round(connectTimeoutMs)),
+      enableKeepAlive: true,
+      supportBigNumbers: true,
+    });
+    const entry: Entry = { key, conn, ready: Promise.resolve(), connected: false };
+    // Without a listener a server-side close of an idle connection would crash the process.
+    conn.on('error', () => this.drop(entry));
+    entry.ready = new Promise<void>((resolve, reject) => {
+      conn.connect((err) => (err ? reject(err) : resolve()));
+    });
+    entry.ready.then(
+      () => {
+        entry.connected = true;
+      },
+      () => undefined,
+    );
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  private drop(entry: Entry): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    try {
+      entry.conn.destroy();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function keyOf(ep: MysqlEndpoint): string {
+  return `${ep.user}@${ep.host}:${ep.port}`;
+}
+
+function runQuery(conn: Connection, sql: string): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    conn.query(sql, (err, rows) => {
+      if (err) reject(err);
+      else resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []);
+    });
+  });
+}
+
+export function failure(e: unknown): MysqlFailure {
+  const x = e as Partial<QueryError> & { message?: string };
+  const out: MysqlFailure = { message: x?.message ?? String(e) };
+  if (typeof x?.errno === 'number') out.errno = x.errno;
+  if (typeof x?.code === 'string') out.code = x.code;
+  return out;
+}

@@ -1,0 +1,27 @@
+// `mysql` check: can the monitor run `SELECT NOW()` on the host's server (MMM 2.x texts).
+import type { CheckConfig, HostConfig } from '@mmm/common';
+import { describeEndpoint, monitorEndpoint } from './endpoint';
+import type { MysqlSessions } from './mysql-sessions';
+import { type CheckFn, type CheckResult, error, ok, timeoutMs, unknown } from './types';
+
+const ER_CON_COUNT_ERROR = 1040;
+
+export function makeMysqlCheck(sessions: MysqlSessions): CheckFn {
+  return async (host: HostConfig, check: CheckConfig): Promise<CheckResult> => {
+    const ep = monitorEndpoint(host);
+    if (!ep) return error(`monitor_user is not configured for host '${host.name}'`);
+    const r = await sessions.query(ep, 'SELECT NOW()', timeoutMs(check));
+    switch (r.kind) {
+      case 'rows':
+        return ok();
+      case 'timeout':
+        return error('Timeout');
+      case 'connect-error':
+        // Too many connections is the server protecting itself, not a dead host: no action.
+        if (r.error.errno === ER_CON_COUNT_ERROR) return unknown(`Too many connections! ${r.error.message}`);
+        return error(`Connect error (${describeEndpoint(ep)})! ${r.error.message}`);
+      case 'query-error':
+        return error(`SQL Query Error: ${r.error.message}`);
+    }
+  };
+}

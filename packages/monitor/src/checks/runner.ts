@@ -1,0 +1,114 @@
+// Schedules every check on every host concurrently, each (host, check) pair on its own
+// check_period. A pair never overlaps itself: the next run starts only after the previous one
+// has settled. Start-to-start spacing is the period (a slow run shortens the following wait).
+import { performance } from 'node:perf_hooks';
+import { type CheckConfig, type Clock, type HostConfig, type Logger, errorMessage, nullLogger, systemClock } from '@mmm/common';
+import { bounded } from './bounded';
+import { type CheckFn, type CheckFunctions, type CheckResult, type RawCheckResult, error, timeoutMs, unknown } from './types';
+
+export interface CheckRunnerOptions {
+  hosts: readonly HostConfig[];
+  /** The checks to run (usually every entry of `config.checks`). */
+  checks: readonly CheckConfig[];
+  fns: Partial<CheckFunctions>;
+  onResult: (r: RawCheckResult) => void;
+  clock?: Clock;
+  logger?: Logger;
+  /** How long past `timeout` the runner waits for a check function that ignores its bound. */
+  graceMs?: number;
+}
+
+interface Slot {
+  host: HostConfig;
+  check: CheckConfig;
+  fn: CheckFn;
+  timer?: NodeJS.Timeout;
+  /** The current run (the check function's own promise, settled or not). */
+  inFlight?: Promise<unknown>;
+}
+
+export class CheckRunner {
+  private readonly slots: Slot[] = [];
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly graceMs: number;
+  private state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(private readonly opts: CheckRunnerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? nullLogger;
+    this.graceMs = opts.graceMs ?? 500;
+    for (const host of opts.hosts) {
+      for (const check of opts.checks) {
+        const fn = opts.fns[check.name];
+        if (fn) this.slots.push({ host, check, fn });
+      }
+    }
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  start(): void {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    for (const slot of this.slots) this.schedule(slot, 0);
+  }
+
+  /** Cancels pending runs and waits (bounded) for runs in flight; emits nothing afterwards. */
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    for (const slot of this.slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = undefined;
+    }
+    const inFlight = this.slots.map((s) => s.inFlight).filter((p): p is Promise<unknown> => p !== undefined);
+    if (inFlight.length === 0) return;
+    const bound = Math.max(0, ...this.slots.map((s) => timeoutMs(s.check))) + this.graceMs;
+    const r = await bounded(Promise.allSettled(inFlight), bound);
+    if (r.kind === 'timeout') this.log.warn('checks still running after stop', { count: inFlight.length });
+  }
+
+  private schedule(slot: Slot, delayMs: number): void {
+    if (this.state !== 'running') return;
+    slot.timer = setTimeout(() => void this.tick(slot), delayMs);
+  }
+
+  private async tick(slot: Slot): Promise<void> {
+    slot.timer = undefined;
+    if (this.state !== 'running') return;
+    const t0 = performance.now();
+    const startedAt = this.clock.now();
+    const raw = Promise.resolve().then(() => slot.fn(slot.host, slot.check));
+    slot.inFlight = raw.catch(() => undefined);
+    const result = await this.settle(slot, raw);
+    if (this.state !== 'running') return;
+    this.emit({ host: slot.host.name, check: slot.check.name, ...result, startedAt, finishedAt: this.clock.now() });
+    // A check function that outlived its bound still holds the pair: wait for it, never overlap.
+    await slot.inFlight;
+    slot.inFlight = undefined;
+    const elapsed = performance.now() - t0;
+    this.schedule(slot, Math.max(0, slot.check.checkPeriod * 1000 - elapsed));
+  }
+
+  private async settle(slot: Slot, raw: Promise<CheckResult>): Promise<CheckResult> {
+    const r = await bounded(raw, timeoutMs(slot.check) + this.graceMs);
+    if (r.kind === 'value') return r.value;
+    if (r.kind === 'timeout') {
+      this.log.warn('check ignored its timeout', { host: slot.host.name, check: slot.check.name });
+      return error('Timeout');
+    }
+    // A throwing check is a bug, not news about the host.
+    this.log.error('check failed', { host: slot.host.name, check: slot.check.name, error: errorMessage(r.error) });
+    return unknown(`check failed: ${errorMessage(r.error)}`);
+  }
+
+  private emit(r: RawCheckResult): void {
+    try {
+      this.opts.onResult(r);
+    } catch (e) {
+      this.log.error('check result handler failed', { error: errorMessage(e) });
+    }
+  }
+}
