@@ -1,2 +1,8 @@
-// Filled in by the protocol module.
-export {};
+// Re-exports only. Pure wire codecs: nothing here imports net, tls or fs.
+export * from './fields';
+export * from './agent-request';
+export * from './agent-reply';
+export * from './agent-health';
+export * from './line-splitter';
+export * from './control-texts';
+export * from './control-command';

@@ -1,0 +1,142 @@
+// Agent requests: MMM 2.x protocol version 1, `CMD|1|<target host>|arg|arg…` (reference/mmm-wire.md §3.1),
+// plus our extensions GET_GTID, WAIT_GTID and GET_HEALTH (new names, never new meanings).
+import { PROTOCOL_VERSION } from '../model';
+import { isHostState, type HostState } from '../model/host-state';
+import { rolesFromString, rolesToString, type RoleIp } from '../model/role';
+import { assertField, FIELD_SEP, splitFields } from './fields';
+
+export const AGENT_COMMANDS = [
+  'PING',
+  'SET_STATUS',
+  'GET_AGENT_STATUS',
+  'GET_SYSTEM_STATUS',
+  'CLEAR_BAD_ROLES',
+  'GET_GTID',
+  'WAIT_GTID',
+  'GET_HEALTH',
+] as const;
+export type AgentCommand = (typeof AGENT_COMMANDS)[number];
+
+export function isAgentCommand(s: string): s is AgentCommand {
+  return (AGENT_COMMANDS as readonly string[]).includes(s);
+}
+
+/** Commands that change an agent's state (DESIGN §4: only a `monitor` peer may send them). */
+export const STATE_CHANGING_AGENT_COMMANDS: readonly AgentCommand[] = ['SET_STATUS', 'CLEAR_BAD_ROLES', 'WAIT_GTID'];
+
+export type AgentRequest =
+  | { kind: 'PING'; host: string }
+  | {
+      kind: 'SET_STATUS';
+      host: string;
+      state: HostState;
+      roles: RoleIp[];
+      /** Host name of the active master; '' when there is none. */
+      activeMaster: string;
+    }
+  | { kind: 'GET_AGENT_STATUS'; host: string }
+  | { kind: 'GET_SYSTEM_STATUS'; host: string }
+  | { kind: 'CLEAR_BAD_ROLES'; host: string }
+  | { kind: 'GET_GTID'; host: string }
+  | { kind: 'WAIT_GTID'; host: string; gtidSet: string; timeoutMs: number }
+  | { kind: 'GET_HEALTH'; host: string };
+
+/** Why a line is not a request. `message` is the reply text without the `ERROR: ` prefix. */
+export type AgentDecodeFailureCode = 'INVALID_LINE' | 'UNKNOWN_COMMAND' | 'BAD_ARGUMENTS' | 'WRONG_HOST';
+
+export interface AgentDecodeFailure {
+  ok: false;
+  code: AgentDecodeFailureCode;
+  message: string;
+  /** Present when the line had a host field (lets the agent check the name first, as MMM does). */
+  host?: string;
+}
+
+export interface AgentDecodeSuccess {
+  ok: true;
+  request: AgentRequest;
+  /** The version field as sent. */
+  version: string;
+  /** True when the version is greater than ours: MMM accepts the command and logs a warning. */
+  versionWarning: boolean;
+}
+
+export type AgentDecodeResult = AgentDecodeSuccess | AgentDecodeFailure;
+
+/** MMM's text for a line that is not a command (fewer than 3 fields) or an unknown command name. */
+export function invalidCommandText(lineOrCommand: string): string {
+  return `Invalid command '${lineOrCommand}'!`;
+}
+
+/** MMM's text when the target host is not this agent. */
+export function invalidHostnameText(host: string, myName: string): string {
+  return `Invalid hostname in command (${host})! My name is '${myName}'`;
+}
+
+function argsOf(req: AgentRequest): string[] {
+  switch (req.kind) {
+    case 'SET_STATUS':
+      return [req.state, rolesToString(req.roles), req.activeMaster];
+    case 'WAIT_GTID':
+      return [req.gtidSet, String(req.timeoutMs)];
+    default:
+      return [];
+  }
+}
+
+/** Encodes a request as one line without the trailing `\n`. Throws ProtocolError if a field would break framing. */
+export function encodeAgentRequest(req: AgentRequest): string {
+  if (req.kind === 'WAIT_GTID' && !(Number.isSafeInteger(req.timeoutMs) && req.timeoutMs >= 0)) {
+    throw new RangeError(`WAIT_GTID timeoutMs must be a non-negative integer, got ${req.timeoutMs}`);
+  }
+  const fields = [req.kind, String(PROTOCOL_VERSION), req.host, ...argsOf(req)];
+  return fields.map((f, i) => assertField(f, i === 2 ? 'host' : 'field')).join(FIELD_SEP);
+}
+
+function badArgs(cmd: string, host: string, detail: string): AgentDecodeFailure {
+  return { ok: false, code: 'BAD_ARGUMENTS', host, message: `Invalid arguments for command '${cmd}': ${detail}` };
+}
+
+/**
+ * Decodes one request line (without `\n`). Like MMM: fewer than 3 fields ⇒ `Invalid command '<line>'!`;
+ * unknown name ⇒ `Invalid command '<CMD>'!`; a newer version is accepted (flagged); extra fields are ignored.
+ * The host is not checked here: use {@link decodeAgentRequestFor} or {@link invalidHostnameText}.
+ */
+export function decodeAgentRequest(line: string): AgentDecodeResult {
+  const fields = splitFields(line);
+  if (fields.length < 3) return { ok: false, code: 'INVALID_LINE', message: invalidCommandText(line) };
+  const [cmd, version, host, ...params] = fields;
+  if (!isAgentCommand(cmd)) return { ok: false, code: 'UNKNOWN_COMMAND', host, message: invalidCommandText(cmd) };
+  const versionWarning = Number(version) > PROTOCOL_VERSION; // Perl numifies: 'abc' is 0, no warning
+  const done = (request: AgentRequest): AgentDecodeSuccess => ({ ok: true, request, version, versionWarning });
+
+  switch (cmd) {
+    case 'SET_STATUS': {
+      // MMM passes missing trailing params as undef (treated as ''); only the state is required.
+      const [state = '', rolesText = '', activeMaster = ''] = params;
+      if (!isHostState(state)) return badArgs(cmd, host, `unknown state '${state}'`);
+      const roles = rolesFromString(rolesText);
+      if (!roles) return badArgs(cmd, host, `malformed roles '${rolesText}'`);
+      return done({ kind: cmd, host, state, roles, activeMaster });
+    }
+    case 'WAIT_GTID': {
+      const [gtidSet, timeout] = params;
+      if (gtidSet === undefined || timeout === undefined) return badArgs(cmd, host, 'expected <gtid set>|<timeout ms>');
+      if (!/^\d{1,15}$/.test(timeout)) return badArgs(cmd, host, `timeout '${timeout}' is not a number of milliseconds`);
+      return done({ kind: cmd, host, gtidSet, timeoutMs: Number(timeout) });
+    }
+    default:
+      return done({ kind: cmd, host });
+  }
+}
+
+/** Decodes and checks the target host in MMM's order: line shape, then host name, then command. */
+export function decodeAgentRequestFor(line: string, myName: string): AgentDecodeResult {
+  const res = decodeAgentRequest(line);
+  if (res.ok === false && res.code === 'INVALID_LINE') return res;
+  const host = res.ok ? res.request.host : res.host;
+  if (host !== undefined && host !== myName) {
+    return { ok: false, code: 'WRONG_HOST', host, message: invalidHostnameText(host, myName) };
+  }
+  return res;
+}
