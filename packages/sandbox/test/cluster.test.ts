@@ -1,0 +1,187 @@
+// Real MariaDB: 2 masters + 1 replica, in loopback mode and (root with working `ip netns`) in
+// netns mode. Every wait is bounded; after() tears down even when a test failed.
+import { expect } from 'chai';
+import { mkdtempSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import {
+  execInNs, listNamespaces, netnsSupport, processAlive, query, readOnly, run, sandboxNames, setLink, slaveStatus,
+  startDbCluster, stopDbCluster, TEST_SCHEMA, verifyReplication, vipsOf, type Account, type DbCluster, type DbNode,
+} from '../src';
+
+/** A TCP connection to a node (loopback address, or a netns node through the root-namespace monitor veth). */
+function tcp(node: DbNode, a: Account): Promise<mysql.Connection> {
+  return mysql.createConnection({ host: node.ip, port: node.port, user: a.user, password: a.password, connectTimeout: 3_000 });
+}
+
+async function errnoOf(p: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    return (err as { errno?: number }).errno ?? -1;
+  }
+}
+
+function clusterSuite(netns: boolean): void {
+  const mode = netns ? 'netns' : 'loopback';
+  describe(`DB cluster in ${mode} mode (2 masters + 1 replica)`, function () {
+    this.timeout(30_000);
+    let dir = '';
+    let c: DbCluster | undefined;
+    const conns: mysql.Connection[] = [];
+    const cluster = (): DbCluster => {
+      if (!c) throw new Error('cluster did not start');
+      return c;
+    };
+
+    before(async function () {
+      if (netns) {
+        const ok = await netnsSupport();
+        if (ok !== true) {
+          console.log(`      skipping netns mode: ${ok}`);
+          return this.skip();
+        }
+      }
+      dir = mkdtempSync(join(tmpdir(), `mmm-sbx-${mode}-`));
+      const t0 = Date.now();
+      c = await startDbCluster({ dir, replicas: 1, netns });
+      console.log(`      up in ${Date.now() - t0} ms: ${c.nodes.map((n) => `${n.name}=${n.ip}:${n.port}`).join(' ')}`);
+    });
+
+    after(async function () {
+      for (const conn of conns) conn.destroy();
+      if (dir) await stopDbCluster(dir);
+    });
+
+    it('runs db1, db2 as masters and db3 as a replica, each with a live PID and a private state file', () => {
+      const cl = cluster();
+      expect(cl.nodes.map((n) => [n.name, n.mode])).to.deep.equal([['db1', 'master'], ['db2', 'master'], ['db3', 'slave']]);
+      for (const n of cl.nodes) expect(processAlive(n.pid!), n.name).to.equal(true);
+      expect(statSync(cl.names.stateFile).mode & 0o077).to.equal(0);
+      if (netns) expect(cl.nodes.map((n) => n.netns)).to.deep.equal(['db1', 'db2', 'db3'].map((x) => `${cl.names.prefix}-${x}`));
+    });
+
+    it('starts every node read-only', async () => {
+      for (const n of cluster().nodes) expect(await readOnly(n), n.name).to.equal(true);
+    });
+
+    it('replicates db1 <-> db2 by GTID and db1 -> db3, writes arriving everywhere from either master', async () => {
+      const cl = cluster();
+      const [db1, db2, db3] = cl.nodes as [DbNode, DbNode, DbNode];
+      const from = async (n: DbNode): Promise<string> => String((await slaveStatus(n))?.Master_Host);
+      expect([await from(db1), await from(db2), await from(db3)]).to.deep.equal([db2.ip, db1.ip, db1.ip]);
+      expect((await slaveStatus(db3))?.Using_Gtid).to.equal('Slave_Pos');
+      await verifyReplication(cl.nodes, db1, 10_000);
+      await verifyReplication(cl.nodes, db2, 10_000);
+    });
+
+    it('refuses the app user writes on a read_only node (1290) and lets it write once read_only=0', async () => {
+      const cl = cluster();
+      const [db1, db2] = cl.nodes as [DbNode, DbNode];
+      const app2 = await tcp(db2, cl.credentials.app);
+      conns.push(app2);
+      expect(await errnoOf(app2.query(`INSERT INTO ${TEST_SCHEMA}.t (token, origin) VALUES ('app', 'db2')`))).to.equal(1290);
+      await query(db1, 'SET GLOBAL read_only = 0');
+      try {
+        const app1 = await tcp(db1, cl.credentials.app);
+        conns.push(app1);
+        await app1.query(`INSERT INTO ${TEST_SCHEMA}.t (token, origin) VALUES ('app-ok', 'db1')`);
+        expect(await errnoOf(app1.query('CREATE DATABASE not_allowed'))).to.equal(1044); // no DDL, no other schema
+      } finally {
+        await query(db1, 'SET GLOBAL read_only = 1');
+      }
+    });
+
+    it('lets mmm_agent set read_only and kill the app user\'s connections, and mmm_monitor read slave status', async () => {
+      const cl = cluster();
+      const db3 = cl.node('db3');
+      const app = await tcp(db3, cl.credentials.app);
+      conns.push(app);
+      const agent = await tcp(db3, cl.credentials.agent);
+      conns.push(agent);
+      await agent.query('SET GLOBAL read_only = 1');
+      const [ids] = await agent.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'app'");
+      const list = ids as Array<{ ID: number }>;
+      expect(list.length).to.equal(1);
+      await agent.query(`KILL CONNECTION ${list[0]!.ID}`);
+      expect(await errnoOf(app.query('SELECT 1'))).to.not.equal(undefined);
+      const mon = await tcp(db3, cl.credentials.monitor);
+      conns.push(mon);
+      const [rows] = await mon.query('SHOW SLAVE STATUS');
+      expect((rows as Array<Record<string, unknown>>)[0]?.Slave_IO_Running).to.equal('Yes');
+    });
+
+    it('refuses a second sandbox on the same DIR', async () => {
+      let err: unknown;
+      try {
+        await startDbCluster({ dir, netns });
+      } catch (e) {
+        err = e;
+      }
+      expect((err as { code?: string }).code).to.equal('CONFLICT');
+      for (const n of cluster().nodes) expect(processAlive(n.pid!), n.name).to.equal(true);
+    });
+
+    if (netns) {
+      const serverIdFrom = async (cl: DbCluster, client: DbNode, target: DbNode): Promise<string> => {
+        const m = cl.credentials.monitor;
+        const r = await execInNs(client.netns!, 'mariadb', [
+          '--no-defaults', `-h${target.ip}`, `-P${target.port}`, `-u${m.user}`, `-p${m.password}`,
+          '--connect-timeout=2', '-N', '-e', 'SELECT @@server_id',
+        ], { timeoutMs: 10_000 });
+        return r.stdout.trim();
+      };
+
+      it('lets a client inside one namespace reach another node, and isolates a node whose link is down', async () => {
+        const cl = cluster();
+        const [db1, db2, db3] = cl.nodes as [DbNode, DbNode, DbNode];
+        expect(await serverIdFrom(cl, db3, db2)).to.equal('2');
+        expect(await serverIdFrom(cl, db2, db1)).to.equal('1');
+        await setLink(db1, 'down');
+        try {
+          let err: unknown;
+          try {
+            await serverIdFrom(cl, db3, db1);
+          } catch (e) {
+            err = e;
+          }
+          expect(err, 'db1 reachable with its link down').to.be.instanceOf(Error);
+        } finally {
+          await setLink(db1, 'up');
+        }
+        expect(await serverIdFrom(cl, db3, db1)).to.equal('1');
+      });
+
+      it('reports addresses on eth0 besides the node\'s own ip as its VIPs', async () => {
+        const cl = cluster();
+        const db2 = cl.node('db2');
+        expect(await vipsOf(db2)).to.deep.equal([]);
+        const vip = `${cl.names.netns.subnet}.100`;
+        await execInNs(db2.netns!, 'ip', ['addr', 'add', `${vip}/32`, 'dev', 'eth0']);
+        expect(await vipsOf(db2)).to.deep.equal([vip]);
+        await execInNs(db2.netns!, 'ip', ['addr', 'del', `${vip}/32`, 'dev', 'eth0']);
+        expect(await vipsOf(db2)).to.deep.equal([]);
+      });
+    }
+
+    it('tears down from the state file: no process, namespace, veth or directory left', async () => {
+      const cl = cluster();
+      const pids = cl.nodes.map((n) => n.pid!);
+      await stopDbCluster(dir); // what another process's `down` does
+      for (const p of pids) expect(processAlive(p), `pid ${p}`).to.equal(false);
+      expect(existsSync(dir)).to.equal(false);
+      if (netns) {
+        const names = sandboxNames(dir);
+        const left = (await listNamespaces()).filter((n) => n.startsWith(names.prefix));
+        expect(left).to.deep.equal([]);
+        const link = await run('ip', ['link', 'show', names.netns.monitorIf], { allowFail: true });
+        expect(link.code, 'monitor veth still present').to.not.equal(0);
+      }
+    });
+  });
+}
+
+clusterSuite(false);
+clusterSuite(true);
