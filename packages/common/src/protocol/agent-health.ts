@@ -60,13 +60,13 @@ const REQUIRED: ReadonlyArray<keyof AgentHealth> = ['mysqld', 'answering', 'leas
 /** Wire keys of GET_HEALTH, in order. */
 export const HEALTH_KEYS: readonly string[] = KEYS.map(([, k]) => k);
 
-const RESERVED = /[,=|;\r\n]/;
+const RESERVED = /[,=|\r\n]/;
 
 /** `,`-joined `key=value` pairs; refuses keys or values that would break the framing. */
 export function encodeKeyValues(pairs: ReadonlyArray<readonly [string, string]>): string {
   return pairs
     .map(([k, v]) => {
-      if (k === '' || RESERVED.test(k) || RESERVED.test(v)) {
+      if (!/^[a-z0-9_]+$/.test(k) || RESERVED.test(v)) {
         throw new ProtocolError('PROTOCOL_INVALID', `Health value cannot be framed: ${JSON.stringify(`${k}=${v}`)}`);
       }
       return `${k}=${v}`;
