@@ -5,7 +5,7 @@ import { isHostState, type HostState } from '../model/host-state';
 import { rolesFromString, rolesToString, type RoleIp } from '../model/role';
 import { assertField, FIELD_SEP, splitFields } from './fields';
 
-export const AGENT_COMMANDS = [
+export const AGENT_REQUEST_KINDS = [
   'PING',
   'SET_STATUS',
   'GET_AGENT_STATUS',
@@ -15,14 +15,11 @@ export const AGENT_COMMANDS = [
   'WAIT_GTID',
   'GET_HEALTH',
 ] as const;
-export type AgentCommand = (typeof AGENT_COMMANDS)[number];
+export type AgentCommand = (typeof AGENT_REQUEST_KINDS)[number];
 
 export function isAgentCommand(s: string): s is AgentCommand {
-  return (AGENT_COMMANDS as readonly string[]).includes(s);
+  return (AGENT_REQUEST_KINDS as readonly string[]).includes(s);
 }
-
-/** Commands that change an agent's state (DESIGN §4: only a `monitor` peer may send them). */
-export const STATE_CHANGING_AGENT_COMMANDS: readonly AgentCommand[] = ['SET_STATUS', 'CLEAR_BAD_ROLES', 'WAIT_GTID'];
 
 export type AgentRequest =
   | { kind: 'PING'; host: string }

@@ -25,17 +25,6 @@ export type ControlCommand =
 
 export type ControlCommandKind = ControlCommand['kind'];
 
-/** Commands that change the cluster; a `viewer` peer may not send them (DESIGN §4). */
-export const STATE_CHANGING_CONTROL_COMMANDS: readonly ControlCommandKind[] = [
-  'set_online',
-  'set_offline',
-  'move_role',
-  'set_ip',
-  'set_active',
-  'set_manual',
-  'set_passive',
-];
-
 export type ControlParseResult =
   | { ok: true; command: ControlCommand }
   /** `reply` is MMM's exact answer: `Invalid command '<line>'\n\n` + help. */

@@ -3,7 +3,7 @@
 import { ProtocolError } from '../errors';
 
 /** Longest accepted line, in bytes, without its `\n` / `\r\n`. */
-export const MAX_LINE_BYTES = 65536;
+export const MAX_PROTOCOL_LINE_BYTES = 65536;
 
 export type SplitResult = { kind: 'line'; line: string } | { kind: 'error'; error: ProtocolError };
 
@@ -19,7 +19,7 @@ export class LineSplitter {
   private discarding = false;
 
   constructor(options: { maxLineBytes?: number } = {}) {
-    this.maxBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.maxBytes = options.maxLineBytes ?? MAX_PROTOCOL_LINE_BYTES;
   }
 
   /** Feeds a chunk; returns the lines (and per-line errors) it completed, in order. */

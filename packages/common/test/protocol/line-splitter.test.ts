@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LineSplitter, MAX_LINE_BYTES, type SplitResult } from '../../src/protocol';
+import { LineSplitter, MAX_PROTOCOL_LINE_BYTES, type SplitResult } from '../../src/protocol';
 import { ProtocolError } from '../../src/errors';
 
 function lines(results: SplitResult[]): string[] {
@@ -50,13 +50,13 @@ describe('protocol/line-splitter', () => {
   });
 
   it('accepts a line of exactly 64 KiB, also with \\r\\n', () => {
-    const max = 'a'.repeat(MAX_LINE_BYTES);
+    const max = 'a'.repeat(MAX_PROTOCOL_LINE_BYTES);
     expect(feed([Buffer.from(`${max}\n`)])).to.deep.equal([max]);
     expect(feed([Buffer.from(`${max}\r\n`)])).to.deep.equal([max]);
   });
 
   it('reports a line over 64 KiB once, drops it and goes on with the next line', () => {
-    const long = 'b'.repeat(MAX_LINE_BYTES + 1);
+    const long = 'b'.repeat(MAX_PROTOCOL_LINE_BYTES + 1);
     expect(feed([Buffer.from(`${long}\nPING|1|db1\n`)])).to.deep.equal(['!PROTOCOL_LINE_TOO_LONG', 'PING|1|db1']);
   });
 
@@ -66,7 +66,7 @@ describe('protocol/line-splitter', () => {
     const out: SplitResult[] = [];
     for (let i = 0; i < 100; i++) {
       out.push(...s.push(chunk));
-      expect(s.bufferedBytes).to.be.at.most(MAX_LINE_BYTES + 1);
+      expect(s.bufferedBytes).to.be.at.most(MAX_PROTOCOL_LINE_BYTES + 1);
     }
     expect(lines(out)).to.deep.equal(['!PROTOCOL_LINE_TOO_LONG']);
     expect(s.bufferedBytes).to.equal(0);
