@@ -1,1 +1,9 @@
+// Config API: loadConfig / checkConfig for daemons, parseConfig* (pure) for tests and tools.
 export * from './types';
+export { parseConfig, parseConfigText, parseConfigTextOrThrow } from './parse';
+export type { ParseOptions, ParseResult } from './parse';
+export type { FileSource } from './lexer';
+export { loadConfig, readConfig, findConfigFile, configFileName, unsafeModeIssue, DEFAULT_SEARCH_DIRS } from './read';
+export type { LoadOptions } from './read';
+export { checkConfig, checkReferencedFiles } from './check';
+export type { CheckResult } from './check';

@@ -132,6 +132,11 @@ export interface LoadedConfig {
   files: string[];
   /** Non-fatal findings (e.g. socket_type plain). */
   warnings: string[];
+  /**
+   * Where each used key was set, for messages that point at the config: keys like `this`,
+   * `socket.cert_file`, `monitor.kill_host_bin`, `host.db1.ip`, `role.writer.ips`.
+   */
+  origins?: Record<string, { file: string; line: number }>;
 }
 
 export const DEFAULTS = {

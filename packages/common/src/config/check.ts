@@ -1,0 +1,78 @@
+// --check-config: everything loadConfig checks, plus the files the config refers to (they
+// must exist and, for private keys, be unreadable by other users). The parser never does this.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../errors';
+import type { ConfigIssue } from '../errors';
+import type { LoadedConfig } from './types';
+import { loadConfig, unsafeModeIssue } from './read';
+import type { LoadOptions } from './read';
+
+export interface CheckResult {
+  loaded?: LoadedConfig;
+  /** Empty = OK. */
+  issues: ConfigIssue[];
+}
+
+export function checkConfig(opts: LoadOptions): CheckResult {
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(opts);
+  } catch (e) {
+    if (e instanceof ConfigError) return { issues: e.issues };
+    throw e;
+  }
+  const issues = checkReferencedFiles(loaded, opts.program);
+  return { loaded, issues };
+}
+
+/** File checks for an already loaded config (exported for daemons that load first). */
+export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions['program']): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const { config } = loaded;
+  const main = loaded.files[0];
+  const where = (key: string): { file: string; line: number } => loaded.origins?.[key] ?? { file: main, line: 0 };
+  const issue = (key: string, message: string, hint: string): void => void issues.push({ ...where(key), message, hint });
+  const isFile = (f: string): boolean => {
+    try {
+      return fs.statSync(f).isFile();
+    } catch {
+      return false;
+    }
+  };
+
+  const s = config.socket;
+  if (s.type === 'ssl') {
+    const files: [string, string | undefined, boolean][] = [
+      ['socket.cert_file', s.certFile, false],
+      ['socket.key_file', s.keyFile, true],
+      ['socket.ca_file', s.caFile, false],
+      ['socket.crl_file', s.crlFile, false],
+      ['socket.client_cert_file', s.clientCertFile, false],
+      ['socket.client_key_file', s.clientKeyFile, true],
+    ];
+    for (const [key, file, secret] of files) {
+      if (file === undefined) continue;
+      const name = key.slice('socket.'.length);
+      if (!isFile(file)) {
+        issue(key, `${name} ${file} does not exist`, 'create it (mmm_tls issue) or fix the path');
+        continue;
+      }
+      const unsafe = secret ? unsafeModeIssue(file, `private key ${file}`) : undefined;
+      if (unsafe) issue(key, unsafe.message, unsafe.hint ?? `chmod 600 ${file}`);
+    }
+  }
+  const mon = config.monitor;
+  if (program === 'monitor' && mon) {
+    if (mon.killHostBin !== undefined) {
+      const f = mon.killHostBin;
+      if (!isFile(f)) issue('monitor.kill_host_bin', `kill_host_bin ${f} does not exist`, 'install it or fix the path');
+      else if ((fs.statSync(f).mode & 0o111) === 0) issue('monitor.kill_host_bin', `kill_host_bin ${f} is not executable`, `chmod 755 ${f}`);
+    }
+    if (mon.statusPath !== undefined) {
+      const dir = path.dirname(mon.statusPath);
+      if (!fs.existsSync(dir)) issue('monitor.status_path', `the folder of status_path, ${dir}, does not exist`, `mkdir -p ${dir}`);
+    }
+  }
+  return issues;
+}

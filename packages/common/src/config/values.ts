@@ -1,0 +1,76 @@
+// Value parsing by kind (pure). Errors come back as text + hint; the caller adds file:line.
+import { isIP } from 'node:net';
+import { PEER_ROLES, isPeerRole } from '../model/peer-role';
+import type { PeerRoleRule } from './types';
+import type { KeyRule } from './ruleset';
+import { didYouMean } from './suggest';
+
+export type Parsed = { ok: true; value: unknown } | { ok: false; message: string; hint?: string };
+
+const ok = (value: unknown): Parsed => ({ ok: true, value });
+const bad = (message: string, hint?: string): Parsed => ({ ok: false, message, hint });
+
+export const TRUE_WORDS = ['true', 'yes', 'on', '1'];
+export const FALSE_WORDS = ['false', 'no', 'off', '0'];
+
+/** MMM's multi-valued keys: comma separated, spaces around commas allowed. */
+export function splitList(v: string): string[] {
+  return v.split(/\s*,\s*/).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function num(key: string, v: string, integer: boolean, min: number, what: string): Parsed {
+  const re = integer ? /^\d+$/ : /^(\d+(\.\d*)?|\.\d+)$/;
+  const n = Number(v);
+  if (!re.test(v) || !Number.isFinite(n) || n < min) {
+    return bad(`${key} '${v}' is not ${what}`, integer ? `write a whole number${min > 0 ? ` ≥ ${min}` : ''}` : 'write a number of seconds, e.g. 0.25');
+  }
+  return ok(n);
+}
+
+export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
+  switch (rule.kind) {
+    case 'string':
+    case 'path':
+      return ok(v);
+    case 'ip':
+      return isIP(v) ? ok(v) : bad(`${key} '${v}' is not an IP address`, 'write an IPv4 or IPv6 address');
+    case 'port': {
+      const n = Number(v);
+      return /^\d+$/.test(v) && n >= 1 && n <= 65535 ? ok(n) : bad(`${key} '${v}' is not a port`, 'ports are 1–65535');
+    }
+    case 'posint':
+      return num(key, v, true, 1, 'a whole number > 0');
+    case 'uint':
+      return num(key, v, true, 0, 'a whole number ≥ 0');
+    case 'posnum': {
+      const r = num(key, v, false, 0, 'a number > 0');
+      return r.ok && r.value === 0 ? bad(`${key} must be > 0`, 'write a positive number of seconds, e.g. 0.25') : r;
+    }
+    case 'unum':
+      return num(key, v, false, 0, 'a number ≥ 0');
+    case 'bool': {
+      const w = v.toLowerCase();
+      if (TRUE_WORDS.includes(w)) return ok(true);
+      if (FALSE_WORDS.includes(w)) return ok(false);
+      return bad(`${key} '${v}' is not a boolean`, 'write one of true/yes/on/1 or false/no/off/0');
+    }
+    case 'enum': {
+      const values = rule.values ?? [];
+      return values.includes(v) ? ok(v) : bad(`${key} '${v}' is not one of ${values.join(', ')}`, didYouMean(v, values));
+    }
+    case 'list':
+      return ok(splitList(v));
+    case 'iplist': {
+      const ips = splitList(v);
+      const wrong = ips.filter((ip) => !isIP(ip));
+      return wrong.length ? bad(`${key}: '${wrong.join("', '")}' is not an IP address`, 'write IP addresses separated by commas') : ok(ips);
+    }
+    case 'peer_role': {
+      const m = /^(\S+)\s+(\S+)$/.exec(v);
+      if (!m) return bad(`${key} '${v}' needs a name and a role`, `write '${key} <CN or SAN> ${PEER_ROLES.join('|')}'`);
+      if (!isPeerRole(m[2])) return bad(`${key} role '${m[2]}' is not one of ${PEER_ROLES.join(', ')}`, didYouMean(m[2], PEER_ROLES));
+      const rule: PeerRoleRule = { match: m[1], role: m[2] };
+      return ok(rule);
+    }
+  }
+}
