@@ -1,0 +1,83 @@
+// The lease's timer loop: ticks, probes the peer when the lease has run out, fences when told to.
+import { type Clock, type Logger, errorMessage, nullLogger, systemClock } from '@mmm/common';
+import { type LeaseDecision, type LeaseState, initialLease, leaseDecision, liftFence, markFenced, renewLease, setHoldsWriter } from './lease';
+
+export interface LeaseGuardOptions {
+  leaseMs: number;
+  /** Does the peer's MySQL answer? Must be bounded (see system/peer-probe.ts). */
+  probePeer: () => Promise<boolean>;
+  /** read_only=1, end client connections, remove the writer VIP. Throws if any of it failed. */
+  fence: () => Promise<void>;
+  clock?: Clock;
+  logger?: Logger;
+  tickMs?: number; // 250
+}
+
+export class LeaseGuard {
+  private state: LeaseState;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(private readonly o: LeaseGuardOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.log = o.logger ?? nullLogger;
+    this.state = initialLease(o.leaseMs, this.clock.now());
+  }
+
+  /** Call on every authorized monitor command. */
+  renew(): void {
+    this.state = renewLease(this.state, this.clock.now());
+  }
+
+  /** Call after each SET_STATUS with whether it holds the writer role; a writer SET_STATUS lifts a fence. */
+  setHoldsWriter(holds: boolean): void {
+    const now = this.clock.now();
+    this.state = holds ? liftFence(this.state, now) : setHoldsWriter(this.state, false, now);
+  }
+
+  get fenced(): boolean {
+    return this.state.fencedAt !== undefined;
+  }
+
+  status(): LeaseDecision {
+    return leaseDecision(this.state, this.clock.now(), true);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.o.tickMs ?? 250);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+  }
+
+  /** One check; overlapping ticks are collapsed into the running one. */
+  tick(): Promise<void> {
+    if (!this.ticking) this.ticking = this.check().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async check(): Promise<void> {
+    let d = leaseDecision(this.state, this.clock.now(), undefined);
+    if (d.action === 'probe_peer') {
+      const reachable = await this.o.probePeer().catch(() => false);
+      d = leaseDecision(this.state, this.clock.now(), reachable);
+    }
+    if (d.action !== 'fence') return;
+    this.log.error('writer lease expired and the peer is unreachable: fencing this host', { leaseMs: this.o.leaseMs });
+    try {
+      await this.o.fence();
+      this.state = markFenced(this.state, this.clock.now());
+      this.log.error('fenced: read_only=1, client connections ended, writer VIP removed');
+    } catch (e) {
+      // Stay unfenced so the next tick tries again.
+      this.log.error('fencing failed; will retry', { error: errorMessage(e) });
+    }
+  }
+}

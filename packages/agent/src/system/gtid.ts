@@ -1,0 +1,43 @@
+// MariaDB GTID positions `domain-server-seq,…` (pure). With gtid_strict_mode, seq_no grows
+// monotonically per domain, so "reached" means: for every domain of the target, our seq ≥ its seq.
+
+export interface MariadbGtid {
+  domain: number;
+  server: number;
+  seq: bigint;
+}
+
+export function parseMariadbGtidList(s: string): MariadbGtid[] | undefined {
+  const t = s.trim();
+  if (t === '') return [];
+  const out: MariadbGtid[] = [];
+  for (const part of t.split(',')) {
+    const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
+    if (!m) return undefined;
+    out.push({ domain: Number(m[1]), server: Number(m[2]), seq: BigInt(m[3]) });
+  }
+  return out;
+}
+
+/** Highest seq per domain. */
+function maxByDomain(list: MariadbGtid[]): Map<number, bigint> {
+  const m = new Map<number, bigint>();
+  for (const g of list) {
+    const cur = m.get(g.domain);
+    if (cur === undefined || g.seq > cur) m.set(g.domain, g.seq);
+  }
+  return m;
+}
+
+/** True when `current` covers `target` in every domain of target; undefined if either is unparsable. */
+export function mariadbGtidReached(current: string, target: string): boolean | undefined {
+  const c = parseMariadbGtidList(current);
+  const t = parseMariadbGtidList(target);
+  if (!c || !t) return undefined;
+  const have = maxByDomain(c);
+  for (const [domain, seq] of maxByDomain(t)) {
+    const mine = have.get(domain);
+    if (mine === undefined || mine < seq) return false;
+  }
+  return true;
+}

@@ -1,0 +1,141 @@
+// Every SQL statement the agent sends, for MariaDB and MySQL 8 (pure: text in, text out).
+// MariaDB is run for real in tests; the MySQL 8 texts are asserted against expected strings.
+
+export type Flavor = 'mariadb' | 'mysql';
+
+/** `SELECT VERSION()` says e.g. `10.11.19-MariaDB-0+deb12u1` or `8.0.36`. */
+export function detectFlavor(version: string): Flavor {
+  return /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+}
+
+const STRING_ESCAPES: Record<string, string> = {
+  '\0': '\\0',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\x1a': '\\Z',
+  "'": "\\'",
+  '\\': '\\\\',
+};
+
+/** A single-quoted SQL string literal; works with and without NO_BACKSLASH_ESCAPES is not needed here
+ *  because the agent never sets that mode on its own sessions. */
+export function quoteString(s: string): string {
+  return `'${s.replace(/[\0\n\r\x1a'\\]/g, (c) => STRING_ESCAPES[c])}'`;
+}
+
+/** A back-quoted identifier (backticks doubled). */
+export function quoteIdent(s: string): string {
+  return `\`${s.replace(/`/g, '``')}\``;
+}
+
+function integer(n: number, what: string): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
+  return String(n);
+}
+
+/** Seconds with millisecond precision, as MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET take them. */
+export function secondsFromMs(ms: number): string {
+  const s = Math.max(0, Math.round(ms)) / 1000;
+  return String(Number(s.toFixed(3)));
+}
+
+export interface ChangeMasterOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Seconds between reconnect attempts (MySQL's default 60 s is far too slow for a failover). */
+  connectRetry?: number;
+  /** Seconds between heartbeats, so replicas notice a lost writer quickly. */
+  heartbeatPeriod?: number;
+}
+
+export interface Dialect {
+  readonly flavor: Flavor;
+  readonly selectReadOnly: string;
+  setReadOnly(on: boolean): string;
+  readonly selectConnectionId: string;
+  readonly selectProcesslist: string;
+  killConnection(id: number): string;
+  readonly slaveStatus: string;
+  /** Columns: binlog_pos, current_pos, slave_pos (MariaDB) or executed (MySQL). */
+  readonly selectGtidPositions: string;
+  /** Result column `result`: see waitGtidReached(). */
+  waitGtid(gtidSet: string, timeoutMs: number): string;
+  /** True when the waitGtid() result means "executed" (not timed out). */
+  waitGtidReached(result: unknown): boolean;
+  changeMaster(o: ChangeMasterOptions): string;
+  readonly stopSlave: string;
+  readonly startSlave: string;
+  readonly stopSlaveIoThread: string;
+  readonly startSlaveIoThread: string;
+}
+
+export const SELECT_VERSION = 'SELECT VERSION() AS version';
+
+const common = {
+  selectReadOnly: 'SELECT @@global.read_only AS read_only',
+  setReadOnly: (on: boolean) => `SET GLOBAL read_only = ${on ? 1 : 0}`,
+  selectConnectionId: 'SELECT CONNECTION_ID() AS id',
+  selectProcesslist:
+    'SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command, STATE AS state ' +
+    'FROM information_schema.PROCESSLIST',
+  killConnection: (id: number) => `KILL CONNECTION ${integer(id, 'connection id')}`,
+};
+
+export const mariadbDialect: Dialect = {
+  flavor: 'mariadb',
+  ...common,
+  slaveStatus: 'SHOW SLAVE STATUS',
+  selectGtidPositions:
+    'SELECT @@global.gtid_binlog_pos AS binlog_pos, @@global.gtid_current_pos AS current_pos, ' +
+    '@@global.gtid_slave_pos AS slave_pos',
+  // MASTER_GTID_WAIT returns 0 when reached, -1 on timeout.
+  waitGtid: (gtid, ms) => `SELECT MASTER_GTID_WAIT(${quoteString(gtid)}, ${secondsFromMs(ms)}) AS result`,
+  waitGtidReached: (r) => Number(r) === 0,
+  changeMaster: (o) =>
+    'CHANGE MASTER TO ' +
+    [
+      `MASTER_HOST=${quoteString(o.host)}`,
+      `MASTER_PORT=${integer(o.port, 'port')}`,
+      `MASTER_USER=${quoteString(o.user)}`,
+      `MASTER_PASSWORD=${quoteString(o.password)}`,
+      'MASTER_USE_GTID=slave_pos',
+      `MASTER_CONNECT_RETRY=${integer(o.connectRetry ?? 1, 'connect retry')}`,
+      `MASTER_HEARTBEAT_PERIOD=${integer(o.heartbeatPeriod ?? 1, 'heartbeat period')}`,
+    ].join(', '),
+  stopSlave: 'STOP SLAVE',
+  startSlave: 'START SLAVE',
+  stopSlaveIoThread: 'STOP SLAVE IO_THREAD',
+  startSlaveIoThread: 'START SLAVE IO_THREAD',
+};
+
+// MySQL 8.0.23+ names (CHANGE REPLICATION SOURCE, *_REPLICA).
+export const mysqlDialect: Dialect = {
+  flavor: 'mysql',
+  ...common,
+  slaveStatus: 'SHOW REPLICA STATUS',
+  selectGtidPositions: 'SELECT @@global.gtid_executed AS executed',
+  // WAIT_FOR_EXECUTED_GTID_SET returns 0 when reached, 1 on timeout.
+  waitGtid: (gtid, ms) => `SELECT WAIT_FOR_EXECUTED_GTID_SET(${quoteString(gtid)}, ${secondsFromMs(ms)}) AS result`,
+  waitGtidReached: (r) => Number(r) === 0,
+  changeMaster: (o) =>
+    'CHANGE REPLICATION SOURCE TO ' +
+    [
+      `SOURCE_HOST=${quoteString(o.host)}`,
+      `SOURCE_PORT=${integer(o.port, 'port')}`,
+      `SOURCE_USER=${quoteString(o.user)}`,
+      `SOURCE_PASSWORD=${quoteString(o.password)}`,
+      'SOURCE_AUTO_POSITION=1',
+      `SOURCE_CONNECT_RETRY=${integer(o.connectRetry ?? 1, 'connect retry')}`,
+      `SOURCE_HEARTBEAT_PERIOD=${integer(o.heartbeatPeriod ?? 1, 'heartbeat period')}`,
+    ].join(', '),
+  stopSlave: 'STOP REPLICA',
+  startSlave: 'START REPLICA',
+  stopSlaveIoThread: 'STOP REPLICA IO_THREAD',
+  startSlaveIoThread: 'START REPLICA IO_THREAD',
+};
+
+export function dialectFor(flavor: Flavor): Dialect {
+  return flavor === 'mariadb' ? mariadbDialect : mysqlDialect;
+}

@@ -1,0 +1,270 @@
+// The agent's local MySQL/MariaDB, through mysql2/promise. One short-lived connection per operation:
+// a timed-out query leaves its connection unusable, and the agent's traffic is a few queries per second.
+// Every connect and query is bounded. SQL text comes only from mysql-dialect.ts.
+import * as mysql from 'mysql2/promise';
+import { MmmError, TimeoutError, errorMessage } from '@mmm/common';
+import { type ChangeMasterOptions, type Dialect, type Flavor, SELECT_VERSION, detectFlavor, dialectFor } from './mysql-dialect';
+import { type ProcessRow, threadsToKill } from './processlist';
+import { type SlaveStatus, parseSlaveStatus } from './slave-status';
+import { mariadbGtidReached } from './gtid';
+
+export interface GtidPositions {
+  flavor: Flavor;
+  /** MariaDB gtid_binlog_pos; MySQL gtid_executed. What GET_GTID reports. */
+  own: string;
+  /** MariaDB only ('' on MySQL). */
+  binlogPos: string;
+  currentPos: string;
+  slavePos: string;
+  /** MySQL only ('' on MariaDB). */
+  executed: string;
+}
+
+export type CatchUpResult = 'no_replication' | 'caught_up';
+
+export interface LocalMysql {
+  flavor(): Promise<Flavor>;
+  /** A real query answers within the connect/query bounds. Never throws. */
+  isAnswering(): Promise<boolean>;
+  getReadOnly(): Promise<boolean>;
+  setReadOnly(on: boolean): Promise<void>;
+  /** Ends every application connection (see processlist.ts); returns how many were killed. */
+  endClientConnections(excludeIds?: readonly number[]): Promise<number>;
+  /** undefined: no replication configured. */
+  slaveStatus(): Promise<SlaveStatus | undefined>;
+  gtidPositions(): Promise<GtidPositions>;
+  /** Waits until `gtidSet` is executed here; TimeoutError (code TIMEOUT) at the bound. */
+  waitGtid(gtidSet: string, timeoutMs: number): Promise<void>;
+  /** Waits until what the IO thread received is applied; TimeoutError at the bound. Never discards relay log. */
+  catchUp(timeoutMs: number): Promise<CatchUpResult>;
+  changeMaster(o: ChangeMasterOptions): Promise<void>;
+  /** Stop IO thread, catch up (bounded), then CHANGE MASTER with GTID and START SLAVE. On a failed
+   *  catch-up the IO thread is restarted and nothing is changed. */
+  repoint(o: ChangeMasterOptions, catchUpTimeoutMs: number): Promise<void>;
+  startSlave(): Promise<void>;
+  stopSlave(): Promise<void>;
+}
+
+export interface LocalMysqlOptions {
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  user: string;
+  password?: string;
+  connectTimeoutMs?: number; // 2000
+  queryTimeoutMs?: number; // 5000
+  /** Poll step of the GTID waits. */
+  pollMs?: number; // 200
+}
+
+export class MysqlError extends MmmError {
+  readonly errno: number | undefined;
+  readonly sqlCode: string | undefined;
+  constructor(message: string, cause: unknown) {
+    super('MYSQL', message, { cause });
+    const e = cause as { errno?: number; code?: string };
+    this.errno = typeof e?.errno === 'number' ? e.errno : undefined;
+    this.sqlCode = typeof e?.code === 'string' ? e.code : undefined;
+  }
+}
+
+const ER_NO_SUCH_THREAD = 1094;
+
+type Row = Record<string, unknown>;
+
+function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+}
+
+export class Mysql2LocalMysql implements LocalMysql {
+  private cachedFlavor: Flavor | undefined;
+  private readonly connectTimeoutMs: number;
+  private readonly queryTimeoutMs: number;
+  private readonly pollMs: number;
+
+  constructor(private readonly o: LocalMysqlOptions) {
+    this.connectTimeoutMs = o.connectTimeoutMs ?? 2000;
+    this.queryTimeoutMs = o.queryTimeoutMs ?? 5000;
+    this.pollMs = o.pollMs ?? 200;
+  }
+
+  /** Runs `fn` on a fresh connection that is always closed; wraps errors with `what`. */
+  private async session<T>(what: string, fn: (q: (sql: string, timeoutMs?: number) => Promise<Row[]>) => Promise<T>): Promise<T> {
+    let conn: mysql.Connection | undefined;
+    try {
+      conn = await mysql.createConnection({
+        socketPath: this.o.socketPath,
+        host: this.o.socketPath ? undefined : (this.o.host ?? '127.0.0.1'),
+        port: this.o.socketPath ? undefined : (this.o.port ?? 3306),
+        user: this.o.user,
+        password: this.o.password ?? '',
+        connectTimeout: this.connectTimeoutMs,
+        multipleStatements: false,
+        supportBigNumbers: true,
+      });
+      const c = conn;
+      const q = async (sql: string, timeoutMs?: number): Promise<Row[]> => {
+        const [rows] = await c.query({ sql, timeout: timeoutMs ?? this.queryTimeoutMs });
+        return Array.isArray(rows) ? (rows as Row[]) : [];
+      };
+      if (this.cachedFlavor === undefined) this.cachedFlavor = detectFlavor(text((await q(SELECT_VERSION))[0]?.version));
+      return await fn(q);
+    } catch (e) {
+      if (e instanceof MmmError) throw e;
+      const code = (e as { code?: string }).code;
+      if (code === 'PROTOCOL_SEQUENCE_TIMEOUT' || code === 'ETIMEDOUT') throw new TimeoutError(`${what}: ${errorMessage(e)}`);
+      throw new MysqlError(`${what}: ${errorMessage(e)}`, e);
+    } finally {
+      // destroy, not end: end() waits for the server, which may be the thing that hangs.
+      conn?.destroy();
+    }
+  }
+
+  private get d(): Dialect {
+    return dialectFor(this.cachedFlavor ?? 'mariadb');
+  }
+
+  async flavor(): Promise<Flavor> {
+    if (this.cachedFlavor) return this.cachedFlavor;
+    return this.session('detect flavor', async () => this.cachedFlavor as Flavor);
+  }
+
+  async isAnswering(): Promise<boolean> {
+    try {
+      await this.session('SELECT 1', (q) => q('SELECT 1 AS ok'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  getReadOnly(): Promise<boolean> {
+    return this.session('read read_only', async (q) => Number(text((await q(this.d.selectReadOnly))[0]?.read_only)) === 1);
+  }
+
+  setReadOnly(on: boolean): Promise<void> {
+    return this.session(`set read_only=${on ? 1 : 0}`, async (q) => {
+      await q(this.d.setReadOnly(on));
+    });
+  }
+
+  endClientConnections(excludeIds: readonly number[] = []): Promise<number> {
+    return this.session('end client connections', async (q) => {
+      const own = Number(text((await q(this.d.selectConnectionId))[0]?.id));
+      const rows: ProcessRow[] = (await q(this.d.selectProcesslist)).map((r) => ({
+        id: Number(text(r.id)),
+        user: r.user === null ? null : text(r.user),
+        host: text(r.host),
+        command: r.command === null ? null : text(r.command),
+        state: text(r.state),
+      }));
+      let killed = 0;
+      for (const id of threadsToKill(rows, { ownConnectionId: own, agentUser: this.o.user, excludeIds })) {
+        try {
+          await q(this.d.killConnection(id));
+          killed++;
+        } catch (e) {
+          if ((e as { errno?: number }).errno !== ER_NO_SUCH_THREAD) throw e; // already gone is fine
+        }
+      }
+      return killed;
+    });
+  }
+
+  slaveStatus(): Promise<SlaveStatus | undefined> {
+    return this.session('read slave status', async (q) => parseSlaveStatus((await q(this.d.slaveStatus))[0]));
+  }
+
+  gtidPositions(): Promise<GtidPositions> {
+    return this.session('read GTID positions', async (q) => this.readPositions(q));
+  }
+
+  private async readPositions(q: (sql: string) => Promise<Row[]>): Promise<GtidPositions> {
+    const r = (await q(this.d.selectGtidPositions))[0] ?? {};
+    if (this.d.flavor === 'mariadb') {
+      const binlogPos = text(r.binlog_pos);
+      return { flavor: 'mariadb', own: binlogPos, binlogPos, currentPos: text(r.current_pos), slavePos: text(r.slave_pos), executed: '' };
+    }
+    const executed = text(r.executed).replace(/\s+/g, '');
+    return { flavor: 'mysql', own: executed, binlogPos: '', currentPos: '', slavePos: '', executed };
+  }
+
+  waitGtid(gtidSet: string, timeoutMs: number): Promise<void> {
+    return this.session(`wait for GTID ${gtidSet}`, (q) => this.waitOn(q, gtidSet, timeoutMs, 'current'));
+  }
+
+  /** MariaDB: polls the chosen position, with MASTER_GTID_WAIT slices in between (it wakes as soon as
+   *  gtid_slave_pos moves). `current` also counts our own binlog, which MASTER_GTID_WAIT ignores. */
+  private async waitOn(q: (sql: string, t?: number) => Promise<Row[]>, target: string, timeoutMs: number, pos: 'current' | 'slave'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    if (this.d.flavor === 'mysql') {
+      const r = await q(this.d.waitGtid(target, timeoutMs), timeoutMs + this.queryTimeoutMs);
+      if (!this.d.waitGtidReached(r[0]?.result)) throw new TimeoutError(`GTID set ${target} not executed within ${timeoutMs} ms`);
+      return;
+    }
+    let have = '';
+    for (;;) {
+      const p = await this.readPositions(q);
+      have = pos === 'current' ? p.currentPos : p.slavePos;
+      const reached = mariadbGtidReached(have, target);
+      if (reached === undefined) throw new MmmError('MYSQL', `cannot compare GTID positions '${have}' and '${target}'`);
+      if (reached) return;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const slice = Math.min(left, this.pollMs);
+      const r = await q(this.d.waitGtid(target, slice), slice + this.queryTimeoutMs);
+      if (this.d.waitGtidReached(r[0]?.result)) return;
+    }
+    throw new TimeoutError(`GTID ${target} not reached within ${timeoutMs} ms (have ${pos}_pos '${have}')`);
+  }
+
+  catchUp(timeoutMs: number): Promise<CatchUpResult> {
+    return this.session('catch up with received relay log', (q) => this.catchUpOn(q, timeoutMs));
+  }
+
+  private async catchUpOn(q: (sql: string, t?: number) => Promise<Row[]>, timeoutMs: number): Promise<CatchUpResult> {
+    const s = parseSlaveStatus((await q(this.d.slaveStatus))[0]);
+    if (!s) return 'no_replication';
+    if (s.gtidIoPos === '') return 'caught_up'; // nothing received since CHANGE MASTER
+    await this.waitOn(q, s.gtidIoPos, timeoutMs, 'slave');
+    return 'caught_up';
+  }
+
+  changeMaster(o: ChangeMasterOptions): Promise<void> {
+    return this.session(`change master to ${o.host}:${o.port}`, async (q) => {
+      await q(this.d.changeMaster(o));
+    });
+  }
+
+  repoint(o: ChangeMasterOptions, catchUpTimeoutMs: number): Promise<void> {
+    return this.session(`re-point replication to ${o.host}:${o.port}`, async (q) => {
+      const configured = parseSlaveStatus((await q(this.d.slaveStatus))[0]) !== undefined;
+      if (configured) {
+        await q(this.d.stopSlaveIoThread); // freeze what was received, then apply all of it
+        try {
+          await this.catchUpOn(q, catchUpTimeoutMs);
+        } catch (e) {
+          await q(this.d.startSlaveIoThread).catch(() => undefined);
+          throw e;
+        }
+        await q(this.d.stopSlave);
+      }
+      // Relay log is fully applied here, so CHANGE MASTER (which purges relay logs) loses nothing.
+      await q(this.d.changeMaster(o));
+      await q(this.d.startSlave);
+    });
+  }
+
+  startSlave(): Promise<void> {
+    return this.session('start slave', async (q) => {
+      await q(this.d.startSlave);
+    });
+  }
+
+  stopSlave(): Promise<void> {
+    return this.session('stop slave', async (q) => {
+      await q(this.d.stopSlave);
+    });
+  }
+}

@@ -1,0 +1,66 @@
+// SHOW SLAVE STATUS / SHOW REPLICA STATUS rows, both naming schemes, as one typed record (pure).
+
+export interface SlaveStatus {
+  masterHost: string;
+  masterPort: number | undefined;
+  /** 'Yes' | 'No' | 'Connecting' | 'Preparing' … */
+  ioRunning: string;
+  sqlRunning: string;
+  secondsBehindMaster: number | null;
+  /** MariaDB: last GTID received per domain. MySQL: Retrieved_Gtid_Set. */
+  gtidIoPos: string;
+  /** MySQL only: Executed_Gtid_Set ('' on MariaDB). */
+  executedGtidSet: string;
+  usingGtid: string;
+  lastIoErrno: number;
+  lastIoError: string;
+  lastSqlErrno: number;
+  lastSqlError: string;
+  /** MariaDB: Slave_received_heartbeats counter when the row has it. */
+  receivedHeartbeats: number | undefined;
+  heartbeatPeriod: number | undefined;
+}
+
+type Row = Record<string, unknown>;
+
+function pick(row: Row, ...names: string[]): unknown {
+  for (const n of names) if (row[n] !== undefined) return row[n];
+  return undefined;
+}
+
+function str(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+}
+
+function num(v: unknown): number | undefined {
+  if (v === null || v === undefined || v === '') return undefined;
+  const n = Number(str(v));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** undefined when there is no row: replication is not configured. */
+export function parseSlaveStatus(row: Row | undefined): SlaveStatus | undefined {
+  if (!row) return undefined;
+  return {
+    masterHost: str(pick(row, 'Master_Host', 'Source_Host')),
+    masterPort: num(pick(row, 'Master_Port', 'Source_Port')),
+    ioRunning: str(pick(row, 'Slave_IO_Running', 'Replica_IO_Running')),
+    sqlRunning: str(pick(row, 'Slave_SQL_Running', 'Replica_SQL_Running')),
+    secondsBehindMaster: num(pick(row, 'Seconds_Behind_Master', 'Seconds_Behind_Source')) ?? null,
+    gtidIoPos: str(pick(row, 'Gtid_IO_Pos', 'Retrieved_Gtid_Set')).replace(/\s+/g, ''),
+    executedGtidSet: str(pick(row, 'Executed_Gtid_Set')).replace(/\s+/g, ''),
+    usingGtid: str(pick(row, 'Using_Gtid', 'Auto_Position')),
+    lastIoErrno: num(pick(row, 'Last_IO_Errno')) ?? 0,
+    lastIoError: str(pick(row, 'Last_IO_Error')),
+    lastSqlErrno: num(pick(row, 'Last_SQL_Errno')) ?? 0,
+    lastSqlError: str(pick(row, 'Last_SQL_Error')),
+    receivedHeartbeats: num(pick(row, 'Slave_received_heartbeats')),
+    heartbeatPeriod: num(pick(row, 'Slave_heartbeat_period')),
+  };
+}
+
+/** The IO thread is connected to its source (not 'Connecting', not stopped). */
+export function ioConnected(s: SlaveStatus | undefined): boolean {
+  return s !== undefined && s.ioRunning === 'Yes';
+}

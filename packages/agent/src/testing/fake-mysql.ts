@@ -1,0 +1,114 @@
+// In-memory LocalMysql for unit tests: a tiny model of one server, every call recorded,
+// failures injected by method name.
+import { MmmError, TimeoutError } from '@mmm/common';
+import type { CatchUpResult, GtidPositions, LocalMysql } from '../system/mysql';
+import type { ChangeMasterOptions, Flavor } from '../system/mysql-dialect';
+import type { SlaveStatus } from '../system/slave-status';
+
+export type FakeMysqlMethod =
+  | 'isAnswering'
+  | 'getReadOnly'
+  | 'setReadOnly'
+  | 'endClientConnections'
+  | 'slaveStatus'
+  | 'gtidPositions'
+  | 'waitGtid'
+  | 'catchUp'
+  | 'changeMaster'
+  | 'repoint'
+  | 'startSlave'
+  | 'stopSlave';
+
+export function fakeSlaveStatus(over: Partial<SlaveStatus> = {}): SlaveStatus {
+  return {
+    masterHost: '10.0.0.11',
+    masterPort: 3306,
+    ioRunning: 'Yes',
+    sqlRunning: 'Yes',
+    secondsBehindMaster: 0,
+    gtidIoPos: '0-1-10',
+    executedGtidSet: '',
+    usingGtid: 'Slave_Pos',
+    lastIoErrno: 0,
+    lastIoError: '',
+    lastSqlErrno: 0,
+    lastSqlError: '',
+    receivedHeartbeats: 0,
+    heartbeatPeriod: 1,
+    ...over,
+  };
+}
+
+export class FakeLocalMysql implements LocalMysql {
+  answering = true;
+  readOnly = true;
+  clients = 3;
+  replication: SlaveStatus | undefined = undefined;
+  positions: GtidPositions = { flavor: 'mariadb', own: '0-1-10', binlogPos: '0-1-10', currentPos: '0-1-10', slavePos: '0-1-10', executed: '' };
+  /** catchUp result when not failing. */
+  caughtUp = true;
+  readonly calls: string[] = [];
+  readonly fail = new Set<FakeMysqlMethod>();
+
+  private step(m: FakeMysqlMethod, label: string = m): void {
+    this.calls.push(label);
+    if (!this.answering && m !== 'isAnswering') throw new MmmError('MYSQL', `${m}: connect ECONNREFUSED (fake)`);
+    if (this.fail.has(m)) throw new MmmError('MYSQL', `${m} failed (injected)`);
+  }
+
+  async flavor(): Promise<Flavor> {
+    return this.positions.flavor;
+  }
+  async isAnswering(): Promise<boolean> {
+    this.calls.push('isAnswering');
+    return this.answering && !this.fail.has('isAnswering');
+  }
+  async getReadOnly(): Promise<boolean> {
+    this.step('getReadOnly');
+    return this.readOnly;
+  }
+  async setReadOnly(on: boolean): Promise<void> {
+    this.step('setReadOnly', `setReadOnly(${on ? 1 : 0})`);
+    this.readOnly = on;
+  }
+  async endClientConnections(): Promise<number> {
+    this.step('endClientConnections');
+    const n = this.clients;
+    this.clients = 0;
+    return n;
+  }
+  async slaveStatus(): Promise<SlaveStatus | undefined> {
+    this.step('slaveStatus');
+    return this.replication;
+  }
+  async gtidPositions(): Promise<GtidPositions> {
+    this.step('gtidPositions');
+    return this.positions;
+  }
+  async waitGtid(gtidSet: string, timeoutMs: number): Promise<void> {
+    this.step('waitGtid', `waitGtid(${gtidSet},${timeoutMs})`);
+  }
+  async catchUp(timeoutMs: number): Promise<CatchUpResult> {
+    this.step('catchUp', `catchUp(${timeoutMs})`);
+    if (!this.replication) return 'no_replication';
+    if (!this.caughtUp) throw new TimeoutError(`not caught up within ${timeoutMs} ms (fake)`);
+    return 'caught_up';
+  }
+  async changeMaster(o: ChangeMasterOptions): Promise<void> {
+    this.step('changeMaster', `changeMaster(${o.host}:${o.port})`);
+    this.replication = fakeSlaveStatus({ ...(this.replication ?? {}), masterHost: o.host, masterPort: o.port });
+  }
+  async repoint(o: ChangeMasterOptions, catchUpTimeoutMs: number): Promise<void> {
+    this.step('repoint', `repoint(${o.host}:${o.port},${catchUpTimeoutMs})`);
+    if (this.replication && !this.caughtUp) throw new TimeoutError('not caught up (fake)');
+    this.replication = fakeSlaveStatus({ ...(this.replication ?? {}), masterHost: o.host, masterPort: o.port, ioRunning: 'Yes', sqlRunning: 'Yes' });
+  }
+  async startSlave(): Promise<void> {
+    this.step('startSlave');
+    if (this.replication) this.replication = { ...this.replication, ioRunning: 'Yes', sqlRunning: 'Yes' };
+  }
+  async stopSlave(): Promise<void> {
+    this.step('stopSlave');
+    if (this.replication) this.replication = { ...this.replication, ioRunning: 'No', sqlRunning: 'No' };
+  }
+}

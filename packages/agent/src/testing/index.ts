@@ -1,0 +1,2 @@
+export * from './fake-mysql';
+export * from './fake-vips';
