@@ -33,6 +33,10 @@ export interface DbCluster {
   monitorIp?: string;
   /** The node called `name`; throws if there is none. */
   node(name: string): DbNode;
+  /** Stops one node's mariadbd by PID (SIGTERM, or SIGKILL with `kill` to simulate a crash). */
+  stopNode(name: string, opts?: { kill?: boolean }): Promise<void>;
+  /** Starts a stopped node again (same datadir, my.cnf, namespace); waits until it answers. */
+  startNode(name: string): Promise<void>;
   /** Stops every mariadbd by PID, removes namespaces and veth, and DIR unless `keepDir`. */
   stop(opts?: { keepDir?: boolean }): Promise<void>;
 }
@@ -151,6 +155,11 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
 }
 
 function clusterOf(state: DbClusterState, names: SandboxNames): DbCluster {
+  const node = (name: string): DbNode => {
+    const n = state.nodes.find((x) => x.name === name);
+    if (!n) throw new SandboxError('SANDBOX', `no node ${name} in ${state.dir}`);
+    return n;
+  };
   return {
     dir: state.dir,
     network: state.network,
@@ -158,10 +167,17 @@ function clusterOf(state: DbClusterState, names: SandboxNames): DbCluster {
     nodes: state.nodes,
     credentials: state.credentials,
     ...(state.monitorIp ? { monitorIp: state.monitorIp } : {}),
-    node(name: string): DbNode {
-      const n = state.nodes.find((x) => x.name === name);
-      if (!n) throw new SandboxError('SANDBOX', `no node ${name} in ${state.dir}`);
-      return n;
+    node,
+    async stopNode(name, o) {
+      const n = node(name);
+      if (n.pid) await stopInstance(n.pid, n.cnf, { kill: o?.kill ?? false });
+      delete n.pid;
+      writeState(state, names.stateFile);
+    },
+    async startNode(name) {
+      const n = node(name);
+      n.pid = await startInstance(specOf(names, n));
+      writeState(state, names.stateFile);
     },
     stop: (o) => teardown(state, o?.keepDir),
   };

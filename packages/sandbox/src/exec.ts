@@ -101,11 +101,15 @@ export function cmdlineOf(pid: number): string {
 }
 
 /**
- * Stops `pid`: SIGTERM, waits up to `graceMs`, then SIGKILL and waits up to 5 s more.
+ * Stops `pid`: SIGTERM (SIGKILL at once with `kill`), waits up to `graceMs`, then SIGKILL and
+ * waits up to 5 s more.
  * Resolves true when the process is gone. If `mustContain` is given, a process whose command line
  * lacks it is left alone (the PID was reused by someone else) and counts as gone.
  */
-export async function stopPid(pid: number, opts: { graceMs?: number; mustContain?: string } = {}): Promise<boolean> {
+export async function stopPid(
+  pid: number,
+  opts: { graceMs?: number; mustContain?: string; kill?: boolean } = {},
+): Promise<boolean> {
   if (!processAlive(pid)) return true;
   if (opts.mustContain && !cmdlineOf(pid).includes(opts.mustContain)) return true;
   const signal = (sig: NodeJS.Signals): void => {
@@ -115,7 +119,7 @@ export async function stopPid(pid: number, opts: { graceMs?: number; mustContain
       /* already gone */
     }
   };
-  signal('SIGTERM');
+  signal(opts.kill ? 'SIGKILL' : 'SIGTERM');
   const gone = async (ms: number): Promise<boolean> => {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {

@@ -1,7 +1,7 @@
 // One MariaDB instance: my.cnf, datadir initialisation, start (detached, optionally inside a
 // network namespace), readiness by a real query, stop by PID.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { isRoot, processAlive, run, SandboxError, stopPid, waitFor } from './exec';
 import type { NodeFiles } from './paths';
@@ -105,6 +105,7 @@ function errorLogTail(f: NodeFiles): string {
 export async function startInstance(spec: InstanceSpec, timeoutMs = 30_000): Promise<number> {
   const f = spec.files;
   const mariadbd = findBinary('mariadbd');
+  rmSync(f.pidFile, { force: true }); // left behind by a crash: must not be mistaken for the new PID
   const argv = [mariadbd, `--defaults-file=${f.cnf}`];
   // detached: the child calls setsid(), so it outlives us and gets no signals from our terminal.
   const [cmd, ...args] = spec.netns ? ['ip', 'netns', 'exec', spec.netns, ...argv] : argv;
@@ -140,9 +141,12 @@ export async function startInstance(spec: InstanceSpec, timeoutMs = 30_000): Pro
   return readPid()!;
 }
 
-/** Stops a mariadbd by PID (SIGTERM, bounded wait, SIGKILL); only if its command line names `cnf`. */
-export async function stopInstance(pid: number, cnf: string, graceMs = 15_000): Promise<void> {
+/**
+ * Stops a mariadbd by PID (SIGTERM, bounded wait, SIGKILL; `kill`: SIGKILL at once, like a crash),
+ * only if its command line names `cnf`.
+ */
+export async function stopInstance(pid: number, cnf: string, opts: { graceMs?: number; kill?: boolean } = {}): Promise<void> {
   if (!processAlive(pid)) return;
-  const gone = await stopPid(pid, { graceMs, mustContain: cnf });
+  const gone = await stopPid(pid, { graceMs: opts.graceMs ?? 15_000, mustContain: cnf, kill: opts.kill ?? false });
   if (!gone) throw new SandboxError('SANDBOX', `mariadbd PID ${pid} (${cnf}) did not stop even after SIGKILL`);
 }

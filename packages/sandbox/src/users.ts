@@ -21,9 +21,11 @@ export interface Credentials {
 export const TEST_SCHEMA = 'mmm_test';
 
 /**
- * MariaDB 10.11 splits SUPER: READ_ONLY ADMIN writes through read_only (and sets it), CONNECTION
- * ADMIN kills other users' threads, REPLICATION SLAVE ADMIN runs CHANGE MASTER/START SLAVE,
- * SLAVE MONITOR / BINLOG MONITOR read SHOW SLAVE STATUS / gtid_binlog_pos.
+ * MariaDB 10.11 splits SUPER. Probed on 10.11.19: `SET GLOBAL read_only` needs READ_ONLY ADMIN
+ * (SUPER alone is refused; READ_ONLY ADMIN also writes through read_only); KILL of another user's
+ * thread works with CONNECTION ADMIN alone (SUPER alone still works too; PROCESS alone does not).
+ * REPLICATION SLAVE ADMIN runs CHANGE MASTER/START SLAVE; SLAVE MONITOR / BINLOG MONITOR read
+ * SHOW SLAVE STATUS / binlog positions.
  */
 export const AGENT_PRIVILEGES = [
   'SUPER',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
   execInNs, listNamespaces, netnsSupport, processAlive, query, readOnly, run, sandboxNames, setLink, slaveStatus,
-  startDbCluster, stopDbCluster, TEST_SCHEMA, verifyReplication, vipsOf, type Account, type DbCluster, type DbNode,
+  startDbCluster, stopDbCluster, TEST_SCHEMA, verifyReplication, vipsOf, waitFor, type Account, type DbCluster, type DbNode,
 } from '../src';
 
 /** A TCP connection to a node (loopback address, or a netns node through the root-namespace monitor veth). */
@@ -111,6 +111,20 @@ function clusterSuite(netns: boolean): void {
       conns.push(mon);
       const [rows] = await mon.query('SHOW SLAVE STATUS');
       expect((rows as Array<Record<string, unknown>>)[0]?.Slave_IO_Running).to.equal('Yes');
+    });
+
+    it('crashes and restarts a node: its peer notices, the node comes back read-only and replication resumes', async () => {
+      const cl = cluster();
+      const [db1, db2] = cl.nodes as [DbNode, DbNode];
+      const old = db2.pid!;
+      await cl.stopNode('db2', { kill: true });
+      expect(processAlive(old)).to.equal(false);
+      await waitFor('db1 noticing db2 is gone', async () => (await slaveStatus(db1))?.Slave_IO_Running !== 'Yes', { timeoutMs: 15_000 });
+      await cl.startNode('db2');
+      expect(db2.pid).to.be.a('number').and.not.equal(old);
+      expect(await readOnly(db2)).to.equal(true);
+      await verifyReplication(cl.nodes, db2, 15_000);
+      await verifyReplication(cl.nodes, db1, 15_000);
     });
 
     it('refuses a second sandbox on the same DIR', async () => {
