@@ -1,0 +1,41 @@
+// The lines mmm_control adds after MMM's `show` output (our addition; never sent by the monitor as
+// part of `show`, so original tools parsing `show` see MMM's text unchanged). Every line starts `# `.
+import type { HostStatus, MoveStatus, RoleStatus, StatusDocument } from './status-document';
+import { formatDuration, formatMmmTime, type TimeOptions } from './time-format';
+
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+export function renderHostExtra(h: HostStatus, opts: TimeOptions = {}): string {
+  const parts = [`${h.state} since ${h.stateChangedAt ? formatMmmTime(h.stateChangedAt, opts) : 'unknown'}`];
+  parts.push(h.replicationLagSeconds === null ? 'replication lag unknown' : `replication lag ${h.replicationLagSeconds} s`);
+  if (h.writable !== null) parts.push(h.writable ? 'writable' : 'read-only');
+  if (h.flapping) parts.push('flapping');
+  return `# Host ${h.name}: ${parts.join('; ')}\n`;
+}
+
+export function renderRoleExtra(r: RoleStatus): string {
+  const owners = [...new Set(r.ips.map((i) => i.assignedTo).filter((h) => h !== ''))].sort();
+  const where = owners.length > 0 ? `on ${owners.join(', ')}` : 'is not assigned';
+  const orphans = r.ips.filter((i) => i.assignedTo === '').length;
+  const orphanNote = owners.length > 0 && orphans > 0 ? ` (${orphans} of ${r.ips.length} IPs not assigned)` : '';
+  return `# Role ${r.name} ${where}${orphanNote}${r.reason ? `: ${r.reason}` : '.'}\n`;
+}
+
+export function renderMoveExtra(m: MoveStatus, opts: TimeOptions = {}): string {
+  const what = `role ${m.role} from ${m.from || '(none)'} to ${m.to}`;
+  const at = formatMmmTime(m.startedAt, opts);
+  const why = m.reason ? `: ${m.reason}` : '';
+  if (m.outcome === 'running' || m.durationMs === null) return `# Move in progress: ${what}, started ${at}${why}\n`;
+  const verb = m.outcome === 'done' ? 'took' : 'aborted after';
+  return `# Last move: ${what} ${verb} ${formatDuration(m.durationMs)}, started ${at}${why}\n`;
+}
+
+/** mmm_control's extra `# ` lines: warnings, per host lag and last state change, per role why, the last move. */
+export function renderShowExtra(doc: StatusDocument, opts: TimeOptions = {}): string {
+  let out = '';
+  for (const w of doc.warnings) out += `# Warning: ${w.replace(/\r?\n/g, ' ')}\n`;
+  for (const h of [...doc.hosts].sort(byName)) out += renderHostExtra(h, opts);
+  for (const r of [...doc.roles].sort(byName)) out += renderRoleExtra(r);
+  if (doc.lastMove) out += renderMoveExtra(doc.lastMove, opts);
+  return out;
+}

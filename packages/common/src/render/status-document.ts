@@ -1,0 +1,104 @@
+// The `status_json` document (DESIGN §3): everything `show`, `checks` and mmm_control's extra lines
+// are rendered from. Versioned: add optional keys freely; renaming or removing one bumps the version.
+// Times are ISO 8601 UTC strings (`Date.prototype.toISOString()`), or null when unknown/never.
+import type { CheckName, HostMode, RoleMode } from '../config/types';
+import type { HostState, Mode } from '../model/host-state';
+import type { RoleIp } from '../model/role';
+
+export const STATUS_SCHEMA_VERSION = 1;
+
+export interface CheckStatus {
+  name: CheckName;
+  /** The trapped result MMM acts on (an error only counts after trap_period). */
+  ok: boolean;
+  /** MMM's check message, e.g. `OK`, `OK: Backlog is null`, `ERROR: Replication is broken`. */
+  message: string;
+  lastChange: string | null;
+}
+
+export interface HostStatus {
+  name: string;
+  ip: string;
+  mode: HostMode;
+  state: HostState;
+  /** Roles held, as MMM keeps them. */
+  roles: RoleIp[];
+  stateChangedAt: string | null;
+  /** Always ping, mysql, rep_threads, rep_backlog, in that order. */
+  checks: CheckStatus[];
+  /** Seconds_Behind_Master; null when unknown or NULL. */
+  replicationLagSeconds: number | null;
+  agentReachable: boolean;
+  /** read_only=0 as last reported by the agent; null when unknown. */
+  writable: boolean | null;
+  flapping: boolean;
+}
+
+export interface RoleIpStatus {
+  ip: string;
+  /** Host name, or '' when orphaned. */
+  assignedTo: string;
+}
+
+export interface RoleStatus {
+  name: string;
+  mode: RoleMode;
+  /** Hosts that may hold the role, as configured. */
+  hosts: string[];
+  ips: RoleIpStatus[];
+  preferredHost: string | null;
+  /** True for the `active_master_role` (the writer). */
+  activeMaster: boolean;
+  /** Why the role is where it is now (e.g. "preferred host", "failover from db1: HARD_OFFLINE"). */
+  reason: string | null;
+}
+
+export const DECISION_KINDS = [
+  'state_change',
+  'role_assign',
+  'role_move',
+  'failover',
+  'switchover',
+  'mode_change',
+  'fence',
+  'command',
+] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+
+export interface Decision {
+  time: string;
+  kind: DecisionKind;
+  host: string | null;
+  role: string | null;
+  reason: string;
+  /** True when the decision was made but not carried out (and `reason` says why). */
+  blocked: boolean;
+}
+
+export interface MoveStatus {
+  role: string;
+  from: string;
+  to: string;
+  startedAt: string;
+  /** null while still running. */
+  durationMs: number | null;
+  outcome: 'done' | 'aborted' | 'running';
+  reason: string | null;
+}
+
+export interface StatusDocument {
+  schemaVersion: typeof STATUS_SCHEMA_VERSION;
+  generatedAt: string;
+  mode: Mode;
+  /** Present in passive mode: MMM's passive_info, e.g. `Admin switched to passive mode.` */
+  passiveCause: string | null;
+  /** Hosts sorted by name. */
+  hosts: HostStatus[];
+  /** Roles sorted by name. */
+  roles: RoleStatus[];
+  /** Problems worth an operator's eye (certificate expiry, monitor isolated, …), one sentence each. */
+  warnings: string[];
+  /** Most recent last, bounded by the monitor. */
+  decisions: Decision[];
+  lastMove: MoveStatus | null;
+}
