@@ -1,0 +1,149 @@
+// mysql, rep_threads and rep_backlog against one real throw-away MariaDB.
+import { expect } from 'chai';
+import * as mysql from 'mysql2/promise';
+import type { HostConfig } from '@mmm/common';
+import { MysqlSessions, makeMysqlCheck, makeRepBacklogCheck, makeRepThreadsCheck } from '../../src/checks';
+import { checkConfig, hostConfig } from './fixtures';
+import { TestMariadb, freePort, mariadbMissing, sleep } from './mariadb-harness';
+
+describe('checks against a real MariaDB', function () {
+  this.timeout(120000);
+  let db: TestMariadb | undefined;
+  let sessions: MysqlSessions;
+  let host: HostConfig;
+  const mysqlCheck = checkConfig('mysql', { timeout: 2 });
+  const threadsCheck = checkConfig('rep_threads', { timeout: 2 });
+  const backlogCheck = checkConfig('rep_backlog', { timeout: 2, maxBacklog: 60 });
+
+  before(async function () {
+    const missing = mariadbMissing();
+    if (missing) {
+      console.log(`    skipped: ${missing}`);
+      this.skip();
+    }
+    db = await TestMariadb.start();
+    await db.query(`CREATE USER 'mmm_monitor'@'127.0.0.1' IDENTIFIED BY 'monpw'`);
+    await db.query(`GRANT REPLICATION CLIENT, SLAVE MONITOR ON *.* TO 'mmm_monitor'@'127.0.0.1'`);
+    await db.query(`CREATE USER 'nopriv'@'127.0.0.1' IDENTIFIED BY 'nopw'`);
+    host = hostConfig({ mysqlPort: db.port, monitorUser: 'mmm_monitor', monitorPassword: 'monpw' });
+  });
+
+  beforeEach(() => {
+    sessions = new MysqlSessions();
+  });
+
+  afterEach(() => sessions.close());
+
+  after(async () => {
+    await db?.stop();
+  });
+
+  async function slaveStatus(): Promise<Record<string, unknown> | undefined> {
+    const rows = await db!.query<Record<string, unknown>[]>('SHOW SLAVE STATUS');
+    return rows[0];
+  }
+
+  it('mysql: OK for the monitor user', async () => {
+    expect(await makeMysqlCheck(sessions)(host, mysqlCheck)).to.deep.equal({ status: 'OK', message: 'OK' });
+  });
+
+  it('mysql: a wrong password is ERROR with MMM text; rep_threads calls it UNKNOWN', async () => {
+    const bad = { ...host, monitorPassword: 'wrong' };
+    const m = await makeMysqlCheck(sessions)(bad, mysqlCheck);
+    expect(m.status).to.equal('ERROR');
+    expect(m.message).to.match(/^ERROR: Connect error \(host = 127\.0\.0\.1:\d+, user = mmm_monitor\)! Access denied/);
+    const t = await makeRepThreadsCheck(sessions)(bad, threadsCheck);
+    expect(t.status).to.equal('UNKNOWN');
+    expect(t.message).to.match(/^UNKNOWN: Connect error/);
+  });
+
+  it('reuses one connection per host and recovers when it is killed', async () => {
+    const check = makeMysqlCheck(sessions);
+    const threads = makeRepThreadsCheck(sessions);
+    for (let i = 0; i < 5; i++) {
+      expect((await check(host, mysqlCheck)).status).to.equal('OK');
+      await threads(host, threadsCheck);
+    }
+    expect(sessions.stats().connects).to.equal(1);
+    const ids = await db!.query<{ ID: number }[]>(
+      `SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'mmm_monitor'`,
+    );
+    expect(ids).to.have.length(1);
+    await db!.query(`KILL ${ids[0]!.ID}`);
+    await sleep(50);
+    expect(await check(host, mysqlCheck)).to.deep.equal({ status: 'OK', message: 'OK' });
+    expect(sessions.stats().connects).to.equal(2);
+  });
+
+  it('rep_threads / rep_backlog: no replication is "not set up" / no backlog', async () => {
+    expect(await slaveStatus()).to.equal(undefined);
+    expect(await makeRepThreadsCheck(sessions)(host, threadsCheck)).to.deep.equal({
+      status: 'ERROR',
+      message: 'ERROR: Replication is not set up',
+    });
+    expect((await makeRepBacklogCheck(sessions)(host, backlogCheck)).status).to.equal('OK');
+  });
+
+  it('rep_threads: missing privilege is ERROR naming the GRANT', async () => {
+    const nopriv = { ...host, monitorUser: 'nopriv', monitorPassword: 'nopw' };
+    const r = await makeRepThreadsCheck(sessions, { monitorIp: '127.0.0.1' })(nopriv, threadsCheck);
+    expect(r.status).to.equal('ERROR');
+    expect(r.message).to.match(/^ERROR: Insufficient privileges! Please GRANT REPLICATION CLIENT.*'nopriv'@'127\.0\.0\.1'/);
+  });
+
+  it('IO thread Connecting to a dead master: threads OK, backlog UNKNOWN', async () => {
+    const deadPort = await freePort();
+    await db!.query(
+      `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${deadPort}, MASTER_USER='repl', MASTER_PASSWORD='x', MASTER_CONNECT_RETRY=1`,
+    );
+    await db!.query('START SLAVE');
+    let s: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100; i++) {
+      s = await slaveStatus();
+      if (s?.Slave_IO_Running === 'Connecting' && s?.Slave_SQL_Running === 'Yes') break;
+      await sleep(50);
+    }
+    expect(s?.Slave_IO_Running).to.equal('Connecting');
+    const t = await makeRepThreadsCheck(sessions)(host, threadsCheck);
+    expect(t.status).to.equal('OK');
+    expect(t.message).to.match(/^OK: IO thread is connecting/);
+    const b = await makeRepBacklogCheck(sessions)(host, backlogCheck);
+    expect(b.status).to.equal('UNKNOWN');
+    expect(b.message).to.match(/^UNKNOWN: Backlog is unknown/);
+  });
+
+  it('STOP SLAVE: threads "broken", backlog ERROR (not MMM\'s "Backlog is null")', async () => {
+    await db!.query('STOP SLAVE');
+    const s = await slaveStatus();
+    expect([s?.Slave_IO_Running, s?.Slave_SQL_Running, s?.Seconds_Behind_Master]).to.deep.equal(['No', 'No', null]);
+    expect(await makeRepThreadsCheck(sessions)(host, threadsCheck)).to.deep.equal({
+      status: 'ERROR',
+      message: 'ERROR: Replication is broken',
+    });
+    const b = await makeRepBacklogCheck(sessions)(host, backlogCheck);
+    expect(b.status).to.equal('ERROR');
+    expect(b.message).to.match(/^ERROR: Backlog is unknown: replication is stopped/);
+  });
+
+  it('mysql: "Too many connections" (1040) is UNKNOWN', async () => {
+    // max_connections cannot go below 10: fill the server with other clients until it says 1040.
+    await db!.query('SET GLOBAL max_connections = 10');
+    const held: mysql.Connection[] = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        try {
+          held.push(await mysql.createConnection({ host: '127.0.0.1', port: db!.port, user: 'nopriv', password: 'nopw' }));
+        } catch (e) {
+          expect((e as { errno?: number }).errno).to.equal(1040);
+          break;
+        }
+      }
+      const r = await makeMysqlCheck(sessions)(host, mysqlCheck);
+      expect(r.status).to.equal('UNKNOWN');
+      expect(r.message).to.match(/^UNKNOWN: Too many connections!/);
+    } finally {
+      for (const c of held) c.destroy();
+      await db!.query('SET GLOBAL max_connections = 50');
+    }
+  });
+});
