@@ -200,8 +200,9 @@ function buildSocket(s: Section, program: Program, get: Get, warnings: string[])
   else if (verifyMode === 0) warnings.push('verify_mode 0: servers are not verified (a spoofed peer would be trusted)');
   return compact<SocketConfig>({
     type,
-    certFile: get<string>(s, 'cert_file', ssl),
-    keyFile: get<string>(s, 'key_file', ssl),
+    // A control client may name only client_cert_file/client_key_file (they default to these).
+    certFile: get<string>(s, 'cert_file', ssl && !(program === 'control' && s.values.has('client_cert_file'))),
+    keyFile: get<string>(s, 'key_file', ssl && !(program === 'control' && s.values.has('client_key_file'))),
     // Listeners check clients against ca_file; clients need it to verify servers (verify_mode 1).
     caFile: get<string>(s, 'ca_file', ssl && (program !== 'control' || verifyMode === 1)),
     verifyMode,
