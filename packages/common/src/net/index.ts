@@ -1,2 +1,9 @@
-// Filled in by the net module.
-export {};
+// TLS/plain transport: listener, client, connections, authorization.
+export * from './material';
+export * from './peer';
+export * from './connection';
+export * from './client-connection';
+export * from './listener';
+export * from './server-identity';
+export * from './client';
+export * from './authorize';

@@ -1,0 +1,156 @@
+// Outgoing connections (monitor -> agent, mmm_control -> monitor), DESIGN §4.
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { SocketConfig } from '../config/types';
+import type { Logger } from '../logger';
+import { ConnectError, TlsError, errorMessage } from '../errors';
+import { ClientConnection } from './client-connection';
+import { ALPN, TLS_CIPHERS, loadTlsMaterial, type TlsMaterial } from './material';
+import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
+import { IDENTITY_MISMATCH, checkServerIdentity } from './server-identity';
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  socket: SocketConfig;
+  /** The configured host ip or name the server certificate must carry (default: host). */
+  expectedName?: string;
+  /** PEM material; read from the socket block's files when absent. */
+  material?: TlsMaterial;
+  /** Bound for TCP connect + handshake, and the default per-request bound. */
+  timeoutMs?: number; // 10000
+  logger: Logger;
+  maxLineBytes?: number;
+  idleTimeoutMs?: number; // 0 = none
+  /** Peers already warned about (verify_mode 0, relaxed fallback, expiry); default: process-wide. */
+  warned?: Set<string>;
+}
+
+const processWarned = new Set<string>();
+
+function warnOnce(set: Set<string>, key: string, logger: Logger, msg: string, meta: Record<string, unknown>): void {
+  if (set.has(key)) return;
+  set.add(key);
+  logger.warn(msg, meta);
+}
+
+/** A TLS failure that looks like a plain-only peer: reset/closed/plain bytes, and no TLS alert. */
+class PlainPeerSuspected extends ConnectError {}
+
+const PLAIN_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+function mapHandshakeError(e: NodeJS.ErrnoException, where: string): Error {
+  const code = e.code ?? '';
+  if (code === IDENTITY_MISMATCH || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new TlsError('TLS_IDENTITY', `${where}: ${e.message}`, { cause: e });
+  }
+  if (PLAIN_SIGNS.has(code)) return new PlainPeerSuspected(`${where}: TLS handshake failed (${code})`, { cause: e });
+  // OpenSSL verification codes (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE…) and TLS alerts.
+  if (/^[A-Z_]+$/.test(code) && !code.startsWith('E')) {
+    return new TlsError('TLS_AUTH_FAILED', `${where}: server certificate refused: ${code}`, { cause: e });
+  }
+  if (code.includes('ALERT')) return new TlsError('TLS_AUTH_FAILED', `${where}: refused by the server: ${code}`, { cause: e });
+  return new ConnectError(`${where}: ${code || errorMessage(e)}`, { cause: e });
+}
+
+function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Promise<ClientConnection> {
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const expected = o.expectedName ?? o.host;
+  const verify = o.socket.verifyMode === 1;
+  const where = `${o.host}:${o.port}`;
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({
+      host: o.host,
+      port: o.port,
+      ca: m.ca,
+      ...(m.crl ? { crl: m.crl } : {}),
+      cert: m.clientCert ?? m.cert, // always presented
+      key: m.clientKey ?? m.key,
+      minVersion: o.socket.tlsMinVersion ?? 'TLSv1.2',
+      ciphers: TLS_CIPHERS,
+      ALPNProtocols: ALPN,
+      rejectUnauthorized: verify,
+      servername: net.isIP(expected) ? undefined : expected, // SNI must not be an IP
+      checkServerIdentity: (_host, cert) => checkServerIdentity(expected, cert),
+    });
+    let settled = false;
+    const fail = (e: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.destroy();
+      reject(e);
+    };
+    const timer = setTimeout(
+      () => fail(new ConnectError(`${where}: no TLS connection within ${timeoutMs} ms`, { code: 'TIMEOUT' })),
+      timeoutMs,
+    );
+    s.once('error', (e: NodeJS.ErrnoException) => fail(mapHandshakeError(e, where)));
+    s.once('close', () => fail(new PlainPeerSuspected(`${where}: closed during the TLS handshake`)));
+    s.once('secureConnect', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      s.removeAllListeners('close');
+      const x = s.getPeerX509Certificate();
+      const address = remoteAddress(s);
+      const peer = x ? peerFromCert(x, o.socket.peerRoles, address) : { ...plainPeer(address), plain: false, role: null };
+      if (!verify) {
+        warnOnce(warned, `verify0|${expected}:${o.port}`, o.logger, `verify_mode 0: server certificate of ${expected} not verified`, {
+          peer: address,
+          cn: peer.cn,
+        });
+      }
+      warnPeerExpiry(peer, o.socket.certExpiryWarnDays, o.logger, warned);
+      resolve(new ClientConnection(s, peer, timeoutMs, { maxLineBytes: o.maxLineBytes, idleTimeoutMs: o.idleTimeoutMs }));
+    });
+  });
+}
+
+function connectPlain(o: ConnectOptions): Promise<ClientConnection> {
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const where = `${o.host}:${o.port}`;
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: o.host, port: o.port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new ConnectError(`${where}: no TCP connection within ${timeoutMs} ms`, { code: 'TIMEOUT' }));
+    }, timeoutMs);
+    s.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new ConnectError(`${where}: ${e.code ?? e.message}`, { cause: e }));
+    });
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve(new ClientConnection(s, plainPeer(remoteAddress(s)), timeoutMs, { maxLineBytes: o.maxLineBytes, idleTimeoutMs: o.idleTimeoutMs }));
+    });
+  });
+}
+
+/**
+ * Connects to a daemon. TLS unless `socket_type plain`; with `tls_connect relaxed` falls back to
+ * plain only when the peer looks plain-only (reset or closed in the handshake, no TLS alert),
+ * never after a failed verification. Rejects with TlsError (TLS_AUTH_FAILED, TLS_IDENTITY,
+ * TLS_MATERIAL) or ConnectError (CONNECT_FAILED, TIMEOUT).
+ */
+export async function connect(o: ConnectOptions): Promise<ClientConnection> {
+  if (o.socket.type === 'plain') return connectPlain(o);
+  const warned = o.warned ?? processWarned;
+  const m = o.material ?? (await loadTlsMaterial(o.socket));
+  try {
+    return await connectTls(o, m, warned);
+  } catch (e) {
+    if (!(e instanceof PlainPeerSuspected) || o.socket.tlsConnect !== 'relaxed') {
+      if (e instanceof PlainPeerSuspected) {
+        throw new ConnectError(`${e.message} (the peer may speak only plain; tls_connect relaxed would allow that)`, { cause: e });
+      }
+      throw e;
+    }
+    warnOnce(warned, `relaxed|${o.host}:${o.port}`, o.logger, `tls_connect relaxed: ${o.host}:${o.port} speaks only plain, falling back`, {
+      reason: e.message,
+    });
+    return connectPlain(o);
+  }
+}

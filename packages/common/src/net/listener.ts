@@ -1,0 +1,206 @@
+// The daemon listener (DESIGN §4): one TCP port; the first byte decides TLS (0x16) or plain.
+// TLS sockets go to a non-listening tls.Server that requires a client certificate from ca_file.
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { randomBytes } from 'node:crypto';
+import type { SocketConfig } from '../config/types';
+import type { Logger } from '../logger';
+import { TlsError, errorMessage } from '../errors';
+import { PeerConnection } from './connection';
+import { ALPN, loadTlsMaterial, secureContextOptions, validateTlsMaterial, type TlsMaterial } from './material';
+import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
+
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+export interface ListenerOptions {
+  host: string;
+  port: number; // 0 = ephemeral
+  socket: SocketConfig;
+  /** PEM material; read from the socket block's files when absent. */
+  material?: TlsMaterial;
+  logger: Logger;
+  maxConnections?: number; // 256
+  /** Bound for the first byte plus the TLS handshake; a silent client is closed at it. */
+  handshakeTimeoutMs?: number; // 10000
+  /** Idle bound after the handshake; 0 = none. */
+  idleTimeoutMs?: number; // 300000
+  maxLineBytes?: number;
+  /** Called once per accepted connection (TLS authenticated, or plain when allowed). */
+  onConnection(conn: PeerConnection): void | Promise<void>;
+}
+
+export interface Listener {
+  readonly host: string;
+  readonly port: number;
+  /** Open sockets (raw and TLS), including ones still in the handshake. */
+  readonly connectionCount: number;
+  /**
+   * Validates new material (from the files when absent) and swaps it in for new connections.
+   * On any problem the old context stays and a TlsError(TLS_MATERIAL) is thrown.
+   */
+  reload(material?: TlsMaterial): Promise<void>;
+  /** Stops accepting and destroys every open connection. */
+  close(): Promise<void>;
+}
+
+export async function createListener(opts: ListenerOptions): Promise<Listener> {
+  const { socket: cfg, logger } = opts;
+  const useTls = cfg.type === 'ssl';
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 300_000;
+  const sockets = new Set<net.Socket>(); // raw and TLS sockets, destroyed on close()
+  // Per raw socket: its handshake deadline and address (a TLS socket that failed has lost both).
+  const pending = new WeakMap<net.Socket, { deadline: NodeJS.Timeout; address: string }>();
+  const timers = new Set<NodeJS.Timeout>();
+  const seenExpiring = new Set<string>();
+
+  let tlsServer: tls.Server | undefined;
+  if (useTls) {
+    const material = opts.material ?? (await loadTlsMaterial(cfg));
+    validateTlsMaterial(material, cfg);
+    tlsServer = tls.createServer({
+      ...secureContextOptions(material, cfg),
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout: handshakeTimeoutMs, // backstop; our own deadline fires first
+      ALPNProtocols: ALPN,
+    });
+    if (cfg.peerRoles.length === 0) {
+      logger.warn(
+        'no peer_role configured: every certificate signed by ca_file may run every command ' +
+          '(unless it carries a urn:mmm:role SAN)',
+      );
+    }
+    if (cfg.tlsListen === 'both') logger.warn('tls_listen both: plain connections are accepted too (migration mode)');
+  } else {
+    logger.warn('socket_type plain: connections are neither encrypted nor authenticated');
+  }
+
+  const dispatch = (conn: PeerConnection): void => {
+    Promise.resolve()
+      .then(() => opts.onConnection(conn))
+      .catch((e: unknown) => {
+        logger.error(`connection handler failed: ${errorMessage(e)}`, { peer: conn.peer.address });
+        conn.destroy();
+      });
+  };
+  const connOpts = { idleTimeoutMs, maxLineBytes: opts.maxLineBytes };
+  // Node keeps the wrapped socket in the undocumented `_parent`; fall back to the TLS socket.
+  const rawOf = (s: tls.TLSSocket): net.Socket => (s as unknown as { _parent?: net.Socket })._parent ?? s;
+  const settle = (s: tls.TLSSocket): string => {
+    const p = pending.get(rawOf(s));
+    if (p) {
+      clearTimeout(p.deadline);
+      timers.delete(p.deadline);
+    }
+    return p?.address ?? remoteAddress(s);
+  };
+
+  tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, s: tls.TLSSocket) => {
+    // The useful reason (CERT_HAS_EXPIRED…) is in authorizationError; err.code is often ECONNRESET.
+    const address = settle(s);
+    const reason = (s.authorizationError as unknown as string | undefined) ?? err.code ?? err.message;
+    logger.warn(`TLS handshake refused: ${String(reason)}`, { peer: address });
+    s.destroy(); // Node leaves the TCP socket open after some handshake failures
+  });
+  tlsServer?.on('secureConnection', (s: tls.TLSSocket) => {
+    const address = settle(s);
+    const x = s.getPeerX509Certificate();
+    if (!s.authorized || !x) {
+      logger.warn(`TLS peer not authorized: ${String(s.authorizationError ?? 'no certificate')}`, { peer: address });
+      s.destroy();
+      return;
+    }
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+    s.on('error', () => {}); // PeerConnection records errors; this only prevents a crash before it attaches
+    const peer = peerFromCert(x, cfg.peerRoles, address);
+    logger.debug('TLS connection accepted', { peer: address, cn: peer.cn, role: peer.role, fp: peer.fingerprint256 });
+    warnPeerExpiry(peer, cfg.certExpiryWarnDays, logger, seenExpiring);
+    dispatch(new PeerConnection(s, peer, connOpts));
+  });
+
+  const server = net.createServer({ pauseOnConnect: false }, (raw) => {
+    sockets.add(raw);
+    const address = remoteAddress(raw);
+    raw.on('error', (e: NodeJS.ErrnoException) => logger.debug(`socket error: ${e.code ?? e.message}`, { peer: address }));
+    const deadline = setTimeout(() => {
+      logger.warn(`handshake timeout after ${handshakeTimeoutMs} ms`, { peer: address });
+      raw.destroy();
+    }, handshakeTimeoutMs);
+    timers.add(deadline);
+    pending.set(raw, { deadline, address });
+    raw.once('close', () => {
+      sockets.delete(raw);
+      clearTimeout(deadline);
+      timers.delete(deadline);
+    });
+    raw.once('data', (chunk: Buffer) => {
+      raw.pause();
+      raw.unshift(chunk);
+      const isTls = chunk[0] === TLS_HANDSHAKE_RECORD;
+      if (isTls && tlsServer) {
+        tlsServer.emit('connection', raw);
+        return;
+      }
+      clearTimeout(deadline);
+      timers.delete(deadline);
+      if (isTls) {
+        // A plain listener closes TLS at once, so a relaxed client falls back quickly.
+        logger.warn('TLS handshake on a plain listener: closed', { peer: address });
+        raw.destroy();
+      } else if (useTls && cfg.tlsListen !== 'both') {
+        logger.warn('plain bytes on a TLS port: closed without reply', { peer: address });
+        raw.destroy();
+      } else {
+        dispatch(new PeerConnection(raw, plainPeer(address), connOpts));
+      }
+    });
+  });
+  server.maxConnections = opts.maxConnections ?? 256;
+  server.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) =>
+    logger.warn(`connection refused: ${server.maxConnections} connections open`, { peer: d ? remoteAddress(d) : '?' }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (e) => logger.error(`listener error: ${errorMessage(e)}`));
+  const port = (server.address() as net.AddressInfo).port;
+  logger.info(`listening on ${opts.host}:${port} (${useTls ? `TLS${cfg.tlsListen === 'both' ? '+plain' : ''}` : 'plain'})`);
+
+  return {
+    host: opts.host,
+    port,
+    get connectionCount() {
+      return sockets.size;
+    },
+    async reload(material?: TlsMaterial): Promise<void> {
+      if (!tlsServer) throw new TlsError('TLS_MATERIAL', 'socket_type plain: nothing to reload');
+      try {
+        const m = material ?? (await loadTlsMaterial(cfg));
+        validateTlsMaterial(m, cfg);
+        tlsServer.setSecureContext(secureContextOptions(m, cfg));
+        // New ticket keys: no resumption with the old context, so CRL/CA changes apply at once.
+        tlsServer.setTicketKeys(randomBytes(48));
+      } catch (e) {
+        const err = e instanceof TlsError ? e : new TlsError('TLS_MATERIAL', errorMessage(e), { cause: e });
+        logger.error(`TLS reload refused, keeping the previous certificates: ${err.message}`);
+        throw err;
+      }
+      logger.info('TLS material reloaded');
+    },
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+      });
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// TLS material (PEM strings) and the Node options built from it. One builder for the listener's
+// context and its reloads, so setSecureContext always gets the full option set (Node rebuilds
+// the context from only the options given).
+import { promises as fs } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import * as tls from 'node:tls';
+import type { SocketConfig } from '../config/types';
+import { TlsError, errorMessage } from '../errors';
+import { splitPemCerts } from '../tls/describe';
+
+export interface TlsMaterial {
+  /** Own certificate (may be followed by intermediates). */
+  cert: string;
+  key: string;
+  /** Trusted CA(s): only these, never the system roots. */
+  ca: string;
+  crl?: string;
+  /** Presented when connecting out; default cert/key. */
+  clientCert?: string;
+  clientKey?: string;
+}
+
+/** OpenSSL level 2: no RSA/DH < 2048 bits, no SHA-1 signatures (Node 20 defaults to level 1). */
+export const TLS_CIPHERS = 'DEFAULT@SECLEVEL=2';
+export const ALPN = ['mmm/1'];
+
+async function readPem(file: string | undefined, what: string): Promise<string> {
+  if (!file) throw new TlsError('TLS_MATERIAL', `${what} is not configured`);
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new TlsError('TLS_MATERIAL', `cannot read ${what} ${file}: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+/** Reads cert, key, CA, CRL and client cert/key named by a socket block. Permissions are config's job. */
+export async function loadTlsMaterial(socket: SocketConfig): Promise<TlsMaterial> {
+  const m: TlsMaterial = {
+    cert: await readPem(socket.certFile, 'cert_file'),
+    key: await readPem(socket.keyFile, 'key_file'),
+    ca: await readPem(socket.caFile, 'ca_file'),
+  };
+  if (socket.crlFile) m.crl = await readPem(socket.crlFile, 'crl_file');
+  if (socket.clientCertFile) m.clientCert = await readPem(socket.clientCertFile, 'client_cert_file');
+  if (socket.clientKeyFile) m.clientKey = await readPem(socket.clientKeyFile, 'client_key_file');
+  return m;
+}
+
+function checkPair(cert: string, key: string, what: string): void {
+  let x: X509Certificate;
+  try {
+    x = new X509Certificate(cert);
+  } catch (e) {
+    throw new TlsError('TLS_MATERIAL', `${what} certificate is not a PEM certificate: ${errorMessage(e)}`, { cause: e });
+  }
+  let k;
+  try {
+    k = createPrivateKey(key);
+  } catch (e) {
+    throw new TlsError('TLS_MATERIAL', `${what} key is not a usable PEM private key: ${errorMessage(e)}`, { cause: e });
+  }
+  if (!x.checkPrivateKey(k)) throw new TlsError('TLS_MATERIAL', `${what} key does not match its certificate`);
+}
+
+export function secureContextOptions(m: TlsMaterial, socket: SocketConfig): tls.SecureContextOptions {
+  return {
+    cert: m.cert,
+    key: m.key,
+    ca: m.ca,
+    ...(m.crl ? { crl: m.crl } : {}),
+    minVersion: socket.tlsMinVersion ?? 'TLSv1.2',
+    ciphers: TLS_CIPHERS,
+  };
+}
+
+/** Throws TlsError(TLS_MATERIAL) unless the material makes a working context (a dry run). */
+export function validateTlsMaterial(m: TlsMaterial, socket: SocketConfig): void {
+  if (splitPemCerts(m.ca).length === 0) throw new TlsError('TLS_MATERIAL', 'ca_file holds no PEM certificate');
+  checkPair(m.cert, m.key, 'own');
+  if (m.clientCert || m.clientKey) checkPair(m.clientCert ?? m.cert, m.clientKey ?? m.key, 'client');
+  try {
+    tls.createSecureContext(secureContextOptions(m, socket));
+  } catch (e) {
+    throw new TlsError('TLS_MATERIAL', `TLS material refused: ${errorMessage(e)}`, { cause: e });
+  }
+}

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { connect, type ClientConnection, type Listener } from '../../src/net';
+import { TlsError } from '../../src/errors';
+import { createCa, createSelfSigned, issueCert } from '../../src/tls';
+import { MemoryLogger } from '../../src/testing';
+import { HOST, echoListener, makePki, material, socketConfig, waitFor, type Pki, type Seen } from './fixtures';
+
+describe('net: mutual TLS listener and client', function () {
+  let pki: Pki;
+  let listener: Listener;
+  let seen: Seen;
+  let log: MemoryLogger;
+  const clients: Array<ClientConnection | net.Socket> = [];
+
+  before(async () => {
+    pki = await makePki();
+  });
+  beforeEach(async () => {
+    log = new MemoryLogger();
+    ({ listener, seen } = await echoListener(pki, log));
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await listener.close();
+  });
+
+  async function dial(over: Parameters<typeof connect>[0] extends infer O ? Partial<O> : never = {}) {
+    const c = await connect({
+      host: HOST,
+      port: listener.port,
+      socket: socketConfig(),
+      material: material(pki.client, pki.ca),
+      timeoutMs: 5000,
+      logger: log,
+      warned: new Set(),
+      ...over,
+    });
+    clients.push(c);
+    return c;
+  }
+
+  async function expectRefused(clientPair: { cert: string; key: string } | null, reason: RegExp): Promise<void> {
+    const opts: tls.ConnectionOptions = { host: HOST, port: listener.port, ca: pki.ca.certPem, rejectUnauthorized: false };
+    if (clientPair) Object.assign(opts, clientPair);
+    const s = tls.connect(opts);
+    s.on('error', () => {});
+    clients.push(s);
+    await new Promise<void>((resolve) => {
+      s.once('secureConnect', () => s.write('PING|1|db1\n'));
+      s.once('close', () => resolve());
+    });
+    await waitFor(() => log.messages('warn').some((m) => reason.test(m)), 5000, `log ${String(reason)}`);
+    expect(seen.conns).to.have.length(0);
+    expect(seen.lines).to.deep.equal([]);
+    const entry = log.entries.find((e) => reason.test(e.msg))!;
+    expect(String(entry.meta.peer)).to.match(/^127\.0\.0\.1:\d+$/);
+  }
+
+  it('serves a good client and reports identity and role', async () => {
+    const c = await dial();
+    expect(await c.request('PING|1|db1')).to.equal('OK: PING|1|db1|role=monitor|plain=false');
+    expect(await c.request('again')).to.match(/^OK: again/);
+    expect(seen.conns[0]!.peer).to.include({ cn: 'monitor', role: 'monitor', plain: false });
+    expect(seen.conns[0]!.peer.fingerprint256).to.match(/^[0-9A-F:]+$/);
+    expect(c.peer.cn).to.equal('db1');
+  });
+
+  it('warns once at start that no peer_role is configured', () => {
+    expect(log.messages('warn').filter((m) => /no peer_role configured/.test(m))).to.have.length(1);
+  });
+
+  it('refuses a client without a certificate', async () => {
+    await expectRefused(null, /TLS handshake refused: .*(CERTIFICATE|CERT)/);
+  });
+
+  it('refuses a self-signed client certificate', async () => {
+    const ss = await createSelfSigned({ commonName: 'monitor', usage: 'client', role: 'monitor' });
+    await expectRefused({ cert: ss.certPem, key: ss.keyPem }, /TLS handshake refused: DEPTH_ZERO_SELF_SIGNED_CERT/);
+  });
+
+  it('refuses a client certificate from another CA', async () => {
+    const other = await createCa({ commonName: 'other CA' });
+    const c = await issueCert({ ca: other, commonName: 'monitor', usage: 'client', role: 'monitor' });
+    await expectRefused({ cert: c.certPem, key: c.keyPem }, /TLS handshake refused: UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+  });
+
+  it('refuses an expired client certificate, and our client reports TLS_AUTH_FAILED', async () => {
+    const old = await issueCert({
+      ca: pki.ca,
+      commonName: 'monitor',
+      usage: 'client',
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      days: 2,
+    });
+    await expectRefused({ cert: old.certPem, key: old.keyPem }, /TLS handshake refused: CERT_HAS_EXPIRED/);
+    // Our own client: TLS 1.3 finishes the handshake, then the server closes.
+    const c = await dial({ material: material(old, pki.ca) });
+    const err = await c.request('PING|1|db1').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(TlsError);
+    expect((err as TlsError).code).to.equal('TLS_AUTH_FAILED');
+    expect(seen.lines).to.deep.equal([]);
+  });
+
+  it('refuses a not-yet-valid client certificate', async () => {
+    const future = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'client', notBefore: new Date(Date.now() + 86_400_000) });
+    await expectRefused({ cert: future.certPem, key: future.keyPem }, /TLS handshake refused: CERT_NOT_YET_VALID/);
+  });
+
+  it('refuses a server-only (EKU serverAuth) certificate used as a client', async () => {
+    const srv = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'server' });
+    await expectRefused({ cert: srv.certPem, key: srv.keyPem }, /TLS handshake refused: INVALID_PURPOSE|UNSUPPORTED/);
+  });
+
+  it('refuses a weak RSA-1024 client key (SECLEVEL=2)', async () => {
+    const weak = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'client', keyType: 'rsa1024' });
+    await expectRefused({ cert: weak.certPem, key: weak.keyPem }, /TLS handshake refused/);
+  });
+
+  it('refuses TLS 1.2 forced client too when it has no certificate (alert on the client)', async () => {
+    const c = connect({
+      host: HOST,
+      port: listener.port,
+      socket: socketConfig(),
+      material: { ...material(pki.client, pki.ca) },
+      timeoutMs: 5000,
+      logger: log,
+    });
+    const conn = await c;
+    clients.push(conn);
+    expect(await conn.request('x')).to.match(/^OK/);
+  });
+});
