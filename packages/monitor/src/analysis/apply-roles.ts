@@ -1,0 +1,95 @@
+// Steps 3–4 of analyze: strip roles of hosts that left ONLINE (ACTIVE mode), distribute, and
+// gate the writer: the new writer's role is withheld until writer-safety allows it.
+import type { MmmConfig, Mode } from '@mmm/common';
+import { distributeRoles } from '../roles/distribute';
+import { activeMasterOf, stripHosts, type RoleMove } from '../roles/role-table';
+import { actionFor, type Diagnosis, type DiagnosisCode } from './diagnosis';
+import { distributes, rolesFollowStates } from './modes';
+import { monitorSettings } from './policy';
+import type { Action, Decision } from './result';
+import type { ClusterSnapshot, HostMemory, RoleAssignment } from './snapshot';
+import { writerSafety, type WriterContext, type WriterSafety } from './writer-safety';
+
+export interface RolePass {
+  table: RoleAssignment[];
+  /** Host given the active master role whose role is withheld this pass ('' = none). */
+  withheldWriter: string;
+  /** Host that may be writable after this pass. */
+  writer: string;
+  safety?: WriterSafety;
+  decisions: Decision[];
+  actions: Action[];
+}
+
+const moveDecision = (m: RoleMove): Decision => ({
+  kind: m.from === '' ? 'assign_role' : m.to === '' ? 'clear_roles' : 'move_role',
+  host: m.to || m.from,
+  role: `${m.role}(${m.ip})`,
+  reason: m.from === '' || m.to === '' ? m.reason : `${m.from} -> ${m.to}: ${m.reason}`,
+  blocked: false,
+});
+
+function codeFor(state: HostMemory['state'], host: string, diagnoses: Diagnosis[]): DiagnosisCode {
+  const d = diagnoses.find((x) => x.host === host && x.code !== 'AgentUnreachable' && x.code !== 'HostFlapping');
+  if (d) return d.code;
+  return state === 'REPLICATION_FAIL' ? 'ReplicaBroken' : state === 'REPLICATION_DELAY' ? 'ReplicaDelayed' : 'HostDown';
+}
+
+export function applyRoles(args: {
+  table: RoleAssignment[];
+  hosts: Record<string, HostMemory>;
+  snapshot: ClusterSnapshot;
+  config: MmmConfig;
+  mode: Mode;
+  diagnoses: Diagnosis[];
+  writer: WriterContext;
+}): RolePass {
+  const { snapshot, config, mode, hosts } = args;
+  const amRole = config.activeMasterRole;
+  const decisions: Decision[] = [];
+  const actions: Action[] = [];
+  let table = args.table;
+  const lastWriter = args.writer.oldWriter;
+
+  const failed = new Set(table.filter((a) => a.host !== '' && hosts[a.host]?.state !== 'ONLINE').map((a) => a.host));
+  for (const host of [...failed].sort()) {
+    const state = hosts[host].state;
+    const r = actionFor(codeFor(state, host, args.diagnoses), mode);
+    const ok = rolesFollowStates(mode) && r.actionable;
+    decisions.push({ kind: 'clear_roles', host, reason: ok ? `${host} is ${state}: its roles are removed` : `${host} is ${state}, roles kept: ${r.why}`, blocked: !ok });
+  }
+  if (rolesFollowStates(mode)) {
+    const s = stripHosts(table, failed, (h) => `${h} is ${hosts[h].state}`);
+    table = s.table;
+    // a host that lost roles and cannot be told so may still serve its VIPs: fence it
+    const kill = monitorSettings(config).killHostBin;
+    for (const host of [...failed].sort()) {
+      const o = snapshot.hosts[host];
+      if (o && !o.agent.reachable && !o.fence) {
+        if (kill) actions.push({ kind: 'kill_host', host, reason: `${host} left ONLINE holding roles and its agent is unreachable` });
+        decisions.push({ kind: 'kill_host', host, reason: kill ? `demotion of ${host} cannot be delivered: run kill_host_bin` : `demotion of ${host} cannot be delivered and kill_host_bin is not configured: there may be duplicate IPs`, blocked: !kill });
+      }
+    }
+  }
+  if (!distributes(mode)) {
+    return { table, withheldWriter: '', writer: lastWriter, decisions, actions };
+  }
+
+  const canReceive = (h: string): boolean => hosts[h]?.state === 'ONLINE' && !!snapshot.hosts[h]?.agent.reachable;
+  const d = distributeRoles(table, { roles: config.roles, activeMasterRole: amRole, canReceive, obeyPreferences: mode === 'ACTIVE' });
+  table = d.table;
+  decisions.push(...d.moves.map(moveDecision));
+  for (const a of table) {
+    if (a.host === '') decisions.push({ kind: 'assign_role', role: `${a.role}(${a.ip})`, reason: 'no ONLINE host with a reachable agent can take this role', blocked: true });
+  }
+
+  const newWriter = activeMasterOf(table, amRole);
+  if (!newWriter || newWriter === lastWriter) return { table, withheldWriter: '', writer: newWriter || lastWriter, decisions, actions };
+  const safety = writerSafety(newWriter, args.writer);
+  if (safety.allowed) {
+    decisions.push({ kind: 'promote_writer', host: newWriter, role: amRole, reason: `${newWriter} may become writable: ${safety.reason}`, blocked: false });
+    return { table, withheldWriter: '', writer: newWriter, safety, decisions, actions };
+  }
+  decisions.push({ kind: 'promote_writer', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${safety.reason}`, blocked: true });
+  return { table, withheldWriter: newWriter, writer: lastWriter, safety, decisions, actions };
+}

@@ -1,0 +1,92 @@
+// Step 1 of analyze: run the host state machine over every host, with flapping, the
+// "writer cut off from the monitor alone keeps its role" hold, and uptime bookkeeping.
+import type { MmmConfig } from '@mmm/common';
+import type { Diagnosis } from './diagnosis';
+import { NOT_FLAPPING, stepFlap } from './flapping';
+import { arrowOf, nextHostState, type PeerInfo } from './host-transitions';
+import { monitorSettings } from './policy';
+import type { Decision, Transition } from './result';
+import type { AnalysisPolicy, ClusterSnapshot, HostMemory, HostObservation } from './snapshot';
+
+export function freshHostMemory(now: number): HostMemory {
+  return { state: 'AWAITING_RECOVERY', since: now, lastUptime: 0, flap: { ...NOT_FLAPPING } };
+}
+
+export function lastCheckChange(o: HostObservation): number {
+  return Math.max(o.checks.ping.lastChange, o.checks.mysql.lastChange, o.checks.rep_threads.lastChange, o.checks.rep_backlog.lastChange);
+}
+
+export interface TransitionPass {
+  hosts: Record<string, HostMemory>;
+  transitions: Transition[];
+  decisions: Decision[];
+}
+
+export function applyTransitions(args: {
+  snapshot: ClusterSnapshot;
+  previous: Record<string, HostMemory>;
+  config: MmmConfig;
+  activeMaster: string;
+  writerDiagnosis?: Diagnosis;
+  policy: AnalysisPolicy;
+  now: number;
+}): TransitionPass {
+  const { snapshot, previous, config, activeMaster, now } = args;
+  const ms = monitorSettings(config);
+  const amHosts = config.roles[config.activeMasterRole]?.hosts ?? [];
+  const hosts: Record<string, HostMemory> = {};
+  for (const h of Object.keys(config.hosts)) hosts[h] = previous[h] ?? freshHostMemory(now);
+  const transitions: Transition[] = [];
+  const decisions: Decision[] = [];
+
+  for (const host of Object.keys(config.hosts).sort()) {
+    const o = snapshot.hosts[host];
+    if (!o) continue; // not observed this pass: nothing to decide on
+    const prev = hosts[host];
+    const hc = config.hosts[host];
+    const peerName = hc.mode === 'master' ? hc.peer : activeMaster !== host ? activeMaster : undefined;
+    let peer: PeerInfo | undefined;
+    if (peerName && previous[peerName]) {
+      const po = snapshot.hosts[peerName];
+      peer = { name: peerName, state: previous[peerName].state, since: previous[peerName].since, ping: !!po?.checks.ping.ok, mysql: !!po?.checks.mysql.ok };
+    }
+    const out = nextHostState({
+      host,
+      prev,
+      checks: { ping: o.checks.ping.ok, mysql: o.checks.mysql.ok, rep_threads: o.checks.rep_threads.ok, rep_backlog: o.checks.rep_backlog.ok },
+      lastCheckChange: lastCheckChange(o),
+      agentReachable: o.agent.reachable,
+      uptime: o.agent.uptime,
+      peer,
+      isActiveMaster: host === activeMaster,
+      activeMasterExists: activeMaster !== '',
+      canHoldActiveMaster: amHosts.includes(host),
+      autoSetOnlineMs: ms.autoSetOnlineMs,
+      flapDurationMs: ms.flapDurationMs,
+      policy: args.policy,
+      now,
+    });
+    if (out) {
+      const arrow = arrowOf(prev.state, out.to);
+      const wd = args.writerDiagnosis;
+      if (host === activeMaster && out.to === 'HARD_OFFLINE' && wd?.code === 'UnreachableWriter') {
+        // a writer cut off from the monitor alone keeps its role (DESIGN §5)
+        decisions.push({ kind: 'transition', host, reason: `${arrow} held: ${out.reason}, but ${wd.detail}`, blocked: true });
+      } else {
+        const f = out.resetFlap ? { flap: { ...NOT_FLAPPING }, startedFlapping: false } : stepFlap(prev.flap, prev.state, out.to, ms, now);
+        hosts[host] = { state: out.to, since: now, lastUptime: prev.lastUptime, flap: f.flap };
+        transitions.push({ host, from: prev.state, to: out.to, arrow, reason: out.reason });
+        decisions.push({ kind: 'transition', host, reason: `${arrow}: ${out.reason}`, blocked: false });
+        if (f.startedFlapping) {
+          decisions.push({ kind: 'transition', host, reason: `host is flapping (${f.flap.count} drops from ONLINE within flap_duration): it will wait in AWAITING_RECOVERY`, blocked: false });
+        }
+      }
+    } else if (prev.state === 'AWAITING_RECOVERY' && prev.flap.flapping && o.checks.ping.ok && o.checks.mysql.ok) {
+      decisions.push({ kind: 'transition', host, reason: 'AWAITING_RECOVERY -> ONLINE held: host is flapping (set_online, or auto_set_online after flap_duration)', blocked: true });
+    }
+    // rule (a) compares with the uptime seen while ONLINE
+    const cur = hosts[host];
+    if (cur.state === 'ONLINE' && o.agent.reachable && o.agent.uptime !== undefined) hosts[host] = { ...cur, lastUptime: o.agent.uptime };
+  }
+  return { hosts, transitions, decisions };
+}

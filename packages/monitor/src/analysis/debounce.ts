@@ -1,0 +1,49 @@
+// MMM's trap logic as a reducer: a failure is reported only after trap_period seconds of
+// uninterrupted errors; OK reports recovery at once; UNKNOWN keeps the reported status and
+// restarts the error timer (MMM Checker: `-1/-2/-3` states, named here).
+import type { CheckResult, CheckState } from './snapshot';
+
+/** Startup: MMM runs the checks once synchronously and treats anything but OK as failed. */
+export function initialCheckState(r: CheckResult, now: number): CheckState {
+  const ok = r.status === 'OK';
+  return { phase: ok ? 'PASSING' : 'FAILED', ok, message: r.message, lastChange: now, lastMessage: r.message };
+}
+
+export interface CheckStep {
+  state: CheckState;
+  /** The reported status changed (a failure was trapped or a recovery seen). */
+  changed: boolean;
+}
+
+/** Feeds one raw result into a check's debounced state. */
+export function stepCheck(prev: CheckState, r: CheckResult, trapPeriodSec: number, now: number): CheckStep {
+  const base = { ...prev, lastMessage: r.message };
+  switch (r.status) {
+    case 'OK':
+      if (prev.phase === 'FAILED') {
+        return { state: { phase: 'PASSING', ok: true, message: r.message, lastChange: now, lastMessage: r.message }, changed: true };
+      }
+      // errors that never reached trap_period were never reported: nothing to recover from
+      return { state: { ...base, phase: 'PASSING', errorSince: undefined }, changed: false };
+    case 'UNKNOWN':
+      // no evidence either way: keep what was reported, forget the running error timer
+      return { state: { ...base, phase: prev.phase === 'FAILED' ? 'FAILED' : 'PASSING', errorSince: undefined }, changed: false };
+    case 'ERROR': {
+      if (prev.phase === 'FAILED') return { state: base, changed: false };
+      const since = prev.phase === 'TRAPPING' && prev.errorSince !== undefined ? prev.errorSince : now;
+      if (now - since >= trapPeriodSec * 1000) {
+        return { state: { phase: 'FAILED', ok: false, message: r.message, lastChange: now, lastMessage: r.message }, changed: true };
+      }
+      return { state: { ...base, phase: 'TRAPPING', errorSince: since }, changed: false };
+    }
+  }
+}
+
+/** A passing check state, for tests and hosts nobody checked yet. */
+export function okCheck(now = 0, message = 'OK'): CheckState {
+  return { phase: 'PASSING', ok: true, message, lastChange: now };
+}
+
+export function failedCheck(now = 0, message = 'ERROR'): CheckState {
+  return { phase: 'FAILED', ok: false, message, lastChange: now };
+}

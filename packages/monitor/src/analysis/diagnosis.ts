@@ -1,0 +1,104 @@
+// Named diagnoses ("what is wrong"), kept apart from "what to do" (actionFor), as in
+// orchestrator's analysis.go. Detection always runs; acting is gated by mode and flapping.
+import type { Mode } from '@mmm/common';
+import type { HostObservation } from './snapshot';
+import { knownDead, replicasOfWriter, type WriterContext } from './writer-safety';
+
+export const DIAGNOSES = {
+  MonitorIsolated: 'None of ping_ips answers: the monitor itself is cut off; states are frozen and nothing is sent.',
+  DeadWriter: 'The writer fails the monitor checks and is known dead: its agent reports mysqld down or not answering, or it was fenced.',
+  UnreachableWriter: 'The monitor cannot check the writer, but its agent reports mysqld healthy or a replica still receives from it: the writer keeps its role.',
+  WriterIsolated: 'The writer is unreachable from the monitor and no replica receives from it: it will fence itself when its lease expires, then failover.',
+  NoWriter: 'The active master role is not held by any host.',
+  HostDown: 'A host other than the writer fails the ping or mysql check.',
+  ReplicaBroken: 'Replication threads are not running on a host (rep_threads failed).',
+  ReplicaDelayed: 'A host lags behind its source by more than max_backlog (rep_backlog failed).',
+  AgentUnreachable: 'The host passes the monitor checks but its agent does not answer: it gets no new roles.',
+  HostFlapping: 'The host dropped from ONLINE more than flap_count times within flap_duration: it waits in AWAITING_RECOVERY.',
+} as const;
+
+export type DiagnosisCode = keyof typeof DIAGNOSES;
+
+export interface Diagnosis {
+  code: DiagnosisCode;
+  host?: string;
+  description: string;
+  /** Evidence specific to this case. */
+  detail?: string;
+}
+
+export type RemedyKind =
+  | 'freeze' // change nothing, send nothing
+  | 'failover' // strip the writer, promote the best candidate once writer-safety allows
+  | 'keep_writer' // no failover; report only
+  | 'move_roles' // strip the host's roles, redistribute
+  | 'assign_writer' // give the orphaned writer role to an eligible host
+  | 'withhold_roles' // host gets no new roles
+  | 'hold_offline'; // no automatic return to ONLINE
+
+export interface Remedy {
+  remedy: RemedyKind;
+  /** false: detected and reported, but this mode does not act on it. */
+  actionable: boolean;
+  why: string;
+}
+
+type Table = Record<DiagnosisCode, { remedy: RemedyKind; modes: readonly Mode[] }>;
+const ALL: readonly Mode[] = ['ACTIVE', 'MANUAL', 'WAIT', 'PASSIVE'];
+const ROLE_MODES: readonly Mode[] = ['ACTIVE', 'MANUAL', 'WAIT']; // orphans are distributed outside PASSIVE
+
+// One table, like orchestrator's getCheckAndRecoverFunction.
+const TABLE: Table = {
+  MonitorIsolated: { remedy: 'freeze', modes: ALL },
+  DeadWriter: { remedy: 'failover', modes: ['ACTIVE'] },
+  WriterIsolated: { remedy: 'failover', modes: ['ACTIVE'] },
+  UnreachableWriter: { remedy: 'keep_writer', modes: ALL },
+  NoWriter: { remedy: 'assign_writer', modes: ROLE_MODES },
+  HostDown: { remedy: 'move_roles', modes: ['ACTIVE'] },
+  ReplicaBroken: { remedy: 'move_roles', modes: ['ACTIVE'] },
+  ReplicaDelayed: { remedy: 'move_roles', modes: ['ACTIVE'] },
+  AgentUnreachable: { remedy: 'withhold_roles', modes: ALL },
+  HostFlapping: { remedy: 'hold_offline', modes: ALL },
+};
+
+export function actionFor(code: DiagnosisCode, mode: Mode): Remedy {
+  const t = TABLE[code];
+  const actionable = t.modes.includes(mode);
+  const why = actionable
+    ? `${t.remedy} (${mode} mode)`
+    : mode === 'PASSIVE'
+      ? 'PASSIVE mode: no role changes'
+      : `${mode} mode: roles are not removed from failed hosts`;
+  return { remedy: t.remedy, actionable, why };
+}
+
+/** Classifies the writer host: undefined when the monitor sees it well. */
+export function diagnoseWriter(o: HostObservation | undefined, c: WriterContext): Diagnosis | undefined {
+  if (!c.oldWriter || !o) return undefined;
+  const host = c.oldWriter;
+  const mk = (code: DiagnosisCode, detail: string): Diagnosis => ({ code, host, description: DIAGNOSES[code], detail });
+  const monitorSees = o.checks.ping.ok && o.checks.mysql.ok;
+  if (monitorSees) return o.agent.reachable ? undefined : mk('AgentUnreachable', 'writer agent does not answer; the writer keeps its role');
+  if (o.fence?.ok) return mk('DeadWriter', 'kill_host succeeded');
+  const dead = knownDead(o, c);
+  if (dead) return mk('DeadWriter', dead);
+  if (o.agent.reachable) return mk('UnreachableWriter', 'its agent answers and does not report mysqld down');
+  const receiving = replicasOfWriter(c).filter((r) => r.receiving === true).map((r) => r.host);
+  if (receiving.length > 0) return mk('UnreachableWriter', `${receiving.join(', ')} still receive from it`);
+  return mk('WriterIsolated', 'its agent is unreachable and no replica receives from it');
+}
+
+/** Per-host diagnoses for hosts other than the writer. */
+export function diagnoseHost(host: string, o: HostObservation, flapping: boolean): Diagnosis[] {
+  const out: Diagnosis[] = [];
+  const mk = (code: DiagnosisCode, detail?: string): Diagnosis => ({ code, host, description: DIAGNOSES[code], detail });
+  const c = o.checks;
+  if (!c.ping.ok || !c.mysql.ok) out.push(mk('HostDown', [c.ping, c.mysql].filter((x) => !x.ok).map((x) => x.message).join('; ')));
+  else {
+    if (!c.rep_threads.ok) out.push(mk('ReplicaBroken', c.rep_threads.message));
+    else if (!c.rep_backlog.ok) out.push(mk('ReplicaDelayed', c.rep_backlog.message));
+    if (!o.agent.reachable) out.push(mk('AgentUnreachable'));
+  }
+  if (flapping) out.push(mk('HostFlapping'));
+  return out;
+}

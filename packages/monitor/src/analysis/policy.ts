@@ -1,0 +1,34 @@
+import type { MmmConfig } from '@mmm/common';
+import type { AnalysisPolicy } from './snapshot';
+
+export const DEFAULT_POLICY: AnalysisPolicy = {
+  leaseMarginMs: 2000,
+  heartbeatBoundMs: 5000,
+  healthMaxAgeMs: 15000,
+  peerGraceMs: 60_000,
+  shortOutageSec: 60,
+};
+
+export function makePolicy(over: Partial<AnalysisPolicy> = {}): AnalysisPolicy {
+  return { ...DEFAULT_POLICY, ...over };
+}
+
+/** Monitor settings with MMM defaults when the config has no <monitor> section (tests, control). */
+export function monitorSettings(config: MmmConfig): {
+  flapCount: number;
+  flapDurationMs: number;
+  autoSetOnlineMs: number;
+  waitForOtherMasterMs: number;
+  carefulStartup: boolean;
+  killHostBin?: string;
+} {
+  const m = config.monitor;
+  return {
+    flapCount: m?.flapCount ?? 3,
+    flapDurationMs: (m?.flapDuration ?? 3600) * 1000,
+    autoSetOnlineMs: (m?.autoSetOnline ?? 0) * 1000,
+    waitForOtherMasterMs: (m?.waitForOtherMaster ?? 120) * 1000,
+    carefulStartup: m?.carefulStartup ?? true,
+    killHostBin: m?.killHostBin,
+  };
+}

@@ -1,0 +1,180 @@
+// Inputs and outputs of the pure decision core. The loop is observe → analyze → act → persist:
+// the I/O layer fills a ClusterSnapshot each pass, keeps the MonitorState that analyze returns,
+// and executes its actions. All times are milliseconds since the epoch (Clock.now()); config
+// durations stay in seconds as MMM writes them and are converted where used.
+import type { AgentState, CheckName, HostState, Mode, RoleIp } from '@mmm/common';
+
+/** One raw check run (checker line `OK: …`, `ERROR: …`, `UNKNOWN: …`). */
+export type CheckStatus = 'OK' | 'ERROR' | 'UNKNOWN';
+
+export interface CheckResult {
+  status: CheckStatus;
+  message: string;
+}
+
+/** Named trap states (MMM used -1/-2/-3). */
+export type TrapPhase =
+  | 'PASSING' // reported OK, no error pending
+  | 'TRAPPING' // reported OK, errors seen since errorSince, trap_period not yet reached
+  | 'FAILED'; // failure reported
+
+/** Debounced state of one check on one host (what `checks` shows). */
+export interface CheckState {
+  phase: TrapPhase;
+  /** The reported status: true while PASSING or TRAPPING. */
+  ok: boolean;
+  /** Message of the result that caused the last reported change. */
+  message: string;
+  /** When the reported status last changed (ms). */
+  lastChange: number;
+  /** Start of the current uninterrupted run of errors (TRAPPING only). */
+  errorSince?: number;
+  /** Message of the latest raw result, for display. */
+  lastMessage?: string;
+}
+
+export type HostChecks = Record<CheckName, CheckState>;
+
+/** A SHOW SLAVE STATUS row reduced to what the checks and the safety analysis read. */
+export interface ReplicaStatusRow {
+  masterHost: string;
+  slaveIoRunning: string; // 'Yes' | 'No' | 'Connecting'
+  slaveSqlRunning: string; // 'Yes' | 'No'
+  secondsBehindMaster: number | null;
+  lastIoError?: string;
+  lastSqlError?: string;
+}
+
+/** Replication part of a GET_HEALTH reply (the agent looks locally, over the socket). */
+export interface ReplicationHealth {
+  /** Host name (or IP) the replica's IO thread points at. */
+  masterHost: string;
+  /** IO thread connected to its source (Slave_IO_Running = Yes). */
+  ioConnected: boolean;
+  sqlRunning: boolean;
+  /** Milliseconds since the last event or heartbeat from the source; undefined if unknown. */
+  lastReceiveAgeMs?: number;
+  secondsBehindMaster: number | null;
+  gtidIoPos?: string;
+  gtidSlavePos?: string;
+}
+
+/** Parsed GET_HEALTH (`key=value,…`): the node's own view of itself. */
+export interface HealthSummary {
+  mysqldRunning: boolean;
+  /** mysqld answers a query on the local socket. */
+  answering: boolean;
+  readOnly?: boolean;
+  /** Writer lease as the agent sees it; remainingMs ≤ 0 means it fenced itself. */
+  lease?: { held: boolean; remainingMs?: number };
+  replication?: ReplicationHealth;
+}
+
+/** Parsed GET_SYSTEM_STATUS: what is really configured on the node. */
+export interface SystemStatus {
+  /** read_only = 0; null when the agent could not tell. */
+  writable: boolean | null;
+  /** Role IPs present on cluster_interface. */
+  configuredRoles: RoleIp[];
+  /** Master_Host from SHOW SLAVE STATUS ('' when none). */
+  masterIp: string;
+}
+
+/** Parsed GET_AGENT_STATUS: the agent's in-memory view. */
+export interface AgentReportedStatus {
+  state: AgentState;
+  roles: RoleIp[];
+  activeMaster: string;
+}
+
+/** Outcome of the last SET_STATUS sent to a host (DESIGN §3: replies tell the truth). */
+export interface AppliedStatus {
+  at: number;
+  ok: boolean;
+  state: HostState;
+  roles: RoleIp[];
+  error?: string;
+}
+
+export interface AgentObservation {
+  /** The last request this pass got any reply. */
+  reachable: boolean;
+  /** Last time any reply came (ms). */
+  lastContact?: number;
+  /** `UP:` seconds of the latest reply. */
+  uptime?: number;
+  health?: HealthSummary;
+  /** When `health` was taken (ms). */
+  healthAt?: number;
+  system?: SystemStatus;
+  reported?: AgentReportedStatus;
+  lastApplied?: AppliedStatus;
+}
+
+export interface HostObservation {
+  checks: HostChecks;
+  agent: AgentObservation;
+  /** Result of kill_host_bin for this host, if it was run. */
+  fence?: { at: number; ok: boolean; message?: string };
+}
+
+/** What the I/O layer observed this pass. */
+export interface ClusterSnapshot {
+  /** false when none of ping_ips answered: the monitor itself is cut off. */
+  networkOk: boolean;
+  hosts: Record<string, HostObservation>;
+}
+
+/** Flap counter of one host (flapping.ts). */
+export interface FlapState {
+  flapping: boolean;
+  /** Drops from ONLINE counted in the current window. */
+  count: number;
+  windowStart?: number;
+}
+
+/** What the monitor remembers about a host between passes. */
+export interface HostMemory {
+  state: HostState;
+  /** When the host entered `state` (ms). */
+  since: number;
+  /** Uptime seen while ONLINE (seconds), 0 when never seen (rule (a)). */
+  lastUptime: number;
+  flap: FlapState;
+}
+
+/** One role IP and its owner ('' = orphaned). */
+export interface RoleAssignment {
+  role: string;
+  ip: string;
+  host: string;
+}
+
+/** Decision memory of the monitor, returned by analyze and fed back next pass. */
+export interface MonitorState {
+  mode: Mode;
+  /** Why PASSIVE was entered (shown by `show`). */
+  passiveCause?: string;
+  /** When `mode` was entered (WAIT counts wait_for_other_master from here). */
+  modeSince: number;
+  hosts: Record<string, HostMemory>;
+  roles: RoleAssignment[];
+  /** Host that last held the active master role and may still be writable ('' = none). */
+  lastWriter: string;
+  /** Last successful contact with lastWriter's host (monitor check or agent reply), ms. */
+  lastWriterContact?: number;
+}
+
+/** Knobs not in MmmConfig, with defaults in policy.ts. */
+export interface AnalysisPolicy {
+  /** Added to writer_lease before a lost writer counts as fenced by its own lease. */
+  leaseMarginMs: number;
+  /** A replica that heard its source within this bound still receives from it. */
+  heartbeatBoundMs: number;
+  /** Health older than this is not evidence. */
+  healthMaxAgeMs: number;
+  /** A peer that became ONLINE this recently does not demote its partner (MMM: 60 s). */
+  peerGraceMs: number;
+  /** Rule (a): an outage shorter than this (uptime seconds) is a blip (MMM: 60). */
+  shortOutageSec: number;
+}

@@ -1,0 +1,3 @@
+export * from './role-table';
+export * from './distribute';
+export * from './balance';
