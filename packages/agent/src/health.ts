@@ -1,0 +1,152 @@
+// GET_HEALTH facts: is mysqld running, does it answer locally, is it writable, the writer lease,
+// replication positions. Also the agent's own reaction to a dead mysqld: drop the writer VIP.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { type AgentHealth, type Logger, errorMessage, nullLogger } from '@mmm/common';
+import type { LocalMysql } from './system/mysql';
+import type { VipManager } from './system/ip';
+import type { LeaseDecision, LeaseStatus } from './lease';
+import { ioConnected } from './system/slave-status';
+
+export interface ReplicationHealth {
+  masterHost: string;
+  ioRunning: boolean;
+  sqlRunning: boolean;
+  /** Slave_IO_Running = Yes (not Connecting). */
+  ioConnected: boolean;
+  /** ms since the IO thread last received something (event or heartbeat); undefined until seen. */
+  lastHeartbeatAgeMs: number | undefined;
+  gtidIoPos: string;
+  gtidSlavePos: string | undefined;
+  secondsBehindMaster: number | null;
+}
+
+export interface HealthFacts {
+  /** undefined: no pid file configured or readable, so unknown. */
+  mysqldRunning: boolean | undefined;
+  mysqldPid: number | undefined;
+  answering: boolean;
+  /** undefined when not answering. */
+  writable: boolean | undefined;
+  lease: LeaseStatus;
+  leaseMsLeft: number | undefined;
+  /** null: no replication configured; undefined: not answering. */
+  replication: ReplicationHealth | null | undefined;
+  gtidBinlogPos: string | undefined;
+}
+
+/** Reads the pid file and checks /proc/<pid>. */
+export async function mysqldProcess(pidfile: string | undefined, procRoot = '/proc'): Promise<{ running: boolean | undefined; pid: number | undefined }> {
+  if (!pidfile) return { running: undefined, pid: undefined };
+  let pid: number;
+  try {
+    pid = Number.parseInt((await readFile(pidfile, 'utf8')).trim(), 10);
+  } catch (e) {
+    // No pid file: mysqld removes it on a clean stop.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { running: false, pid: undefined };
+    return { running: undefined, pid: undefined };
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return { running: false, pid: undefined };
+  return { running: existsSync(`${procRoot}/${pid}`), pid };
+}
+
+/** Notices when the IO thread last received something: the heartbeat counter or the received GTID moved. */
+export class HeartbeatTracker {
+  private key: string | undefined;
+  private changedAt: number | undefined;
+
+  observe(receivedHeartbeats: number | undefined, gtidIoPos: string, connected: boolean, now: number): number | undefined {
+    const key = `${receivedHeartbeats ?? ''}|${gtidIoPos}`;
+    if (this.key !== undefined && key !== this.key) this.changedAt = now;
+    this.key = key;
+    if (!connected && this.changedAt === undefined) return undefined;
+    return this.changedAt === undefined ? undefined : now - this.changedAt;
+  }
+}
+
+export interface HealthDeps {
+  mysql: LocalMysql;
+  pidfile?: string;
+  lease: () => LeaseDecision;
+  heartbeat: HeartbeatTracker;
+  now: () => number;
+}
+
+export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
+  const [proc, answering] = await Promise.all([mysqldProcess(d.pidfile), d.mysql.isAnswering()]);
+  const lease = d.lease();
+  const facts: HealthFacts = {
+    mysqldRunning: proc.running,
+    mysqldPid: proc.pid,
+    answering,
+    writable: undefined,
+    lease: lease.status,
+    leaseMsLeft: lease.msLeft,
+    replication: undefined,
+    gtidBinlogPos: undefined,
+  };
+  if (!answering) return facts;
+  const [ro, status, pos] = await Promise.all([
+    d.mysql.getReadOnly().catch(() => undefined),
+    d.mysql.slaveStatus().catch(() => 'unreadable' as const),
+    d.mysql.gtidPositions().catch(() => undefined),
+  ]);
+  facts.writable = ro === undefined ? undefined : !ro;
+  facts.gtidBinlogPos = pos?.own;
+  if (status === undefined) facts.replication = null;
+  else if (status === 'unreadable') facts.replication = undefined;
+  else {
+    const connected = ioConnected(status);
+    facts.replication = {
+      masterHost: status.masterHost,
+      ioRunning: status.ioRunning === 'Yes' || status.ioRunning === 'Connecting',
+      sqlRunning: status.sqlRunning === 'Yes',
+      ioConnected: connected,
+      lastHeartbeatAgeMs: d.heartbeat.observe(status.receivedHeartbeats, status.gtidIoPos, connected, d.now()),
+      gtidIoPos: status.gtidIoPos,
+      gtidSlavePos: pos ? (pos.flavor === 'mariadb' ? pos.slavePos : pos.executed) : undefined,
+      secondsBehindMaster: status.secondsBehindMaster,
+    };
+  }
+  return facts;
+}
+
+/** The wire shape (common/protocol AgentHealth). The wire has no `fenced`: a fenced writer is an
+ *  expired lease there (the monitor treats both as "may promote once the peer is checked"). */
+export function toAgentHealth(f: HealthFacts): AgentHealth {
+  const h: AgentHealth = {
+    // Unknown process state: an answering server is certainly running.
+    mysqld: f.mysqldRunning === true || (f.mysqldRunning === undefined && f.answering) ? 'running' : 'stopped',
+    answering: f.answering,
+    lease: f.lease === 'fenced' ? 'expired' : f.lease,
+  };
+  if (f.writable !== undefined) h.writable = f.writable;
+  if (f.lease === 'held' && f.leaseMsLeft !== undefined) h.leaseLeftMs = Math.max(0, Math.round(f.leaseMsLeft));
+  if (f.gtidBinlogPos !== undefined) h.gtidBinlogPos = f.gtidBinlogPos;
+  if (f.replication === null) h.replication = 'none';
+  else if (f.replication) {
+    const r = f.replication;
+    Object.assign(h, { replication: 'configured', ioRunning: r.ioRunning, sqlRunning: r.sqlRunning, ioConnected: r.ioConnected, gtidIoPos: r.gtidIoPos });
+    if (r.gtidSlavePos !== undefined) h.gtidSlavePos = r.gtidSlavePos;
+    if (r.lastHeartbeatAgeMs !== undefined) h.lastHeartbeatAgeMs = Math.round(r.lastHeartbeatAgeMs);
+    if (r.secondsBehindMaster !== null) h.secondsBehind = r.secondsBehindMaster;
+  }
+  return h;
+}
+
+/** Health loop reaction: mysqld not answering → this host must not attract writes; returns removed IPs. */
+export async function dropWriterVipIfDead(facts: Pick<HealthFacts, 'answering'>, writerIps: readonly string[], vips: VipManager, logger: Logger = nullLogger): Promise<string[]> {
+  if (facts.answering) return [];
+  const removed: string[] = [];
+  for (const ip of writerIps) {
+    try {
+      if (!(await vips.has(ip))) continue;
+      await vips.del(ip);
+      removed.push(ip);
+      logger.error('local MySQL is not answering: removed the writer VIP', { ip });
+    } catch (e) {
+      logger.error('local MySQL is not answering and removing the writer VIP failed', { ip, error: errorMessage(e) });
+    }
+  }
+  return removed;
+}
