@@ -121,17 +121,41 @@ describe('net: mutual TLS listener and client', function () {
     await expectRefused({ cert: weak.certPem, key: weak.keyPem }, /TLS handshake refused/);
   });
 
-  it('refuses TLS 1.2 forced client too when it has no certificate (alert on the client)', async () => {
-    const c = connect({
-      host: HOST,
-      port: listener.port,
-      socket: socketConfig(),
-      material: { ...material(pki.client, pki.ca) },
-      timeoutMs: 5000,
-      logger: log,
-    });
-    const conn = await c;
-    clients.push(conn);
-    expect(await conn.request('x')).to.match(/^OK/);
+  it('refuses a client without a certificate under TLS 1.2 as well', async () => {
+    const s = tls.connect({ host: HOST, port: listener.port, ca: pki.ca.certPem, maxVersion: 'TLSv1.2' });
+    clients.push(s);
+    const err = await new Promise<NodeJS.ErrnoException>((resolve) => s.once('error', resolve));
+    expect(err.code).to.match(/ALERT/);
+    await waitFor(() => log.messages('warn').some((m) => /TLS handshake refused/.test(m)), 5000, 'refusal log');
+    expect(seen.conns).to.have.length(0);
+  });
+
+  it('refuses a SHA-1 signed client certificate (SECLEVEL=2)', async () => {
+    const rsaCa = await createCa({ commonName: 'rsa CA', keyType: 'rsa2048' });
+    const { listener: l2, seen: seen2 } = await echoListener({ ...pki, ca: rsaCa, server: await issueCert({ ca: rsaCa, commonName: 'db1', ips: [HOST], usage: 'both', keyType: 'rsa2048' }) }, log);
+    try {
+      const sha1 = await issueCert({ ca: rsaCa, commonName: 'monitor', usage: 'client', keyType: 'rsa2048', hash: 'SHA-1' });
+      const s = tls.connect({ host: HOST, port: l2.port, ca: rsaCa.certPem, cert: sha1.certPem, key: sha1.keyPem, rejectUnauthorized: false, ciphers: 'DEFAULT@SECLEVEL=0' });
+      s.on('error', () => {});
+      clients.push(s);
+      await new Promise<void>((resolve) => s.once('close', () => resolve()));
+      await waitFor(() => log.messages('warn').some((m) => /TLS handshake refused/.test(m)), 5000, 'refusal log');
+      expect(seen2.conns).to.have.length(0);
+    } finally {
+      await l2.close();
+    }
+  });
+
+  it('accepts a leaf signed by an intermediate when the chain is sent', async () => {
+    const inter = await issueCert({ ca: pki.ca, commonName: 'mmm intermediate', usage: 'both', isCa: true });
+    const leaf = await issueCert({ ca: inter, commonName: 'control', usage: 'client', role: 'control' });
+    const c = await dial({ material: material(leaf, pki.ca) });
+    expect(await c.request('show')).to.match(/^OK: show\|role=control/);
+  });
+
+  it('keeps several requests on one connection and serves many connections at once', async () => {
+    const conns = await Promise.all([1, 2, 3, 4, 5].map(() => dial()));
+    const replies = await Promise.all(conns.map((c, i) => c.request(`n${i}`)));
+    expect(replies.map((r) => r.split('|')[0])).to.deep.equal(['OK: n0', 'OK: n1', 'OK: n2', 'OK: n3', 'OK: n4']);
   });
 });
