@@ -46,6 +46,8 @@ export function runKillHost(bin: string, host: string, pingOk: boolean, opts: Ki
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid);
+      child.stdout.destroy();
+      child.stderr.destroy();
       // Do not wait for 'close': a grandchild holding the pipes could keep it from coming.
       done({ fenced: false, exitCode: null, signal: 'SIGKILL', error: `kill_host_bin did not finish within ${opts.timeoutMs} ms` });
     }, opts.timeoutMs);

@@ -11,6 +11,7 @@ describe('CheckRunner', () => {
   const hosts = [hostConfig({ name: 'db1' }), hostConfig({ name: 'db2', ip: '127.0.0.2' })];
 
   it('runs every check on every host, never overlapping a pair, and stops cleanly', async () => {
+    await sleep(1); // let mocha arm its own test timer first
     const before = timers();
     const active = new Map<string, number>();
     let maxPerPair = 0;
@@ -45,7 +46,7 @@ describe('CheckRunner', () => {
       }
     for (const r of results) expect(r.finishedAt).to.be.at.least(r.startedAt);
     expect(runner.running).to.equal(false);
-    expect(timers(), 'no timers left').to.equal(before);
+    expect(timers(), `no timers left: ${process.getActiveResourcesInfo().join()}`).to.equal(before);
   });
 
   it('a check that ignores its timeout: ERROR: Timeout, no second run while it hangs, bounded stop', async () => {
