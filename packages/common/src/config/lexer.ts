@@ -150,7 +150,7 @@ function lex2(file: string, lines: Line[], doc: RawDoc, issues: ConfigIssue[], w
       (cur ? cur.entries : doc.top).push(e);
     }
   }
-  if (cur) issues.push({ file, line: cur.line, message: `<${cur.type}> is not closed`, hint: `add </${cur.type}> before the end of the file` });
+  if (cur) issues.push({ file, line: cur.line, message: `<${cur.type}${cur.name ? ` ${cur.name}` : ''}> is not closed`, hint: `add </${cur.type}> before the end of the file` });
 }
 
 function lex1(file: string, lines: Line[], doc: RawDoc, issues: ConfigIssue[], walk: Walk, g: Gathered): void {

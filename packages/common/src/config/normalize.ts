@@ -47,7 +47,7 @@ export function normalize2x(doc: RawDoc, because?: Origin): Normalized {
       warnings.push(`${at(s)}: <${s.type}> is not used by mmm (MMM tools only); ignored`);
       continue;
     }
-    out.sections.push({ ...s, entries: s.entries.filter((e) => keep(e, rule.keys, ` in <${s.type}>`)) });
+    out.sections.push({ ...s, entries: s.entries.filter((e) => keep(e, rule.keys, ` in <${s.type}${s.name ? ` ${s.name}` : ''}>`)) });
   }
   return { doc: out, issues, warnings };
 }

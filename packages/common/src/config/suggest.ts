@@ -31,6 +31,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 
 /** A hint naming the closest candidate, or listing them all when none is close. */
 export function didYouMean(word: string, candidates: readonly string[]): string {
+  if (candidates.length === 0) return 'none is defined';
   const c = closest(word, candidates);
   if (c) return `did you mean ${c}?`;
   return `known: ${[...candidates].sort().join(', ')}`;

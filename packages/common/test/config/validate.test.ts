@@ -1,0 +1,215 @@
+// Every validation error, with its exact file:line, all returned at once.
+import { expect } from 'chai';
+import { parseConfigText, parseConfigTextOrThrow } from '../../src/config';
+import type { Program } from '../../src/config';
+import { ConfigError } from '../../src/errors';
+import type { ConfigIssue } from '../../src/errors';
+
+const HOSTS2 = `<host db1>
+  ip 10.0.0.1
+  mode master
+  peer db2
+  cluster_interface eth0
+</host>
+<host db2>
+  ip 10.0.0.2
+  mode master
+  peer db1
+</host>
+<role writer>
+  mode exclusive
+  hosts db1, db2
+  ips 10.0.0.100
+</role>
+`; // 16 lines
+
+const V1_CLUSTER = 'host db1\n  ip 10.0.0.1\n  mode slave\nrole writer\n  mode exclusive\n  servers db1\n  ip 10.0.0.9\n';
+
+const M = '/t/mmm.conf';
+const issues = (program: Program, text: string, files: Record<string, string> = {}): ConfigIssue[] =>
+  parseConfigText(program, { [M]: text, ...files }, M).issues;
+const lines = (is: ConfigIssue[]): string[] => is.map((i) => `${i.file.replace('/t/', '')}:${i.line}`);
+const one = (is: ConfigIssue[]): ConfigIssue => {
+  expect(is, JSON.stringify(is)).to.have.length(1);
+  return is[0];
+};
+
+describe('config: validation', () => {
+  it('a valid 2.x agent config has no issues', () => {
+    expect(issues('agent', `this db1\nactive_master_role writer\n${HOSTS2}`)).to.deep.equal([]);
+  });
+
+  it('unknown key → did you mean, at its line', () => {
+    const is = issues('agent', `this db1\nactive_master_role writer\n${HOSTS2}<host db3>\n  ip 10.0.0.3\n  mdoe slave\n</host>\n`);
+    expect(lines(is)).to.deep.equal(['mmm.conf:19', 'mmm.conf:21']); // and so mode is missing
+    const i = is[1];
+    expect(i.message).to.equal("unknown key 'mdoe' in <host db3>");
+    expect(i.hint).to.equal('did you mean mode?');
+  });
+
+  it('unknown section and unknown top key (2.x), and a 1.x-looking line in 2.x', () => {
+    const is = issues('agent', `this db1\nactive_master_role writer\n${HOSTS2}<hots db3>\n</hots>\nmonitor_ip 1.2.3.4\n`);
+    expect(lines(is)).to.deep.equal(['mmm.conf:19', 'mmm.conf:21']);
+    expect(is[0].hint).to.equal('did you mean <host>?');
+    expect(is[1].message).to.equal("unknown key 'monitor_ip'");
+    expect(is[1].hint).to.match(/read as 2\.x because \/t\/mmm\.conf:3 starts with '<'/);
+  });
+
+  it('unknown 1.x key in a 1.x file → did you mean a 1.x key', () => {
+    const i = one(issues('monitor', `monitor_ip 127.0.0.1\nfailover_metod auto\n${V1_CLUSTER}`));
+    expect(lines([i])).to.deep.equal(['mmm.conf:2']);
+    expect(i.hint).to.equal('did you mean failover_method?');
+  });
+
+  it('missing this (agent) points at line 0; this must name a host', () => {
+    const a = one(issues('agent', `active_master_role writer\n${HOSTS2}`));
+    expect(lines([a])).to.deep.equal(['mmm.conf:0']);
+    expect(a.message).to.equal("missing required key 'this'");
+    const b = one(issues('agent', `this db9\nactive_master_role writer\n${HOSTS2}`));
+    expect(lines([b])).to.deep.equal(['mmm.conf:1']);
+    expect(b.hint).to.equal('did you mean db1?');
+  });
+
+  it('active_master_role is required (2.x agent/monitor) and must name a role', () => {
+    const a = one(issues('agent', `this db1\n${HOSTS2}`));
+    expect(lines([a])).to.deep.equal(['mmm.conf:0']);
+    const b = one(issues('agent', `this db1\nactive_master_role writr\n${HOSTS2}`));
+    expect(lines([b])).to.deep.equal(['mmm.conf:2']);
+    expect(b.hint).to.equal('did you mean writer?');
+  });
+
+  it('1.x without a writer role: active master role defaults to writer and must exist', () => {
+    const text = 'this db1\ncluster_interface eth0\nhost db1\n  ip 10.0.0.1\n  mode slave\nrole reader\n  ips 10.0.0.5\n'.replace('ips', 'ip');
+    const i = one(issues('agent', text));
+    expect(lines([i])).to.deep.equal(['mmm.conf:0']);
+    expect(i.message).to.match(/no role 'writer'/);
+    const ok = parseConfigTextOrThrow('agent', { [M]: text.replace('role reader', 'role writer') }, M);
+    expect(ok.config.activeMasterRole).to.equal('writer');
+    expect(ok.config.roles.writer.mode).to.equal('exclusive'); // 1.x agent conf without role mode
+  });
+
+  it('host ip required (header line), mode enum, mode required for agent/monitor', () => {
+    const is = issues('monitor', `active_master_role writer\n<monitor>\nip 127.0.0.1\n</monitor>\n${HOSTS2}<host db3>\n  mode replica\n</host>\n<host db4>\nip 10.0.0.4\n</host>\n`);
+    expect(lines(is)).to.deep.equal(['mmm.conf:21', 'mmm.conf:22', 'mmm.conf:24']);
+    expect(is[0].message).to.equal("missing required key 'ip' in <host db3>");
+    expect(is[1].message).to.equal("mode 'replica' is not one of master, slave");
+    expect(is[2].message).to.equal("missing required key 'mode' in <host db4>");
+  });
+
+  it('peer: required for a master, must exist, must be a master', () => {
+    const base = `this db1\nactive_master_role writer\n<host db1>\nip 10.0.0.1\nmode master\ncluster_interface eth0\n</host>\n<role writer>\nips 10.0.0.9\n</role>\n`;
+    const a = one(issues('agent', base));
+    expect(lines([a])).to.deep.equal(['mmm.conf:3']);
+    expect(a.message).to.match(/master db1 has no 'peer'/);
+    const b = one(issues('agent', base.replace('mode master', 'mode master\npeer db7')));
+    expect(lines([b])).to.deep.equal(['mmm.conf:6']);
+    const c = one(issues('agent', `${base.replace('mode master', 'mode master\npeer db3')}<host db3>\nip 10.0.0.3\nmode slave\n</host>\n`));
+    expect(lines([c])).to.deep.equal(['mmm.conf:6']);
+    expect(c.message).to.equal("peer 'db3' of db1 is not a master");
+  });
+
+  it("cluster_interface is required for the agent's own host only", () => {
+    const i = one(issues('agent', `this db2\nactive_master_role writer\n${HOSTS2}`));
+    expect(lines([i])).to.deep.equal(['mmm.conf:9']); // <host db2> header
+    expect(i.message).to.equal("missing required key 'cluster_interface' in <host db2>");
+    expect(issues('monitor', `active_master_role writer\n<monitor>\nip 127.0.0.1\n</monitor>\n${HOSTS2}`)).to.deep.equal([]);
+  });
+
+  it('<monitor> ip is required for monitor and control', () => {
+    for (const p of ['monitor', 'control'] as const) {
+      const a = one(issues(p, `active_master_role writer\n${HOSTS2}`));
+      expect(lines([a])).to.deep.equal(['mmm.conf:0']);
+      const b = one(issues(p, `active_master_role writer\n<monitor>\nport 9988\n</monitor>\n${HOSTS2}`));
+      expect(lines([b])).to.deep.equal(['mmm.conf:2']);
+      expect(b.message).to.equal("missing required key 'ip' in <monitor>");
+    }
+    const c = one(issues('monitor', `cluster_interface eth0\n${V1_CLUSTER}`));
+    expect(c.message).to.equal("missing required key 'monitor_ip'"); // 1.x name
+  });
+
+  it('ping_ips default to the hosts ips', () => {
+    const c = parseConfigTextOrThrow('monitor', { [M]: `active_master_role writer\n<monitor>\nip 127.0.0.1\n</monitor>\n${HOSTS2}` }, M).config;
+    expect(c.monitor!.pingIps).to.deep.equal(['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('role hosts naming an unknown host, prefer not among hosts, exclusive role with 2 ips', () => {
+    const is = issues('monitor', `active_master_role writer\n<monitor>\nip 127.0.0.1\n</monitor>\n${HOSTS2}<role reader>\nmode exclusive\nhosts db1, dbx\nips 10.0.0.5, 10.0.0.6\nprefer db3\n</role>\n`);
+    expect(lines(is)).to.deep.equal(['mmm.conf:23', 'mmm.conf:24', 'mmm.conf:25']);
+    expect(is[0].message).to.equal("hosts of role reader: 'dbx' is not a host");
+    expect(is[1].message).to.equal('exclusive role reader has 2 ips');
+    expect(is[2].message).to.equal("prefer 'db3' is not among the hosts of role reader");
+  });
+
+  it('1.x role key names appear in messages (servers)', () => {
+    const i = one(issues('monitor', 'monitor_ip 127.0.0.1\nrole writer\n  mode exclusive\n  servers db1\n  ip 10.0.0.1\n'));
+    expect(lines([i])).to.deep.equal(['mmm.conf:4']);
+    expect(i.message).to.equal("servers of role writer: 'db1' is not a host");
+  });
+
+  it('role mode/hosts required for the monitor, ips for agent and monitor', () => {
+    const is = issues('monitor', `active_master_role writer\n<monitor>\nip 127.0.0.1\n</monitor>\n${HOSTS2}<role reader>\n</role>\n`);
+    expect(lines(is)).to.deep.equal(['mmm.conf:21', 'mmm.conf:21', 'mmm.conf:21']);
+    expect(is.map((i) => i.message)).to.deep.equal([
+      "missing required key 'mode' in <role reader>", "missing required key 'hosts' in <role reader>", "missing required key 'ips' in <role reader>"]);
+  });
+
+  it('numbers: ports 1–65535, periods > 0, fractions allowed', () => {
+    const is = issues('monitor', `active_master_role writer\n<monitor>\nip 127.0.0.1\nport 70000\nping_interval 0\nflap_count 1.5\n</monitor>\n${HOSTS2}<check ping>\ncheck_period 0.25\ntrap_period 0.5\ntimeout -1\nrestart_after 0\n</check>\n<host db3>\nip 10.0.0.3\nmode slave\nagent_port 0\n</host>\n`);
+    expect(lines(is)).to.deep.equal(['mmm.conf:4', 'mmm.conf:5', 'mmm.conf:6', 'mmm.conf:27', 'mmm.conf:28', 'mmm.conf:33']);
+    expect(is[0].message).to.equal("port '70000' is not a port");
+    expect(is[0].hint).to.equal('ports are 1–65535');
+    const ok = parseConfigTextOrThrow('monitor', { [M]: `active_master_role writer\n<monitor>\nip 127.0.0.1\n</monitor>\n${HOSTS2}<check ping>\ncheck_period 0.25\ntrap_period 0.5\n</check>\n` }, M);
+    expect(ok.config.checks.ping).to.include({ checkPeriod: 0.25, trapPeriod: 0.5 });
+  });
+
+  it('bad enums and booleans, with suggestions', () => {
+    const is = issues('agent', `this db1\ndebug maybe\nactive_master_role writer\n${HOSTS2}<socket>\ntype sll\nverify_mode 2\ntls_listen bith\npeer_role x boss\n</socket>\n`);
+    expect(lines(is)).to.deep.equal(['mmm.conf:2', 'mmm.conf:21', 'mmm.conf:22', 'mmm.conf:23', 'mmm.conf:24']);
+    expect(is[1].hint).to.equal('did you mean ssl?');
+    expect(is[3].hint).to.equal('did you mean both?');
+    expect(is[4].message).to.match(/peer_role role 'boss' is not one of monitor, control, agent, viewer/);
+  });
+
+  it('duplicate single keys in one block are errors; across files the later one wins', () => {
+    const i = one(issues('agent', `this db1\nthis db2\nactive_master_role writer\n${HOSTS2}`));
+    expect(lines([i])).to.deep.equal(['mmm.conf:2']);
+    expect(i.message).to.equal("duplicate key 'this' (first given at /t/mmm.conf:1)");
+    const r = parseConfigTextOrThrow('agent', {
+      [M]: `include common.conf\nthis db1\n<host db1>\nip 10.0.0.11\n</host>\n`,
+      '/t/common.conf': `active_master_role writer\n${HOSTS2}`,
+    }, M);
+    expect(r.config.hosts.db1.ip).to.equal('10.0.0.11');
+  });
+
+  it('socket ssl needs cert_file and key_file (all) and ca_file (agent, monitor)', () => {
+    const i = issues('agent', `this db1\nactive_master_role writer\n${HOSTS2}<socket>\ntype ssl\n</socket>\n`);
+    expect(lines(i)).to.deep.equal(['mmm.conf:19', 'mmm.conf:19', 'mmm.conf:19']);
+    expect(i.map((x) => x.message)).to.deep.equal(["missing required key 'cert_file' in <socket>",
+      "missing required key 'key_file' in <socket>", "missing required key 'ca_file' in <socket>"]);
+    const ctl = '<monitor>\nip 127.0.0.1\n</monitor>\n<socket>\ntype ssl\nclient_cert_file c.crt\nclient_key_file c.key\nverify_mode 0\n</socket>\n';
+    expect(issues('control', ctl)).to.deep.equal([]);
+    expect(lines(issues('control', ctl.replace('verify_mode 0\n', '')))).to.deep.equal(['mmm.conf:4']);
+  });
+
+  it('1.x socket block missing a key points at the socket_type line', () => {
+    const i = one(issues('control', 'monitor_ip 127.0.0.1\n\nsocket_type ssl\n    cert_file a.crt\n    ca_file ca.crt\n'));
+    expect(lines([i])).to.deep.equal(['mmm.conf:3']);
+    expect(i.message).to.equal("missing required key 'key_file' in 'socket_type'");
+  });
+
+  it('returns every problem at once, across files, in file order', () => {
+    const is = issues('agent', `include common.conf\nthis dbz\nbogus 1\n`, { '/t/common.conf': '<host db1>\nip x\n</host>\n<role writer>\nips 1.1.1.1\n</role>\n' });
+    expect(lines(is)).to.deep.equal(['mmm.conf:0', 'mmm.conf:2', 'mmm.conf:3', 'common.conf:1', 'common.conf:2']);
+  });
+
+  it('parseConfigTextOrThrow throws ConfigError CONFIG_INVALID with all issues', () => {
+    try {
+      parseConfigTextOrThrow('agent', { [M]: 'bogus 1\n' }, M);
+      expect.fail('no throw');
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+      expect((e as ConfigError).code).to.equal('CONFIG_INVALID');
+      expect((e as ConfigError).message).to.match(/^\/t\/mmm\.conf:1: unknown key 'bogus' \(/m);
+    }
+  });
+});
