@@ -86,7 +86,9 @@ const common = {
 export const mariadbDialect: Dialect = {
   flavor: 'mariadb',
   ...common,
-  slaveStatus: 'SHOW SLAVE STATUS',
+  // ALL SLAVES adds Slave_received_heartbeats and Gtid_Slave_Pos; the agent uses the default
+  // connection (Connection_name ''), see pickDefaultConnection().
+  slaveStatus: 'SHOW ALL SLAVES STATUS',
   selectGtidPositions:
     'SELECT @@global.gtid_binlog_pos AS binlog_pos, @@global.gtid_current_pos AS current_pos, ' +
     '@@global.gtid_slave_pos AS slave_pos',

@@ -5,7 +5,7 @@ import * as mysql from 'mysql2/promise';
 import { MmmError, TimeoutError, errorMessage } from '@mmm/common';
 import { type ChangeMasterOptions, type Dialect, type Flavor, SELECT_VERSION, detectFlavor, dialectFor } from './mysql-dialect';
 import { type ProcessRow, threadsToKill } from './processlist';
-import { type SlaveStatus, parseSlaveStatus } from './slave-status';
+import { type SlaveStatus, parseSlaveStatus, pickDefaultConnection } from './slave-status';
 import { mariadbGtidReached } from './gtid';
 
 export interface GtidPositions {
@@ -173,7 +173,7 @@ export class Mysql2LocalMysql implements LocalMysql {
   }
 
   slaveStatus(): Promise<SlaveStatus | undefined> {
-    return this.session('read slave status', async (q) => parseSlaveStatus((await q(this.d.slaveStatus))[0]));
+    return this.session('read slave status', async (q) => parseSlaveStatus(pickDefaultConnection(await q(this.d.slaveStatus))));
   }
 
   gtidPositions(): Promise<GtidPositions> {
@@ -224,7 +224,7 @@ export class Mysql2LocalMysql implements LocalMysql {
   }
 
   private async catchUpOn(q: (sql: string, t?: number) => Promise<Row[]>, timeoutMs: number): Promise<CatchUpResult> {
-    const s = parseSlaveStatus((await q(this.d.slaveStatus))[0]);
+    const s = parseSlaveStatus(pickDefaultConnection(await q(this.d.slaveStatus)));
     if (!s) return 'no_replication';
     if (s.gtidIoPos === '') return 'caught_up'; // nothing received since CHANGE MASTER
     await this.waitOn(q, s.gtidIoPos, timeoutMs, 'slave');
@@ -239,7 +239,7 @@ export class Mysql2LocalMysql implements LocalMysql {
 
   repoint(o: ChangeMasterOptions, catchUpTimeoutMs: number): Promise<void> {
     return this.session(`re-point replication to ${o.host}:${o.port}`, async (q) => {
-      const configured = parseSlaveStatus((await q(this.d.slaveStatus))[0]) !== undefined;
+      const configured = parseSlaveStatus(pickDefaultConnection(await q(this.d.slaveStatus))) !== undefined;
       if (configured) {
         await q(this.d.stopSlaveIoThread); // freeze what was received, then apply all of it
         try {

@@ -39,6 +39,12 @@ function num(v: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** The default replication connection's row (MariaDB multi-source has named ones too; MySQL has no
+ *  Connection_name column). */
+export function pickDefaultConnection(rows: readonly Row[]): Row | undefined {
+  return rows.find((r) => r.Connection_name === undefined || str(r.Connection_name) === '');
+}
+
 /** undefined when there is no row: replication is not configured. */
 export function parseSlaveStatus(row: Row | undefined): SlaveStatus | undefined {
   if (!row) return undefined;

@@ -53,7 +53,7 @@ describe('mysql-dialect', () => {
   });
 
   it('replication status and GTID positions', () => {
-    expect(maria.slaveStatus).to.equal('SHOW SLAVE STATUS');
+    expect(maria.slaveStatus).to.equal('SHOW ALL SLAVES STATUS');
     expect(my.slaveStatus).to.equal('SHOW REPLICA STATUS');
     expect(maria.selectGtidPositions).to.equal(
       'SELECT @@global.gtid_binlog_pos AS binlog_pos, @@global.gtid_current_pos AS current_pos, @@global.gtid_slave_pos AS slave_pos',

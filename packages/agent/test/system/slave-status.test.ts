@@ -1,8 +1,15 @@
 import { expect } from 'chai';
-import { ioConnected, parseSlaveStatus } from '../../src/system/slave-status';
+import { ioConnected, parseSlaveStatus, pickDefaultConnection } from '../../src/system/slave-status';
 import { mariadbGtidReached, parseMariadbGtidList } from '../../src/system/gtid';
 
 describe('slave-status', () => {
+  it('picks the default connection of SHOW ALL SLAVES STATUS', () => {
+    expect(pickDefaultConnection([{ Connection_name: 'other', Master_Host: 'a' }, { Connection_name: '', Master_Host: 'b' }])?.Master_Host).to.equal('b');
+    expect(pickDefaultConnection([{ Connection_name: 'other' }])).to.equal(undefined);
+    expect(pickDefaultConnection([{ Source_Host: 'c' }])?.Source_Host).to.equal('c');
+    expect(pickDefaultConnection([])).to.equal(undefined);
+  });
+
   it('no row means no replication', () => {
     expect(parseSlaveStatus(undefined)).to.equal(undefined);
   });

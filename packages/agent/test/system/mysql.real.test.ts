@@ -1,0 +1,147 @@
+// system/mysql.ts against a real, throw-away MariaDB 10.11.
+import { expect } from 'chai';
+import * as mysql from 'mysql2/promise';
+import { Mysql2LocalMysql } from '../../src/system/mysql';
+import { type TestMariadb, freePort, mariadbAvailable, sleep, startMariadb } from '../helpers/mariadb';
+
+describe('system/mysql against real MariaDB', function () {
+  this.timeout(60_000);
+  let db: TestMariadb | undefined;
+  let agent: Mysql2LocalMysql;
+
+  before(async function () {
+    const why = mariadbAvailable();
+    if (why) {
+      console.log(`    skipped: ${why}`);
+      return this.skip();
+    }
+    db = await startMariadb(7);
+    await db.sql(`CREATE USER 'mmm_agent'@'127.0.0.1' IDENTIFIED BY 'agentpw'`);
+    await db.sql(`CREATE USER 'mmm_agent'@'localhost' IDENTIFIED BY 'agentpw'`);
+    for (const h of ['127.0.0.1', 'localhost']) {
+      await db.sql(
+        `GRANT SUPER, REPLICATION CLIENT, REPLICATION SLAVE ADMIN, READ_ONLY ADMIN, BINLOG MONITOR, SLAVE MONITOR, PROCESS, CONNECTION ADMIN, RELOAD ON *.* TO 'mmm_agent'@'${h}'`,
+      );
+    }
+    // An application user: no SUPER, no READ_ONLY ADMIN, so read_only stops it.
+    await db.sql(`CREATE DATABASE app`);
+    await db.sql(`CREATE TABLE app.t (id INT PRIMARY KEY)`);
+    await db.sql(`CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'apppw'`);
+    await db.sql(`GRANT ALL ON app.* TO 'app'@'127.0.0.1'`);
+    agent = new Mysql2LocalMysql({ host: '127.0.0.1', port: db.port, user: 'mmm_agent', password: 'agentpw', connectTimeoutMs: 2000, queryTimeoutMs: 5000, pollMs: 100 });
+  });
+
+  after(async () => {
+    await db?.stop();
+  });
+
+  const app = () => mysql.createConnection({ host: '127.0.0.1', port: db!.port, user: 'app', password: 'apppw', connectTimeout: 2000 });
+
+  it('detects MariaDB and answers', async () => {
+    expect(await agent.flavor()).to.equal('mariadb');
+    expect(await agent.isAnswering()).to.equal(true);
+  });
+
+  it('read_only set/get, and it stops an application user', async () => {
+    expect(await agent.getReadOnly()).to.equal(true); // read_only=ON in my.cnf
+    await agent.setReadOnly(false);
+    expect(await agent.getReadOnly()).to.equal(false);
+    const c = await app();
+    try {
+      await c.query('INSERT INTO app.t VALUES (1)');
+      await agent.setReadOnly(true);
+      expect(await agent.getReadOnly()).to.equal(true);
+      let err: { errno?: number } | undefined;
+      await c.query('INSERT INTO app.t VALUES (2)').catch((e) => (err = e));
+      expect(err?.errno).to.equal(1290); // --read-only
+    } finally {
+      c.destroy();
+    }
+  });
+
+  it('ends application connections, keeps its own and the agent user', async () => {
+    const c = await app();
+    const other = await mysql.createConnection({ host: '127.0.0.1', port: db!.port, user: 'mmm_agent', password: 'agentpw' });
+    let closed = false;
+    c.on('error', () => (closed = true));
+    try {
+      const [[{ id }]] = (await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+      const n = await agent.endClientConnections();
+      expect(n).to.be.greaterThanOrEqual(1);
+      const ids = (await db!.sql('SELECT ID AS id FROM information_schema.PROCESSLIST')) as { id: number }[];
+      expect(ids.map((r) => Number(r.id))).to.not.include(Number(id));
+      let err: unknown;
+      await c.query('SELECT 1').catch((e) => (err = e));
+      expect(err ?? closed).to.be.ok;
+      await other.query('SELECT 1'); // the agent user's other session survived
+    } finally {
+      c.destroy();
+      other.destroy();
+    }
+  });
+
+  it('excluded connection ids survive', async () => {
+    const c = await app();
+    try {
+      const [[{ id }]] = (await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+      await agent.endClientConnections([Number(id)]);
+      await c.query('SELECT 1');
+    } finally {
+      c.destroy();
+    }
+  });
+
+  it('reads GTID positions and waits for an executed GTID', async () => {
+    await agent.setReadOnly(false);
+    await db!.sql('INSERT INTO app.t VALUES (10)');
+    await agent.setReadOnly(true);
+    const p = await agent.gtidPositions();
+    expect(p.flavor).to.equal('mariadb');
+    expect(p.binlogPos).to.match(/^0-7-\d+$/);
+    expect(p.own).to.equal(p.binlogPos);
+    expect(p.currentPos).to.equal(p.binlogPos);
+    await agent.waitGtid(p.binlogPos, 1000); // own writes count (gtid_current_pos)
+    await agent.waitGtid('', 1000);
+  });
+
+  it('waitGtid is bounded: a GTID never executed times out with code TIMEOUT', async () => {
+    const t0 = Date.now();
+    let err: { code?: string } | undefined;
+    await agent.waitGtid('0-7-999999', 600).catch((e) => (err = e));
+    expect(err?.code).to.equal('TIMEOUT');
+    expect(Date.now() - t0).to.be.lessThan(5000);
+  });
+
+  it('catch-up without replication: nothing to wait for', async () => {
+    expect(await agent.slaveStatus()).to.equal(undefined);
+    expect(await agent.catchUp(500)).to.equal('no_replication');
+  });
+
+  it('re-points to a (silent) source with GTID, reads slave status, stops and starts', async () => {
+    const deadPort = await freePort();
+    await agent.repoint({ host: '127.0.0.1', port: deadPort, user: 'repl', password: "it's" }, 1000);
+    let s = await agent.slaveStatus();
+    expect(s).to.include({ masterHost: '127.0.0.1', masterPort: deadPort, usingGtid: 'Slave_Pos' });
+    expect(s?.heartbeatPeriod).to.equal(1);
+    for (let i = 0; i < 40 && s?.ioRunning !== 'Connecting'; i++) {
+      await sleep(50);
+      s = await agent.slaveStatus();
+    }
+    expect(s?.ioRunning).to.equal('Connecting');
+    expect(await agent.catchUp(500)).to.equal('caught_up'); // nothing received
+    await agent.stopSlave();
+    expect((await agent.slaveStatus())?.ioRunning).to.equal('No');
+    await agent.startSlave();
+    await agent.stopSlave();
+    await agent.repoint({ host: '127.0.0.1', port: deadPort + 0, user: 'repl', password: 'x' }, 500); // configured: stop IO, catch up, change
+    await agent.stopSlave();
+  });
+
+  it('isAnswering is false (and bounded) when nothing listens', async () => {
+    const nobody = new Mysql2LocalMysql({ host: '127.0.0.1', port: await freePort(), user: 'x', connectTimeoutMs: 500 });
+    expect(await nobody.isAnswering()).to.equal(false);
+    let err: { code?: string } | undefined;
+    await nobody.getReadOnly().catch((e) => (err = e));
+    expect(err?.code).to.equal('MYSQL');
+  });
+});
