@@ -74,8 +74,14 @@ export class IpVipManager implements VipManager {
   }
 
   async list(): Promise<string[]> {
-    const { stdout } = await this.run('ip', ['-o', 'addr', 'show', 'dev', this.iface], this.timeoutMs);
-    const ips = parseAddrList(stdout);
+    let ips: string[];
+    try {
+      ips = parseAddrList((await this.run('ip', ['-o', 'addr', 'show', 'dev', this.iface], this.timeoutMs)).stdout);
+    } catch (e) {
+      // With hooks the interface may be a placeholder: what the hooks did is then all we know.
+      if (!this.o.addCommand) throw e;
+      ips = [];
+    }
     for (const ip of this.hooked) if (!ips.includes(ip)) ips.push(ip);
     return ips;
   }
