@@ -50,7 +50,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /**
  * Polls `probe` until it returns a value other than undefined/false, at most `timeoutMs`.
- * Throws a TIMEOUT SandboxError naming `what` and the last probe error.
+ * Throws a TIMEOUT SandboxError naming `what` and the last probe error. A probe gives up at once
+ * by throwing a SandboxError (other errors just mean "not yet").
  */
 export async function waitFor<T>(
   what: string,
@@ -64,6 +65,7 @@ export async function waitFor<T>(
       const v = await probe();
       if (v !== undefined && v !== false) return v as T;
     } catch (err) {
+      if (err instanceof SandboxError) throw err;
       last = err;
     }
     if (Date.now() >= deadline) {

@@ -126,7 +126,7 @@ export async function startInstance(spec: InstanceSpec, timeoutMs = 30_000): Pro
     await waitFor(
       `mariadbd in ${f.dir} answering on ${f.socket}`,
       async () => {
-        if (exited) throw new SandboxError('COMMAND', `mariadbd ${exited}; error log: ${errorLogTail(f)}`);
+        if (exited) throw new SandboxError('COMMAND', `mariadbd for ${f.dir} ${exited}`);
         await query(f, 'SELECT 1');
         return readPid() ?? false;
       },
@@ -134,7 +134,7 @@ export async function startInstance(spec: InstanceSpec, timeoutMs = 30_000): Pro
     );
   } catch (err) {
     const pid = readPid() ?? child.pid;
-    if (pid) await stopPid(pid, { graceMs: 5_000 });
+    if (pid) await stopPid(pid, { graceMs: 5_000, mustContain: f.cnf });
     const why = err instanceof Error ? err.message : String(err);
     throw new SandboxError('SANDBOX', `${why} (error log ${f.errorLog}: ${errorLogTail(f)})`, { cause: err });
   }

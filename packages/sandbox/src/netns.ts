@@ -36,6 +36,18 @@ export interface NetnsNode {
   ip: string;
 }
 
+/** A node that may or may not live in a namespace (a DbNode); helpers below need one that does. */
+export interface NodeRef {
+  name: string;
+  ip: string;
+  netns?: string | undefined;
+}
+
+function inNs(node: NodeRef): NetnsNode {
+  if (!node.netns) throw new SandboxError('SANDBOX', `${node.name} is not in a network namespace (netns mode only)`);
+  return { name: node.name, netns: node.netns, ip: node.ip };
+}
+
 /** Refuses to start when our names or subnet are already in use (a sandbox on this DIR is up, or a hash collision). */
 async function checkFree(names: SandboxNames, nodes: NetnsNode[]): Promise<void> {
   const existing = new Set(await listNamespaces());
@@ -115,18 +127,20 @@ export async function destroyNetwork(namespaces: string[], monitorIf: string | u
  * Takes the node's cable out (`down`) or puts it back (`up`): the switch-side end of its veth.
  * The node's own eth0 and addresses (VIPs included) stay as they are; it just loses carrier.
  */
-export async function setLink(node: NetnsNode, state: 'up' | 'down'): Promise<void> {
+export async function setLink(node: NodeRef, state: 'up' | 'down'): Promise<void> {
   await ip(['-n', switchNsOf(node), 'link', 'set', node.name, state]);
 }
 
 /** The switch namespace of a node's sandbox: `mmm-abcdef-db1` → `mmm-abcdef-sw`. */
-export function switchNsOf(node: NetnsNode): string {
+export function switchNsOf(ref: NodeRef): string {
+  const node = inNs(ref);
   if (!node.netns.endsWith(`-${node.name}`)) throw new SandboxError('SANDBOX', `${node.name} is not in a sandbox namespace (${node.netns})`);
   return `${node.netns.slice(0, -node.name.length)}sw`;
 }
 
 /** Addresses on the node's eth0 other than its own ip (its VIPs). */
-export async function vipsOf(node: NetnsNode): Promise<string[]> {
+export async function vipsOf(ref: NodeRef): Promise<string[]> {
+  const node = inNs(ref);
   const out = (await ip(['-n', node.netns, '-j', 'addr', 'show', 'dev', 'eth0'])).stdout;
   const links = JSON.parse(out || '[]') as Array<{ addr_info?: Array<{ family?: string; local?: string }> }>;
   return links

@@ -1,12 +1,13 @@
 // Real MariaDB: 2 masters + 1 replica, in loopback mode and (root with working `ip netns`) in
 // netns mode. Every wait is bounded; after() tears down even when a test failed.
 import { expect } from 'chai';
-import { mkdtempSync, statSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
-  execInNs, listNamespaces, netnsSupport, processAlive, query, readOnly, run, sandboxNames, setLink, slaveStatus,
+  cmdlineOf, execInNs, nodeIp, nodePort, listNamespaces, netnsSupport, processAlive, query, readOnly, run, sandboxNames, setLink, slaveStatus,
   startDbCluster, stopDbCluster, TEST_SCHEMA, verifyReplication, vipsOf, waitFor, type Account, type DbCluster, type DbNode,
 } from '../src';
 
@@ -199,3 +200,33 @@ function clusterSuite(netns: boolean): void {
 
 clusterSuite(false);
 clusterSuite(true);
+
+describe('DB cluster start failure', function () {
+  this.timeout(30_000);
+  const dir = join(tmpdir(), `mmm-sbx-fail-${process.pid}`);
+  let blocker: Server | undefined;
+
+  after(async () => {
+    blocker?.close();
+    await stopDbCluster(dir);
+  });
+
+  it('cleans up everything it started and names the failing node\'s error log when a port is taken', async () => {
+    const names = sandboxNames(dir);
+    blocker = createServer();
+    await new Promise<void>((res, rej) => {
+      blocker!.once('error', rej).listen(nodePort(names, 2, false), nodeIp(names, 2, false), () => res());
+    });
+    let err: unknown;
+    try {
+      await startDbCluster({ dir });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(Error);
+    expect((err as Error).message).to.include(join(dir, 'db2', 'error.log'));
+    expect(existsSync(dir)).to.equal(false);
+    const ours = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && cmdlineOf(Number(p)).includes(dir));
+    expect(ours, 'processes left running').to.deep.equal([]);
+  });
+});
