@@ -47,8 +47,8 @@ export interface ReplicaStatusRow {
 
 /** Replication part of a GET_HEALTH reply (the agent looks locally, over the socket). */
 export interface ReplicationHealth {
-  /** Host name (or IP) the replica's IO thread points at. */
-  masterHost: string;
+  /** Host name or IP the IO thread points at; when absent, SystemStatus.masterIp is used. */
+  masterHost?: string;
   /** IO thread connected to its source (Slave_IO_Running = Yes). */
   ioConnected: boolean;
   sqlRunning: boolean;

@@ -43,7 +43,7 @@ export function replicasOfWriter(c: WriterContext): { host: string; receiving: b
     const o = c.hosts[host];
     const h = freshHealth(o, c);
     const rep = h?.replication;
-    const master = rep?.masterHost ?? o.agent.system?.masterIp ?? '';
+    const master = rep?.masterHost || o.agent.system?.masterIp || '';
     if (!names.has(master)) continue;
     if (!rep) {
       out.push({ host, receiving: undefined }); // replica known, its view unknown

@@ -1,0 +1,25 @@
+// Adapter from the wire form of GET_HEALTH (common/protocol/agent-health) to the analysis view.
+import type { AgentHealth } from '@mmm/common';
+import type { HealthSummary } from './snapshot';
+
+/** `masterHost`: where the replica points (GET_SYSTEM_STATUS Master_Host), when known. */
+export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSummary {
+  const out: HealthSummary = {
+    mysqldRunning: h.mysqld === 'running',
+    answering: h.answering,
+    readOnly: h.writable === undefined ? undefined : !h.writable,
+    lease: { held: h.lease === 'held', remainingMs: h.lease === 'expired' ? 0 : h.leaseLeftMs },
+  };
+  if (h.replication === 'configured') {
+    out.replication = {
+      masterHost,
+      ioConnected: !!h.ioConnected,
+      sqlRunning: !!h.sqlRunning,
+      lastReceiveAgeMs: h.lastHeartbeatAgeMs,
+      secondsBehindMaster: h.secondsBehind ?? null,
+      gtidIoPos: h.gtidIoPos,
+      gtidSlavePos: h.gtidSlavePos,
+    };
+  }
+  return out;
+}
