@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import type { RoleIp } from '@mmm/common';
 import { applySteps, clearBadRoles, observe, reassert, setStatusReply } from '../../src/roles/apply';
-import { type WantedStatus, planSetStatus } from '../../src/roles/plan';
+import { type PlanHost, type WantedStatus, planSetStatus } from '../../src/roles/plan';
 import { FakeLocalMysql, FakeVipManager, fakeSlaveStatus } from '../../src/testing';
 import { TimeoutError } from '@mmm/common';
 
 const W: RoleIp = { name: 'writer', ip: '10.0.0.100' };
 const R1: RoleIp = { name: 'reader', ip: '10.0.0.101' };
-const host = { name: 'db1', mode: 'master' as const, activeMasterRole: 'writer' };
+const host: PlanHost = { name: 'db1', mode: 'master', activeMasterRole: 'writer' };
 const masters = { db1: { ip: '10.0.0.11', port: 3306 }, db2: { ip: '10.0.0.12', port: 3306 } };
 const st = (roles: RoleIp[], activeMaster = 'db1', state: WantedStatus['state'] = 'ONLINE'): WantedStatus => ({ state, roles, activeMaster });
 

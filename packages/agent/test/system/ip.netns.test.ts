@@ -116,8 +116,8 @@ describe('system/ip in a network namespace', function () {
     let err: { code?: string } | undefined;
     await vips.add('10.199.0.103').catch((e) => (err = e));
     expect(err?.code).to.equal('SYSTEM');
-    err = undefined;
-    await vips.del('10.199.0.103').catch((e) => (err = e));
-    expect(err?.code).to.equal('TIMEOUT');
+    let err2: { code?: string } | undefined;
+    await vips.del('10.199.0.103').catch((e) => (err2 = e));
+    expect(err2?.code).to.equal('TIMEOUT');
   });
 });

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import * as mysql from 'mysql2/promise';
 import { Mysql2LocalMysql } from '../../src/system/mysql';
+import { probeAny, probeMysql } from '../../src/system/peer-probe';
 import { type TestMariadb, freePort, mariadbAvailable, sleep, startMariadb } from '../helpers/mariadb';
 
 describe('system/mysql against real MariaDB', function () {
@@ -135,6 +136,14 @@ describe('system/mysql against real MariaDB', function () {
     await agent.stopSlave();
     await agent.repoint({ host: '127.0.0.1', port: deadPort + 0, user: 'repl', password: 'x' }, 500); // configured: stop IO, catch up, change
     await agent.stopSlave();
+  });
+
+  it('peer probe: the MySQL greeting counts, a closed port does not (bounded)', async () => {
+    expect(await probeMysql({ host: '127.0.0.1', port: db!.port }, 1000)).to.equal(true);
+    const closed = await freePort();
+    expect(await probeMysql({ host: '127.0.0.1', port: closed }, 1000)).to.equal(false);
+    expect(await probeAny([{ host: '127.0.0.1', port: closed }, { host: '127.0.0.1', port: db!.port }], 1000)).to.equal(true);
+    expect(await probeAny([], 1000)).to.equal(false);
   });
 
   it('isAnswering is false (and bounded) when nothing listens', async () => {
