@@ -9,6 +9,7 @@ import { TlsError, errorMessage } from '../errors';
 import { PeerConnection } from './connection';
 import { ALPN, loadTlsMaterial, secureContextOptions, validateTlsMaterial, type TlsMaterial } from './material';
 import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
+import { expiryWarnings } from '../tls/expiry';
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
@@ -43,6 +44,11 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** Own and CA certificates close to expiry (or expired): logged at start and on every reload. */
+function warnExpiry(m: TlsMaterial, days: number, logger: Logger): void {
+  for (const w of expiryWarnings({ own: m.cert, ca: m.ca }, days)) logger.warn(w.message, { kind: w.kind });
+}
+
 export async function createListener(opts: ListenerOptions): Promise<Listener> {
   const { socket: cfg, logger } = opts;
   const useTls = cfg.type === 'ssl';
@@ -58,6 +64,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
   if (useTls) {
     const material = opts.material ?? (await loadTlsMaterial(cfg));
     validateTlsMaterial(material, cfg);
+    warnExpiry(material, cfg.certExpiryWarnDays, logger);
     tlsServer = tls.createServer({
       ...secureContextOptions(material, cfg),
       requestCert: true,
@@ -184,6 +191,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       try {
         const m = material ?? (await loadTlsMaterial(cfg));
         validateTlsMaterial(m, cfg);
+        warnExpiry(m, cfg.certExpiryWarnDays, logger);
         tlsServer.setSecureContext(secureContextOptions(m, cfg));
         // New ticket keys: no resumption with the old context, so CRL/CA changes apply at once.
         tlsServer.setTicketKeys(randomBytes(48));

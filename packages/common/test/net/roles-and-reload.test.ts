@@ -153,6 +153,12 @@ describe('net: roles, authorization, CRL, reload, stalled handshakes', function 
     });
   });
 
+  it('warns at start when its own certificate expires within cert_expiry_warn_days', async () => {
+    const soon = await issueCert({ ca: pki.ca, commonName: 'db1', ips: [HOST], usage: 'both', days: 5 });
+    await start({ material: material(soon, pki.ca) });
+    expect(log.messages('warn').some((m) => /own certificate CN=db1 expires in 4 days/.test(m))).to.equal(true);
+  });
+
   it('serves a good client while 50 handshakes stall', async () => {
     const { listener } = await start({ handshakeTimeoutMs: 10_000 });
     await Promise.all(
