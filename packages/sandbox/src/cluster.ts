@@ -129,12 +129,13 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
   save();
   try {
     if (netns) {
-      state.monitorIf = names.netns.monitorIf;
-      state.monitorIp = monitorIp(names);
-      await createNetwork(names, nodes.map((n) => ({ name: n.name, netns: n.netns!, ip: n.ip })), (ns) => {
-        state.namespaces.unshift(ns); // switch namespace ends up last
+      await createNetwork(names, nodes.map((n) => ({ name: n.name, netns: n.netns!, ip: n.ip })), (kind, name) => {
+        if (kind === 'netns') state.namespaces.unshift(name); // switch namespace ends up last
+        else state.monitorIf = name;
         save();
       });
+      state.monitorIp = monitorIp(names);
+      save();
       log(`network ${names.netns.subnet}.0/24 ready (${Date.now() - t0} ms)`);
     }
     await eachNode(nodes, (n) => initInstance(specOf(names, n)));
@@ -199,14 +200,24 @@ function pidOf(n: DbNode): number | undefined {
   }
 }
 
+/** Best effort: every step runs even if an earlier one failed; the failures are reported together. */
 async function teardown(state: DbClusterState, keepDir = false): Promise<void> {
+  const problems: string[] = [];
+  const attempt = async (step: () => Promise<void> | void): Promise<void> => {
+    try {
+      await step();
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+  };
   // Only a process whose command line names this node's my.cnf is signalled (PIDs get reused).
-  await Promise.all(state.nodes.map(async (n) => {
+  await Promise.all(state.nodes.map((n) => attempt(async () => {
     const pid = pidOf(n);
     if (pid) await stopInstance(pid, n.cnf);
-  }));
-  if (state.network === 'netns') await destroyNetwork(state.namespaces, state.monitorIf);
-  if (!keepDir) rmSync(state.dir, { recursive: true, force: true });
+  })));
+  if (state.network === 'netns') await attempt(() => destroyNetwork(state.namespaces, state.monitorIf));
+  if (!keepDir && !problems.length) await attempt(() => rmSync(state.dir, { recursive: true, force: true }));
+  if (problems.length) throw new SandboxError('SANDBOX', `teardown of ${state.dir} incomplete: ${problems.join('; ')}`);
 }
 
 /**

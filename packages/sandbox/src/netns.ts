@@ -64,19 +64,24 @@ async function checkFree(names: SandboxNames, nodes: NetnsNode[]): Promise<void>
 /**
  * Creates the switch namespace with br0, one namespace per node (lo up, eth0 = veth into br0 with
  * the node's ip/24) and the root-namespace monitor veth (.10/24). `onCreated` is called with each
- * namespace right after it exists, so a caller can record it for cleanup before the next step fails.
+ * namespace and root-namespace link right after it exists, so a caller can record it for cleanup
+ * before the next step fails (and never records a name someone else owns).
  */
-export async function createNetwork(names: SandboxNames, nodes: NetnsNode[], onCreated: (ns: string) => void): Promise<void> {
+export async function createNetwork(
+  names: SandboxNames,
+  nodes: NetnsNode[],
+  onCreated: (kind: 'netns' | 'link', name: string) => void,
+): Promise<void> {
   await checkFree(names, nodes);
   const sw = names.netns.switchNs;
   await ip(['netns', 'add', sw]);
-  onCreated(sw);
+  onCreated('netns', sw);
   await ip(['-n', sw, 'link', 'set', 'lo', 'up']);
   await ip(['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
   await ip(['-n', sw, 'link', 'set', 'br0', 'up']);
   for (const n of nodes) {
     await ip(['netns', 'add', n.netns]);
-    onCreated(n.netns);
+    onCreated('netns', n.netns);
     // The pair is created inside the node's namespace with its peer directly in the switch:
     // nothing ever appears in the root namespace, so names can't clash with anyone's.
     await ip(['-n', n.netns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', n.name, 'netns', sw]);
@@ -88,6 +93,7 @@ export async function createNetwork(names: SandboxNames, nodes: NetnsNode[], onC
   }
   const mon = names.netns.monitorIf;
   await ip(['link', 'add', mon, 'type', 'veth', 'peer', 'name', 'mon', 'netns', sw]);
+  onCreated('link', mon);
   await ip(['-n', sw, 'link', 'set', 'mon', 'master', 'br0']);
   await ip(['-n', sw, 'link', 'set', 'mon', 'up']);
   await ip(['addr', 'add', `${monitorIp(names)}/24`, 'dev', mon]);
