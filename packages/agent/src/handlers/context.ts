@@ -1,0 +1,38 @@
+// What every agent command handler gets: this host's config, its system ports and the wanted state.
+import type { AgentRequest, Logger, MmmConfig, HostConfig, AgentReplyInput } from '@mmm/common';
+import type { LocalMysql } from '../system/mysql';
+import type { VipManager } from '../system/ip';
+import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
+import type { ApplyDeps } from '../roles/apply';
+import type { LeaseGuard } from '../lease-guard';
+import type { HeartbeatTracker } from '../health';
+
+export interface AgentContext {
+  config: MmmConfig;
+  host: HostConfig;
+  planHost: PlanHost;
+  mysql: LocalMysql;
+  vips: VipManager;
+  apply: ApplyDeps;
+  lease: LeaseGuard;
+  heartbeat: HeartbeatTracker;
+  logger: Logger;
+  now: () => number;
+  /** Current uptime text for the `|UP:` suffix. */
+  uptime: () => Promise<string>;
+  /** The state the monitor last asked for (UNKNOWN after a restart). */
+  wanted: WantedStatus;
+  /** Role IPs of every configured role, for GET_SYSTEM_STATUS and CLEAR_BAD_ROLES. */
+  roleIps: ReadonlyArray<{ name: string; ip: string }>;
+  writerIps: readonly string[];
+  masters: Readonly<Record<string, MasterAddress>>;
+  catchUpTimeoutMs: number;
+  graceMs: number;
+  /** Serializes every state change (SET_STATUS, CLEAR_BAD_ROLES, re-assertion, fencing). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export type Handler<K extends AgentRequest['kind'] = AgentRequest['kind']> = (
+  ctx: AgentContext,
+  req: Extract<AgentRequest, { kind: K }>,
+) => Promise<Omit<AgentReplyInput, 'uptime'>>;

@@ -1,0 +1,9 @@
+import { agentStatusFields, agentTexts } from '@mmm/common';
+import type { Handler } from './context';
+
+// The agent's in-memory view: UNKNOWN|||  after a restart, as MMM.
+export const getAgentStatus: Handler<'GET_AGENT_STATUS'> = async (ctx) => ({
+  ok: true,
+  text: agentTexts.returningStatus,
+  fields: agentStatusFields({ state: ctx.wanted.state, roles: [...ctx.wanted.roles], activeMaster: ctx.wanted.activeMaster }),
+});
