@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_LEVELS, type LogLevel } from './logger';
-import { MmmError } from './errors';
+import type { Command } from 'commander';
+import { MmmError, formatIssue } from './errors';
+import { checkConfig, type LoadOptions } from './config';
 
 /** MMM's `@C` first argument selects cluster C (mmm_mon_C.conf / mmm_agent_C.conf). */
 export function extractCluster(args: readonly string[]): { cluster?: string; rest: string[] } {
@@ -30,4 +32,32 @@ export function mmmVersion(): string {
     cachedVersion = pkg.version;
   }
   return cachedVersion;
+}
+
+/** The options every daemon and mmm_control share (DESIGN §1). */
+export interface CommonCliOptions {
+  config?: string;
+  checkConfig?: boolean;
+  logLevel: LogLevel;
+  logFormat: 'text' | 'json';
+  logFile?: string;
+}
+
+/** Adds -c/--config, --check-config and the log options to a commander program. */
+export function addCommonOptions(cmd: Command, opts: { daemon: boolean }): Command {
+  cmd.option('-c, --config <file>', 'configuration file (default: MMM search order /etc, /etc/mmm, /etc/mysql-mmm)');
+  cmd.option('--check-config', 'validate the configuration and the files it names, print every problem, exit 1 (or print OK, exit 0)');
+  if (opts.daemon) {
+    cmd.option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, parseLogLevel, 'info' as LogLevel);
+    cmd.option('--log-format <format>', 'log format: text or json', parseLogFormat, 'text' as const);
+    cmd.option('--log-file <file>', 'log to this file instead of stderr');
+  }
+  return cmd;
+}
+
+/** `--check-config`: the lines to print and the exit status (0 OK, 1 problems). */
+export function checkConfigReport(opts: LoadOptions): { out: string[]; err: string[]; exitCode: 0 | 1 } {
+  const { loaded, issues } = checkConfig(opts);
+  if (issues.length > 0) return { out: issues.map(formatIssue), err: [], exitCode: 1 };
+  return { out: ['OK'], err: (loaded?.warnings ?? []).map((w) => `warning: ${w}`), exitCode: 0 };
 }

@@ -1,0 +1,24 @@
+import { errorMessage } from '@mmm/common';
+import type { Handler } from './context';
+
+// GET_GTID: what this server has written or applied (MariaDB gtid_binlog_pos / MySQL gtid_executed).
+export const getGtid: Handler<'GET_GTID'> = async (ctx) => {
+  try {
+    const pos = await ctx.mysql.gtidPositions();
+    // Newlines in MySQL's gtid_executed would break the line protocol.
+    return { ok: true, text: pos.own.replace(/\s+/g, '') };
+  } catch (e) {
+    return { ok: false, text: `Could not read GTID position: ${errorMessage(e)}` };
+  }
+};
+
+// WAIT_GTID: OK once `gtidSet` is executed here; ERROR at the bound.
+export const waitGtid: Handler<'WAIT_GTID'> = async (ctx, req) => {
+  const started = ctx.now();
+  try {
+    await ctx.mysql.waitGtid(req.gtidSet, req.timeoutMs);
+    return { ok: true, text: `GTID ${req.gtidSet} executed after ${ctx.now() - started} ms` };
+  } catch (e) {
+    return { ok: false, text: `GTID ${req.gtidSet} not executed: ${errorMessage(e)}` };
+  }
+};

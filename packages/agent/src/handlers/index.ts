@@ -1,0 +1,23 @@
+// Command name → handler (one file per command).
+import type { AgentRequest } from '@mmm/common';
+import type { Handler } from './context';
+import { ping } from './ping';
+import { setStatus } from './set-status';
+import { getAgentStatus } from './get-agent-status';
+import { getSystemStatus } from './get-system-status';
+import { clearBadRoles } from './clear-bad-roles';
+import { getGtid, waitGtid } from './gtid';
+import { getHealth } from './get-health';
+
+export const HANDLERS: { [K in AgentRequest['kind']]: Handler<K> } = {
+  PING: ping,
+  SET_STATUS: setStatus,
+  GET_AGENT_STATUS: getAgentStatus,
+  GET_SYSTEM_STATUS: getSystemStatus,
+  CLEAR_BAD_ROLES: clearBadRoles,
+  GET_GTID: getGtid,
+  WAIT_GTID: waitGtid,
+  GET_HEALTH: getHealth,
+};
+
+export type { AgentContext, Handler } from './context';

@@ -1,0 +1,45 @@
+import { agentTexts, errorMessage, rolesToString } from '@mmm/common';
+import { planSetStatus } from '../roles/plan';
+import { applySteps, observe } from '../roles/apply';
+import type { Handler } from './context';
+
+// Brings the node to the wanted state; OK only if every step worked, else ERROR naming the failed steps.
+export const setStatus: Handler<'SET_STATUS'> = (ctx, req) =>
+  ctx.exclusive(async () => {
+    const next = { state: req.state, roles: req.roles, activeMaster: req.activeMaster };
+    const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
+    try {
+      const observed = await observe(ctx.apply);
+      const steps = planSetStatus({
+        prev: ctx.wanted,
+        next,
+        host: ctx.planHost,
+        observed,
+        masters: ctx.masters,
+        writerIps: ctx.writerIps,
+        graceMs: ctx.graceMs,
+        catchUpTimeoutMs: ctx.catchUpTimeoutMs,
+      });
+      // The monitor's wish is remembered even when a step fails (MMM does too): the next pass retries.
+      ctx.wanted = next;
+      const result = await applySteps(steps, ctx.apply);
+      ctx.lease.setHoldsWriter(holdsWriter && result.ok);
+      if (steps.some((s) => s.kind !== 'read_only' || !s.on)) {
+        ctx.logger.info('SET_STATUS applied', {
+          state: req.state,
+          roles: rolesToString(req.roles),
+          master: req.activeMaster,
+          done: result.doneSteps.join(', '),
+          ok: result.ok,
+        });
+      }
+      if (result.ok) return { ok: true, text: agentTexts.statusApplied };
+      const failed = result.failedSteps.map((f) => `${f.name} (${f.error})`).join('; ');
+      const skipped = result.skippedSteps.length ? `; skipped: ${result.skippedSteps.join(', ')}` : '';
+      ctx.logger.error('SET_STATUS not fully applied', { failed, skipped });
+      return { ok: false, text: `Status not fully applied: failed: ${failed}${skipped}` };
+    } catch (e) {
+      ctx.lease.setHoldsWriter(false);
+      return { ok: false, text: `Status not applied: ${errorMessage(e)}` };
+    }
+  });
