@@ -21,7 +21,7 @@ import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
 import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
 import { DEFAULT_GRACE_MS, type MasterAddress } from './roles/plan';
-import { reassert } from './roles/apply';
+import { fenceWriter, reassert } from './roles/apply';
 import { LeaseGuard } from './lease-guard';
 import { HeartbeatTracker, dropWriterVipIfDead } from './health';
 import { HANDLERS, type AgentContext } from './handlers';
@@ -208,15 +208,8 @@ export class Agent {
   }
 
   /** The lease ran out and the peer is unreachable: stop writing before anyone else is promoted. */
-  private async fence(): Promise<void> {
-    const { ctx } = this;
-    const errors: string[] = [];
-    await ctx.mysql.setReadOnly(true).catch((e) => errors.push(`read_only=1: ${errorMessage(e)}`));
-    await ctx.mysql.endClientConnections().catch((e) => errors.push(`end connections: ${errorMessage(e)}`));
-    for (const ip of ctx.writerIps) await ctx.vips.del(ip).catch((e) => errors.push(`del ${ip}: ${errorMessage(e)}`));
-    // The VIP must go even when MySQL cannot be reached: only VIP failures keep us unfenced.
-    if (errors.some((e) => e.startsWith('del '))) throw new MmmError('SYSTEM', errors.join('; '));
-    if (errors.length) ctx.logger.error('fenced with errors', { errors: errors.join('; ') });
+  private fence(): Promise<void> {
+    return fenceWriter(this.ctx.apply, this.ctx.writerIps);
   }
 
   private async healthTick(): Promise<void> {

@@ -111,14 +111,13 @@ export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
   return facts;
 }
 
-/** The wire shape (common/protocol AgentHealth). The wire has no `fenced`: a fenced writer is an
- *  expired lease there (the monitor treats both as "may promote once the peer is checked"). */
+/** The wire shape (common/protocol AgentHealth). */
 export function toAgentHealth(f: HealthFacts): AgentHealth {
   const h: AgentHealth = {
     // Unknown process state: an answering server is certainly running.
     mysqld: f.mysqldRunning === true || (f.mysqldRunning === undefined && f.answering) ? 'running' : 'stopped',
     answering: f.answering,
-    lease: f.lease === 'fenced' ? 'expired' : f.lease,
+    lease: f.lease,
   };
   if (f.writable !== undefined) h.writable = f.writable;
   if (f.lease === 'held' && f.leaseMsLeft !== undefined) h.leaseLeftMs = Math.max(0, Math.round(f.leaseMsLeft));

@@ -49,12 +49,12 @@ describe('health', () => {
     );
   });
 
-  it('mysqld down: not answering, nothing else claimed; fenced shows as expired on the wire', async () => {
+  it('mysqld down: not answering, nothing else claimed; fenced is reported as fenced', async () => {
     const mysql = new FakeLocalMysql();
     mysql.answering = false;
     const f = await collectHealth({ mysql, pidfile: join(dir, 'none.pid'), lease: lease({ status: 'fenced', msLeft: 0 }), heartbeat: new HeartbeatTracker(), now: () => 0 });
     expect(f).to.deep.include({ mysqldRunning: false, answering: false, writable: undefined, replication: undefined, lease: 'fenced' });
-    expect(encodeHealth(toAgentHealth(f))).to.equal('mysqld=stopped,answering=0,lease=expired');
+    expect(encodeHealth(toAgentHealth(f))).to.equal('mysqld=stopped,answering=0,lease=fenced');
   });
 
   it('no replication configured', async () => {

@@ -23,7 +23,8 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req) =>
       // The monitor's wish is remembered even when a step fails (MMM does too): the next pass retries.
       ctx.wanted = next;
       const result = await applySteps(steps, ctx.apply);
-      ctx.lease.setHoldsWriter(holdsWriter && result.ok);
+      // Only a fully applied writer status lifts a fence; a failed one leaves the lease as it was.
+      if (!holdsWriter || result.ok) ctx.lease.setHoldsWriter(holdsWriter);
       if (steps.some((s) => s.kind !== 'read_only' || !s.on)) {
         ctx.logger.info('SET_STATUS applied', {
           state: req.state,
@@ -39,7 +40,6 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req) =>
       ctx.logger.error('SET_STATUS not fully applied', { failed, skipped });
       return { ok: false, text: `Status not fully applied: failed: ${failed}${skipped}` };
     } catch (e) {
-      ctx.lease.setHoldsWriter(false);
       return { ok: false, text: `Status not applied: ${errorMessage(e)}` };
     }
   });

@@ -5,7 +5,7 @@
 //   mysqld=running|stopped       is the mysqld process up (pid file / socket)
 //   answering=1|0                did `SELECT 1` answer locally within the bound
 //   writable=1|0                 read_only=0 (absent when not answering)
-//   lease=held|expired|none      the writer lease (none: this host holds no writer role)
+//   lease=held|expired|fenced|none  the writer lease (none: no writer role; fenced: it fenced itself)
 //   lease_left_ms=<int>          ms until the lease expires (absent unless held)
 //   replication=configured|none  does SHOW SLAVE STATUS return a row
 //   io_running=1|0, sql_running=1|0, io_connected=1|0 (Slave_IO_Running is `Yes`, not `Connecting`)
@@ -23,7 +23,7 @@ export interface AgentHealth {
   mysqld: 'running' | 'stopped';
   answering: boolean;
   writable?: boolean;
-  lease: 'held' | 'expired' | 'none';
+  lease: 'held' | 'expired' | 'fenced' | 'none';
   leaseLeftMs?: number;
   replication?: 'configured' | 'none';
   ioRunning?: boolean;
@@ -43,7 +43,7 @@ const KEYS: ReadonlyArray<readonly [keyof AgentHealth, string, Codec]> = [
   ['mysqld', 'mysqld', ['running', 'stopped']],
   ['answering', 'answering', 'bool'],
   ['writable', 'writable', 'bool'],
-  ['lease', 'lease', ['held', 'expired', 'none']],
+  ['lease', 'lease', ['held', 'expired', 'fenced', 'none']],
   ['leaseLeftMs', 'lease_left_ms', 'int'],
   ['replication', 'replication', ['configured', 'none']],
   ['ioRunning', 'io_running', 'bool'],

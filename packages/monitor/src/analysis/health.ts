@@ -8,7 +8,7 @@ export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSumma
     mysqldRunning: h.mysqld === 'running',
     answering: h.answering,
     readOnly: h.writable === undefined ? undefined : !h.writable,
-    lease: { held: h.lease === 'held', remainingMs: h.lease === 'expired' ? 0 : h.leaseLeftMs },
+    lease: { held: h.lease === 'held', remainingMs: h.lease === 'expired' || h.lease === 'fenced' ? 0 : h.leaseLeftMs },
   };
   if (h.replication === 'configured') {
     out.replication = {
