@@ -7,3 +7,5 @@ export { loadConfig, readConfig, findConfigFile, configFileName, unsafeModeIssue
 export type { LoadOptions } from './read';
 export { checkConfig, checkReferencedFiles } from './check';
 export type { CheckResult } from './check';
+export { parseTlsConf, loadTlsConf, tlsConfSocket, TLS_CONF_KEYS } from './tls-conf';
+export type { TlsConf, TlsConfKey } from './tls-conf';
