@@ -5,3 +5,4 @@ export * from './crl';
 export * from './describe';
 export * from './expiry';
 export * from './write';
+export * from './cluster';

@@ -1,0 +1,128 @@
+// A cluster's certificates in one call: the CA, one certificate per node, the monitor and an
+// operator (mmm_control). mmm_tls and mmm_sandbox both use this, so the sandbox's certificates
+// are exactly what operators get.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { PeerRole } from '../model/peer-role';
+import { TlsError, errorMessage } from '../errors';
+import { createCa, issueCert, type CertKeyPair, type CertUsage } from './issue';
+import type { KeyType } from './keys';
+import { writeKeyPair, type WrittenPair } from './write';
+import { x509 } from './x509-provider';
+
+export const CA_CERT_FILE = 'ca.crt';
+export const CA_KEY_FILE = 'ca.key';
+
+/** Daemons are TLS servers and clients (serverAuth+clientAuth); control and viewer only connect. */
+export function usageForRole(role: PeerRole): CertUsage {
+  return role === 'agent' || role === 'monitor' ? 'both' : 'client';
+}
+
+/** Reads DIR/ca.crt and DIR/ca.key; TlsError(TLS_MATERIAL) naming the missing file. */
+export async function readCa(dir: string): Promise<CertKeyPair> {
+  const read = async (name: string): Promise<string> => {
+    const file = path.join(dir, name);
+    try {
+      return await fs.readFile(file, 'utf8');
+    } catch (e) {
+      throw new TlsError('TLS_MATERIAL', `cannot read ${file}: ${errorMessage(e)}`, { cause: e });
+    }
+  };
+  return { certPem: await read(CA_CERT_FILE), keyPem: await read(CA_KEY_FILE) };
+}
+
+export interface ClusterNode {
+  name: string;
+  ip: string;
+  dns?: string[];
+}
+
+export interface IssueClusterCertsOptions {
+  /** Where ca.crt/ca.key and NAME.crt/NAME.key go (created if missing). */
+  dir: string;
+  nodes: ClusterNode[];
+  /** IP SANs of the monitor certificate (its control listener address and its outgoing address). */
+  monitorIps: string[];
+  monitorDns?: string[];
+  monitorName?: string; // 'monitor'
+  /** The operator certificate for mmm_control (role control, clientAuth only). */
+  controlName?: string; // 'control'
+  /** Use this CA instead of making one (it is not rewritten). */
+  ca?: CertKeyPair;
+  caName?: string; // 'mmm CA'
+  caDays?: number; // 3650
+  days?: number; // 365
+  keyType?: KeyType; // 'ec'
+}
+
+export interface ClusterCerts {
+  ca: CertKeyPair;
+  caCertFile: string;
+  /** Absent when the CA was passed in. */
+  caKeyFile?: string;
+  nodes: Record<string, WrittenPair>;
+  monitor: WrittenPair;
+  control: WrittenPair;
+}
+
+/**
+ * Makes (or reuses) a CA and issues: per node `NAME` (role agent, IP SAN = node ip, both EKUs),
+ * `monitor` (role monitor, both EKUs) and `control` (role control, clientAuth). Keys 0600.
+ */
+export async function issueClusterCerts(o: IssueClusterCertsOptions): Promise<ClusterCerts> {
+  const days = o.days ?? 365;
+  const keyType = o.keyType ?? 'ec';
+  const ca = o.ca ?? (await createCa({ commonName: o.caName ?? 'mmm CA', days: o.caDays ?? 3650, keyType }));
+  await fs.mkdir(o.dir, { recursive: true });
+  let caKeyFile: string | undefined;
+  let caCertFile = path.join(o.dir, CA_CERT_FILE);
+  if (o.ca) {
+    await fs.writeFile(caCertFile, ca.certPem, { mode: 0o644 });
+  } else {
+    ({ certFile: caCertFile, keyFile: caKeyFile } = await writeKeyPair(o.dir, 'ca', ca));
+  }
+  const one = async (name: string, role: PeerRole, ips: string[], dns: string[] = []): Promise<WrittenPair> =>
+    writeKeyPair(o.dir, name, await issueCert({ ca, commonName: name, ips, dns, role, usage: usageForRole(role), days, keyType }));
+
+  const nodes: Record<string, WrittenPair> = {};
+  for (const n of o.nodes) nodes[n.name] = await one(n.name, 'agent', [n.ip], n.dns);
+  const monitor = await one(o.monitorName ?? 'monitor', 'monitor', o.monitorIps, o.monitorDns);
+  const control = await one(o.controlName ?? 'control', 'control', []);
+  return { ca, caCertFile, ...(caKeyFile ? { caKeyFile } : {}), nodes, monitor, control };
+}
+
+export interface CrlDescription {
+  issuer: string;
+  thisUpdate: Date;
+  /** Absent when the CRL has none (OpenSSL then never treats it as expired). */
+  nextUpdate?: Date;
+  /** Lower-case hex serials. */
+  revoked: string[];
+  /** Whether `caPem` signed it; undefined when no CA was given. */
+  signedByCa?: boolean;
+}
+
+/** Parses a PEM CRL (for `mmm_tls verify`'s freshness and revocation checks). */
+export async function describeCrl(pem: string, caPem?: string): Promise<CrlDescription> {
+  let crl: x509.X509Crl;
+  try {
+    crl = new x509.X509Crl(pem);
+  } catch (e) {
+    throw new TlsError('TLS_MATERIAL', `not a PEM CRL: ${errorMessage(e)}`, { cause: e });
+  }
+  let signedByCa: boolean | undefined;
+  if (caPem !== undefined) {
+    try {
+      signedByCa = await crl.verify({ publicKey: new x509.X509Certificate(caPem) });
+    } catch {
+      signedByCa = false;
+    }
+  }
+  return {
+    issuer: crl.issuer,
+    thisUpdate: crl.thisUpdate,
+    ...(crl.nextUpdate ? { nextUpdate: crl.nextUpdate } : {}),
+    revoked: crl.entries.map((e) => e.serialNumber.toLowerCase()),
+    ...(signedByCa !== undefined ? { signedByCa } : {}),
+  };
+}

@@ -1,0 +1,90 @@
+// mmm_tls entry point: the only place that touches argv and process.exit.
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { MmmError, errorMessage, mmmVersion } from '@mmm/common';
+import { formatFinding, initCa, issue, showLines, verify } from './tls';
+
+function positiveInt(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+function print(lines: string[]): void {
+  for (const l of lines) process.stdout.write(`${l}\n`);
+}
+
+function program(setExit: (code: number) => void): Command {
+  const cmd = new Command('mmm_tls')
+    .usage('<command> [options]')
+    .description(
+      'Make and check mmm certificates: a CA (kept on an admin machine), node, monitor and operator ' +
+        'certificates with the right EKU and role, and `verify` for a config\'s TLS set-up.',
+    )
+    .version(mmmVersion());
+
+  cmd
+    .command('init-ca')
+    .argument('<dir>', 'folder for ca.crt and ca.key')
+    .option('--cn <name>', 'CA common name', 'mmm CA')
+    .option('--days <n>', 'validity in days', positiveInt, 3650)
+    .description('make a new CA: DIR/ca.crt and DIR/ca.key (0600); refuses to overwrite one')
+    .action(async (dir: string, o: { cn: string; days: number }) => {
+      print((await initCa({ dir, cn: o.cn, days: o.days })).lines);
+    });
+
+  cmd
+    .command('issue')
+    .requiredOption('--ca <dir>', 'folder holding ca.crt and ca.key')
+    .requiredOption('--name <name>', 'certificate CN and file name')
+    .option('--ip <ip>', 'IP SAN (repeatable); daemons: the configured host ip', collect, [])
+    .option('--dns <name>', 'DNS SAN (repeatable)', collect, [])
+    .option('--role <role>', 'agent | monitor (serverAuth+clientAuth), control | viewer (clientAuth)', 'agent')
+    .option('--days <n>', 'validity in days', positiveInt, 365)
+    .requiredOption('--out <dir>', 'folder for NAME.crt and NAME.key (0600)')
+    .description('issue NAME.crt and NAME.key signed by the CA, with the role as SAN URI urn:mmm:role:<role>')
+    .action(async (o: { ca: string; name: string; ip: string[]; dns: string[]; role: string; days: number; out: string }) => {
+      print((await issue({ caDir: o.ca, name: o.name, ips: o.ip, dns: o.dns, role: o.role, days: o.days, out: o.out })).lines);
+    });
+
+  cmd
+    .command('show')
+    .argument('<file>', 'a PEM certificate (or chain)')
+    .description('subject, SANs, EKU, role, validity, days left and fingerprint of a certificate')
+    .action((file: string) => {
+      print(showLines(readFileSync(file, 'utf8')));
+    });
+
+  cmd
+    .command('verify')
+    .requiredOption('-c, --config <file>', 'mmm_agent.conf, mmm_mon.conf or mmm_control.conf')
+    .option('--program <program>', 'agent | monitor | control (default: from the file name)')
+    .option('--secure', 'also do a live handshake and a PING to every configured peer')
+    .option('--timeout <ms>', 'bound per live connection', positiveInt, 5000)
+    .description('check the TLS material a config names; one OK/WARN/FAIL line per check; exit 0 OK, 1 warnings, 2 failures')
+    .action(async (o: { config: string; program?: string; secure?: boolean; timeout: number }) => {
+      const r = await verify({ config: o.config, program: o.program, secure: o.secure, timeoutMs: o.timeout });
+      print(r.findings.map(formatFinding));
+      setExit(r.exitCode);
+    });
+  return cmd;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  await program((c) => (code = c)).parseAsync(argv);
+  return code;
+}
+
+export function run(): void {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`mmm_tls: ${errorMessage(e)}\n`);
+      if (!(e instanceof MmmError)) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+      process.exit(2); // never 1: for verify that means "warnings"
+    },
+  );
+}

@@ -1,0 +1,10 @@
+// mmm_tls: certificate issuance and verification (one file per subcommand).
+export * from './findings';
+export * from './errors';
+export * from './init-ca';
+export * from './issue';
+export * from './show';
+export * from './verify';
+export * from './verify-checks';
+export * from './verify-live';
+export * from './verify-material';
