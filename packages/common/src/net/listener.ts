@@ -118,6 +118,12 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       s.destroy();
       return;
     }
+    // OpenSSL accepts a trusted CA certificate as a client's leaf; a peer identity must be a leaf.
+    if (x.ca) {
+      logger.warn('TLS peer refused: a CA certificate presented as a client certificate', { peer: address, subject: x.subject });
+      s.destroy();
+      return;
+    }
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
     s.on('error', () => {}); // PeerConnection records errors; this only prevents a crash before it attaches
