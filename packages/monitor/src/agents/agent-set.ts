@@ -1,0 +1,147 @@
+// Every agent of the cluster: its client and what the monitor last heard from it. Each call is
+// bounded and never throws: a missing reply marks the agent unreachable, an `ERROR:` reply is
+// recorded as such (DESIGN §3: replies tell the truth and the monitor acts on them).
+import {
+  type AgentReply,
+  type AgentRequest,
+  type Clock,
+  type HostState,
+  type Logger,
+  type MmmConfig,
+  type RoleIp,
+  type TlsMaterial,
+  errorMessage,
+  parseAgentStatus,
+  parseHealthReply,
+  parseSystemStatus,
+} from '@mmm/common';
+import { healthFromWire } from '../analysis/health';
+import type { AgentObservation, AppliedStatus } from '../analysis/snapshot';
+import { AgentClient } from './agent-client';
+
+export interface AgentSetOptions {
+  config: MmmConfig;
+  clock: Clock;
+  logger: Logger;
+  material: () => TlsMaterial | undefined;
+  /** Bound of read requests (PING, GET_*), default 2000 ms. */
+  readTimeoutMs?: number;
+  /** Injected clients for tests. */
+  clientFor?: (host: string) => Pick<AgentClient, 'request' | 'close' | 'reset'>;
+}
+
+export type CallResult = { ok: true; reply: AgentReply } | { ok: false; error: string; reply?: AgentReply };
+
+export class AgentSet {
+  readonly obs: Record<string, AgentObservation> = {};
+  /** Last failure per host (no reply, or ERROR text), for warnings. */
+  readonly lastError: Record<string, string | undefined> = {};
+  private readonly clients: Record<string, Pick<AgentClient, 'request' | 'close' | 'reset'>> = {};
+  private readonly readTimeoutMs: number;
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly o: AgentSetOptions) {
+    this.readTimeoutMs = o.readTimeoutMs ?? 2000;
+    for (const h of Object.values(o.config.hosts)) {
+      this.obs[h.name] = { reachable: false };
+      this.clients[h.name] =
+        o.clientFor?.(h.name) ??
+        new AgentClient({ host: h, socket: o.config.socket, material: o.material, logger: o.logger.child({ agent: h.name }), warned: this.warned });
+    }
+  }
+
+  get hosts(): string[] {
+    return Object.keys(this.obs).sort();
+  }
+
+  /** One request; updates reachability, contact time and uptime. */
+  async call(req: AgentRequest, timeoutMs = this.readTimeoutMs): Promise<CallResult> {
+    const host = req.host;
+    const o = this.obs[host];
+    try {
+      const reply = await this.clients[host].request(req, timeoutMs);
+      const now = this.o.clock.now();
+      Object.assign(o, { reachable: true, lastContact: now, ...(reply.uptime !== undefined ? { uptime: reply.uptime } : {}) });
+      if (!reply.ok) {
+        this.lastError[host] = `${req.kind}: ERROR: ${reply.message}`;
+        return { ok: false, error: reply.message, reply };
+      }
+      return { ok: true, reply };
+    } catch (e) {
+      if (o.reachable) this.o.logger.warn(`agent ${host} does not answer: ${errorMessage(e)}`, { request: req.kind });
+      o.reachable = false;
+      this.lastError[host] = `${req.kind}: no reply: ${errorMessage(e)}`;
+      return { ok: false, error: `no reply: ${errorMessage(e)}` };
+    }
+  }
+
+  async ping(host: string): Promise<boolean> {
+    return (await this.call({ kind: 'PING', host })).ok;
+  }
+
+  async health(host: string): Promise<void> {
+    const r = await this.call({ kind: 'GET_HEALTH', host });
+    if (!r.ok) return;
+    try {
+      const o = this.obs[host];
+      o.health = healthFromWire(parseHealthReply(r.reply), o.system?.masterIp || undefined);
+      o.healthAt = this.o.clock.now();
+    } catch (e) {
+      this.o.logger.warn(`bad GET_HEALTH reply from ${host}: ${errorMessage(e)}`);
+    }
+  }
+
+  async system(host: string): Promise<void> {
+    const r = await this.call({ kind: 'GET_SYSTEM_STATUS', host });
+    if (!r.ok) return;
+    try {
+      const s = parseSystemStatus(r.reply);
+      this.obs[host].system = { writable: s.writable, configuredRoles: s.roles, masterIp: s.masterIp };
+    } catch (e) {
+      this.o.logger.warn(`bad GET_SYSTEM_STATUS reply from ${host}: ${errorMessage(e)}`);
+    }
+  }
+
+  async agentStatus(host: string): Promise<void> {
+    const r = await this.call({ kind: 'GET_AGENT_STATUS', host });
+    if (!r.ok) return;
+    try {
+      this.obs[host].reported = parseAgentStatus(r.reply);
+    } catch (e) {
+      this.o.logger.warn(`bad GET_AGENT_STATUS reply from ${host}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** SET_STATUS; the outcome (OK, ERROR text, or no reply) becomes lastApplied when the agent answered. */
+  async setStatus(host: string, state: HostState, roles: RoleIp[], activeMaster: string, timeoutMs: number): Promise<AppliedStatus | undefined> {
+    const r = await this.call({ kind: 'SET_STATUS', host, state, roles, activeMaster }, timeoutMs);
+    if (!r.ok && !r.reply) return undefined; // no answer: we know nothing new about what it applied
+    const applied: AppliedStatus = { at: this.o.clock.now(), ok: r.ok, state, roles, ...(r.ok ? {} : { error: r.error }) };
+    this.obs[host].lastApplied = applied;
+    if (r.ok) this.lastError[host] = undefined;
+    return applied;
+  }
+
+  async gtid(host: string): Promise<{ ok: true; gtid: string } | { ok: false; error: string }> {
+    const r = await this.call({ kind: 'GET_GTID', host });
+    return r.ok ? { ok: true, gtid: r.reply.message } : { ok: false, error: r.error };
+  }
+
+  async waitGtid(host: string, gtidSet: string, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+    const r = await this.call({ kind: 'WAIT_GTID', host, gtidSet, timeoutMs }, timeoutMs + 2000);
+    return r.ok ? { ok: true } : { ok: false, error: r.error };
+  }
+
+  async clearBadRoles(host: string): Promise<void> {
+    await this.call({ kind: 'CLEAR_BAD_ROLES', host });
+  }
+
+  /** New TLS material: kept connections are dropped so the next request uses it. */
+  resetConnections(): void {
+    for (const c of Object.values(this.clients)) c.reset();
+  }
+
+  close(): void {
+    for (const c of Object.values(this.clients)) c.close();
+  }
+}

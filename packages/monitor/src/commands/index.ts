@@ -1,0 +1,49 @@
+// Dispatch of control commands (one file per command) and their authorization.
+import { type ControlCommand, MONITOR_COMMAND_MATRIX, type ResolvedRole, isAllowed } from '@mmm/common';
+import { checks } from './checks';
+import type { CommandHandler, CommandHost } from './context';
+import { help } from './help';
+import { mode } from './mode';
+import { moveRole } from './move-role';
+import { ping } from './ping';
+import { setActive } from './set-active';
+import { setIp } from './set-ip';
+import { setManual } from './set-manual';
+import { setOffline } from './set-offline';
+import { setOnline } from './set-online';
+import { setPassive } from './set-passive';
+import { show } from './show';
+import { statusJson } from './status-json';
+
+export type { CommandHost } from './context';
+
+type Handlers = { [K in Exclude<ControlCommand['kind'], 'quit'>]: CommandHandler<K> };
+
+export const HANDLERS: Handlers = {
+  help,
+  ping,
+  show,
+  checks,
+  set_online: setOnline,
+  set_offline: setOffline,
+  move_role: moveRole,
+  set_ip: setIp,
+  mode,
+  set_active: setActive,
+  set_manual: setManual,
+  set_passive: setPassive,
+  status_json: statusJson,
+};
+
+/** The reply for a refused state-changing command. */
+export const notAuthorizedText = (command: string): string =>
+  `ERROR: Not authorized: '${command}' changes the cluster and needs a certificate with the control role`;
+
+export function authorized(role: ResolvedRole, cmd: ControlCommand): boolean {
+  return isAllowed(role, cmd.kind, MONITOR_COMMAND_MATRIX);
+}
+
+export function executeCommand(m: CommandHost, cmd: Exclude<ControlCommand, { kind: 'quit' }>): Promise<string> | string {
+  const h = HANDLERS[cmd.kind] as CommandHandler<typeof cmd.kind>;
+  return h(m, cmd as never);
+}

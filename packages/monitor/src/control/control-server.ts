@@ -1,0 +1,85 @@
+// MMM 2.x control protocol on <monitor> ip:port, over the mutual-TLS listener: each line is a
+// command, answered at once with MMM's bare text (no terminator); `quit` ends the session.
+// State-changing commands only from a `control` identity (or any, when no roles are configured).
+import {
+  type Listener,
+  type Logger,
+  type MmmConfig,
+  type PeerConnection,
+  type TlsMaterial,
+  createListener,
+  errorMessage,
+  parseControlCommand,
+} from '@mmm/common';
+import { type CommandHost, authorized, executeCommand, notAuthorizedText } from '../commands';
+import type { Mutex } from '../mutex';
+
+export interface ControlServerOptions {
+  config: MmmConfig;
+  host: string;
+  port: number;
+  material?: TlsMaterial;
+  logger: Logger;
+  target: CommandHost;
+  mutex: Mutex;
+}
+
+/** PeerConnection only writes lines; MMM's replies carry no terminator, so write the bytes ourselves. */
+function writeRaw(conn: PeerConnection, text: string): Promise<void> {
+  const socket = (conn as unknown as { socket: NodeJS.WritableStream & { destroyed: boolean; writable: boolean } }).socket;
+  return new Promise((resolve, reject) => {
+    if (socket.destroyed || !socket.writable) return reject(new Error('connection closed'));
+    socket.write(text, (err?: Error | null) => (err ? reject(err) : resolve()));
+  });
+}
+
+export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOptions, 'logger' | 'target' | 'mutex'>): Promise<void> {
+  const peer = { peer: conn.peer.address, cn: conn.peer.cn, role: String(conn.peer.role) };
+  for await (const item of conn.items()) {
+    if (item.kind === 'error') {
+      await writeRaw(conn, `ERROR: ${item.error.message}`).catch(() => undefined);
+      continue;
+    }
+    const parsed = parseControlCommand(item.line);
+    if (!parsed.ok) {
+      await writeRaw(conn, parsed.reply).catch(() => undefined);
+      continue;
+    }
+    const cmd = parsed.command;
+    if (cmd.kind === 'quit') {
+      await conn.close();
+      return;
+    }
+    let reply: string;
+    if (!authorized(conn.peer.role, cmd)) {
+      o.logger.warn(`control command refused: ${cmd.kind} needs the control role`, peer);
+      reply = notAuthorizedText(cmd.kind);
+    } else {
+      try {
+        reply = await o.mutex.run(() => executeCommand(o.target, cmd));
+      } catch (e) {
+        o.logger.error(`control command ${cmd.kind} failed: ${errorMessage(e)}`, peer);
+        reply = `ERROR: ${errorMessage(e)}`;
+      }
+      if (cmd.kind !== 'ping' && cmd.kind !== 'show' && cmd.kind !== 'checks' && cmd.kind !== 'status_json' && cmd.kind !== 'mode' && cmd.kind !== 'help') {
+        o.logger.info(`control: ${item.line} -> ${reply}`, peer);
+      }
+    }
+    try {
+      await writeRaw(conn, reply);
+    } catch {
+      return; // the client went away; nothing else to do
+    }
+  }
+}
+
+export function startControlServer(o: ControlServerOptions): Promise<Listener> {
+  return createListener({
+    host: o.host,
+    port: o.port,
+    socket: o.config.socket,
+    material: o.material,
+    logger: o.logger.child({ part: 'control' }),
+    onConnection: (conn) => serveControl(conn, o),
+  });
+}

@@ -1,0 +1,79 @@
+// mmmd_mon as a whole: the monitor loop plus its control listener, TLS material shared by both
+// (listener for incoming mmm_control, client material for new agent connections).
+import {
+  type Listener,
+  type Logger,
+  type MmmConfig,
+  type TlsMaterial,
+  errorMessage,
+  loadTlsMaterial,
+  validateTlsMaterial,
+} from '@mmm/common';
+import { startControlServer } from './control/control-server';
+import { Monitor, type MonitorOptions } from './monitor';
+
+export interface DaemonOptions extends Omit<MonitorOptions, 'material'> {
+  config: MmmConfig;
+  logger: Logger;
+}
+
+export class MonitorDaemon {
+  readonly monitor: Monitor;
+  private listener?: Listener;
+
+  constructor(private readonly o: DaemonOptions) {
+    this.monitor = new Monitor(o);
+  }
+
+  get controlAddress(): { host: string; port: number } | undefined {
+    return this.listener ? { host: this.listener.host, port: this.listener.port } : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.o;
+    const m = config.monitor;
+    if (!m) throw new Error('no <monitor> section in the configuration');
+    let material: TlsMaterial | undefined;
+    if (config.socket.type === 'ssl') {
+      material = await loadTlsMaterial(config.socket);
+      validateTlsMaterial(material, config.socket);
+      this.monitor.material = material;
+    }
+    await this.monitor.start();
+    this.listener = await startControlServer({
+      config,
+      host: m.ip,
+      port: m.port,
+      material,
+      logger,
+      target: this.monitor,
+      mutex: this.monitor.mutex,
+    });
+    logger.info(`mmmd_mon running: control on ${m.ip}:${this.listener.port}`);
+  }
+
+  /** SIGHUP: new material for the listener and for new agent connections; bad material is refused. */
+  async reloadTls(): Promise<void> {
+    const { config, logger } = this.o;
+    if (config.socket.type !== 'ssl') return;
+    try {
+      const material = await loadTlsMaterial(config.socket);
+      validateTlsMaterial(material, config.socket);
+      await this.listener?.reload(material);
+      this.monitor.material = material;
+      this.monitor.agents.resetConnections();
+      this.monitor.warnings.delete('tls');
+      logger.info('TLS material reloaded');
+    } catch (e) {
+      const msg = `TLS reload refused, keeping the previous certificates: ${errorMessage(e)}`;
+      this.monitor.warnings.set('tls', msg);
+      logger.error(msg);
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.listener?.close();
+    await this.monitor.stop();
+  }
+}

@@ -1,0 +1,93 @@
+// The status_json document (StatusDocument v1) from what the monitor knows. Pure: `show`,
+// `checks` and status_json are all rendered from this one document.
+import {
+  CHECK_NAMES,
+  type Decision as DocDecision,
+  type HostStatus,
+  type MmmConfig,
+  type MoveStatus,
+  type RoleStatus,
+  STATUS_SCHEMA_VERSION,
+  type StatusDocument,
+} from '@mmm/common';
+import type { HostChecks, HostObservation, MonitorState } from '../analysis/snapshot';
+import { rolesOf } from '../roles/role-table';
+import type { AuditEntry } from '../persistence/audit-log';
+
+export interface StatusInput {
+  config: MmmConfig;
+  state: MonitorState;
+  hosts: Record<string, HostObservation>;
+  warnings: string[];
+  decisions: AuditEntry[];
+  lastMove: MoveStatus | null;
+  /** Why each role IP is where it is (role(ip) → reason). */
+  roleReasons: Record<string, string>;
+  now: number;
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined || !Number.isFinite(ms) || ms <= 0 ? null : new Date(ms).toISOString());
+
+function hostStatus(name: string, i: StatusInput): HostStatus {
+  const hc = i.config.hosts[name];
+  const mem = i.state.hosts[name];
+  const o = i.hosts[name];
+  const checks: HostChecks | undefined = o?.checks;
+  const a = o?.agent;
+  const writable = a?.health?.readOnly !== undefined ? !a.health.readOnly : (a?.system?.writable ?? null);
+  return {
+    name,
+    ip: hc.ip,
+    mode: hc.mode,
+    state: mem?.state ?? 'AWAITING_RECOVERY',
+    roles: rolesOf(i.state.roles, name),
+    stateChangedAt: iso(mem?.since),
+    checks: CHECK_NAMES.map((c) => ({
+      name: c,
+      ok: checks ? checks[c].ok : false,
+      message: checks ? checks[c].message : '',
+      lastChange: iso(checks?.[c].lastChange),
+    })),
+    replicationLagSeconds: a?.health?.replication?.secondsBehindMaster ?? null,
+    agentReachable: !!a?.reachable,
+    writable,
+    flapping: !!mem?.flap.flapping,
+  };
+}
+
+function roleStatus(name: string, i: StatusInput): RoleStatus {
+  const rc = i.config.roles[name];
+  const rows = i.state.roles.filter((a) => a.role === name);
+  const reasons = rows.map((r) => i.roleReasons[`${r.role}(${r.ip})`]).filter((x): x is string => !!x);
+  return {
+    name,
+    mode: rc.mode,
+    hosts: [...rc.hosts],
+    ips: rows.map((r) => ({ ip: r.ip, assignedTo: r.host })),
+    preferredHost: rc.prefer ?? null,
+    activeMaster: name === i.config.activeMasterRole,
+    reason: reasons.length > 0 ? [...new Set(reasons)].join('; ') : null,
+  };
+}
+
+export function buildStatusDocument(i: StatusInput): StatusDocument {
+  const decisions: DocDecision[] = i.decisions.map((d) => ({
+    time: d.time,
+    kind: d.kind as DocDecision['kind'],
+    host: d.host ?? null,
+    role: d.role ?? null,
+    reason: d.reason,
+    blocked: d.blocked,
+  }));
+  return {
+    schemaVersion: STATUS_SCHEMA_VERSION,
+    generatedAt: new Date(i.now).toISOString(),
+    mode: i.state.mode,
+    passiveCause: i.state.mode === 'PASSIVE' ? (i.state.passiveCause ?? '') : null,
+    hosts: Object.keys(i.config.hosts).sort().map((h) => hostStatus(h, i)),
+    roles: Object.keys(i.config.roles).sort().map((r) => roleStatus(r, i)),
+    warnings: [...i.warnings],
+    decisions,
+    lastMove: i.lastMove,
+  };
+}
