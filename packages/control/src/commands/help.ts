@@ -1,0 +1,14 @@
+// `help`: MMM's help text (the same text the monitor answers), printed without asking the monitor.
+import { HELP_TEXT } from '@mmm/common';
+import { jsonOutput, textOutput } from './output';
+import type { CommandSpec } from './types';
+
+export const help: CommandSpec = {
+  name: 'help',
+  summary: 'show this message',
+  args: '',
+  local: true,
+  async run(_cmd, ctx) {
+    return ctx.json ? jsonOutput({ command: 'help', ok: true, reply: HELP_TEXT }) : textOutput(HELP_TEXT);
+  },
+};

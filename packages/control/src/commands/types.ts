@@ -1,0 +1,37 @@
+// A command of mmm_control: what it is called, its arguments, and how it runs against the monitor.
+import type { ControlCommand, ControlCommandKind, TimeOptions } from '@mmm/common';
+
+/** 0 reply not ERROR; 1 ERROR reply (or invalid JSON, a move that failed); 2 usage/settings; 3 monitor unreachable. */
+export type ExitCode = 0 | 1 | 2 | 3;
+
+export const EXIT = { OK: 0, ERROR_REPLY: 1, USAGE: 2, UNREACHABLE: 3 } as const;
+
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: ExitCode;
+}
+
+/** What a command may use: the monitor (one exchange per call) and time. Injected, so runs are testable. */
+export interface CommandContext {
+  /** One control exchange; rejects with ConnectError/TlsError when the monitor cannot be reached. */
+  send(line: string): Promise<string>;
+  json: boolean;
+  /** move_role: wait for the move to complete (false with --no-wait). */
+  wait: boolean;
+  waitTimeoutMs: number;
+  pollIntervalMs: number;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  time?: TimeOptions;
+}
+
+export interface CommandSpec {
+  name: Exclude<ControlCommandKind, 'quit'>;
+  summary: string;
+  /** e.g. `[<host>|all [<check>|all]]`. */
+  args: string;
+  /** True when the command needs no monitor (help). */
+  local?: boolean;
+  run(cmd: ControlCommand, ctx: CommandContext): Promise<CommandOutput>;
+}
