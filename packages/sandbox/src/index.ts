@@ -8,3 +8,7 @@ export * from './replication';
 export * from './sql';
 export * from './types';
 export * from './users';
+export * from './control';
+export * from './daemons';
+export * from './sandbox';
+export * from './sandbox-config';

@@ -1,10 +1,108 @@
-// mmm_sandbox entry point: the only place that touches argv and process.exit.
-import { Command } from 'commander';
+// mmm_sandbox entry point: the only place that touches argv, signals and process.exit.
+import { Command, InvalidArgumentError } from 'commander';
 import { mmmVersion } from '@mmm/common';
+import { readDbClusterState } from './cluster';
+import { SandboxError } from './exec';
+import { INSTALL_HINT } from './mariadb';
+import { DEFAULT_SANDBOX_DIR, down, formatStatus, status, up, usageText } from './sandbox';
+import { monitorIp, sandboxNames } from './paths';
 
-export function run(): void {
+const err = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function replicasArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 18) throw new InvalidArgumentError('a whole number from 0 to 18');
+  return n;
+}
+
+function fail(e: unknown): number {
+  const msg = e instanceof Error ? e.message : String(e);
+  err(`mmm_sandbox: ${msg}`);
+  if (e instanceof SandboxError && e.code === 'NOT_INSTALLED' && !msg.includes('apt-get')) err(`install MariaDB with: ${INSTALL_HINT}`);
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
   const program = new Command('mmm_sandbox')
     .description('A local mmm cluster of real MariaDB servers, agents and a monitor, all on mutual TLS')
-    .version(mmmVersion());
-  program.parse(process.argv);
+    .version(mmmVersion())
+    .enablePositionalOptions(false)
+    .showHelpAfterError();
+  const dirOpt = (c: Command): Command => c.option('--dir <DIR>', 'sandbox directory (names, ports and subnets derive from it)', DEFAULT_SANDBOX_DIR);
+
+  dirOpt(
+    program
+      .command('up')
+      .description('start MariaDB nodes, certificates, configs, agents and the monitor; return when the cluster is ONLINE')
+      .option('--replicas <N>', 'replicas besides the two masters db1, db2', replicasArg, 1)
+      .option('--netns', 'every node in its own network namespace (root)', false)
+      .option('--timeout <SECONDS>', 'bound for the whole start', (v) => Number(v), 90)
+      .option('--no-monitor', 'development: stop after the agents are up'),
+  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean }) => {
+    const ac = new AbortController();
+    const onSig = (): void => {
+      err('interrupted: cleaning up…');
+      ac.abort();
+    };
+    process.on('SIGINT', onSig);
+    process.on('SIGTERM', onSig);
+    try {
+      const r = await up({
+        dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor,
+        timeoutMs: o.timeout * 1000, log: err, signal: ac.signal,
+      });
+      const db = readDbClusterState(o.dir)!;
+      const secs = (r.elapsedMs / 1000).toFixed(1);
+      process.stdout.write(`mmm sandbox up in ${secs} s: ${db.nodes.length} nodes (${db.network}) in ${r.state.dir}\n\n`);
+      if (r.show) process.stdout.write(`$ mmm_control show\n${r.show.trimEnd()}\n\n`);
+      const monIp = db.network === 'netns' ? monitorIp(sandboxNames(o.dir)) : undefined;
+      process.stdout.write(`${usageText(r.state, db.nodes, db.credentials.app, monIp)}\n`);
+    } catch (e) {
+      code = fail(e);
+    } finally {
+      process.off('SIGINT', onSig);
+      process.off('SIGTERM', onSig);
+    }
+  });
+
+  dirOpt(
+    program
+      .command('status')
+      .description('what runs in the sandbox (PIDs, addresses, VIPs read live)')
+      .option('--json', 'machine-readable (DESIGN §6 shape)', false),
+  ).action(async (o: { dir: string; json: boolean }) => {
+    const s = await status(o.dir);
+    if (!s) {
+      err(`mmm_sandbox: no sandbox in ${sandboxNames(o.dir).dir} (start one with \`mmm_sandbox up --dir ${o.dir}\`)`);
+      code = 1;
+      return;
+    }
+    process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
+  });
+
+  dirOpt(
+    program
+      .command('down')
+      .description('stop the monitor, the agents and MariaDB (by PID), remove namespaces, VIPs and DIR')
+      .option('--keep', 'keep DIR (data, logs, configs)', false),
+  ).action(async (o: { dir: string; keep: boolean }) => {
+    try {
+      const found = await down({ dir: o.dir, keep: o.keep, log: err });
+      if (!found) err(`mmm_sandbox: no sandbox in ${sandboxNames(o.dir).dir}: nothing to stop`);
+      else err('sandbox down');
+    } catch (e) {
+      code = fail(e);
+    }
+  });
+
+  await program.parseAsync(argv, { from: 'user' });
+  return code;
+}
+
+export function run(): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => process.exit(fail(e)),
+  );
 }

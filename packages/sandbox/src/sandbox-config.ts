@@ -1,0 +1,286 @@
+// The sandbox's MMM 2.x config files (pure text generation) and its VIP recording hook.
+// DIR/mmm_common.conf holds the cluster (hosts, roles, lease); DIR/dbN/mmm_agent.conf and
+// DIR/mmm_mon.conf include it; DIR/mmm_control.conf is a stand-alone client config.
+import { join } from 'node:path';
+import { controlPort, loopbackAgentPort, vipAddress, type SandboxNames } from './paths';
+import type { DbNode, NetworkMode } from './types';
+import type { Credentials } from './users';
+
+/** Default agent port inside a namespace (every node has its own stack). */
+export const NETNS_AGENT_PORT = 9989;
+/** Seconds; short so an isolated writer fences itself quickly (DESIGN §6). */
+export const SANDBOX_WRITER_LEASE = 3;
+
+/** How agents move VIPs: `ip` on the node's eth0 (netns), or the recording hook. */
+export type VipMethod = 'netns' | 'hook-lo' | 'hook-record';
+
+export interface SandboxLayout {
+  names: SandboxNames;
+  network: NetworkMode;
+  vipMethod: VipMethod;
+  nodes: DbNode[];
+  credentials: Credentials;
+}
+
+export interface SandboxFiles {
+  common: string;
+  mon: string;
+  control: string;
+  statusFile: string;
+  tlsDir: string;
+  caCert: string;
+  controlCert: string;
+  controlKey: string;
+  monitorCert: string;
+  monitorKey: string;
+  monitorDir: string;
+  monitorLog: string;
+  vipHook: string;
+  vipEvents: string;
+  state: string;
+}
+
+export function sandboxFiles(names: SandboxNames): SandboxFiles {
+  const d = names.dir;
+  const tls = join(d, 'tls');
+  return {
+    common: join(d, 'mmm_common.conf'),
+    mon: join(d, 'mmm_mon.conf'),
+    control: join(d, 'mmm_control.conf'),
+    statusFile: join(d, 'mmm_mond.status'),
+    tlsDir: tls,
+    caCert: join(tls, 'ca.crt'),
+    controlCert: join(tls, 'control.crt'),
+    controlKey: join(tls, 'control.key'),
+    monitorCert: join(tls, 'monitor.crt'),
+    monitorKey: join(tls, 'monitor.key'),
+    monitorDir: join(d, 'monitor'),
+    monitorLog: join(d, 'monitor', 'mmmd_mon.log'),
+    vipHook: join(d, 'vip-hook.sh'),
+    vipEvents: join(d, 'vip-events.log'),
+    state: join(d, 'sandbox.json'),
+  };
+}
+
+export const agentConfigFile = (node: Pick<DbNode, 'dir'>): string => join(node.dir, 'mmm_agent.conf');
+export const agentLogFile = (node: Pick<DbNode, 'dir'>): string => join(node.dir, 'mmmd_agent.log');
+export const nodeCert = (names: SandboxNames, name: string): { cert: string; key: string } => ({
+  cert: join(names.dir, 'tls', `${name}.crt`),
+  key: join(names.dir, 'tls', `${name}.key`),
+});
+
+export function agentPort(names: SandboxNames, node: Pick<DbNode, 'index'>, network: NetworkMode): number {
+  return network === 'netns' ? NETNS_AGENT_PORT : loopbackAgentPort(names, node.index);
+}
+
+/** Writer VIP (k = 0) and one reader VIP per node (k = 1…N). */
+export function roleIps(names: SandboxNames, count: number, network: NetworkMode): { writer: string; readers: string[] } {
+  const netns = network === 'netns';
+  return {
+    writer: vipAddress(names, 0, netns),
+    readers: Array.from({ length: count }, (_, i) => vipAddress(names, i + 1, netns)),
+  };
+}
+
+/** Where the agents' VIPs live: `eth0` per namespace, or a per-node placeholder interface for hooks. */
+export function clusterInterface(layout: SandboxLayout, node: Pick<DbNode, 'name'>): string {
+  // With hooks the agent sees only what its own hook did (`ip addr show dev <placeholder>` fails).
+  // Loopback agents must not use `lo` itself: they share it, and each would take the others'
+  // VIPs for stray ones of its own and remove them.
+  return layout.vipMethod === 'netns' ? 'eth0' : `sbx-${node.name}`;
+}
+
+const header = (what: string, dir: string): string[] => [
+  `# ${what} — written by mmm_sandbox up for the sandbox in ${dir}.`,
+  '# Keep mode 0600: it holds passwords (mmm refuses config files readable by other).',
+];
+
+export function commonConf(layout: SandboxLayout): string {
+  const { names, nodes, credentials: c } = layout;
+  const ips = roleIps(names, nodes.length, layout.network);
+  const masters = nodes.filter((n) => n.mode === 'master');
+  const lines = [
+    ...header('mmm_common.conf', names.dir),
+    'active_master_role  writer',
+    `writer_lease        ${SANDBOX_WRITER_LEASE}`,
+    'switch_timeout      10',
+    '',
+    '<host default>',
+    `    replication_user        ${c.replication.user}`,
+    `    replication_password    ${c.replication.password}`,
+    '</host>',
+    '',
+  ];
+  for (const n of nodes) {
+    const peer = n.mode === 'master' ? masters.find((m) => m.name !== n.name) : undefined;
+    lines.push(
+      `<host ${n.name}>`,
+      `    ip                  ${n.ip}`,
+      `    mode                ${n.mode}`,
+      ...(peer ? [`    peer                ${peer.name}`] : []),
+      `    mysql_port          ${n.port}`,
+      `    agent_port          ${agentPort(names, n, layout.network)}`,
+      `    cluster_interface   ${clusterInterface(layout, n)}`,
+      `    mysql_pidfile       ${n.pidFile}`,
+      '</host>',
+      '',
+    );
+  }
+  lines.push(
+    '<role writer>',
+    `    hosts   ${masters.map((m) => m.name).join(', ')}`,
+    `    ips     ${ips.writer}`,
+    '    mode    exclusive',
+    '    prefer  db1',
+    '</role>',
+    '',
+    '<role reader>',
+    `    hosts   ${nodes.map((n) => n.name).join(', ')}`,
+    `    ips     ${ips.readers.join(', ')}`,
+    '    mode    balanced',
+    '</role>',
+    '',
+  );
+  return lines.join('\n');
+}
+
+export function agentConf(layout: SandboxLayout, node: DbNode): string {
+  const { names, credentials: c } = layout;
+  const files = sandboxFiles(names);
+  const cert = nodeCert(names, node.name);
+  const hook = layout.vipMethod === 'netns'
+    ? []
+    : [
+        `    ip_add_command      ${files.vipHook} add ${node.name}`,
+        `    ip_del_command      ${files.vipHook} del ${node.name}`,
+      ];
+  return [
+    ...header(`mmm_agent.conf of ${node.name}`, names.dir),
+    'include ../mmm_common.conf',
+    '',
+    `this ${node.name}`,
+    '',
+    '<host default>',
+    `    agent_user          ${c.agent.user}`,
+    `    agent_password      ${c.agent.password}`,
+    '</host>',
+    '',
+    ...(hook.length ? [`<host ${node.name}>`, ...hook, '</host>', ''] : []),
+    '<socket>',
+    '    type            ssl',
+    `    cert_file       ${cert.cert}`,
+    `    key_file        ${cert.key}`,
+    `    ca_file         ${files.caCert}`,
+    '    verify_mode     1',
+    '    peer_role       monitor monitor',
+    '</socket>',
+    '',
+  ].join('\n');
+}
+
+export function monConf(layout: SandboxLayout): string {
+  const { names, nodes, credentials: c } = layout;
+  const files = sandboxFiles(names);
+  const check = (name: string, period: number, trap: number, extra: string[] = []): string[] => [
+    `<check ${name}>`,
+    `    check_period    ${period}`,
+    `    trap_period     ${trap}`,
+    '    timeout         1',
+    ...extra,
+    '</check>',
+    '',
+  ];
+  return [
+    ...header('mmm_mon.conf', names.dir),
+    'include mmm_common.conf',
+    '',
+    '<monitor>',
+    '    ip                      127.0.0.1',
+    `    port                    ${controlPort(names)}`,
+    `    status_path             ${files.statusFile}`,
+    '    mode                    active',
+    '    ping_interval           0.25',
+    '    wait_for_other_master   10',
+    '</monitor>',
+    '',
+    '<host default>',
+    `    monitor_user            ${c.monitor.user}`,
+    `    monitor_password        ${c.monitor.password}`,
+    '</host>',
+    '',
+    '# Tuned for speed: sub-second checks, short traps.',
+    ...check('ping', 0.25, 0.75),
+    ...check('mysql', 0.25, 0.75),
+    ...check('rep_threads', 0.25, 0.75),
+    ...check('rep_backlog', 0.5, 1, ['    max_backlog     60']),
+    '<socket>',
+    '    type            ssl',
+    `    cert_file       ${files.monitorCert}`,
+    `    key_file        ${files.monitorKey}`,
+    `    ca_file         ${files.caCert}`,
+    '    verify_mode     1',
+    '    peer_role       control control',
+    ...nodes.map((n) => `    peer_role       ${n.name} agent`),
+    '</socket>',
+    '',
+  ].join('\n');
+}
+
+export function controlConf(layout: SandboxLayout): string {
+  const files = sandboxFiles(layout.names);
+  return [
+    ...header('mmm_control.conf (mmm_control -c this file)', layout.names.dir),
+    '<monitor>',
+    '    ip      127.0.0.1',
+    `    port    ${controlPort(layout.names)}`,
+    '</monitor>',
+    '',
+    '<socket>',
+    '    type                ssl',
+    `    client_cert_file    ${files.controlCert}`,
+    `    client_key_file     ${files.controlKey}`,
+    `    ca_file             ${files.caCert}`,
+    '    verify_mode         1',
+    '</socket>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The hook every loopback agent runs as `vip-hook.sh add|del <node> <ip> <interface>`: it records
+ * the step in vip-events.log and (as root) puts the address on `lo` or takes it off.
+ */
+export function vipHookScript(layout: SandboxLayout): string {
+  const files = sandboxFiles(layout.names);
+  const onLo = layout.vipMethod === 'hook-lo';
+  return [
+    '#!/bin/sh',
+    '# mmm_sandbox VIP hook (ip_add_command / ip_del_command of every agent of this sandbox).',
+    '# Usage: vip-hook.sh add|del NODE IP INTERFACE   — appends "TIME NODE add|del IP" to vip-events.log',
+    onLo ? '# and adds/removes IP/32 on lo (root).' : '# Not root: the step is only recorded.',
+    'set -e',
+    'op="$1"; node="$2"; ip="$3"',
+    'case "$op" in add|del) ;; *) echo "vip-hook: bad op $op" >&2; exit 2 ;; esac',
+    ...(onLo
+      ? [
+          'if [ "$op" = add ]; then ip addr replace "$ip/32" dev lo',
+          'else ip addr del "$ip/32" dev lo 2>/dev/null || true; fi',
+        ]
+      : []),
+    `printf '%s %s %s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$node" "$op" "$ip" >> '${files.vipEvents}'`,
+    '',
+  ].join('\n');
+}
+
+/** Replays vip-events.log: node → VIPs it holds according to its hook. */
+export function replayVipEvents(text: string): Record<string, string[]> {
+  const held: Record<string, Set<string>> = {};
+  for (const line of text.split('\n')) {
+    const [, node, op, ip] = line.trim().split(/\s+/);
+    if (!node || !ip || (op !== 'add' && op !== 'del')) continue;
+    const set = (held[node] ??= new Set());
+    if (op === 'add') set.add(ip);
+    else set.delete(ip);
+  }
+  return Object.fromEntries(Object.entries(held).map(([k, v]) => [k, [...v].sort()]));
+}

@@ -1,0 +1,512 @@
+// mmm_sandbox up | status | down: the DB layer (cluster.ts), certificates, configs, agents and the
+// monitor of one sandbox in DIR. DIR/sandbox.json (0600) records every PID we started, so `down`
+// (in any later process) stops exactly those, by PID, monitor first.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { issueClusterCerts } from '@mmm/common';
+import { openDbCluster, readDbClusterState, startDbCluster, stopDbCluster } from './cluster';
+import { binScript, logTail, startDaemon, stopDaemon, type Daemon } from './daemons';
+import { controlCommand, statusJson } from './control';
+import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
+import { destroyNetwork, vipsOf } from './netns';
+import { controlPort, monitorIp, nodeName, nodeNs, sandboxNames, type SandboxNames } from './paths';
+import { readOnly, slaveStatus } from './sql';
+import {
+  agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, monConf, replayVipEvents, roleIps,
+  sandboxFiles, vipHookScript, type SandboxLayout, type VipMethod,
+} from './sandbox-config';
+import type { DbClusterState, DbNode, NetworkMode } from './types';
+
+export const DEFAULT_SANDBOX_DIR = '.mmm-sandbox';
+export const DEFAULT_UP_TIMEOUT_MS = 90_000;
+
+export interface DaemonRecord {
+  pid: number;
+  config: string;
+  log: string;
+}
+
+/** DIR/sandbox.json */
+export interface SandboxState {
+  version: 1;
+  dir: string;
+  network: NetworkMode;
+  vipMethod: VipMethod;
+  replicas: number;
+  createdAt: string;
+  /** 127.0.0.1:port of the monitor's control listener. */
+  control: string;
+  agents: Record<string, DaemonRecord & { port: number }>;
+  monitor?: DaemonRecord;
+}
+
+export interface UpOptions {
+  dir: string;
+  replicas?: number;
+  netns?: boolean;
+  /** Progress lines (stderr in the CLI). */
+  log?: (line: string) => void;
+  /** Bound of the whole `up` (default 90 s). */
+  timeoutMs?: number;
+  /** Development: stop after the agents are up (no monitor, no ONLINE wait). */
+  noMonitor?: boolean;
+  /** Aborts `up` (Ctrl-C): everything started is cleaned up. */
+  signal?: AbortSignal;
+}
+
+export interface UpResult {
+  state: SandboxState;
+  /** `mmm_control show` output (empty with noMonitor). */
+  show: string;
+  elapsedMs: number;
+}
+
+function writeState(state: SandboxState): void {
+  const file = sandboxFiles(sandboxNames(state.dir)).state;
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+export function readSandboxState(dir: string): SandboxState | undefined {
+  const file = sandboxFiles(sandboxNames(dir)).state;
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+}
+
+function writePrivate(file: string, text: string, mode = 0o600): void {
+  writeFileSync(file, text, { mode });
+  chmodSync(file, mode); // the umask may have cut bits, and an existing file keeps its old mode
+}
+
+/** Addresses on `lo` (root namespace). */
+async function loAddresses(): Promise<string[]> {
+  const out = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', 'lo'], { timeoutMs: 5_000 })).stdout;
+  return [...out.matchAll(/\binet\s+([0-9.]+)\//g)].map((m) => m[1]!);
+}
+
+function layoutOf(state: DbClusterState, names: SandboxNames, vipMethod: VipMethod): SandboxLayout {
+  return { names, network: state.network, vipMethod, nodes: state.nodes, credentials: state.credentials };
+}
+
+class UpFailure extends SandboxError {}
+
+/**
+ * Brings the whole sandbox up and returns once every host is ONLINE, the writer role is on db1,
+ * db1 is the only writable node and replication runs everywhere. On any failure (or abort)
+ * everything started is stopped, DIR removed, and the error (with the failing log's tail) thrown.
+ */
+export async function up(opts: UpOptions): Promise<UpResult> {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => undefined);
+  const names = sandboxNames(opts.dir);
+  const files = sandboxFiles(names);
+  const netns = opts.netns ?? false;
+  const replicas = opts.replicas ?? 1;
+  const deadline = t0 + (opts.timeoutMs ?? DEFAULT_UP_TIMEOUT_MS);
+  if (existsSync(files.state) || readDbClusterState(names.dir)) {
+    throw new SandboxError('CONFLICT', `${names.dir} already holds a sandbox: use it, or run \`mmm_sandbox down --dir ${names.dir}\` first`);
+  }
+  const vipMethod: VipMethod = netns ? 'netns' : isRoot() ? 'hook-lo' : 'hook-record';
+  const count = 2 + replicas;
+  if (vipMethod === 'hook-lo') {
+    const ours = Object.values(roleIps(names, count, 'loopback')).flat();
+    const taken = (await loAddresses()).filter((a) => ours.includes(a));
+    if (taken.length) {
+      throw new SandboxError('CONFLICT', `VIP address(es) ${taken.join(', ')} of this sandbox are already on lo (another sandbox?): use another --dir`);
+    }
+  }
+  const aborted = (): void => {
+    if (opts.signal?.aborted) throw new UpFailure('SANDBOX', 'interrupted');
+  };
+
+  log(`starting MariaDB ${Array.from({ length: count }, (_, i) => nodeName(i + 1)).join(', ')}${netns ? ' in network namespaces' : ' on loopback'}…`);
+  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`) });
+  const state: SandboxState = {
+    version: 1,
+    dir: names.dir,
+    network: db.network,
+    vipMethod,
+    replicas,
+    createdAt: new Date().toISOString(),
+    control: `127.0.0.1:${controlPort(names)}`,
+    agents: {},
+  };
+  writeState(state);
+  const daemons = new Map<string, { d: Daemon; log: string }>();
+  let failingLog: string | undefined;
+  try {
+    aborted();
+    // Certificates: same code as mmm_tls (common/tls), CA valid one year.
+    const monIps = netns ? ['127.0.0.1', monitorIp(names)] : ['127.0.0.1'];
+    await issueClusterCerts({
+      dir: files.tlsDir,
+      nodes: db.nodes.map((n) => ({ name: n.name, ip: n.ip })),
+      monitorIps: monIps,
+      caName: `mmm sandbox CA (${names.prefix})`,
+      caDays: 365,
+      days: 365,
+    });
+    log(`certificates in ${files.tlsDir}`);
+
+    const dbState = readDbClusterState(names.dir)!;
+    const layout = layoutOf(dbState, names, vipMethod);
+    writePrivate(files.common, commonConf(layout));
+    writePrivate(files.mon, monConf(layout));
+    writePrivate(files.control, controlConf(layout));
+    for (const n of db.nodes) writePrivate(agentConfigFile(n), agentConf(layout, n));
+    if (vipMethod !== 'netns') {
+      writePrivate(files.vipHook, vipHookScript(layout), 0o700);
+      writePrivate(files.vipEvents, '');
+    }
+    mkdirSync(files.monitorDir, { recursive: true, mode: 0o700 });
+    log('configs written (mode 600)');
+
+    // Agents.
+    const agentScript = binScript('@mmm/agent', 'mmmd_agent.js');
+    for (const n of db.nodes) {
+      const rec = { config: agentConfigFile(n), log: agentLogFile(n), port: agentPort(names, n, db.network) };
+      const d = startDaemon({ what: `agent ${n.name}`, script: agentScript, config: rec.config, log: rec.log, ...(n.netns ? { netns: n.netns } : {}) });
+      daemons.set(`agent ${n.name}`, { d, log: rec.log });
+      state.agents[n.name] = { pid: d.pid, ...rec };
+      writeState(state);
+    }
+    await Promise.all(
+      db.nodes.map(async (n) => {
+        const what = `agent ${n.name}`;
+        const { d, log: file } = daemons.get(what)!;
+        await until(deadline, `${what} listening on ${n.ip}:${state.agents[n.name]!.port}`, async () => {
+          aborted();
+          if (d.hasExited()) {
+            failingLog = file;
+            throw new UpFailure('COMMAND', `${what} ${await d.exited}`);
+          }
+          return readText(file).includes('listening on');
+        }, () => (failingLog = file));
+      }),
+    );
+    log(`agents up (${db.nodes.map((n) => `${n.name}=${state.agents[n.name]!.pid}`).join(' ')}) (${Date.now() - t0} ms)`);
+
+    if (opts.noMonitor) return { state, show: '', elapsedMs: Date.now() - t0 };
+
+    // Monitor (root namespace; in netns mode it reaches the nodes through the sandbox's veth).
+    const monLog = files.monitorLog;
+    const d = startDaemon({ what: 'monitor', script: binScript('@mmm/monitor', 'mmmd_mon.js'), config: files.mon, log: monLog });
+    daemons.set('monitor', { d, log: monLog });
+    state.monitor = { pid: d.pid, config: files.mon, log: monLog };
+    writeState(state);
+    const target = { config: files.control };
+    let lastErr = '';
+    await until(deadline, `monitor answering on ${state.control}`, async () => {
+      aborted();
+      if (d.hasExited()) {
+        failingLog = monLog;
+        throw new UpFailure('COMMAND', `monitor ${await d.exited}`);
+      }
+      try {
+        return (await controlCommand(target, 'ping', 2_000)).length > 0;
+      } catch (e) {
+        lastErr = (e as Error).message;
+        return false;
+      }
+    }, () => {
+      failingLog = monLog;
+      return lastErr;
+    });
+    log(`monitor up (pid ${d.pid}, control ${state.control}) (${Date.now() - t0} ms)`);
+
+    log('waiting for ONLINE…');
+    const setOnlineSent = new Map<string, number>();
+    let why = '';
+    let lastReported = '';
+    await until(deadline, 'every host ONLINE with the writer on db1', async () => {
+      aborted();
+      if (d.hasExited()) {
+        failingLog = monLog;
+        throw new UpFailure('COMMAND', `monitor ${await d.exited}`);
+      }
+      for (const n of db.nodes) {
+        const a = daemons.get(`agent ${n.name}`)!;
+        if (a.d.hasExited()) {
+          failingLog = a.log;
+          throw new UpFailure('COMMAND', `agent ${n.name} ${await a.d.exited}`);
+        }
+      }
+      const doc = await statusJson(target, 3_000);
+      const states = doc.hosts.map((h) => `${h.name}=${h.state}`).join(' ');
+      if (states !== lastReported) {
+        log(`  ${states}`);
+        lastReported = states;
+      }
+      for (const h of doc.hosts) {
+        if (h.state !== 'AWAITING_RECOVERY') continue;
+        const last = setOnlineSent.get(h.name) ?? 0;
+        if (Date.now() - last < 2_000) continue;
+        setOnlineSent.set(h.name, Date.now());
+        const answer = await controlCommand(target, `set_online ${h.name}`, 3_000);
+        log(`  set_online ${h.name}: ${answer.trim()}`);
+      }
+      why = await notReady(doc, db.nodes);
+      return why === '';
+    }, () => {
+      failingLog = monLog;
+      return why;
+    });
+    const show = await controlCommand(target, 'show', 5_000);
+    return { state, show, elapsedMs: Date.now() - t0 };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const tail = failingLog ? `\nlast lines of ${failingLog}:\n${logTail(failingLog)}` : '';
+    log(`FAILED: ${msg}; cleaning up`);
+    if (tail) log(tail.slice(1));
+    await down({ dir: names.dir, log: (l) => log(`  ${l}`) }).catch((e: Error) => log(`cleanup also failed: ${e.message}`));
+    throw new SandboxError(err instanceof SandboxError ? err.code : 'SANDBOX', `up failed: ${msg}${tail}`, { cause: err });
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Polls `probe` every 200 ms until true or `deadline`; `why` adds detail to the timeout message. */
+async function until(deadline: number, what: string, probe: () => Promise<boolean>, why?: () => string | undefined): Promise<void> {
+  let last = '';
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch (e) {
+      if (e instanceof SandboxError) throw e;
+      last = (e as Error).message;
+    }
+    if (Date.now() >= deadline) {
+      const detail = why?.() || last;
+      throw new UpFailure('TIMEOUT', `${what}: not reached in time${detail ? ` (${detail})` : ''}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** '' when the cluster is as `up` promises; otherwise what is still missing. */
+async function notReady(doc: Awaited<ReturnType<typeof statusJson>>, nodes: DbNode[]): Promise<string> {
+  const notOnline = doc.hosts.filter((h) => h.state !== 'ONLINE');
+  if (notOnline.length) return `not ONLINE: ${notOnline.map((h) => `${h.name} ${h.state}`).join(', ')}`;
+  const writer = doc.roles.find((r) => r.activeMaster);
+  const holder = writer?.ips.map((i) => i.assignedTo).filter(Boolean) ?? [];
+  if (holder.length !== 1 || holder[0] !== 'db1') return `writer role on ${holder.join(',') || 'nobody'}, not db1`;
+  const ro = await Promise.all(nodes.map(async (n) => [n.name, await readOnly(n)] as const));
+  const writable = ro.filter(([, r]) => !r).map(([name]) => name);
+  if (writable.join() !== 'db1') return `writable nodes: ${writable.join(', ') || 'none'} (want db1 only)`;
+  const broken: string[] = [];
+  for (const n of nodes) {
+    const s = await slaveStatus(n);
+    if (s?.Slave_IO_Running !== 'Yes' || s?.Slave_SQL_Running !== 'Yes') {
+      broken.push(`${n.name} IO=${String(s?.Slave_IO_Running ?? '-')} SQL=${String(s?.Slave_SQL_Running ?? '-')}`);
+    }
+  }
+  if (broken.length) return `replication not running: ${broken.join(', ')}`;
+  return '';
+}
+
+export interface DownOptions {
+  dir: string;
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * Stops the monitor first, then the agents, then the DB layer (mariadbd by PID, namespaces, veth),
+ * removes our VIPs from lo and DIR (unless `keep`). Only PIDs recorded in DIR are signalled.
+ * Returns false when there was no sandbox in DIR.
+ */
+export async function down(opts: DownOptions): Promise<boolean> {
+  const log = opts.log ?? (() => undefined);
+  const names = sandboxNames(opts.dir);
+  const files = sandboxFiles(names);
+  const state = readSandboxState(names.dir);
+  const db = readDbClusterState(names.dir);
+  const problems: string[] = [];
+  const step = async (what: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+    }
+  };
+  if (!state && !db) {
+    // Nothing recorded: remove only namespaces/veth whose names derive from DIR (a crashed up),
+    // never DIR itself (it may not be ours).
+    await destroyNetwork(
+      [...Array.from({ length: 20 }, (_, i) => nodeNs(names, nodeName(i + 1))), names.netns.switchNs],
+      names.netns.monitorIf,
+    ).catch(() => undefined);
+    return false;
+  }
+  if (state?.monitor) {
+    const m = state.monitor;
+    await step('stopping the monitor', () => stopDaemon(m.pid, m.config, 'monitor'));
+    log(`monitor stopped (pid ${m.pid})`);
+  }
+  if (state) {
+    await Promise.all(
+      Object.entries(state.agents).map(([name, a]) => step(`stopping agent ${name}`, () => stopDaemon(a.pid, a.config, `agent ${name}`))),
+    );
+    if (Object.keys(state.agents).length) log(`agents stopped (${Object.values(state.agents).map((a) => a.pid).join(' ')})`);
+    if (state.vipMethod === 'hook-lo') {
+      await step('removing VIPs from lo', async () => {
+        const ours = new Set(Object.values(replayVipEvents(readText(files.vipEvents))).flat());
+        const present = (await loAddresses()).filter((a) => ours.has(a));
+        for (const ip of present) await run('ip', ['addr', 'del', `${ip}/32`, 'dev', 'lo'], { allowFail: true, timeoutMs: 5_000 });
+        if (present.length) log(`VIPs removed from lo: ${present.join(', ')}`);
+      });
+    }
+  }
+  if (db) {
+    await step('stopping the DB layer', () => stopDbCluster(names.dir, { keepDir: true }));
+    log(`MariaDB stopped${db.network === 'netns' ? ', namespaces and veth removed' : ''}`);
+  }
+  if (problems.length) throw new SandboxError('SANDBOX', `down incomplete (${names.dir} kept): ${problems.join('; ')}`);
+  if (!opts.keep) {
+    rmSync(names.dir, { recursive: true, force: true });
+    log(`${names.dir} removed`);
+  }
+  return true;
+}
+
+export interface NodeStatus {
+  name: string;
+  mode: string;
+  ip: string;
+  mysql_port: number;
+  socket: string;
+  mariadbd_pid: number | null;
+  agent_pid: number | null;
+  netns: string | null;
+  config: string;
+  vips: string[];
+  agent_port: number | null;
+  agent_log: string;
+  mariadbd_running: boolean;
+  agent_running: boolean;
+}
+
+export interface SandboxStatus {
+  dir: string;
+  network: NetworkMode;
+  vip_method: VipMethod | null;
+  monitor: { pid: number | null; config: string; control: string; log: string; running: boolean };
+  control_config: string;
+  nodes: NodeStatus[];
+  certs: { ca: string; control_cert: string; control_key: string };
+  vip_events: string | null;
+}
+
+/** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
+export async function status(dir: string): Promise<SandboxStatus | undefined> {
+  const names = sandboxNames(dir);
+  const files = sandboxFiles(names);
+  const db = readDbClusterState(names.dir);
+  if (!db) return undefined;
+  const state = readSandboxState(names.dir);
+  const hooked = state && state.vipMethod !== 'netns' ? replayVipEvents(readText(files.vipEvents)) : {};
+  const lo = state?.vipMethod === 'hook-lo' ? new Set(await loAddresses().catch(() => [] as string[])) : undefined;
+  const cluster = openDbCluster(names.dir);
+  const nodes = await Promise.all(
+    cluster.nodes.map(async (n): Promise<NodeStatus> => {
+      let vips: string[] = [];
+      if (db.network === 'netns') vips = await vipsOf(n).catch(() => []);
+      else vips = (hooked[n.name] ?? []).filter((ip) => !lo || lo.has(ip));
+      const a = state?.agents[n.name];
+      const pid = n.pid ?? null;
+      return {
+        name: n.name,
+        mode: n.mode,
+        ip: n.ip,
+        mysql_port: n.port,
+        socket: n.socket,
+        mariadbd_pid: pid,
+        agent_pid: a?.pid ?? null,
+        netns: n.netns ?? null,
+        config: agentConfigFile(n),
+        vips: vips.sort(),
+        agent_port: a?.port ?? null,
+        agent_log: agentLogFile(n),
+        mariadbd_running: pid !== null && processAlive(pid),
+        agent_running: a !== undefined && processAlive(a.pid),
+      };
+    }),
+  );
+  return {
+    dir: names.dir,
+    network: db.network,
+    vip_method: state?.vipMethod ?? null,
+    monitor: {
+      pid: state?.monitor?.pid ?? null,
+      config: files.mon,
+      control: state?.control ?? `127.0.0.1:${controlPort(names)}`,
+      log: files.monitorLog,
+      running: state?.monitor !== undefined && processAlive(state.monitor.pid),
+    },
+    control_config: files.control,
+    nodes,
+    certs: { ca: files.caCert, control_cert: files.controlCert, control_key: files.controlKey },
+    vip_events: state && state.vipMethod !== 'netns' ? files.vipEvents : null,
+  };
+}
+
+/** Human-readable `status`. */
+export function formatStatus(s: SandboxStatus): string {
+  const pid = (p: number | null, alive: boolean): string => (p === null ? '-' : `${p}${alive ? '' : ' (dead)'}`);
+  const rows = [
+    ['node', 'mode', 'ip', 'mysql', 'mariadbd', 'agent', s.network === 'netns' ? 'netns' : 'agent port', 'vips'],
+    ...s.nodes.map((n) => [
+      n.name, n.mode, n.ip, String(n.mysql_port), pid(n.mariadbd_pid, n.mariadbd_running), pid(n.agent_pid, n.agent_running),
+      s.network === 'netns' ? (n.netns ?? '-') : String(n.agent_port ?? '-'), n.vips.join(', ') || '-',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+  return [
+    `sandbox ${s.dir} (${s.network}, ${s.nodes.length} nodes)`,
+    `monitor  pid ${pid(s.monitor.pid, s.monitor.running)}, control ${s.monitor.control}, config ${s.monitor.config}`,
+    '',
+    table,
+    '',
+    `mmm_control: npx --no-install mmm_control -c ${s.control_config} show`,
+    `certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`,
+    ...(s.vip_events ? [`VIP steps:   ${s.vip_events} (recorded by the agents' ip_add_command/ip_del_command hook)`] : []),
+  ].join('\n');
+}
+
+/** The commands printed after `up`. */
+export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { user: string; password: string }, monitorIpAddr?: string): string {
+  const files = sandboxFiles(sandboxNames(state.dir));
+  const ctl = `npx --no-install mmm_control -c ${files.control}`;
+  const lines = [
+    'Use the cluster:',
+    `  ${ctl} show`,
+    `  ${ctl} checks all`,
+    `  ${ctl} move_role writer db2`,
+    `  ${ctl} set_offline db3        # then: set_online db3`,
+    `  ${ctl} --json status          # the status_json document`,
+    '',
+    'MariaDB as root, through each node\'s socket:',
+    ...dbNodes.map((n) => `  mariadb --defaults-file=${n.cnf}        # ${n.name} (${n.mode}), or: mariadb -S ${n.socket} -uroot`),
+    '',
+    `Application user (no SUPER: read_only stops it): ${appUser.user} / ${appUser.password}, schema mmm_test`,
+    state.network === 'netns'
+      ? `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${roleIps(sandboxNames(state.dir), dbNodes.length, 'netns').writer} -u${appUser.user} -p${appUser.password} mmm_test   # the writer VIP, from inside a node's namespace`
+      : `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} -u${appUser.user} -p${appUser.password} mmm_test   # db1 over TCP`,
+    ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
+    ...(state.vipMethod !== 'netns' ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
+    '',
+    'Logs: ' + [files.monitorLog, ...dbNodes.map((n) => agentLogFile(n))].join(', '),
+    '',
+    `Status: mmm_sandbox status --dir ${state.dir}   (--json for the machine-readable form)`,
+    `Stop:   mmm_sandbox down --dir ${state.dir}`,
+  ];
+  return lines.join('\n');
+}
