@@ -1,0 +1,120 @@
+// init-ca, issue and show as functions; program detection; whom --secure talks to.
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describeCert, parseConfigTextOrThrow } from '@mmm/common';
+import { TlsToolError, detectProgram, expectedReply, initCa, issue, liveTargets, parseProgram, showLines } from '../../src/tls';
+import { rmDir } from './helpers';
+
+describe('mmm_tls: init-ca, issue, show', function () {
+  this.timeout(30_000);
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmm-tls-sub-'));
+  });
+  after(() => rmDir(dir));
+
+  it('init-ca writes ca.crt and ca.key 0600, says the key stays off the nodes, and never overwrites', async () => {
+    const r = await initCa({ dir: path.join(dir, 'ca'), cn: 'Test CA', days: 100 });
+    expect(fs.statSync(r.keyFile).mode & 0o777).to.equal(0o600);
+    const d = describeCert(fs.readFileSync(r.certFile));
+    expect(d).to.include({ cn: 'Test CA', isCa: true, selfSigned: true });
+    expect(d.daysLeft).to.be.within(99, 100);
+    expect(r.lines.join('\n')).to.match(/never copy it to the nodes/);
+    const again = await initCa({ dir: path.join(dir, 'ca') }).catch((e: unknown) => e);
+    expect(again).to.be.instanceOf(TlsToolError);
+    expect((again as Error).message).to.match(/exists: refusing to overwrite/);
+  });
+
+  it('issue: daemons get serverAuth+clientAuth, control and viewer clientAuth only, role as SAN URI, key 0600', async () => {
+    const caDir = path.join(dir, 'ca');
+    const out = path.join(dir, 'out');
+    const cases = [
+      { name: 'db1', role: 'agent', ips: ['10.0.0.11'], eku: ['serverAuth', 'clientAuth'] },
+      { name: 'monitor', role: 'monitor', ips: ['10.0.0.5'], dns: ['mon.example'], eku: ['serverAuth', 'clientAuth'] },
+      { name: 'alice', role: 'control', eku: ['clientAuth'] },
+      { name: 'grafana', role: 'viewer', eku: ['clientAuth'] },
+    ];
+    for (const c of cases) {
+      const r = await issue({ caDir, name: c.name, role: c.role, ips: c.ips ?? [], dns: c.dns ?? [], days: 30, out });
+      expect(fs.statSync(r.keyFile).mode & 0o777).to.equal(0o600);
+      const d = describeCert(fs.readFileSync(r.certFile));
+      expect(d.cn).to.equal(c.name);
+      expect(d.eku).to.deep.equal(c.eku);
+      expect(d.role).to.equal(c.role);
+      expect(d.san.uris).to.deep.equal([`urn:mmm:role:${c.role}`]);
+      expect(d.san.ips).to.deep.equal(c.ips ?? []);
+      expect(d.san.dns).to.deep.equal(c.dns ?? []);
+      expect(d.issuerCn).to.equal('Test CA');
+    }
+  });
+
+  it('issue refuses a bad role, a bad ip, a daemon without an address, and a missing CA', async () => {
+    const caDir = path.join(dir, 'ca');
+    const out = path.join(dir, 'out2');
+    const bad = [
+      { caDir, name: 'x', role: 'admin', out },
+      { caDir, name: 'x', role: 'agent', ips: ['10.0.0.300'], out },
+      { caDir, name: 'x', role: 'agent', out },
+      { caDir, name: '../x', role: 'control', out },
+      { caDir: path.join(dir, 'nope'), name: 'x', role: 'control', out },
+    ];
+    for (const o of bad) {
+      const e = await issue(o).catch((err: unknown) => err);
+      expect(e, JSON.stringify(o)).to.be.instanceOf(Error);
+    }
+    expect(fs.existsSync(out) ? fs.readdirSync(out) : []).to.deep.equal([]);
+  });
+
+  it('show prints subject, SANs, EKU, role, validity, days left and fingerprint', () => {
+    const pem = fs.readFileSync(path.join(dir, 'out', 'monitor.crt'), 'utf8');
+    const text = showLines(pem).join('\n');
+    expect(text).to.match(/^subject: +CN=monitor$/m);
+    expect(text).to.match(/^SANs: +10\.0\.0\.5, mon\.example, urn:mmm:role:monitor$/m);
+    expect(text).to.match(/^EKU: +serverAuth, clientAuth$/m);
+    expect(text).to.match(/^role: +monitor$/m);
+    expect(text).to.match(/^not after: +\d{4}-\d\d-\d\dT/m);
+    expect(text).to.match(/^days left: +(29|30)$/m);
+    expect(text).to.match(/^fingerprint: SHA256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
+    expect(showLines(pem, Date.now() + 40 * 86_400_000).join('\n')).to.match(/^days left: +expired \d+ days ago$/m);
+  });
+
+  it('detects the program from the config file name; --program wins; unknown names need --program', () => {
+    expect(detectProgram('/etc/mmm/mmm_agent.conf')).to.equal('agent');
+    expect(detectProgram('mmm_agent_c1.conf')).to.equal('agent');
+    expect(detectProgram('/etc/mysql-mmm/mmm_mon.conf')).to.equal('monitor');
+    expect(detectProgram('mmm_control.conf')).to.equal('control');
+    expect(parseProgram('control', 'mmm_mon.conf')).to.equal('control');
+    expect(() => parseProgram(undefined, 'cluster.conf')).to.throw(TlsToolError, /--program/);
+    expect(() => parseProgram('db', 'mmm_mon.conf')).to.throw(TlsToolError);
+  });
+
+  it('--secure targets: monitor → every agent; agent → itself and its peer master; control → the monitor', () => {
+    const text = [
+      'active_master_role writer',
+      'this db3',
+      '<host default>',
+      '  cluster_interface eth0',
+      '</host>',
+      '<host db1>', '  ip 10.0.0.11', '  mode master', '  peer db2', '</host>',
+      '<host db2>', '  ip 10.0.0.12', '  mode master', '  peer db1', '  agent_port 9000', '</host>',
+      '<host db3>', '  ip 10.0.0.13', '  mode slave', '</host>',
+      '<role writer>', '  hosts db1, db2', '  ips 10.0.0.100', '  mode exclusive', '</role>',
+      '<monitor>', '  ip 10.0.0.5', '  port 9988', '</monitor>',
+    ].join('\n');
+    const cfg = (program: 'agent' | 'monitor' | 'control', thisHost?: string) =>
+      parseConfigTextOrThrow(program, { '/t/x.conf': thisHost ? text.replace('this db3', `this ${thisHost}`) : text }, '/t/x.conf').config;
+    const brief = (ts: ReturnType<typeof liveTargets>) => ts.map((t) => `${t.kind}:${t.name}@${t.host}:${t.port}`);
+    expect(brief(liveTargets('monitor', cfg('monitor')))).to.deep.equal([
+      'agent:db1@10.0.0.11:9989', 'agent:db2@10.0.0.12:9000', 'agent:db3@10.0.0.13:9989',
+    ]);
+    expect(brief(liveTargets('agent', cfg('agent', 'db1')))).to.deep.equal(['agent:db1@10.0.0.11:9989', 'agent:db2@10.0.0.12:9000']);
+    expect(brief(liveTargets('agent', cfg('agent')))).to.deep.equal(['agent:db3@10.0.0.13:9989']);
+    expect(brief(liveTargets('control', cfg('control')))).to.deep.equal(['monitor:monitor@10.0.0.5:9988']);
+    const agentT = liveTargets('agent', cfg('agent'))[0]!;
+    expect(expectedReply(agentT, 'OK: Pinged!|UP:12.5')).to.equal(true);
+    expect(expectedReply(agentT, 'ERROR: Not authorized: PING|UP:1')).to.equal(false);
+    expect(expectedReply(liveTargets('control', cfg('control'))[0]!, 'OK: Pinged successfully!')).to.equal(true);
+  });
+});
