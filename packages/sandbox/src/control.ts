@@ -1,6 +1,7 @@
 // A minimal mmm_control for the sandbox: one control-protocol command over mutual TLS with the
 // control certificate, the reply as text (MMM 2.x: command line, `quit`, read until close).
-import { connect, controlRequest, loadConfig, nullLogger, type StatusDocument } from '@mmm/common';
+import { readFileSync } from 'node:fs';
+import { connect, controlRequest, loadConfig, nullLogger, type StatusDocument, type TlsMaterial } from '@mmm/common';
 
 export interface ControlTarget {
   /** DIR/mmm_control.conf */
@@ -11,7 +12,19 @@ export interface ControlTarget {
 export async function controlCommand(target: ControlTarget, line: string, timeoutMs = 5_000): Promise<string> {
   const { config } = loadConfig({ program: 'control', file: target.config });
   if (!config.monitor) throw new Error(`${target.config} has no <monitor> section`);
+  const sock = config.socket;
+  const read = (f: string | undefined, what: string): string => {
+    if (!f) throw new Error(`${target.config}: no ${what}`);
+    return readFileSync(f, 'utf8');
+  };
+  // The control certificate as the client identity (client_cert_file/client_key_file).
+  const material: TlsMaterial | undefined = sock.type === 'plain' ? undefined : {
+    cert: read(sock.clientCertFile ?? sock.certFile, 'client_cert_file'),
+    key: read(sock.clientKeyFile ?? sock.keyFile, 'client_key_file'),
+    ca: read(sock.caFile, 'ca_file'),
+  };
   const conn = await connect({
+    ...(material ? { material } : {}),
     host: config.monitor.ip,
     port: config.monitor.port,
     socket: config.socket,

@@ -257,17 +257,26 @@ export function vipHookScript(layout: SandboxLayout): string {
     '#!/bin/sh',
     '# mmm_sandbox VIP hook (ip_add_command / ip_del_command of every agent of this sandbox).',
     '# Usage: vip-hook.sh add|del NODE IP INTERFACE   — appends "TIME NODE add|del IP" to vip-events.log',
-    onLo ? '# and adds/removes IP/32 on lo (root).' : '# Not root: the step is only recorded.',
+    onLo
+      ? '# and puts IP/32 on lo (root); lo is shared by all nodes, so IP leaves lo only when no node holds it.'
+      : '# Not root: the step is only recorded.',
     'set -e',
     'op="$1"; node="$2"; ip="$3"',
+    `log='${files.vipEvents}'`,
     'case "$op" in add|del) ;; *) echo "vip-hook: bad op $op" >&2; exit 2 ;; esac',
+    'exec 9>>"$log"',
+    'flock -w 5 9',
+    `printf '%s %s %s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$node" "$op" "$ip" >&9`,
     ...(onLo
       ? [
-          'if [ "$op" = add ]; then ip addr replace "$ip/32" dev lo',
-          'else ip addr del "$ip/32" dev lo 2>/dev/null || true; fi',
+          'if [ "$op" = add ]; then',
+          '  ip addr replace "$ip/32" dev lo',
+          'else',
+          '  holders=$(awk -v ip="$ip" \'$4 == ip { if ($3 == "add") h[$2] = 1; else delete h[$2] } END { n = 0; for (k in h) n++; print n }\' "$log")',
+          '  if [ "$holders" = 0 ]; then ip addr del "$ip/32" dev lo 2>/dev/null || true; fi',
+          'fi',
         ]
       : []),
-    `printf '%s %s %s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$node" "$op" "$ip" >> '${files.vipEvents}'`,
     '',
   ].join('\n');
 }

@@ -252,8 +252,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       failingLog = monLog;
       return why;
     });
-    const show = await controlCommand(target, 'show', 5_000);
-    return { state, show, elapsedMs: Date.now() - t0 };
+    return { state, show: await showViaMmmControl(files.control), elapsedMs: Date.now() - t0 };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     const tail = failingLog ? `\nlast lines of ${failingLog}:\n${logTail(failingLog)}` : '';
@@ -262,6 +261,16 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     await down({ dir: names.dir, log: (l) => log(`  ${l}`) }).catch((e: Error) => log(`cleanup also failed: ${e.message}`));
     throw new SandboxError(err instanceof SandboxError ? err.code : 'SANDBOX', `up failed: ${msg}${tail}`, { cause: err });
   }
+}
+
+/** `mmm_control -c DIR/mmm_control.conf show`, run as the operator would (its exact output). */
+export async function showViaMmmControl(controlConf: string): Promise<string> {
+  const r = await run(process.execPath, [binScript('@mmm/control', 'mmm_control.js'), '-c', controlConf, 'show'], { timeoutMs: 15_000, allowFail: true });
+  if (r.code !== 0 && !r.stdout.trim()) {
+    // mmm_control missing or broken: the monitor's own text, through the control protocol.
+    return controlCommand({ config: controlConf }, 'show', 5_000);
+  }
+  return r.stdout + r.stderr;
 }
 
 function readText(file: string): string {
@@ -491,7 +500,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
     `  ${ctl} checks all`,
     `  ${ctl} move_role writer db2`,
     `  ${ctl} set_offline db3        # then: set_online db3`,
-    `  ${ctl} --json status          # the status_json document`,
+    `  ${ctl} show --json            # the status_json document`,
     '',
     'MariaDB as root, through each node\'s socket:',
     ...dbNodes.map((n) => `  mariadb --defaults-file=${n.cnf}        # ${n.name} (${n.mode}), or: mariadb -S ${n.socket} -uroot`),
