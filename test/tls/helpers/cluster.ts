@@ -22,7 +22,8 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 
 export interface TestCluster {
   dir: string;
-  certs: ClusterCerts;
+  /** Absent with makeCerts: false (the test issues them, e.g. with the mmm_tls binary). */
+  certs?: ClusterCerts;
   hosts: Record<'db1' | 'db2', { ip: string; agentPort: number; conf: string }>;
   monitor: { ip: string; port: number; conf: string };
   controlConf: string;
@@ -35,6 +36,8 @@ export interface ClusterOptions {
   socketExtra?: string[];
   /** Extra lines for the agents' <socket> block only. */
   agentSocketExtra?: string[];
+  /** false: write configs only; certificates are the caller's job. */
+  makeCerts?: boolean;
 }
 
 function socketBlock(cert: string | undefined, key: string | undefined, extra: string[], client = false): string {
@@ -54,11 +57,10 @@ export function write(file: string, text: string, mode = 0o600): void {
 export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmm-tls-it-'));
   const ips = { db1: '127.0.0.1', db2: '127.0.0.2' } as const;
-  const certs = await issueClusterCerts({
-    dir,
-    nodes: [{ name: 'db1', ip: ips.db1 }, { name: 'db2', ip: ips.db2 }],
-    monitorIps: ['127.0.0.1'],
-  });
+  const certs =
+    o.makeCerts === false
+      ? undefined
+      : await issueClusterCerts({ dir, nodes: [{ name: 'db1', ip: ips.db1 }, { name: 'db2', ip: ips.db2 }], monitorIps: ['127.0.0.1'] });
   const vipLog = path.join(dir, 'vip.log');
   const hook = path.join(dir, 'vip-hook.sh');
   write(hook, `#!/bin/sh\necho "$0 $*" >> ${vipLog}\n`, 0o755);
@@ -127,7 +129,7 @@ export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestClust
   );
   return {
     dir,
-    certs,
+    ...(certs ? { certs } : {}),
     hosts: {
       db1: { ip: ips.db1, agentPort: ports.db1, conf: agentConf('db1') },
       db2: { ip: ips.db2, agentPort: ports.db2, conf: agentConf('db2') },

@@ -138,7 +138,7 @@ function identityFindings(m: VerifyMaterial, id: Identity): Finding[] {
   const roles = ROLE_FOR[m.program];
   if (d.role === undefined) out.push(ok(`role ${id.certKey}`, 'no urn:mmm:role SAN: peer_role entries on the peers decide'));
   else if (roles.includes(d.role)) out.push(ok(`role ${id.certKey}`, `urn:mmm:role:${d.role}`));
-  else out.push(warn(`role ${id.certKey}`, `urn:mmm:role:${d.role} on a ${m.program} certificate: peers will treat it as ${d.role} unless a peer_role entry says otherwise`));
+  else out.push(warn(`role ${id.certKey}`, `urn:mmm:role:${d.role} in the ${m.program}'s certificate: peers will treat it as ${d.role} unless a peer_role entry says otherwise`));
   if (id.host) out.push(identityFinding(`identity ${id.certKey}`, cf.text, id.host));
   const warnDays = m.config.socket.certExpiryWarnDays;
   const w = expiryWarnings({ own: cf.text }, warnDays, m.now)[0];

@@ -43,7 +43,9 @@ async function pingOver(conn: ClientConnection, t: LiveTarget, timeoutMs: number
 export async function checkLive(program: Program, config: MmmConfig, timeoutMs: number): Promise<Finding[]> {
   const targets = liveTargets(program, config);
   if (targets.length === 0) return [warn('live', 'no peer to check in this config')];
-  const material = await loadTlsMaterial(config.socket);
+  // mmm_control configs may name only client_cert_file/client_key_file.
+  const s = config.socket;
+  const material = await loadTlsMaterial({ ...s, certFile: s.certFile ?? s.clientCertFile, keyFile: s.keyFile ?? s.clientKeyFile });
   const out: Finding[] = [];
   for (const t of targets) {
     const where = `${t.name} (${t.host}:${t.port})`;
