@@ -1,0 +1,155 @@
+// A real cluster for monitor tests: MariaDB nodes from the sandbox harness, certificates from
+// common tls, 2.x configs, and the BUILT mmmd_agent / mmmd_mon binaries as child processes.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tls from 'node:tls';
+import { createCa, issueCert, writeKeyPair } from '@mmm/common';
+import { type DbCluster, loopbackAgentPort, loopbackMonitorPort, startDbCluster, stopPid } from '../../../packages/sandbox/src';
+
+const ROOT = resolve(__dirname, '../../..');
+
+export interface Rig {
+  dir: string;
+  cluster: DbCluster;
+  monitorConf: string;
+  controlPort: number;
+  vipLog: string;
+  procs: Map<string, ChildProcess>;
+  control(line: string, timeoutMs?: number): Promise<string>;
+  startMonitor(): ChildProcess;
+  stop(): Promise<void>;
+}
+
+const ip = (k: number, base: number): string => `127.0.1.${base + k}`;
+
+export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), 'mmm-mon-'));
+  const cluster = await startDbCluster({ dir: join(dir, 'db'), netns: false, replicas: opts.replicas ?? 1 });
+  const procs = new Map<string, ChildProcess>();
+  const rig: Partial<Rig> = { dir, cluster, procs };
+  try {
+    const tlsDir = join(dir, 'tls');
+    const ca = await createCa({ commonName: 'mmm test CA' });
+    const caFile = join(tlsDir, 'ca.crt');
+    await writeKeyPair(tlsDir, 'ca', ca);
+    for (const n of cluster.nodes) {
+      await writeKeyPair(tlsDir, n.name, await issueCert({ ca, commonName: n.name, ips: [n.ip], role: 'agent', usage: 'both' }));
+    }
+    await writeKeyPair(tlsDir, 'monitor', await issueCert({ ca, commonName: 'monitor', ips: ['127.0.0.1'], role: 'monitor', usage: 'both' }));
+    await writeKeyPair(tlsDir, 'control', await issueCert({ ca, commonName: 'control', role: 'control', usage: 'client' }));
+    await writeKeyPair(tlsDir, 'viewer', await issueCert({ ca, commonName: 'viewer', role: 'viewer', usage: 'client' }));
+
+    const c = cluster.credentials;
+    const base = cluster.names.loopback.ipBase;
+    const vipLog = join(dir, 'vips.log');
+    const hook = join(dir, 'vip-hook.sh');
+    writeFileSync(hook, `#!/bin/sh\necho "$(basename "$0") $@" >> ${vipLog}\n`, { mode: 0o755 });
+    const readers = cluster.nodes.map((_, k) => ip(k + 1, base));
+    const hostBlocks = cluster.nodes
+      .map((n) => [
+        `<host ${n.name}>`,
+        `    ip ${n.ip}`,
+        `    mode ${n.mode}`,
+        ...(n.name === 'db1' ? ['    peer db2'] : n.name === 'db2' ? ['    peer db1'] : []),
+        `    mysql_port ${n.port}`,
+        `    agent_port ${loopbackAgentPort(cluster.names, n.index)}`,
+        '</host>',
+      ].join('\n'))
+      .join('\n');
+    const common = [
+      'active_master_role writer',
+      'writer_lease 3',
+      'switch_timeout 5',
+      '<host default>',
+      '    cluster_interface lo',
+      `    replication_user ${c.replication.user}`,
+      `    replication_password ${c.replication.password}`,
+      `    ip_add_command ${hook} add`,
+      `    ip_del_command ${hook} del`,
+      '</host>',
+      hostBlocks,
+      '<role writer>',
+      '    hosts db1, db2',
+      `    ips ${ip(0, base)}`,
+      '    mode exclusive',
+      '    prefer db1',
+      '</role>',
+      '<role reader>',
+      `    hosts ${cluster.nodes.map((n) => n.name).join(', ')}`,
+      `    ips ${readers.join(', ')}`,
+      '    mode balanced',
+      '</role>',
+      '',
+    ].join('\n');
+    const write = (name: string, text: string): string => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      chmodSync(f, 0o600);
+      return f;
+    };
+    write('mmm_common.conf', common);
+    const socket = (name: string, peerRoles: string[]): string =>
+      ['<socket>', '    type ssl', `    cert_file ${join(tlsDir, `${name}.crt`)}`, `    key_file ${join(tlsDir, `${name}.key`)}`, `    ca_file ${caFile}`, ...peerRoles, '</socket>', ''].join('\n');
+    for (const n of cluster.nodes) {
+      write(`mmm_agent_${n.name}.conf`, [
+        'include mmm_common.conf', `this ${n.name}`,
+        '<host default>', `    agent_user ${c.agent.user}`, `    agent_password ${c.agent.password}`, '</host>',
+        socket(n.name, ['    peer_role monitor monitor']),
+      ].join('\n'));
+    }
+    const controlPort = loopbackMonitorPort(cluster.names);
+    const monitorConf = write('mmm_mon.conf', [
+      'include mmm_common.conf',
+      '<monitor>', '    ip 127.0.0.1', `    port ${controlPort}`, `    status_path ${join(dir, 'mmmd_mon.status')}`,
+      '    mode active', '    careful_startup 1', '    flap_count 100', '</monitor>',
+      '<host default>', `    monitor_user ${c.monitor.user}`, `    monitor_password ${c.monitor.password}`, '</host>',
+      ...['ping', 'mysql', 'rep_threads', 'rep_backlog'].map((k) => `<check ${k}>\n    check_period 0.25\n    trap_period 0.75\n    timeout 1\n</check>`),
+      socket('monitor', ['    peer_role control control', '    peer_role viewer viewer', ...cluster.nodes.map((n) => `    peer_role ${n.name} agent`)]),
+    ].join('\n'));
+
+    const spawnBin = (key: string, args: string[]): ChildProcess => {
+      const out = openSync(join(dir, `${key}.log`), 'a');
+      const p = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', out, out] });
+      procs.set(key, p);
+      return p;
+    };
+    for (const n of cluster.nodes) {
+      spawnBin(`agent-${n.name}`, [join(ROOT, 'packages/agent/bin/mmmd_agent.js'), '-c', join(dir, `mmm_agent_${n.name}.conf`), '--log-level', 'debug']);
+    }
+    const startMonitor = (): ChildProcess =>
+      spawnBin('monitor', [join(ROOT, 'packages/monitor/bin/mmmd_mon.js'), '-c', monitorConf, '--pass-interval-ms', '200', '--log-level', 'debug']);
+
+    const control = (line: string, timeoutMs = 30_000, cert = 'control'): Promise<string> =>
+      new Promise((res, rej) => {
+        const s = tls.connect({
+          host: '127.0.0.1', port: controlPort, ca: readPem(caFile), cert: readPem(join(tlsDir, `${cert}.crt`)), key: readPem(join(tlsDir, `${cert}.key`)),
+          checkServerIdentity: () => undefined,
+        });
+        let buf = '';
+        const t = setTimeout(() => { s.destroy(); rej(new Error(`control '${line}': no reply within ${timeoutMs} ms`)); }, timeoutMs);
+        s.on('secureConnect', () => s.write(`${line}\nquit\n`));
+        s.on('data', (d) => (buf += d.toString('utf8')));
+        s.on('error', (e) => { clearTimeout(t); rej(e); });
+        s.on('close', () => { clearTimeout(t); res(buf); });
+      });
+    Object.assign(rig, {
+      monitorConf, controlPort, vipLog, control, startMonitor,
+      viewerControl: (line: string) => control(line, 30_000, 'viewer'),
+      stop: async () => {
+        for (const [, p] of procs) if (p.pid && p.exitCode === null) await stopPid(p.pid).catch(() => undefined);
+        await cluster.stop().catch(() => undefined);
+      },
+    });
+    return rig as Rig;
+  } catch (e) {
+    for (const [, p] of procs) if (p.pid) await stopPid(p.pid).catch(() => undefined);
+    await cluster.stop().catch(() => undefined);
+    throw e;
+  }
+}
+
+function readPem(f: string): string {
+  return require('node:fs').readFileSync(f, 'utf8') as string;
+}
