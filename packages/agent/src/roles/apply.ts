@@ -1,7 +1,7 @@
 // Runs planned steps against the node (I/O through LocalMysql and VipManager) and tells the truth
 // about what failed, so SET_STATUS can answer OK only when everything worked.
 import { type Logger, MmmError, type RoleIp, errorMessage, nullLogger } from '@mmm/common';
-import type { LocalMysql } from '../system/mysql';
+import { ER_MASTER_FATAL_READING_BINLOG, type LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import type { Observed, PlanHost, Step, StepGroup, WantedStatus } from './plan';
 import { planReassert } from './plan';
@@ -120,7 +120,11 @@ export async function observe(d: Pick<ApplyDeps, 'mysql' | 'vips'>): Promise<Obs
     d.vips.list().catch(() => undefined),
     d.mysql
       .slaveStatus()
-      .then((s) => (s ? { host: s.masterHost, port: s.masterPort } : null))
+      .then((s) =>
+        s
+          ? { host: s.masterHost, port: s.masterPort, ...(s.ioRunning === 'No' && s.lastIoErrno === ER_MASTER_FATAL_READING_BINLOG ? { ioRefused: true } : {}) }
+          : null,
+      )
       .catch(() => undefined),
   ]);
   return { readOnly, vips, replication };

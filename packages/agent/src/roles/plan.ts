@@ -21,6 +21,9 @@ export interface PlanHost {
 export interface ReplicationSource {
   host: string;
   port: number | undefined;
+  /** The IO thread stopped because the source refused our GTID position (error 1236): a
+   *  re-point to the same source starts it again. */
+  ioRefused?: boolean;
 }
 
 /** What is on the node now. undefined = could not be read (plan as if it needs doing). */
@@ -164,7 +167,10 @@ function repointSteps(p: PlanInput): Step[] {
   const needed =
     o.replication === undefined
       ? prev.activeMaster !== next.activeMaster
-      : o.replication === null || o.replication.host !== target.ip || (o.replication.port !== undefined && o.replication.port !== target.port);
+      : o.replication === null ||
+        o.replication.host !== target.ip ||
+        (o.replication.port !== undefined && o.replication.port !== target.port) ||
+        o.replication.ioRefused === true;
   if (!needed) return [];
   const t = p.catchUpTimeoutMs;
   const steps: Step[] = [];

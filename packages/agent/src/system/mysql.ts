@@ -69,6 +69,11 @@ export class MysqlError extends MmmError {
 }
 
 const ER_NO_SUCH_THREAD = 1094;
+/** The source refused the dump request (e.g. "requested to start from GTID …, which is not in the master's binlog"). */
+export const ER_MASTER_FATAL_READING_BINLOG = 1236;
+const CONFIRM_CONNECTED_MS = 200;
+const CONFIRM_CONNECTING_MS = 1000;
+const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 type Row = Record<string, unknown>;
 
@@ -253,7 +258,45 @@ export class Mysql2LocalMysql implements LocalMysql {
       // Relay log is fully applied here, so CHANGE MASTER (which purges relay logs) loses nothing.
       await q(this.d.changeMaster(o));
       await q(this.d.startSlave);
+      await this.confirmSourceAccepts(q, catchUpTimeoutMs);
     });
+  }
+
+  /**
+   * After START SLAVE: a new source that has not yet got everything this replica applied (it lags
+   * a little in a planned switch) refuses the GTID position with error 1236, and the IO thread
+   * stops for good. Start it again until the source accepts it (bounded); at the bound the
+   * position is still refused (the replica is ahead of or diverged from the source): throw. A
+   * source that cannot be reached yet (`Connecting`) is left to the IO thread's own retries.
+   */
+  private async confirmSourceAccepts(q: (sql: string) => Promise<Row[]>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let connectedSince: number | undefined;
+    let connectingSince: number | undefined;
+    for (;;) {
+      await sleep(Math.min(50, Math.max(0, deadline - Date.now())));
+      const s = parseSlaveStatus(pickDefaultConnection(await q(this.d.slaveStatus)));
+      if (!s) throw new MmmError('MYSQL', 'replication is not configured after CHANGE MASTER');
+      const now = Date.now();
+      if (s.ioRunning === 'Yes') {
+        connectingSince = undefined;
+        connectedSince ??= now;
+        // The refusal comes right after the dump request: connected for a while means accepted.
+        if (now - connectedSince >= CONFIRM_CONNECTED_MS) return;
+      } else if (s.ioRunning === 'No' && s.lastIoErrno === ER_MASTER_FATAL_READING_BINLOG) {
+        connectedSince = undefined;
+        if (now >= deadline) throw new MmmError('MYSQL', `the new source refuses this replica's GTID position: ${s.lastIoError}`);
+        await q(this.d.startSlaveIoThread);
+        continue;
+      } else if (s.ioRunning === 'No') {
+        throw new MmmError('MYSQL', `replication IO thread stopped after START SLAVE: ${s.lastIoErrno} ${s.lastIoError}`);
+      } else {
+        connectedSince = undefined;
+        connectingSince ??= now;
+        if (now - connectingSince >= CONFIRM_CONNECTING_MS) return;
+      }
+      if (now >= deadline) return;
+    }
   }
 
   startSlave(): Promise<void> {

@@ -141,6 +141,11 @@ describe('roles/plan: replicas follow the active master', () => {
     expect(names(p(st('UNKNOWN', [], ''), st('ONLINE', [], 'db2'), obs({ replication: { host: '10.0.0.12', port: 3306 } })))).to.deep.equal(['read_only=1']);
   });
 
+  it('source already right but it refused our GTID position (1236, IO thread stopped): re-point again', () => {
+    const refused = obs({ replication: { host: '10.0.0.12', port: 3306, ioRefused: true } });
+    expect(names(p(st('ONLINE', [], 'db2'), st('ONLINE', [], 'db2'), refused))).to.deep.equal(['read_only=1', 'catch up before re-point', 're-point to db2']);
+  });
+
   it('replication source unknown: re-point only when the wanted master changed', () => {
     expect(names(p(st('ONLINE', [], 'db1'), st('ONLINE', [], 'db1'), obs({ replication: undefined })))).to.deep.equal(['read_only=1']);
     expect(names(p(st('ONLINE', [], 'db1'), st('ONLINE', [], 'db2'), obs({ replication: undefined })))).to.deep.equal([
