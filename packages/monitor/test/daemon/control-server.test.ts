@@ -1,0 +1,35 @@
+// The control listener on the wire: several commands per connection, MMM's bare replies (no
+// terminator), `quit` closes; a line the parser refuses gets MMM's invalid-command text.
+import { expect } from 'chai';
+import * as net from 'node:net';
+import { HELP_TEXT, nullLogger } from '@mmm/common';
+import { startControlServer } from '../../src/control/control-server';
+import { Mutex } from '../../src/mutex';
+import { FakeHost } from './fake-host';
+
+function exchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    let buf = '';
+    const t = setTimeout(() => { s.destroy(); reject(new Error('no close within 5 s')); }, 5000);
+    s.on('connect', () => s.write(bytes));
+    s.on('data', (d) => (buf += d.toString('utf8')));
+    s.on('error', reject);
+    s.on('close', () => { clearTimeout(t); resolve(buf); });
+  });
+}
+
+describe('control server (plain socket, role any)', () => {
+  it('answers commands in order with bare text and closes on quit', async () => {
+    const m = new FakeHost();
+    const l = await startControlServer({ config: m.config, host: '127.0.0.1', port: 0, logger: nullLogger, target: m, mutex: new Mutex() });
+    try {
+      const out = await exchange(l.port, 'ping\nmode\nset_offline db3\nquit\n');
+      expect(out).to.equal("OK: Pinged successfully!ACTIVEOK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!");
+      expect(await exchange(l.port, 'foo\nquit\n')).to.equal(`Invalid command 'foo'\n\n${HELP_TEXT}`);
+      expect(await exchange(l.port, 'quit\n')).to.equal('');
+    } finally {
+      await l.close();
+    }
+  });
+});

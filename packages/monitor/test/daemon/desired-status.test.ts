@@ -1,0 +1,26 @@
+// SET_STATUS order: the old writer first, the writer next, the rest after it.
+import { expect } from 'chai';
+import { planStatuses } from '../../src/actions/desired-status';
+import { FakeHost } from './fake-host';
+
+describe('planStatuses', () => {
+  it('puts the demoted old writer first and withholds a new writer that is not allowed yet', () => {
+    const m = new FakeHost();
+    const state = { ...m.state, roles: m.state.roles.map((a) => (a.role === 'writer' ? { ...a, host: 'db2' } : a)) };
+    const p = planStatuses({ config: m.config, state, withheld: 'db2', previousWriter: 'db1', lastApplied: {} });
+    expect(p.demote.map((d) => d.host)).to.deep.equal(['db1']);
+    expect(p.writer).to.deep.equal([]);
+    expect(p.activeMaster).to.equal('');
+    expect(p.rest.find((d) => d.host === 'db2')!.roles.map((r) => r.name)).to.deep.equal(['reader']);
+  });
+
+  it('sends the writer before the replicas once allowed, with the active master everywhere', () => {
+    const m = new FakeHost();
+    const state = { ...m.state, roles: m.state.roles.map((a) => (a.role === 'writer' ? { ...a, host: 'db2' } : a)) };
+    const applied = { at: 1, ok: true, state: 'ONLINE' as const, roles: [{ name: 'reader', ip: '10.0.0.101' }] };
+    const p = planStatuses({ config: m.config, state, withheld: '', previousWriter: 'db2', lastApplied: { db1: applied } });
+    expect(p.writer.map((d) => d.host)).to.deep.equal(['db2']);
+    expect(p.demote).to.deep.equal([]);
+    expect(p.rest.map((d) => [d.host, d.activeMaster])).to.deep.equal([['db1', 'db2'], ['db3', 'db2'], ['db4', 'db2']]);
+  });
+});
