@@ -376,6 +376,26 @@ describe('mmmd_agent in network namespaces against real MariaDB (mutual TLS)', f
     expect(await health('db1')).to.include({ lease: 'held', writable: true });
   });
 
+  it('writer lease after an agent restart: an agent restarted on the writer (state UNKNOWN) still fences itself when cut off', async () => {
+    const db1 = n('db1');
+    await cl().stopAgent('db1');
+    await cl().startAgent('db1');
+    expect(await cl().sendRaw('db1', 'GET_AGENT_STATUS|1|db1')).to.match(/^OK: Returning status!\|UNKNOWN\|\|\|UP:/);
+    expect(await readOnly(db1)).to.equal(false); // the restart itself changes nothing
+    expect(await health('db1', 'control')).to.include({ lease: 'held' });
+    await setLink(db1, 'down');
+    linksDown.add(db1);
+    const wentDown = Date.now();
+    await waitFor('the restarted db1 agent fencing itself', async () => readOnly(db1), { timeoutMs: (WRITER_LEASE_S + 10) * 1000, intervalMs: 50 });
+    console.log(`      restarted agent fenced ${Date.now() - wentDown} ms after link down`);
+    await waitFor('db1 dropping the writer VIP', async () => !(await vipsOf(db1)).includes(cl().vips.writer), { timeoutMs: 5_000, intervalMs: 50 });
+    await setLink(db1, 'up');
+    linksDown.delete(db1);
+    await waitFor('db1 reachable again', async () => (await cl().send('db1', 'PING|1|db1')).ok, { timeoutMs: 10_000, intervalMs: 200 });
+    await ok('db1', status('db1', 'ONLINE', roles(reader(0), writer()), 'db1'));
+    expect(await readOnly(db1)).to.equal(false);
+  });
+
   it('after an agent restart GET_AGENT_STATUS is UNKNOWN while GET_SYSTEM_STATUS still shows what is on the node', async () => {
     const db3 = n('db3');
     const old = cl().agents.get('db3')!.pid;
