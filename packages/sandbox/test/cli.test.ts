@@ -1,0 +1,304 @@
+// mmm_sandbox as users run it: the BUILT binary as a child process, real MariaDB, agents and the
+// monitor over mutual TLS. up/status/down in loopback and (root) netns mode, the status --json
+// shape key by key, two sandboxes side by side, a failing up that cleans up, and `down` leaving
+// nothing behind. Every step is bounded; after() calls down, then stopDbCluster as a fallback.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  controlPort, listNamespaces, netnsSupport, processAlive, readOnly, roleIps, run, sandboxNames, slaveStatus, stopDbCluster,
+  type SandboxStatus,
+} from '../src';
+
+const ROOT = resolve(__dirname, '../../..');
+const BIN = join(ROOT, 'packages/sandbox/bin/mmm_sandbox.js');
+const CONTROL_BIN = join(ROOT, 'packages/control/bin/mmm_control.js');
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function node(script: string, args: string[], timeoutMs = 150_000, cwd = tmpdir()): Promise<Ran> {
+  return new Promise((res) => {
+    execFile(process.execPath, [script, ...args], { cwd, timeout: timeoutMs, maxBuffer: 8 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
+      res({ code, stdout, stderr });
+    });
+  });
+}
+const sandbox = (args: string[], timeoutMs?: number): Promise<Ran> => node(BIN, args, timeoutMs);
+
+async function loAddresses(): Promise<string[]> {
+  const out = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', 'lo'])).stdout;
+  return [...out.matchAll(/\binet\s+([0-9.]+)\//g)].map((m) => m[1]!);
+}
+
+async function statusJson(dir: string): Promise<SandboxStatus> {
+  const r = await sandbox(['status', '--json', '--dir', dir], 30_000);
+  expect(r.code, r.stderr).to.equal(0);
+  return JSON.parse(r.stdout) as SandboxStatus;
+}
+
+/** Everything `down` must have removed, given what status said before. */
+async function expectNothingLeft(dir: string, before: SandboxStatus): Promise<void> {
+  const pids = [before.monitor.pid, ...before.nodes.flatMap((n) => [n.mariadbd_pid, n.agent_pid])].filter((p): p is number => p !== null);
+  expect(pids.filter((p) => processAlive(p)), 'PIDs still alive').to.deep.equal([]);
+  const names = sandboxNames(dir);
+  const ns = (await listNamespaces()).filter((n) => n.startsWith(`${names.prefix}-`));
+  expect(ns, 'namespaces left').to.deep.equal([]);
+  const link = await run('ip', ['link', 'show', names.netns.monitorIf], { allowFail: true });
+  expect(link.code, `veth ${names.netns.monitorIf} left`).to.not.equal(0);
+  const vips = before.nodes.flatMap((n) => n.vips);
+  const lo = await loAddresses();
+  expect(vips.filter((v) => lo.includes(v)), 'VIPs left on lo').to.deep.equal([]);
+  expect(existsSync(dir), 'DIR left').to.equal(false);
+}
+
+async function cleanup(dir: string): Promise<void> {
+  if (!dir || !existsSync(dir)) return;
+  const r = await sandbox(['down', '--dir', dir], 60_000);
+  if (r.code !== 0) console.log(`      down failed in cleanup: ${r.stderr}`);
+  if (existsSync(join(dir, 'db-cluster.json'))) await stopDbCluster(dir).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A temp dir whose derived loopback VIP range does not overlap `others`' (127.0.1.x is shared). */
+function freshDir(label: string, others: string[] = []): string {
+  for (;;) {
+    const dir = mkdtempSync(join(tmpdir(), `mmm-sbx-${label}-`));
+    const mine = Object.values(roleIps(sandboxNames(dir), 3, 'loopback')).flat();
+    const theirs = others.flatMap((o) => Object.values(roleIps(sandboxNames(o), 3, 'loopback')).flat());
+    const sameNodes = others.some((o) => sandboxNames(o).loopback.portBase === sandboxNames(dir).loopback.portBase);
+    if (!sameNodes && !mine.some((ip) => theirs.includes(ip))) return dir;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function sandboxSuite(netns: boolean): void {
+  const mode = netns ? 'netns' : 'loopback';
+  describe(`mmm_sandbox up/status/down (${mode})`, function () {
+    this.timeout(180_000);
+    let dir = '';
+    let upRun: Ran | undefined;
+    let st: SandboxStatus | undefined;
+
+    before(async function () {
+      if (netns) {
+        const ok = await netnsSupport();
+        if (ok !== true) {
+          console.log(`      skipping netns mode: ${ok}`);
+          return this.skip();
+        }
+      }
+      dir = freshDir(mode);
+      rmSync(dir, { recursive: true, force: true }); // up creates it
+      const t0 = Date.now();
+      upRun = await sandbox(['up', '--dir', dir, ...(netns ? ['--netns'] : [])]);
+      console.log(`      up exited ${upRun.code} in ${Date.now() - t0} ms`);
+      if (upRun.code !== 0) console.log(upRun.stderr);
+    });
+
+    after(async function () {
+      await cleanup(dir);
+    });
+
+    it('up exits 0, shows progress on stderr and prints `mmm_control show` and the commands to use the cluster', () => {
+      const r = upRun!;
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(/starting MariaDB db1, db2, db3/);
+      expect(r.stderr).to.match(/agents up/);
+      expect(r.stderr).to.match(/waiting for ONLINE/);
+      expect(r.stdout).to.match(/db1\(\S+\) master\/ONLINE\. Roles: .*writer\(/);
+      expect(r.stdout).to.match(/db2\(\S+\) master\/ONLINE/);
+      expect(r.stdout).to.match(/db3\(\S+\) slave\/ONLINE/);
+      expect(r.stdout).to.include(`mmm_control -c ${join(dir, 'mmm_control.conf')} show`);
+      expect(r.stdout).to.include(`mariadb --defaults-file=${join(dir, 'db1', 'my.cnf')}`);
+      expect(r.stdout).to.include(`mmm_sandbox down --dir ${dir}`);
+    });
+
+    it('status --json has the DESIGN §6 shape, key by key, with live PIDs and VIPs', async () => {
+      st = await statusJson(dir);
+      expect(st.dir).to.equal(dir);
+      expect(st.monitor).to.include.all.keys('pid', 'config', 'control');
+      expect(st.monitor.pid).to.be.a('number');
+      expect(processAlive(st.monitor.pid!)).to.equal(true);
+      expect(st.monitor.config).to.equal(join(dir, 'mmm_mon.conf'));
+      expect(st.monitor.control).to.equal(`127.0.0.1:${controlPort(sandboxNames(dir))}`);
+      expect(st.certs).to.deep.include({
+        ca: join(dir, 'tls', 'ca.crt'),
+        control_cert: join(dir, 'tls', 'control.crt'),
+        control_key: join(dir, 'tls', 'control.key'),
+      });
+      for (const f of Object.values(st.certs)) expect(existsSync(f), f).to.equal(true);
+      expect(st.nodes.map((n) => n.name)).to.deep.equal(['db1', 'db2', 'db3']);
+      expect(st.nodes.map((n) => n.mode)).to.deep.equal(['master', 'master', 'slave']);
+      const ips = roleIps(sandboxNames(dir), 3, netns ? 'netns' : 'loopback');
+      for (const n of st.nodes) {
+        expect(n).to.include.all.keys('name', 'mode', 'ip', 'mysql_port', 'socket', 'mariadbd_pid', 'agent_pid', 'netns', 'config', 'vips');
+        expect(n.ip).to.match(netns ? /^10\.\d+\.\d+\.\d+$/ : /^127\.0\.0\.\d+$/);
+        expect(n.mysql_port).to.be.a('number');
+        if (netns) expect(n.mysql_port).to.equal(3306);
+        expect(n.socket).to.equal(join(dir, n.name, 'mysqld.sock'));
+        expect(processAlive(n.mariadbd_pid!), `${n.name} mariadbd`).to.equal(true);
+        expect(processAlive(n.agent_pid!), `${n.name} agent`).to.equal(true);
+        expect(n.netns).to.equal(netns ? `${sandboxNames(dir).prefix}-${n.name}` : null);
+        expect(n.config).to.equal(join(dir, n.name, 'mmm_agent.conf'));
+        expect(n.vips).to.be.an('array');
+        for (const v of n.vips) expect([ips.writer, ...ips.readers]).to.include(v);
+      }
+      expect(st.nodes[0]!.vips, 'writer VIP on db1').to.include(ips.writer);
+      const all = st.nodes.flatMap((n) => n.vips).sort();
+      expect(all, 'every VIP on exactly one node').to.deep.equal([ips.writer, ...ips.readers].sort());
+      if (!netns) {
+        const lo = await loAddresses();
+        if (process.getuid?.() === 0) expect(all.filter((v) => !lo.includes(v)), 'VIPs on lo').to.deep.equal([]);
+      }
+    });
+
+    it('db1 is the only writable node and replication runs everywhere', async () => {
+      const s = st ?? (await statusJson(dir));
+      const ro = await Promise.all(s.nodes.map((n) => readOnly(n)));
+      expect(ro).to.deep.equal([false, true, true]);
+      for (const n of s.nodes) {
+        const ss = await slaveStatus(n);
+        expect([ss?.Slave_IO_Running, ss?.Slave_SQL_Running], n.name).to.deep.equal(['Yes', 'Yes']);
+      }
+    });
+
+    it('writes configs and keys with mode 600 that every daemon accepts (--check-config)', async () => {
+      const s = st ?? (await statusJson(dir));
+      const confs = [join(dir, 'mmm_common.conf'), s.monitor.config, join(dir, 'mmm_control.conf'), ...s.nodes.map((n) => n.config)];
+      for (const f of [...confs, s.certs.control_key, join(dir, 'sandbox.json')]) {
+        expect(statSync(f).mode & 0o777, f).to.equal(0o600);
+      }
+      const checks: Array<[string, string]> = [
+        [join(ROOT, 'packages/monitor/bin/mmmd_mon.js'), s.monitor.config],
+        [CONTROL_BIN, join(dir, 'mmm_control.conf')],
+        ...s.nodes.map((n): [string, string] => [join(ROOT, 'packages/agent/bin/mmmd_agent.js'), n.config]),
+      ];
+      for (const [bin, conf] of checks) {
+        const r = await node(bin, ['--check-config', '-c', conf], 30_000);
+        expect(r.code, `${bin} --check-config -c ${conf}: ${r.stdout}${r.stderr}`).to.equal(0);
+      }
+    });
+
+    it('mmm_control -c DIR/mmm_control.conf show works from a plain shell elsewhere', async () => {
+      const r = await node(CONTROL_BIN, ['-c', join(dir, 'mmm_control.conf'), 'show'], 30_000, tmpdir());
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/db1\(\S+\) master\/ONLINE/);
+    });
+
+    it('status without --json prints a table; a second up on the same DIR is refused and changes nothing', async () => {
+      const t = await sandbox(['status', '--dir', dir], 30_000);
+      expect(t.code).to.equal(0);
+      expect(t.stdout).to.match(/^db1\s+master\s+/m);
+      expect(t.stdout).to.include(`sandbox ${dir}`);
+      const again = await sandbox(['up', '--dir', dir], 30_000);
+      expect(again.code).to.equal(1);
+      expect(again.stderr).to.match(/already holds a sandbox/);
+      const s = await statusJson(dir);
+      expect(processAlive(s.monitor.pid!)).to.equal(true);
+      expect(s.nodes.every((n) => processAlive(n.agent_pid!) && processAlive(n.mariadbd_pid!))).to.equal(true);
+    });
+
+    it('down stops everything and leaves no process, namespace, veth, VIP or DIR', async () => {
+      const before = st ?? (await statusJson(dir));
+      const r = await sandbox(['down', '--dir', dir], 60_000);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr.indexOf('monitor stopped')).to.be.lessThan(r.stderr.indexOf('agents stopped'));
+      await expectNothingLeft(dir, before);
+      const st2 = await sandbox(['status', '--dir', dir], 30_000);
+      expect(st2.code).to.equal(1);
+      expect(st2.stderr).to.match(/no sandbox in/);
+    });
+  });
+}
+
+describe('mmm_sandbox CLI', function () {
+  this.timeout(180_000);
+
+  it('status on a DIR without a sandbox exits 1 with a clear message; down there is a no-op', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmm-sbx-none-'));
+    try {
+      const r = await sandbox(['status', '--json', '--dir', dir], 30_000);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.include(`no sandbox in ${dir}`);
+      const d = await sandbox(['down', '--dir', dir], 30_000);
+      expect(d.code).to.equal(0);
+      expect(existsSync(dir), 'down never removes a DIR that holds no sandbox').to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  sandboxSuite(false);
+  sandboxSuite(true);
+
+  describe('two sandboxes side by side', function () {
+    this.timeout(240_000);
+    const dirs: string[] = [];
+    after(async () => {
+      for (const d of dirs) await cleanup(d);
+    });
+
+    it('run at once with distinct addresses and ports; down of one leaves the other working', async () => {
+      const netns = (await netnsSupport()) === true;
+      dirs.push(freshDir('a'));
+      dirs.push(freshDir('b', [dirs[0]!]));
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      // A in loopback mode (the Quick-start kind), B in netns mode when we can (a test's kind).
+      const [a, b] = await Promise.all([
+        sandbox(['up', '--dir', dirs[0]!]),
+        sandbox(['up', '--dir', dirs[1]!, ...(netns ? ['--netns'] : [])]),
+      ]);
+      expect(a.code, a.stderr).to.equal(0);
+      expect(b.code, b.stderr).to.equal(0);
+      const [sa, sb] = await Promise.all(dirs.map(statusJson));
+      expect(sa!.monitor.control).to.not.equal(sb!.monitor.control);
+      const endpoints = (s: SandboxStatus) => s.nodes.map((n) => `${n.netns ?? ''}${n.ip}:${n.mysql_port}`);
+      expect(endpoints(sa!).filter((e) => endpoints(sb!).includes(e))).to.deep.equal([]);
+      const down = await sandbox(['down', '--dir', dirs[0]!], 60_000);
+      expect(down.code, down.stderr).to.equal(0);
+      await expectNothingLeft(dirs[0]!, sa!);
+      const show = await node(CONTROL_BIN, ['-c', join(dirs[1]!, 'mmm_control.conf'), 'show'], 30_000);
+      expect(show.code, show.stderr).to.equal(0);
+      expect(show.stdout.match(/\/ONLINE\./g)?.length).to.equal(3);
+      const sb2 = await statusJson(dirs[1]!);
+      expect(sb2.nodes.every((n) => processAlive(n.agent_pid!) && processAlive(n.mariadbd_pid!))).to.equal(true);
+      const downB = await sandbox(['down', '--dir', dirs[1]!], 60_000);
+      expect(downB.code, downB.stderr).to.equal(0);
+      await expectNothingLeft(dirs[1]!, sb2);
+    });
+  });
+
+  describe('a failing up', function () {
+    this.timeout(180_000);
+    let dir = '';
+    let blocker: Server | undefined;
+    after(async () => {
+      blocker?.close();
+      await cleanup(dir);
+    });
+
+    it('cleans up everything it started and names what failed, with the log tail', async () => {
+      dir = freshDir('fail');
+      rmSync(dir, { recursive: true, force: true });
+      // Someone else holds the monitor's control port: the monitor cannot listen.
+      blocker = createServer();
+      await new Promise<void>((r) => blocker!.listen(controlPort(sandboxNames(dir)), '127.0.0.1', r));
+      const r = await sandbox(['up', '--dir', dir, '--timeout', '40']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/up failed: .*monitor/);
+      expect(r.stderr).to.include(`last lines of ${join(dir, 'monitor', 'mmmd_mon.log')}`);
+      expect(existsSync(dir), 'DIR removed').to.equal(false);
+      const pids = [...r.stderr.matchAll(/(?:db\d=|pid )(\d+)/g)].map((m) => Number(m[1]));
+      expect(pids.length).to.be.greaterThan(3);
+      expect(pids.filter((p) => processAlive(p)), 'PIDs left').to.deep.equal([]);
+    });
+  });
+});
