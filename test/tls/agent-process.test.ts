@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { connect, type ClientConnection, type TlsMaterial } from '../../packages/common/src/net';
 import type { SocketConfig } from '../../packages/common/src/config';
-import { readCa, issueCert, writeKeyPair } from '../../packages/common/src/tls';
+import { createCrl, readCa, issueCert, writeKeyPair } from '../../packages/common/src/tls';
 import { MemoryLogger } from '../../packages/common/src/testing';
 import { makeTestCluster, write, type TestCluster } from './helpers/cluster';
 import { startAgent, type AgentProcess } from './helpers/agent-process';
@@ -155,5 +155,58 @@ describe('tls: a real mmmd_agent process', function () {
     expect(await after.request('PING|1|db1')).to.match(/^OK: Pinged!/);
     expect(await before.request('PING|1|db1')).to.match(/^OK: Pinged!/);
     expect(before.peer.fingerprint256).to.equal(oldFp);
+  });
+});
+
+describe('tls: a real mmmd_agent with a CRL', function () {
+  this.timeout(120_000);
+  let cluster: TestCluster;
+  let agent: AgentProcess | undefined;
+
+  before(async () => {
+    cluster = await makeTestCluster({ agentSocketExtra: ['crl_file ca.crl'] });
+    write(path.join(cluster.dir, 'ca.crl'), await createCrl({ ca: await readCa(cluster.dir), revokedSerials: [] }), 0o644);
+    agent = await startAgent(cluster.hosts.db1.conf);
+  });
+  after(async () => {
+    await agent?.stop();
+    if (cluster) fs.rmSync(cluster.dir, { recursive: true, force: true });
+  });
+
+  async function ping(name: 'monitor' | 'control'): Promise<string> {
+    const c = await connect({
+      host: cluster.hosts.db1.ip,
+      port: cluster.hosts.db1.agentPort,
+      socket: SOCKET,
+      material: {
+        cert: fs.readFileSync(path.join(cluster.dir, `${name}.crt`), 'utf8'),
+        key: fs.readFileSync(path.join(cluster.dir, `${name}.key`), 'utf8'),
+        ca: fs.readFileSync(path.join(cluster.dir, 'ca.crt'), 'utf8'),
+      },
+      timeoutMs: 5000,
+      logger: new MemoryLogger(),
+      warned: new Set(),
+    });
+    try {
+      return await c.request('PING|1|db1');
+    } finally {
+      c.destroy();
+    }
+  }
+
+  it('revoking the monitor certificate and SIGHUP: the monitor is refused (CERT_REVOKED logged), others still served', async () => {
+    expect(await ping('monitor')).to.match(/^OK: Pinged!/);
+    const monitorSerial = new X509Certificate(fs.readFileSync(path.join(cluster.dir, 'monitor.crt'))).serialNumber;
+    write(path.join(cluster.dir, 'ca.crl'), await createCrl({ ca: await readCa(cluster.dir), revokedSerials: [monitorSerial] }), 0o644);
+    const from = agent!.log().length;
+    process.kill(agent!.pid, 'SIGHUP');
+    await agent!.waitForLog(/TLS material reloaded/, 10_000, from);
+    const err = await ping('monitor').then(
+      () => undefined,
+      (e: unknown) => e as { code?: string },
+    );
+    expect(err?.code).to.equal('TLS_AUTH_FAILED');
+    await agent!.waitForLog(/TLS handshake refused: CERT_REVOKED peer=127\.0\.0\.1:\d+/, 5000, from);
+    expect(await ping('control')).to.match(/^OK: Pinged!/);
   });
 });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { MmmError, errorMessage, mmmVersion } from '@mmm/common';
-import { formatFinding, initCa, issue, showLines, verify } from './tls';
+import { formatFinding, initCa, issue, issueCrl, showLines, verify } from './tls';
 
 function positiveInt(s: string): number {
   const n = Number(s);
@@ -47,6 +47,17 @@ function program(setExit: (code: number) => void): Command {
     .description('issue NAME.crt and NAME.key signed by the CA, with the role as SAN URI urn:mmm:role:<role>')
     .action(async (o: { ca: string; name: string; ip: string[]; dns: string[]; role: string; days: number; out: string }) => {
       print((await issue({ caDir: o.ca, name: o.name, ips: o.ip, dns: o.dns, role: o.role, days: o.days, out: o.out })).lines);
+    });
+
+  cmd
+    .command('crl')
+    .requiredOption('--ca <dir>', 'folder holding ca.crt and ca.key')
+    .option('--revoke <cert-or-serial>', 'certificate file or hex serial to revoke (repeatable)', collect, [])
+    .option('--days <n>', 'days until nextUpdate (re-issue before then)', positiveInt, 30)
+    .requiredOption('--out <file>', 'the CRL (PEM); serials already in it stay revoked')
+    .description('issue or refresh the CA\'s certificate revocation list (crl_file)')
+    .action(async (o: { ca: string; revoke: string[]; days: number; out: string }) => {
+      print((await issueCrl({ caDir: o.ca, revoke: o.revoke, days: o.days, out: o.out })).lines);
     });
 
   cmd

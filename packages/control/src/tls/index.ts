@@ -4,6 +4,7 @@ export * from './errors';
 export * from './init-ca';
 export * from './issue';
 export * from './show';
+export * from './crl';
 export * from './verify';
 export * from './verify-checks';
 export * from './verify-live';

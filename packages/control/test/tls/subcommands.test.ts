@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeCert, parseConfigTextOrThrow } from '@mmm/common';
-import { TlsToolError, detectProgram, expectedReply, initCa, issue, liveTargets, parseProgram, showLines } from '../../src/tls';
+import { describeCert, describeCrl, parseConfigTextOrThrow } from '@mmm/common';
+import { TlsToolError, detectProgram, expectedReply, initCa, issue, issueCrl, liveTargets, parseProgram, showLines } from '../../src/tls';
 import { rmDir } from './helpers';
 
 describe('mmm_tls: init-ca, issue, show', function () {
@@ -65,6 +65,20 @@ describe('mmm_tls: init-ca, issue, show', function () {
       expect(e, JSON.stringify(o)).to.be.instanceOf(Error);
     }
     expect(fs.existsSync(out) ? fs.readdirSync(out) : []).to.deep.equal([]);
+  });
+
+  it('crl revokes by certificate file or serial, keeps what the CRL already revoked, and refreshes nextUpdate', async () => {
+    const caDir = path.join(dir, 'ca');
+    const out = path.join(dir, 'ca.crl');
+    const db1 = describeCert(fs.readFileSync(path.join(dir, 'out', 'db1.crt'))).serial;
+    await issueCrl({ caDir, revoke: [path.join(dir, 'out', 'db1.crt')], out, days: 5 });
+    const r = await issueCrl({ caDir, revoke: ['0A:BC:01'], out, days: 20 });
+    expect(r.lines[0]).to.match(/2 revoked \(0abc01 added\)/);
+    const crl = await describeCrl(fs.readFileSync(out, 'utf8'), fs.readFileSync(path.join(caDir, 'ca.crt'), 'utf8'));
+    expect(crl.revoked.sort()).to.deep.equal([db1, '0abc01'].sort());
+    expect(crl.signedByCa).to.equal(true);
+    expect(Math.round((crl.nextUpdate!.getTime() - Date.now()) / 86_400_000)).to.equal(20);
+    expect(await issueCrl({ caDir, revoke: ['not-a-serial'], out }).catch((e: unknown) => e)).to.be.instanceOf(TlsToolError);
   });
 
   it('show prints subject, SANs, EKU, role, validity, days left and fingerprint', () => {
