@@ -257,7 +257,6 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     const msg = err instanceof Error ? err.message : String(err);
     const tail = failingLog ? `\nlast lines of ${failingLog}:\n${logTail(failingLog)}` : '';
     log(`FAILED: ${msg}; cleaning up`);
-    if (tail) log(tail.slice(1));
     await down({ dir: names.dir, log: (l) => log(`  ${l}`) }).catch((e: Error) => log(`cleanup also failed: ${e.message}`));
     throw new SandboxError(err instanceof SandboxError ? err.code : 'SANDBOX', `up failed: ${msg}${tail}`, { cause: err });
   }
@@ -498,9 +497,10 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
     'Use the cluster:',
     `  ${ctl} show`,
     `  ${ctl} checks all`,
-    `  ${ctl} move_role writer db2`,
-    `  ${ctl} set_offline db3        # then: set_online db3`,
     `  ${ctl} show --json            # the status_json document`,
+    `  ${ctl} set_offline db3        # then: set_online db3`,
+    `  ${ctl} set_manual && ${ctl} move_role writer db2`,
+    '                                 # (writer prefers db1: active mode keeps it there; set_active to go back)',
     '',
     'MariaDB as root, through each node\'s socket:',
     ...dbNodes.map((n) => `  mariadb --defaults-file=${n.cnf}        # ${n.name} (${n.mode}), or: mariadb -S ${n.socket} -uroot`),
@@ -514,8 +514,8 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
     '',
     'Logs: ' + [files.monitorLog, ...dbNodes.map((n) => agentLogFile(n))].join(', '),
     '',
-    `Status: mmm_sandbox status --dir ${state.dir}   (--json for the machine-readable form)`,
-    `Stop:   mmm_sandbox down --dir ${state.dir}`,
+    `Status: npx --no-install mmm_sandbox status --dir ${state.dir}   (--json: machine-readable)`,
+    `Stop:   npx --no-install mmm_sandbox down --dir ${state.dir}`,
   ];
   return lines.join('\n');
 }
