@@ -276,6 +276,52 @@ describe('mmm_sandbox CLI', function () {
     });
   });
 
+  describe('not root (run as nobody): VIP steps go through the recording hook', function () {
+    this.timeout(180_000);
+    let base = '';
+    let dir = '';
+    const asNobody = (args: string[], timeoutMs = 150_000): Promise<Ran> =>
+      new Promise((res) => {
+        execFile('runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args], { cwd: base, timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+          res({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0, stdout, stderr });
+        });
+      });
+    before(async function () {
+      const ok = process.getuid?.() === 0 && (await run('runuser', ['-u', 'nobody', '--', 'test', '-r', BIN], { allowFail: true })).code === 0;
+      if (!ok) {
+        console.log('      skipping: needs root, runuser and a user `nobody` that can read the repository');
+        return this.skip();
+      }
+      base = mkdtempSync(join(tmpdir(), 'mmm-sbx-nobody-'));
+      await run('chown', ['nobody', base]);
+      dir = join(base, 'sbx');
+    });
+    after(async () => {
+      if (dir && existsSync(dir)) await asNobody(['down', '--dir', dir], 60_000);
+      if (dir && existsSync(join(dir, 'db-cluster.json'))) await stopDbCluster(dir).catch(() => undefined);
+      if (base) rmSync(base, { recursive: true, force: true });
+    });
+
+    it('up, VIPs recorded in DIR/vip-events.log and shown, nothing put on lo, down leaves nothing', async () => {
+      const up = await asNobody(['up', '--dir', dir]);
+      expect(up.code, up.stderr).to.equal(0);
+      expect(up.stdout).to.match(/db1\(\S+\) master\/ONLINE\. Roles: .*writer\(/);
+      const r = await asNobody(['status', '--json', '--dir', dir], 30_000);
+      expect(r.code, r.stderr).to.equal(0);
+      const s = JSON.parse(r.stdout) as SandboxStatus;
+      expect(s.vip_method).to.equal('hook-record');
+      const ips = roleIps(sandboxNames(dir), 3, 'loopback');
+      expect(s.nodes[0]!.vips).to.include(ips.writer);
+      expect(s.nodes.flatMap((n) => n.vips).sort()).to.deep.equal([ips.writer, ...ips.readers].sort());
+      const lo = await loAddresses();
+      expect([ips.writer, ...ips.readers].filter((v) => lo.includes(v)), 'nothing on lo when not root').to.deep.equal([]);
+      expect(s.nodes.map((n) => n.mariadbd_pid).every((p) => p !== null && processAlive(p))).to.equal(true);
+      const d = await asNobody(['down', '--dir', dir], 60_000);
+      expect(d.code, d.stderr).to.equal(0);
+      await expectNothingLeft(dir, s);
+    });
+  });
+
   describe('a failing up', function () {
     this.timeout(180_000);
     let dir = '';
