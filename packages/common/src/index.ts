@@ -9,3 +9,4 @@ export * from './net';
 export * from './tls';
 export * from './render';
 export * from './cli';
+export * from './testing';

@@ -13,8 +13,7 @@ import {
   type SocketConfig,
   type StatusDocument,
 } from '@mmm/common';
-import { MemoryLogger } from '@mmm/common/dist/testing';
-import { rawSocketOf } from '../src/client/raw-socket';
+import { MemoryLogger } from '@mmm/common';
 import { HOST } from './helpers';
 
 export const T0 = '2026-11-23T17:46:52.000Z';
@@ -96,7 +95,7 @@ export class FakeMonitor {
           m.lines.push(line);
           out += m.answer(line);
         }
-        rawSocketOf(conn).write(out);
+        await conn.write(out);
         await conn.close();
       },
     });

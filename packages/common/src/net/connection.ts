@@ -135,13 +135,23 @@ export class PeerConnection implements AsyncIterable<string> {
 
   /** Writes `line` plus "\n"; resolves once handed to the OS. */
   writeLine(line: string): Promise<void> {
+    return this.write(`${line}\n`);
+  }
+
+  /** Writes bytes as they are (MMM's control replies carry no terminator). */
+  write(text: string): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.socket.destroyed || !this.socket.writable) {
         reject(this.lastError ?? new Error(`connection to ${this.peer.address} is closed`));
         return;
       }
-      this.socket.write(`${line}\n`, (err) => (err ? reject(err) : resolve()));
+      this.socket.write(text, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  /** Also hands every raw chunk to `listener` (for replies that are not lines, e.g. MMM control text). */
+  tapData(listener: (chunk: Buffer) => void): void {
+    this.socket.on('data', listener);
   }
 
   /** Ends the connection (after flushing what was written); destroys it if the peer lingers. */

@@ -10,7 +10,6 @@ import {
   type SocketConfig,
   type TlsMaterial,
 } from '@mmm/common';
-import { rawSocketOf } from './raw-socket';
 
 export interface MonitorTarget {
   host: string;
@@ -38,7 +37,7 @@ export async function exchange(t: MonitorTarget, line: string): Promise<string> 
   });
   const where = `${t.host}:${t.port}`;
   const chunks: Buffer[] = [];
-  rawSocketOf(conn).on('data', (c: Buffer) => chunks.push(c));
+  conn.tapData((c) => chunks.push(c));
   // Consume the line view too, so the connection never pauses on a long reply.
   void (async () => {
     try {

@@ -6,7 +6,7 @@ import { statusDocumentOf, statusJsonOutput, textOutput } from './output';
 import type { CommandContext, CommandSpec } from './types';
 
 /** The extra lines, or one `# ` line saying why there are none. Never fails the command. */
-export async function showExtra(ctx: CommandContext): Promise<string> {
+export async function showExtra(ctx: CommandContext, shown = ''): Promise<string> {
   let reply: string;
   try {
     reply = await ctx.send('status_json');
@@ -16,7 +16,9 @@ export async function showExtra(ctx: CommandContext): Promise<string> {
   const { doc, problems } = statusDocumentOf(reply);
   if (!doc) return `# No details: status_json is not valid (${problems[0] ?? 'unknown problem'})\n`;
   try {
-    return renderShowExtra(doc, ctx.time ?? {});
+    // Our monitor already prints its warnings in `show`; don't repeat them.
+    const warnings = doc.warnings.filter((w) => !shown.includes(`# Warning: ${w.replace(/\r?\n/g, ' ')}\n`));
+    return renderShowExtra({ ...doc, warnings }, ctx.time ?? {});
   } catch (e) {
     return `# No details: ${errorMessage(e)}\n`;
   }
@@ -30,6 +32,6 @@ export const show: CommandSpec = {
     if (ctx.json) return statusJsonOutput(await ctx.send('status_json'));
     const reply = await ctx.send('show');
     if (reply.startsWith('ERROR')) return textOutput(reply);
-    return textOutput(reply, await showExtra(ctx));
+    return textOutput(reply, await showExtra(ctx, reply));
   },
 };

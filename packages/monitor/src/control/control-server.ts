@@ -24,25 +24,16 @@ export interface ControlServerOptions {
   mutex: Mutex;
 }
 
-/** PeerConnection only writes lines; MMM's replies carry no terminator, so write the bytes ourselves. */
-function writeRaw(conn: PeerConnection, text: string): Promise<void> {
-  const socket = (conn as unknown as { socket: NodeJS.WritableStream & { destroyed: boolean; writable: boolean } }).socket;
-  return new Promise((resolve, reject) => {
-    if (socket.destroyed || !socket.writable) return reject(new Error('connection closed'));
-    socket.write(text, (err?: Error | null) => (err ? reject(err) : resolve()));
-  });
-}
-
 export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOptions, 'logger' | 'target' | 'mutex'>): Promise<void> {
   const peer = { peer: conn.peer.address, cn: conn.peer.cn, role: String(conn.peer.role) };
   for await (const item of conn.items()) {
     if (item.kind === 'error') {
-      await writeRaw(conn, `ERROR: ${item.error.message}`).catch(() => undefined);
+      await conn.write(`ERROR: ${item.error.message}`).catch(() => undefined);
       continue;
     }
     const parsed = parseControlCommand(item.line);
     if (!parsed.ok) {
-      await writeRaw(conn, parsed.reply).catch(() => undefined);
+      await conn.write(parsed.reply).catch(() => undefined);
       continue;
     }
     const cmd = parsed.command;
@@ -66,7 +57,7 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
       }
     }
     try {
-      await writeRaw(conn, reply);
+      await conn.write(reply);
     } catch {
       return; // the client went away; nothing else to do
     }

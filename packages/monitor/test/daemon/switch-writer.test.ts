@@ -2,7 +2,7 @@
 // abort + restore with the reason.
 import { expect } from 'chai';
 import { type AgentReply, type AgentRequest, encodeAgentRequest, nullLogger } from '@mmm/common';
-import { FakeClock } from '@mmm/common/dist/testing';
+import { FakeClock } from '@mmm/common';
 import { AgentSet } from '../../src/agents/agent-set';
 import { switchWriter } from '../../src/actions/switch-writer';
 import { NOT_FLAPPING } from '../../src/analysis/flapping';
