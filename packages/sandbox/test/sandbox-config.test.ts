@@ -1,0 +1,79 @@
+// Pure parts of mmm_sandbox: generated configs load with the real loader for each program, the VIP
+// record replays per node, and the recording hook (not-root form) appends what it is told.
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfigText } from '@mmm/common';
+import {
+  agentConf, commonConf, controlConf, generateCredentials, monConf, nodeFiles, nodeIp, nodeName, nodePort, replayVipEvents, roleIps,
+  sandboxNames, vipHookScript, type DbNode, type SandboxLayout, type VipMethod,
+} from '../src';
+
+function layout(dir: string, vipMethod: VipMethod): SandboxLayout {
+  const names = sandboxNames(dir);
+  const netns = vipMethod === 'netns';
+  const nodes: DbNode[] = [1, 2, 3].map((i) => {
+    const f = nodeFiles(names, nodeName(i));
+    return {
+      name: nodeName(i), index: i, mode: i <= 2 ? 'master' : 'slave', ip: nodeIp(names, i, netns), port: nodePort(names, i, netns),
+      socket: f.socket, dir: f.dir, datadir: f.datadir, cnf: f.cnf, pidFile: f.pidFile, errorLog: f.errorLog,
+      ...(netns ? { netns: `${names.prefix}-${nodeName(i)}` } : {}),
+    };
+  });
+  return { names, network: netns ? 'netns' : 'loopback', vipMethod, nodes, credentials: generateCredentials() };
+}
+
+describe('mmm_sandbox configs and VIP hook', () => {
+  for (const method of ['netns', 'hook-lo'] as const) {
+    it(`generates 2.x configs the loader accepts for agent, monitor and control (${method})`, () => {
+      const l = layout('/tmp/mmm-sbx-cfg', method);
+      const d = l.names.dir;
+      const common = { [join(d, 'mmm_common.conf')]: commonConf(l) };
+      const agent = parseConfigText('agent', { ...common, [join(d, 'db1', 'mmm_agent.conf')]: agentConf(l, l.nodes[0]!) }, join(d, 'db1', 'mmm_agent.conf'));
+      expect(agent.issues, JSON.stringify(agent.issues)).to.deep.equal([]);
+      const a = agent.loaded!.config;
+      expect(a.this).to.equal('db1');
+      expect(a.writerLease).to.equal(3);
+      expect(a.roles.writer!.ips).to.deep.equal([roleIps(l.names, 3, l.network).writer]);
+      expect(a.hosts.db1!.ipAddCommand ?? null).to.equal(method === 'netns' ? null : `${join(d, 'vip-hook.sh')} add db1`);
+      expect(a.hosts.db1!.clusterInterface).to.equal(method === 'netns' ? 'eth0' : 'sbx-db1');
+      const mon = parseConfigText('monitor', { ...common, [join(d, 'mmm_mon.conf')]: monConf(l) }, join(d, 'mmm_mon.conf'));
+      expect(mon.issues, JSON.stringify(mon.issues)).to.deep.equal([]);
+      const m = mon.loaded!.config;
+      expect(m.monitor!.ip).to.equal('127.0.0.1');
+      expect(m.roles.writer!.prefer).to.equal('db1');
+      expect(m.roles.reader!.ips).to.have.length(3);
+      expect(m.checks.mysql!.checkPeriod).to.equal(0.25);
+      const ctl = parseConfigText('control', { [join(d, 'mmm_control.conf')]: controlConf(l) }, join(d, 'mmm_control.conf'));
+      expect(ctl.issues, JSON.stringify(ctl.issues)).to.deep.equal([]);
+      expect(ctl.loaded!.config.socket.clientCertFile).to.equal(join(d, 'tls', 'control.crt'));
+    });
+  }
+
+  it('replays the VIP record per node (a node holds an IP from its add until its own del)', () => {
+    const held = replayVipEvents([
+      'T db1 add 127.0.1.5', 'T db1 add 127.0.1.6', 'T db2 add 127.0.1.6', 'T db1 del 127.0.1.6', 'garbage', '', 'T db3 add 127.0.1.7', 'T db3 del 127.0.1.7',
+    ].join('\n'));
+    expect(held).to.deep.equal({ db1: ['127.0.1.5'], db2: ['127.0.1.6'], db3: [] });
+  });
+
+  it('the not-root hook records `TIME NODE op IP` and refuses a bad op', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmm-sbx-hook-'));
+    try {
+      const l = layout(dir, 'hook-record');
+      const hook = join(dir, 'vip-hook.sh');
+      writeFileSync(hook, vipHookScript(l), { mode: 0o700 });
+      execFileSync(hook, ['add', 'db2', '127.0.1.9', 'sbx-db2']);
+      execFileSync(hook, ['del', 'db2', '127.0.1.9', 'sbx-db2']);
+      expect(() => execFileSync(hook, ['move', 'db2', '127.0.1.9', 'sbx-db2'], { stdio: 'ignore' })).to.throw();
+      const lines = readFileSync(join(dir, 'vip-events.log'), 'utf8').trim().split('\n');
+      expect(lines).to.have.length(2);
+      expect(lines[0]).to.match(/^\d{4}-\d\d-\d\dT[\d:.]+Z db2 add 127\.0\.1\.9$/);
+      expect(lines[1]).to.match(/ db2 del 127\.0\.1\.9$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
