@@ -104,6 +104,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   const netns = opts.netns ?? false;
   const replicas = opts.replicas ?? 1;
   const deadline = t0 + (opts.timeoutMs ?? DEFAULT_UP_TIMEOUT_MS);
+  if (/\s/.test(names.dir)) {
+    // ip_add_command/ip_del_command are split on whitespace by the agent.
+    throw new SandboxError('SANDBOX', `DIR must not contain spaces: ${names.dir}`);
+  }
   if (existsSync(files.state) || readDbClusterState(names.dir)) {
     throw new SandboxError('CONFLICT', `${names.dir} already holds a sandbox: use it, or run \`mmm_sandbox down --dir ${names.dir}\` first`);
   }
