@@ -57,13 +57,14 @@ describe('--check-config', function () {
       });
 
       it('lists every problem with file:line and exits 1', () => {
-        fs.appendFileSync(join(dir, 'mmm_common.conf'), '\nbogus_key 1\n<host db9>\n    ip not-an-ip\n    mode master\n</host>\n');
+        fs.appendFileSync(join(dir, p.conf), '\nbogus_key 1\nwriter_lease soon\n');
         const r = run(p.bin, ['-c', join(dir, p.conf), '--check-config']);
         expect(r.status).to.equal(1);
         const lines = r.stdout.trim().split('\n');
         expect(lines.length).to.be.greaterThan(1);
         for (const l of lines) expect(l).to.match(/^\/.+:\d+: .+/);
-        expect(r.stdout).to.match(/mmm_common\.conf:\d+: unknown key 'bogus_key'/);
+        expect(r.stdout).to.match(new RegExp(`${p.conf.replace('.', '\\.')}:\\d+: unknown key 'bogus_key'`));
+        expect(r.stdout).to.match(new RegExp(`${p.conf.replace('.', '\\.')}:\\d+: .*writer_lease`));
       });
 
       it('refuses a config file readable by other users, naming the chmod that fixes it', () => {
