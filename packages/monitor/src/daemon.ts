@@ -39,16 +39,30 @@ export class MonitorDaemon {
       validateTlsMaterial(material, config.socket);
       this.monitor.material = material;
     }
-    await this.monitor.start();
-    this.listener = await startControlServer({
-      config,
-      host: m.ip,
-      port: m.port,
-      material,
-      logger,
-      target: this.monitor,
-      mutex: this.monitor.mutex,
+    // Bind first: if the control port is taken, exit before any agent was told anything.
+    // Startup holds the mutex from now on, so commands that arrive meanwhile wait for it.
+    let bound!: (ok: boolean) => void;
+    const bindDone = new Promise<boolean>((resolve) => (bound = resolve));
+    const started = this.monitor.mutex.run(async () => {
+      if (await bindDone) await this.monitor.start();
     });
+    try {
+      this.listener = await startControlServer({
+        config,
+        host: m.ip,
+        port: m.port,
+        material,
+        logger,
+        target: this.monitor,
+        mutex: this.monitor.mutex,
+      });
+    } catch (e) {
+      bound(false);
+      await started;
+      throw e;
+    }
+    bound(true);
+    await started;
     logger.info(`mmmd_mon running: control on ${m.ip}:${this.listener.port}`);
   }
 
