@@ -6,6 +6,13 @@ import type { Handler } from './context';
 // Brings the node to the wanted state; OK only if every step worked, else ERROR naming the failed steps.
 export const setStatus: Handler<'SET_STATUS'> = (ctx, req) =>
   ctx.exclusive(async () => {
+    // A role this agent was not configured with would put an unknown address on its interface.
+    const unknown = req.roles.filter((r) => !ctx.roleIps.some((c) => c.name === r.name && c.ip === r.ip));
+    if (unknown.length > 0) {
+      const list = unknown.map((r) => `${r.name}(${r.ip})`).join(', ');
+      ctx.logger.error('SET_STATUS refused: roles not in this agent\'s configuration', { roles: list });
+      return { ok: false, text: `Unknown role ${list}: not in this agent's configuration, nothing changed` };
+    }
     const next = { state: req.state, roles: req.roles, activeMaster: req.activeMaster };
     const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
     try {
