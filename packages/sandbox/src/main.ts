@@ -6,6 +6,7 @@ import { SandboxError } from './exec';
 import { INSTALL_HINT } from './mariadb';
 import { DEFAULT_SANDBOX_DIR, down, formatStatus, status, up, usageText } from './sandbox';
 import { monitorIp, sandboxNames } from './paths';
+import { parseSandboxChecks, type SandboxChecks } from './sandbox-config';
 
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -13,6 +14,14 @@ function replicasArg(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 18) throw new InvalidArgumentError('a whole number from 0 to 18');
   return n;
+}
+
+function checksArg(v: string): SandboxChecks {
+  try {
+    return parseSandboxChecks(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function fail(e: unknown): number {
@@ -38,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
       .option('--replicas <N>', 'replicas besides the two masters db1, db2', replicasArg, 1)
       .option('--netns', 'every node in its own network namespace (root)', false)
       .option('--timeout <SECONDS>', 'bound for the whole start', (v) => Number(v), 90)
-      .option('--no-monitor', 'development: stop after the agents are up'),
-  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean }) => {
+      .option('--no-monitor', 'development: stop after the agents are up')
+      .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg),
+  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; checks?: SandboxChecks }) => {
     const ac = new AbortController();
     const onSig = (): void => {
       err('interrupted: cleaning up…');
@@ -50,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       const r = await up({
         dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor,
-        timeoutMs: o.timeout * 1000, log: err, signal: ac.signal,
+        timeoutMs: o.timeout * 1000, log: err, signal: ac.signal, ...(o.checks ? { checks: o.checks } : {}),
       });
       const db = readDbClusterState(o.dir)!;
       const secs = (r.elapsedMs / 1000).toFixed(1);

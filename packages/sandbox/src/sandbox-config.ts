@@ -20,6 +20,44 @@ export interface SandboxLayout {
   vipMethod: VipMethod;
   nodes: DbNode[];
   credentials: Credentials;
+  /** Check settings of mmm_mon.conf (default: the tuned ones). */
+  checks?: SandboxChecks;
+}
+
+/** Check settings for mmm_mon.conf: `tuned` (the sandbox's), MMM 2.x `default`, or explicit numbers. */
+export interface SandboxChecks {
+  /** As given: `tuned`, `default` or `PERIOD/TRAP[/TIMEOUT]`. */
+  name: string;
+  /** ping, mysql, rep_threads. */
+  period: number;
+  trap: number;
+  timeout: number;
+  /** rep_backlog. */
+  backlogPeriod: number;
+  backlogTrap: number;
+  pingInterval: number;
+}
+
+/** Sub-second checks (DESIGN §6): what `up` writes unless told otherwise. */
+export const TUNED_CHECKS: SandboxChecks = { name: 'tuned', period: 0.25, trap: 0.75, timeout: 1, backlogPeriod: 0.5, backlogTrap: 1, pingInterval: 0.25 };
+/** MMM 2.x defaults (lib/Common/Config.pm): every check every 5 s, trap 10 s, timeout 2 s; ping_interval 1. */
+export const MMM_DEFAULT_CHECKS: SandboxChecks = { name: 'default', period: 5, trap: 10, timeout: 2, backlogPeriod: 5, backlogTrap: 10, pingInterval: 1 };
+
+/**
+ * `--checks` value: `tuned`, `default`, or `PERIOD/TRAP[/TIMEOUT]` in seconds (fractions allowed;
+ * TIMEOUT defaults to 1; rep_backlog gets the same numbers; ping_interval = min(PERIOD, 1)).
+ * Throws RangeError on anything else.
+ */
+export function parseSandboxChecks(text: string): SandboxChecks {
+  if (text === 'tuned') return TUNED_CHECKS;
+  if (text === 'default') return MMM_DEFAULT_CHECKS;
+  const m = /^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)(?:\/(\d+(?:\.\d+)?))?$/.exec(text);
+  const nums = m ? [m[1], m[2], m[3] ?? '1'].map(Number) : [];
+  if (!m || nums.some((n) => !(n > 0))) {
+    throw new RangeError(`checks: expected tuned, default or PERIOD/TRAP[/TIMEOUT] in seconds (e.g. 1/2/1), got '${text}'`);
+  }
+  const [period, trap, timeout] = nums as [number, number, number];
+  return { name: text, period, trap, timeout, backlogPeriod: period, backlogTrap: trap, pingInterval: Math.min(period, 1) };
 }
 
 export interface SandboxFiles {
@@ -181,11 +219,12 @@ export function agentConf(layout: SandboxLayout, node: DbNode): string {
 export function monConf(layout: SandboxLayout): string {
   const { names, nodes, credentials: c } = layout;
   const files = sandboxFiles(names);
+  const k = layout.checks ?? TUNED_CHECKS;
   const check = (name: string, period: number, trap: number, extra: string[] = []): string[] => [
     `<check ${name}>`,
     `    check_period    ${period}`,
     `    trap_period     ${trap}`,
-    '    timeout         1',
+    `    timeout         ${k.timeout}`,
     ...extra,
     '</check>',
     '',
@@ -199,7 +238,7 @@ export function monConf(layout: SandboxLayout): string {
     `    port                    ${controlPort(names)}`,
     `    status_path             ${files.statusFile}`,
     '    mode                    active',
-    '    ping_interval           0.25',
+    `    ping_interval           ${k.pingInterval}`,
     '    wait_for_other_master   10',
     '</monitor>',
     '',
@@ -208,11 +247,11 @@ export function monConf(layout: SandboxLayout): string {
     `    monitor_password        ${c.monitor.password}`,
     '</host>',
     '',
-    '# Tuned for speed: sub-second checks, short traps.',
-    ...check('ping', 0.25, 0.75),
-    ...check('mysql', 0.25, 0.75),
-    ...check('rep_threads', 0.25, 0.75),
-    ...check('rep_backlog', 0.5, 1, ['    max_backlog     60']),
+    k === TUNED_CHECKS ? '# Tuned for speed: sub-second checks, short traps.' : `# Checks: ${k.name} (mmm_sandbox up --checks).`,
+    ...check('ping', k.period, k.trap),
+    ...check('mysql', k.period, k.trap),
+    ...check('rep_threads', k.period, k.trap),
+    ...check('rep_backlog', k.backlogPeriod, k.backlogTrap, ['    max_backlog     60']),
     '<socket>',
     '    type            ssl',
     `    cert_file       ${files.monitorCert}`,

@@ -12,7 +12,7 @@ import { controlPort, monitorIp, nodeName, nodeNs, sandboxNames, type SandboxNam
 import { readOnly, slaveStatus } from './sql';
 import {
   agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, monConf, replayVipEvents, roleIps,
-  sandboxFiles, vipHookScript, type SandboxLayout, type VipMethod,
+  sandboxFiles, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
 
@@ -51,6 +51,8 @@ export interface UpOptions {
   noMonitor?: boolean;
   /** Aborts `up` (Ctrl-C): everything started is cleaned up. */
   signal?: AbortSignal;
+  /** Check settings of mmm_mon.conf (default TUNED_CHECKS; see parseSandboxChecks). */
+  checks?: SandboxChecks;
 }
 
 export interface UpResult {
@@ -154,7 +156,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     log(`certificates in ${files.tlsDir}`);
 
     const dbState = readDbClusterState(names.dir)!;
-    const layout = layoutOf(dbState, names, vipMethod);
+    const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}) };
     writePrivate(files.common, commonConf(layout));
     writePrivate(files.mon, monConf(layout));
     writePrivate(files.control, controlConf(layout));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '@mmm/common';
 import {
-  agentConf, commonConf, controlConf, generateCredentials, monConf, nodeFiles, nodeIp, nodeName, nodePort, replayVipEvents, roleIps,
+  agentConf, commonConf, controlConf, generateCredentials, monConf, nodeFiles, nodeIp, nodeName, nodePort, parseSandboxChecks, replayVipEvents, roleIps,
   sandboxNames, vipHookScript, type DbNode, type SandboxLayout, type VipMethod,
 } from '../src';
 
@@ -51,6 +51,24 @@ describe('mmm_sandbox configs and VIP hook', () => {
       expect(ctl.loaded!.config.socket.clientCertFile).to.equal(join(d, 'tls', 'control.crt'));
     });
   }
+
+  it('writes the check settings chosen with --checks (MMM 2.x defaults, explicit numbers) and refuses bad ones', () => {
+    const l = layout('/tmp/mmm-sbx-cfg', 'netns');
+    const d = l.names.dir;
+    const load = (checks: string) => {
+      const mon = parseConfigText('monitor', { [join(d, 'mmm_common.conf')]: commonConf(l), [join(d, 'mmm_mon.conf')]: monConf({ ...l, checks: parseSandboxChecks(checks) }) }, join(d, 'mmm_mon.conf'));
+      expect(mon.issues, JSON.stringify(mon.issues)).to.deep.equal([]);
+      return mon.loaded!.config;
+    };
+    const def = load('default');
+    for (const c of ['ping', 'mysql', 'rep_threads', 'rep_backlog'] as const) {
+      expect([def.checks[c]!.checkPeriod, def.checks[c]!.trapPeriod, def.checks[c]!.timeout]).to.deep.equal([5, 10, 2]);
+    }
+    const one = load('1/2');
+    expect([one.checks.mysql!.checkPeriod, one.checks.mysql!.trapPeriod, one.checks.mysql!.timeout]).to.deep.equal([1, 2, 1]);
+    expect(load('tuned').checks.rep_backlog!.checkPeriod).to.equal(0.5);
+    for (const bad of ['fast', '1', '0/2', '1/2/3/4', '-1/2']) expect(() => parseSandboxChecks(bad), bad).to.throw(RangeError);
+  });
 
   it('replays the VIP record per node (a node holds an IP from its add until its own del)', () => {
     const held = replayVipEvents([
