@@ -9,12 +9,13 @@ import {
   errorMessage,
   extractCluster,
   formatIssue,
+  loadClientMaterial,
   loadTlsConf,
   mmmVersion,
   type Logger,
 } from '@mmm/common';
 import { exchange } from './client/exchange';
-import { loadClientMaterial, resolveSettings, type SettingsEnv } from './client/settings';
+import { resolveSettings, type SettingsEnv } from './client/settings';
 import { COMMANDS } from './commands/registry';
 import { planCommand } from './commands/plan';
 import { execute } from './commands/execute';

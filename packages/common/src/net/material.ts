@@ -46,6 +46,26 @@ export async function loadTlsMaterial(socket: SocketConfig): Promise<TlsMaterial
   return m;
 }
 
+/**
+ * A client's material: the client certificate (client_cert_file/client_key_file, defaulting to
+ * cert_file/key_file) and ca_file (required with verify_mode 1). Undefined for socket_type plain.
+ * Unlike loadTlsMaterial it needs no server certificate (mmm_control's client-only configs).
+ */
+export async function loadClientMaterial(socket: SocketConfig): Promise<TlsMaterial | undefined> {
+  if (socket.type === 'plain') return undefined;
+  const certFile = socket.clientCertFile ?? socket.certFile;
+  const keyFile = socket.clientKeyFile ?? socket.keyFile;
+  if (!certFile || !keyFile) throw new TlsError('TLS_MATERIAL', 'no client certificate configured (client_cert_file/client_key_file or cert_file/key_file)');
+  if (!socket.caFile && socket.verifyMode === 1) throw new TlsError('TLS_MATERIAL', 'ca_file is required with verify_mode 1');
+  const m: TlsMaterial = {
+    cert: await readPem(certFile, socket.clientCertFile ? 'client_cert_file' : 'cert_file'),
+    key: await readPem(keyFile, socket.clientKeyFile ? 'client_key_file' : 'key_file'),
+    ca: socket.caFile ? await readPem(socket.caFile, 'ca_file') : '',
+  };
+  if (socket.crlFile) m.crl = await readPem(socket.crlFile, 'crl_file');
+  return m;
+}
+
 function checkPair(cert: string, key: string, what: string): void {
   let x: X509Certificate;
   try {

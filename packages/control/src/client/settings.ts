@@ -4,18 +4,14 @@
 //   MMM_SECURE_SOCKETS=enforce|relaxed overrides tls_connect.
 // The config (mmm_mon.conf, mmm_mon_C.conf for @C, or -c FILE) is read only when something is still
 // missing, or when -c was given.
-import { promises as fs } from 'node:fs';
 import { isIP } from 'node:net';
 import {
   DEFAULTS,
   MmmError,
-  TlsError,
-  errorMessage,
   loadConfig,
   loadTlsConf,
   tlsConfSocket,
   type SocketConfig,
-  type TlsMaterial,
 } from '@mmm/common';
 
 export interface SettingsEnv {
@@ -111,31 +107,4 @@ export function resolveSettings(input: SettingsInput): Settings {
       tls: tlsConf ? `tls.conf ${tlsConf.file}` : `${fromConfig?.file}`,
     },
   };
-}
-
-async function readPem(file: string, what: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new TlsError('TLS_MATERIAL', `cannot read ${what} ${file}: ${errorMessage(e)}`, { cause: e });
-  }
-}
-
-/**
- * The client's TLS material: the client certificate (client_cert_file/client_key_file, defaulting
- * to cert_file/key_file) and ca_file (required with verify_mode 1). Undefined for socket_type plain.
- */
-export async function loadClientMaterial(socket: SocketConfig): Promise<TlsMaterial | undefined> {
-  if (socket.type === 'plain') return undefined;
-  const certFile = socket.clientCertFile ?? socket.certFile;
-  const keyFile = socket.clientKeyFile ?? socket.keyFile;
-  if (!certFile || !keyFile) throw new TlsError('TLS_MATERIAL', 'no client certificate configured (client_cert_file/client_key_file or cert_file/key_file)');
-  if (!socket.caFile && socket.verifyMode === 1) throw new TlsError('TLS_MATERIAL', 'ca_file is required with verify_mode 1');
-  const m: TlsMaterial = {
-    cert: await readPem(certFile, socket.clientCertFile ? 'client_cert_file' : 'cert_file'),
-    key: await readPem(keyFile, socket.clientKeyFile ? 'client_key_file' : 'key_file'),
-    ca: socket.caFile ? await readPem(socket.caFile, 'ca_file') : '',
-  };
-  if (socket.crlFile) m.crl = await readPem(socket.crlFile, 'crl_file');
-  return m;
 }
