@@ -27,17 +27,9 @@ export const TEST_SCHEMA = 'mmm_test';
  * REPLICATION SLAVE ADMIN runs CHANGE MASTER/START SLAVE; SLAVE MONITOR / BINLOG MONITOR read
  * SHOW SLAVE STATUS / binlog positions.
  */
-export const AGENT_PRIVILEGES = [
-  'SUPER',
-  'REPLICATION CLIENT',
-  'REPLICATION SLAVE ADMIN',
-  'READ_ONLY ADMIN',
-  'BINLOG MONITOR',
-  'SLAVE MONITOR',
-  'PROCESS',
-  'RELOAD',
-  'CONNECTION ADMIN',
-];
+// Exactly what docs/agent.md says the agent needs, so the sandbox proves that list is enough
+// (no SUPER, no BINLOG MONITOR, no RELOAD).
+export const AGENT_PRIVILEGES = ['READ_ONLY ADMIN', 'CONNECTION ADMIN', 'PROCESS', 'SLAVE MONITOR', 'REPLICATION SLAVE ADMIN'];
 export const MONITOR_PRIVILEGES = ['REPLICATION CLIENT', 'SLAVE MONITOR', 'BINLOG MONITOR', 'PROCESS'];
 /** No SUPER, no READ_ONLY ADMIN: an application must be stopped by read_only. */
 export const APP_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
