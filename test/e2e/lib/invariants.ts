@@ -1,0 +1,145 @@
+// The invariants every scenario checks (peers.md §3, VTOrc's chaos suite): never two writable
+// nodes, never the writer VIP in two namespaces, acknowledged writes present on the final writer,
+// and convergence (one writer, every replica replicating from it, monitor states right) within
+// 30 s of the fault ending. Each check returns what it found; the scenario asserts on it.
+import { TEST_SCHEMA, query, readOnly, slaveStatus, vipsOf } from '../../../packages/sandbox/src';
+import { WRITES_TABLE, describeRoles, log, sleep, stateOf, writerOf, type E2eCluster } from './cluster';
+import { holdersIn, writableIn, type Observer } from './observer';
+import type { Ack } from './workload';
+
+export const CONVERGENCE_BOUND_MS = 30_000;
+
+/** Ticks in which more than one node answered read_only=0 (each a violation, described). */
+export function twoWritable(o: Observer): string[] {
+  return o.ticks
+    .filter((t) => writableIn(t).length > 1)
+    .map((t) => `tick ${t.n} at ${new Date(t.t).toISOString()}: writable ${writableIn(t).join(' and ')}`);
+}
+
+/** Ticks in which the writer VIP was on the eth0 of more than one namespace. */
+export function vipInTwoPlaces(o: Observer, vip: string): string[] {
+  return o.ticks
+    .filter((t) => holdersIn(t, vip).length > 1)
+    .map((t) => `tick ${t.n} at ${new Date(t.t).toISOString()}: ${vip} on ${holdersIn(t, vip).join(' and ')}`);
+}
+
+/** How many ticks saw each node writable, e.g. `db1=120 db2=88` (for the printed report). */
+export function writableCounts(o: Observer): string {
+  const counts = new Map<string, number>();
+  for (const t of o.ticks) for (const w of writableIn(t)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return [...counts].map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+}
+
+export interface LostWrites {
+  acknowledged: number;
+  lost: number[];
+  /** Rows on the writer (acknowledged or not: a write whose answer was lost may be there). */
+  rows: number;
+}
+
+/** Acknowledged ids missing on `node` (read as root over its socket). */
+export async function lostWrites(c: E2eCluster, node: string, acks: Ack[]): Promise<LostWrites> {
+  const rows = await query(c.db.node(node), `SELECT id FROM ${TEST_SCHEMA}.${WRITES_TABLE}`);
+  const have = new Set(rows.map((r) => Number(r.id)));
+  return { acknowledged: acks.length, lost: acks.map((a) => a.id).filter((id) => !have.has(id)), rows: have.size };
+}
+
+export interface ConvergeOptions {
+  /** The writer we expect (any single one when absent). */
+  writer?: string;
+  /** Monitor states we expect per host (a list means any of them). Hosts absent here must be ONLINE. */
+  states?: Record<string, string | string[]>;
+  /** Nodes left out of the replication and writability checks (e.g. one whose mariadbd is dead). */
+  skip?: string[];
+  boundMs?: number;
+}
+
+export interface Converged {
+  writer: string;
+  /** ms from the call to convergence. */
+  ms: number;
+  roles: string;
+}
+
+/** What is not converged yet, or '' when it is. */
+async function notConverged(c: E2eCluster, o: ConvergeOptions): Promise<{ why: string; writer: string; roles: string }> {
+  const doc = await c.statusDoc();
+  const writer = writerOf(doc);
+  const roles = describeRoles(doc);
+  const r = (why: string): { why: string; writer: string; roles: string } => ({ why, writer, roles });
+  if (!writer) return r('no host holds the writer role');
+  if (o.writer && writer !== o.writer) return r(`writer role on ${writer}, want ${o.writer}`);
+  for (const h of doc.hosts) {
+    const want = o.states?.[h.name] ?? 'ONLINE';
+    const ok = Array.isArray(want) ? want.includes(h.state) : h.state === want;
+    if (!ok) return r(`${h.name} is ${h.state}, want ${String(want)}`);
+  }
+  const live = c.db.nodes.filter((n) => !o.skip?.includes(n.name));
+  const writable: string[] = [];
+  for (const n of live) if (!(await readOnly(n))) writable.push(n.name);
+  if (writable.join() !== writer) return r(`writable: ${writable.join(',') || 'none'}; writer role on ${writer}`);
+  const holders: string[] = [];
+  for (const n of c.db.nodes) if ((await vipsOf(n)).includes(c.writerVip)) holders.push(n.name);
+  if (holders.join() !== writer) return r(`writer VIP on ${holders.join(',') || 'nobody'}, writer role on ${writer}`);
+  const wip = c.db.node(writer).ip;
+  for (const n of live) {
+    if (n.name === writer) continue;
+    const s = await slaveStatus(n);
+    if (!s) return r(`${n.name}: no replication configured`);
+    if (s.Slave_IO_Running !== 'Yes' || s.Slave_SQL_Running !== 'Yes' || s.Master_Host !== wip) {
+      return r(`${n.name}: IO=${String(s.Slave_IO_Running)} SQL=${String(s.Slave_SQL_Running)} from ${String(s.Master_Host)} (errno ${String(s.Last_SQL_Errno)}), want from ${writer} ${wip}`);
+    }
+  }
+  return r('');
+}
+
+/**
+ * Waits (≤ 30 s) until: exactly one writable node and it holds the writer role and the writer
+ * VIP (and only it); every other live node replicates from it with both threads running; the
+ * monitor's states are as expected. Throws with the last reason otherwise.
+ */
+export async function converge(c: E2eCluster, o: ConvergeOptions = {}): Promise<Converged> {
+  const t0 = Date.now();
+  const bound = o.boundMs ?? CONVERGENCE_BOUND_MS;
+  let last = { why: 'not checked', writer: '', roles: '' };
+  for (;;) {
+    try {
+      last = await notConverged(c, o);
+      if (!last.why) return { writer: last.writer, ms: Date.now() - t0, roles: last.roles };
+    } catch (e) {
+      last = { ...last, why: `probe failed: ${(e as Error).message}` };
+    }
+    if (Date.now() - t0 > bound) throw new Error(`not converged within ${bound} ms: ${last.why} (monitor: ${last.roles})`);
+    await sleep(200);
+  }
+}
+
+/** Waits for a monitor-visible condition (status_json), bounded; returns the matching document's description. */
+export async function waitForMonitor(
+  c: E2eCluster,
+  what: string,
+  pred: (doc: Awaited<ReturnType<E2eCluster['statusDoc']>>) => boolean,
+  boundMs = 30_000,
+): Promise<string> {
+  const t0 = Date.now();
+  let last = '';
+  for (;;) {
+    try {
+      const doc = await c.statusDoc();
+      last = describeRoles(doc);
+      if (pred(doc)) return last;
+    } catch (e) {
+      last = `status_json failed: ${(e as Error).message}`;
+    }
+    if (Date.now() - t0 > boundMs) throw new Error(`timed out after ${boundMs} ms waiting for ${what} (monitor: ${last})`);
+    await sleep(100);
+  }
+}
+
+export { stateOf, writerOf };
+
+/** One line per figure, printed by every scenario. */
+export function report(name: string, figures: Record<string, string | number>): void {
+  log(`== ${name}`);
+  for (const [k, v] of Object.entries(figures)) log(`   ${k}: ${v}`);
+}

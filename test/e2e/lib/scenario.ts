@@ -1,0 +1,58 @@
+// The frame every scenario shares: a fresh sandbox in before() (skipped with a reason when not
+// root), the workload and the observer, and an after() that stops them, undoes the scenario's
+// own changes (cleanup hooks, e.g. a route), tears the sandbox down and says what, if anything,
+// was left behind.
+import { expect } from 'chai';
+import { leftovers, log, startCluster, type E2eCluster } from './cluster';
+import { startObserver, type Observer } from './observer';
+import { startWorkload, waitForAcks, type Workload, type WorkloadOptions } from './workload';
+
+export interface Scenario {
+  /** The cluster (set in before()). */
+  c: E2eCluster;
+  w?: Workload;
+  o?: Observer;
+  /** Starts the observer and the workload and waits for the first acknowledged writes. */
+  startLoad(opts?: WorkloadOptions): Promise<void>;
+  /** Stops the workload then the observer (idempotent). */
+  stopLoad(): Promise<void>;
+  /** Runs in after(), before the teardown, even when the scenario failed. */
+  onCleanup(fn: () => Promise<void>): void;
+}
+
+export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000): Scenario {
+  suite.timeout(boundMs);
+  const cleanups: Array<() => Promise<void>> = [];
+  const s: Scenario = {
+    c: undefined as unknown as E2eCluster,
+    async startLoad(opts) {
+      s.o = startObserver(s.c);
+      s.w = startWorkload(s.c, opts);
+      await waitForAcks(s.w, 200);
+    },
+    async stopLoad() {
+      await s.w?.stop();
+      await s.o?.stop();
+    },
+    onCleanup: (fn) => void cleanups.push(fn),
+  };
+  before(async function () {
+    const c = await startCluster(this, label);
+    if (c) s.c = c;
+  });
+  after(async function () {
+    this.timeout(180_000);
+    if (!s.c) return;
+    await s.stopLoad().catch((e: Error) => log(`stopping load: ${e.message}`));
+    for (const fn of cleanups.reverse()) await fn().catch((e: Error) => log(`cleanup: ${e.message}`));
+    const st = s.c.status;
+    const pids = [st.monitor.pid, ...st.nodes.flatMap((n) => [n.mariadbd_pid, n.agent_pid]), s.w?.pid].filter((p): p is number => !!p);
+    await s.c.refresh().catch(() => undefined);
+    pids.push(...[s.c.status.monitor.pid, ...s.c.status.nodes.flatMap((n) => [n.mariadbd_pid, n.agent_pid])].filter((p): p is number => !!p));
+    await s.c.teardown();
+    const left = await leftovers(s.c.dir, [...new Set(pids)]);
+    if (left.length) log(`LEFT BEHIND: ${left.join('; ')}`);
+    expect(left, 'nothing left behind').to.deep.equal([]);
+  });
+  return s;
+}
