@@ -15,11 +15,16 @@ import { Monitor, type MonitorOptions } from './monitor';
 export interface DaemonOptions extends Omit<MonitorOptions, 'material'> {
   config: MmmConfig;
   logger: Logger;
+  /** How often certificate expiry is re-evaluated (default hourly). */
+  certCheckIntervalMs?: number;
 }
+
+const CERT_CHECK_EVERY_MS = 3_600_000;
 
 export class MonitorDaemon {
   readonly monitor: Monitor;
   private listener?: Listener;
+  private certTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: DaemonOptions) {
     this.monitor = new Monitor(o);
@@ -38,6 +43,9 @@ export class MonitorDaemon {
       material = await loadTlsMaterial(config.socket);
       validateTlsMaterial(material, config.socket);
       this.monitor.material = material;
+      this.monitor.certWatch.setMaterial(material);
+      this.certTimer = setInterval(() => this.monitor.certWatch.evaluate(), this.o.certCheckIntervalMs ?? CERT_CHECK_EVERY_MS);
+      this.certTimer.unref();
     }
     // Bind first: if the control port is taken, exit before any agent was told anything.
     // Startup holds the mutex from now on, so commands that arrive meanwhile wait for it.
@@ -77,6 +85,7 @@ export class MonitorDaemon {
       this.monitor.material = material;
       this.monitor.agents.resetConnections();
       this.monitor.warnings.delete('tls');
+      this.monitor.certWatch.setMaterial(material);
       logger.info('TLS material reloaded');
     } catch (e) {
       const msg = `TLS reload refused, keeping the previous certificates: ${errorMessage(e)}`;
@@ -87,6 +96,7 @@ export class MonitorDaemon {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.certTimer);
     await this.listener?.close();
     await this.monitor.stop();
   }

@@ -27,6 +27,7 @@ import { writeStatusFile } from './persistence/status-file';
 import { activeMasterOf, rolesOf } from './roles/role-table';
 import { buildStatusDocument } from './status/build-status';
 import { runStartup } from './startup-sequence';
+import { CertExpiryWatch } from './tls-watch/cert-expiry';
 
 export interface MonitorOptions {
   config: MmmConfig;
@@ -62,6 +63,8 @@ export class Monitor {
   readonly roleReasons: Record<string, string> = {};
   /** Warnings by topic (TLS reload, status file…) shown by show and status_json. */
   readonly warnings = new Map<string, string>();
+  /** Expiry of own, CA and agents' certificates, kept in `warnings` (cert:* keys). */
+  readonly certWatch: CertExpiryWatch;
   lastMove: MoveStatus | null = null;
   material?: TlsMaterial;
   readonly setStatusTimeoutMs: number;
@@ -85,7 +88,16 @@ export class Monitor {
     this.material = o.material;
     this.passIntervalMs = o.passIntervalMs ?? 1000;
     this.setStatusTimeoutMs = 1000 + Math.round(o.config.switchTimeout * 1000) + 2000;
-    this.agents = o.agents ?? new AgentSet({ config: o.config, clock: this.clock, logger: o.logger, material: () => this.material });
+    this.certWatch = new CertExpiryWatch({ warnDays: o.config.socket.certExpiryWarnDays, warnings: this.warnings, logger: o.logger, clock: this.clock });
+    this.agents =
+      o.agents ??
+      new AgentSet({
+        config: o.config,
+        clock: this.clock,
+        logger: o.logger,
+        material: () => this.material,
+        onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
+      });
     this.checks = new CheckStore(o.config);
     const statusPath = o.config.monitor?.statusPath;
     const auditFile = o.auditFile === null ? undefined : (o.auditFile ?? (statusPath ? `${statusPath}.audit.jsonl` : undefined));

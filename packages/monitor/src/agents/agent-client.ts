@@ -4,6 +4,7 @@
 import {
   type AgentReply,
   type AgentRequest,
+  type CertDescription,
   type ClientConnection,
   type HostConfig,
   type Logger,
@@ -29,6 +30,8 @@ export interface AgentClientOptions {
   /** Injected for tests. */
   connectFn?: typeof connect;
   warned?: Set<string>;
+  /** Called with the agent's certificate on every new connection (undefined: plain). */
+  onPeerCert?: (cert: CertDescription | undefined) => void;
 }
 
 export class AgentClient {
@@ -89,6 +92,7 @@ export class AgentClient {
     } catch (e) {
       throw e instanceof MmmError ? e : new AgentRequestError('CONNECT_FAILED', `${h.name}: ${errorMessage(e)}`, { cause: e });
     }
+    this.o.onPeerCert?.(this.conn.peer.cert);
     return this.conn;
   }
 

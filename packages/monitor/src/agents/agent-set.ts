@@ -4,6 +4,7 @@
 import {
   type AgentReply,
   type AgentRequest,
+  type CertDescription,
   type Clock,
   type HostState,
   type Logger,
@@ -28,6 +29,8 @@ export interface AgentSetOptions {
   readTimeoutMs?: number;
   /** Injected clients for tests. */
   clientFor?: (host: string) => Pick<AgentClient, 'request' | 'close' | 'reset'>;
+  /** An agent's certificate as seen on each new connection to it (expiry warnings). */
+  onPeerCert?: (host: string, cert: CertDescription | undefined) => void;
 }
 
 export type CallResult = { ok: true; reply: AgentReply } | { ok: false; error: string; reply?: AgentReply };
@@ -46,7 +49,14 @@ export class AgentSet {
       this.obs[h.name] = { reachable: false };
       this.clients[h.name] =
         o.clientFor?.(h.name) ??
-        new AgentClient({ host: h, socket: o.config.socket, material: o.material, logger: o.logger.child({ agent: h.name }), warned: this.warned });
+        new AgentClient({
+          host: h,
+          socket: o.config.socket,
+          material: o.material,
+          logger: o.logger.child({ agent: h.name }),
+          warned: this.warned,
+          onPeerCert: (cert) => o.onPeerCert?.(h.name, cert),
+        });
     }
   }
 
