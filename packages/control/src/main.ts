@@ -51,8 +51,8 @@ Exit status:
   0  the monitor's reply does not start with ERROR
   1  the reply starts with ERROR; or --json output failed validation; or move_role's wait
      ended with the move aborted or not complete within --wait-timeout
-  2  usage error (unknown command, wrong arguments: nothing is sent) or a settings problem
-     (config, tls.conf, certificate files)
+  2  usage error (unknown command or option, wrong arguments: nothing is sent) or a settings
+     problem (config, tls.conf, certificate files)
   3  the monitor cannot be reached, or its certificate is refused, or it refused ours
      ("ERROR: Can't connect to monitor daemon!" and a "# " line with the reason)
 
