@@ -143,3 +143,16 @@ export function report(name: string, figures: Record<string, string | number>): 
   log(`== ${name}`);
   for (const [k, v] of Object.entries(figures)) log(`   ${k}: ${v}`);
 }
+
+/** One line about a node's replication and GTID state, for failure reports. */
+export async function replicationLine(c: E2eCluster, name: string): Promise<string> {
+  try {
+    const n = c.db.node(name);
+    const s = await slaveStatus(n);
+    const [g] = await query(n, 'SELECT @@GLOBAL.read_only AS ro, @@GLOBAL.gtid_current_pos AS cur, @@GLOBAL.gtid_slave_pos AS sp, @@GLOBAL.gtid_binlog_pos AS bp');
+    return `${name}: read_only=${String(g?.ro)} gtid_current_pos=${String(g?.cur)} gtid_slave_pos=${String(g?.sp)} gtid_binlog_pos=${String(g?.bp)}` +
+      (s ? ` IO=${String(s.Slave_IO_Running)} SQL=${String(s.Slave_SQL_Running)} from ${String(s.Master_Host)} io_err=${String(s.Last_IO_Errno)} "${String(s.Last_IO_Error)}" sql_err=${String(s.Last_SQL_Errno)} "${String(s.Last_SQL_Error)}"` : ' (no replication)');
+  } catch (e) {
+    return `${name}: ${(e as Error).message}`;
+  }
+}

@@ -1,0 +1,88 @@
+// Scenario 2: the writer's mariadbd hung (SIGSTOP: the kernel still accepts TCP connections, the
+// server never answers). The monitor's mysql check times out, db1 goes HARD_OFFLINE, its agent
+// reports mysqld not answering and drops the writer VIP, db2 is promoted; the workload resumes
+// through the VIP on db2. SIGCONT later: db1 must stay read-only and without the writer VIP while
+// it is not the writer again (AWAITING_RECOVERY, then MMM's short-outage rule takes it ONLINE and
+// ACTIVE mode moves the writer back to the preferred db1 by a planned switch, losing nothing).
+import { expect } from 'chai';
+import { describeRoles, log, stateOf, transitionsOf, until, writerOf } from './lib/cluster';
+import { signalMariadb } from './lib/faults';
+import { converge, lostWrites, replicationLine, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
+import { firstTick, holdersIn, writableIn } from './lib/observer';
+import { scenario } from './lib/scenario';
+import { longestGap } from './lib/workload';
+
+describe('e2e 02: writer mariadbd SIGSTOP (hung) → failover; SIGCONT → read-only until it is the writer again', function () {
+  const s = scenario(this, '02');
+  let stopped = false;
+  s.onCleanup(async () => {
+    if (stopped) signalMariadb(s.c, 'db1', 'SIGCONT'); // never leave a stopped mariadbd to `down`
+  });
+
+  it('SIGSTOP of db1 mariadbd: db2 becomes the writer, the workload resumes on it', async () => {
+    await s.startLoad();
+    const tFault = Date.now();
+    signalMariadb(s.c, 'db1', 'SIGSTOP');
+    stopped = true;
+    await waitForMonitor(s.c, 'writer role on db2', (d) => writerOf(d) === 'db2');
+    await until('an acknowledged write on db2 through the VIP', async () => s.w!.firstAckOn('db2', tFault), 30_000);
+    await converge(s.c, { writer: 'db2', states: { db1: 'HARD_OFFLINE' }, skip: ['db1'] });
+    await new Promise((r) => setTimeout(r, 3_000));
+    const w = s.w!;
+    const o = s.o!;
+    const db2w = firstTick(o, tFault, (t) => writableIn(t).includes('db2'));
+    const gap = longestGap(w.acks, tFault - 1_000);
+    report('02 writer SIGSTOP', {
+      'fault → db2 writable (observer)': db2w ? `${db2w.t - tFault} ms` : 'never seen',
+      'fault → first write acknowledged by db2 through the VIP': `${w.firstAckOn('db2', tFault)!.t - tFault} ms`,
+      'write-blocked window': `${gap.ms} ms`,
+      'db1 transitions': transitionsOf(s.c.dir, 'db1', tFault).join(' | '),
+    });
+    expect(twoWritable(o)).to.deep.equal([]);
+    expect(vipInTwoPlaces(o, s.c.writerVip)).to.deep.equal([]);
+  });
+
+  it('SIGCONT: db1 read-only and without the writer VIP until the planned switch back; 0 writes lost on it', async () => {
+    const o = s.o!;
+    const w = s.w!;
+    const tCont = Date.now();
+    signalMariadb(s.c, 'db1', 'SIGCONT');
+    stopped = false;
+    // MMM rules: HARD_OFFLINE → AWAITING_RECOVERY → ONLINE (short outage), then the writer returns to db1.
+    let returned = true;
+    await waitForMonitor(s.c, 'db1 ONLINE with the writer role again', (d) => stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1', 40_000)
+      .catch(() => (returned = false));
+    let conv = { roles: '', writer: '', ms: 0 };
+    let convError = '';
+    if (returned) conv = await converge(s.c, { writer: 'db1' }).catch((e: Error) => ((convError = e.message), conv));
+    await new Promise((r) => setTimeout(r, 1_000));
+    await s.stopLoad();
+    if (!returned || convError) {
+      log(`db1 did not return as the writer within 40 s after ${'SIGCONT'}: ${convError || describeRoles(await s.c.statusDoc())}`);
+      for (const n of ['db1', 'db2', 'db3']) log(await replicationLine(s.c, n));
+    }
+    // The switch back begins when db2 is demoted: until then db1 must not be writable.
+    const demoted = firstTick(o, tCont, (t) => t.nodes.find((x) => x.node === 'db2')?.readOnly === true);
+    const early = o.ticks.filter((t) => t.t >= tCont && t.t < (demoted?.t ?? Infinity) && writableIn(t).includes('db1'));
+    const earlyVip = o.ticks.filter((t) => t.t >= tCont && t.t < (demoted?.t ?? Infinity) && holdersIn(t, s.c.writerVip).includes('db1'));
+    const lost = await lostWrites(s.c, returned ? 'db1' : 'db2', w.acks);
+    const trans = transitionsOf(s.c.dir, 'db1', tCont);
+    report('02 db1 resumed', {
+      'db1 transitions after SIGCONT': trans.join(' | '),
+      'SIGCONT → db2 demoted for the switch back (observer)': demoted ? `${demoted.t - tCont} ms` : 'never',
+      'ticks with db1 writable before that': early.length,
+      'acknowledged writes (whole scenario)': w.acks.length,
+      'acknowledged but missing on db1 (final writer)': `${lost.lost.length}${lost.lost.length ? ` (ids ${lost.lost.slice(0, 10).join(',')})` : ''}`,
+      'observer ticks (writable per node)': `${o.ticks.length} (${writableCounts(o)})`,
+      roles: conv.roles,
+    });
+    expect(early.map((t) => t.n), 'db1 read-only after SIGCONT until the switch back').to.deep.equal([]);
+    expect(earlyVip.map((t) => t.n), 'db1 without the writer VIP after SIGCONT until the switch back').to.deep.equal([]);
+    expect(trans.some((r) => /AWAITING_RECOVERY/.test(r)), 'db1 went through AWAITING_RECOVERY').to.equal(true);
+    expect(twoWritable(o), 'never two writable nodes').to.deep.equal([]);
+    expect(vipInTwoPlaces(o, s.c.writerVip), 'never the writer VIP twice').to.deep.equal([]);
+    expect(returned && !convError, `db1 back as the writer and the cluster converged (${convError || describeRoles(await s.c.statusDoc())})`).to.equal(true);
+    const afterFailover = w.acks.filter((a) => a.sid === 2).map((a) => a.id);
+    expect(lost.lost.filter((id) => afterFailover.includes(id)), 'writes acknowledged by db2 are all on db1 after the planned switch back').to.deep.equal([]);
+  });
+});
