@@ -66,7 +66,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const TIME = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
 
 describe('mmm_control against the real monitor of a loopback sandbox', function () {
-  this.timeout(60_000);
+  this.timeout(120_000); // per test; each runs several CLIs, and a loaded CI machine is slow to start node
   let dir = '';
   let work = '';
   let info: SandboxInfo;
