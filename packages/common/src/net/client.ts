@@ -5,7 +5,7 @@ import type { SocketConfig } from '../config/types';
 import type { Logger } from '../logger';
 import { ConnectError, TlsError, errorMessage } from '../errors';
 import { ClientConnection } from './client-connection';
-import { ALPN, TLS_CIPHERS, loadTlsMaterial, type TlsMaterial } from './material';
+import { ALPN, TLS_CIPHERS, crlOption, loadTlsMaterial, type TlsMaterial } from './material';
 import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { IDENTITY_MISMATCH, checkServerIdentity } from './server-identity';
 
@@ -63,7 +63,7 @@ function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Pro
       host: o.host,
       port: o.port,
       ca: m.ca,
-      ...(m.crl ? { crl: m.crl } : {}),
+      ...(m.crl ? { crl: crlOption(m.crl) } : {}),
       cert: m.clientCert ?? m.cert, // always presented
       key: m.clientKey ?? m.key,
       minVersion: o.socket.tlsMinVersion ?? 'TLSv1.2',

@@ -82,12 +82,23 @@ function checkPair(cert: string, key: string, what: string): void {
   if (!x.checkPrivateKey(k)) throw new TlsError('TLS_MATERIAL', `${what} key does not match its certificate`);
 }
 
+/**
+ * A crl_file may hold several CRLs (one per CA: `cat root.crl intermediate.crl`). Node's `crl`
+ * option reads only the FIRST CRL of a string, and with CRL_CHECK_ALL a CA without its CRL
+ * refuses every certificate under it (UNABLE_TO_GET_CRL): pass them one by one. Text holding no
+ * CRL block is passed on unchanged, so Node still refuses it ("Failed to parse CRL").
+ */
+export function crlOption(crl: string): string | string[] {
+  const all = crl.match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g);
+  return all && all.length > 0 ? all : crl;
+}
+
 export function secureContextOptions(m: TlsMaterial, socket: SocketConfig): tls.SecureContextOptions {
   return {
     cert: m.cert,
     key: m.key,
     ca: m.ca,
-    ...(m.crl ? { crl: m.crl } : {}),
+    ...(m.crl ? { crl: crlOption(m.crl) } : {}),
     minVersion: socket.tlsMinVersion ?? 'TLSv1.2',
     ciphers: TLS_CIPHERS,
   };
