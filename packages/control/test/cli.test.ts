@@ -151,11 +151,13 @@ describe('mmm_control CLI against a fake mutual-TLS monitor', function () {
 
   it('usage errors: exit 2, MMM text and help, and no connection at all', async () => {
     const before = mon.connections;
-    for (const args of [['foo'], ['move_role', 'writer'], ['set_online'], ['checks', 'a', 'b', 'c'], ['mode', 'x'], []]) {
+    for (const args of [['foo'], ['move_role', 'writer'], ['set_online'], ['checks', 'a', 'b', 'c'], ['mode', 'x']]) {
       const r = await cli(...args);
       const line = args.join(' ');
       expect({ args, stdout: r.stdout, status: r.status }).to.deep.equal({ args, stdout: `${texts.invalidCommand(line)}\n`, status: 2 });
     }
+    const none = await cli();
+    expect(none).to.deep.include({ stdout: '', stderr: "See 'mmm_control help' for usage information\n", status: 2 });
     const u = await cli('ping', '--bogus');
     expect(u.status).to.equal(2);
     expect(u.stderr).to.include('--bogus');

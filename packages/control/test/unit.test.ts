@@ -73,7 +73,13 @@ describe('mmm_control: exit status of a reply', () => {
 });
 
 describe('mmm_control: commands checked locally (exit 2, MMM text)', () => {
-  const usage = ['', 'foo', 'move_role writer', 'move_role --force', 'move_role a b c', 'set_online', 'set_online db1 db2', 'checks a b c', 'set_ip 10.0.0.1', 'mode x', 'quit'];
+  it("no command at all: MMM's pointer to help, exit 2", () => {
+    const p = planCommand([]);
+    expect(p.kind).to.equal('usage');
+    if (p.kind !== 'usage') return;
+    expect(p.output).to.deep.equal({ stdout: '', stderr: "See 'mmm_control help' for usage information\n", exitCode: 2 });
+  });
+  const usage = ['foo', 'move_role writer', 'move_role --force', 'move_role a b c', 'set_online', 'set_online db1 db2', 'checks a b c', 'set_ip 10.0.0.1', 'mode x', 'quit'];
   for (const line of usage) {
     it(`'${line}' is refused with MMM's Invalid command text`, () => {
       const p = planCommand(line === '' ? [] : line.split(' '));

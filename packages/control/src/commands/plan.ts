@@ -3,6 +3,7 @@
 import { extractCluster, parseControlCommand, texts, type ControlCommand } from '@mmm/common';
 import { findCommand } from './registry';
 import { usageOutput } from './output';
+import { EXIT } from './types';
 import type { CommandOutput, CommandSpec } from './types';
 
 export type Plan =
@@ -18,6 +19,8 @@ export function planCommand(words: readonly string[], force = false): Plan {
   const parts = force ? [rest[0] ?? '', '--force', ...rest.slice(1)] : rest;
   const line = parts.join(' ');
   const c = cluster !== undefined ? { cluster } : {};
+  // MMM's mmm_control without a command: a pointer to `help`, nothing sent.
+  if (parts.length === 0) return { kind: 'usage', output: { stdout: '', stderr: "See 'mmm_control help' for usage information\n", exitCode: EXIT.USAGE }, ...c };
   const parsed = parseControlCommand(line);
   if (!parsed.ok) return { kind: 'usage', output: usageOutput(parsed.reply), ...c };
   const spec = parsed.command.kind === 'quit' ? undefined : findCommand(parsed.command.kind);
