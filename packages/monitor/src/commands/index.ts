@@ -35,9 +35,11 @@ export const HANDLERS: Handlers = {
   status_json: statusJson,
 };
 
-/** The reply for a refused state-changing command. */
-export const notAuthorizedText = (command: string): string =>
-  `ERROR: Not authorized: '${command}' changes the cluster and needs a certificate with the control role`;
+/** The reply for a refused command: no role at all (peer_role rules matched nothing), or a state change without the control role. */
+export const notAuthorizedText = (command: string, role: ResolvedRole = 'viewer'): string =>
+  role === null
+    ? `ERROR: Not authorized: this certificate matches no peer_role rule and has no role, so it may not run '${command}'`
+    : `ERROR: Not authorized: '${command}' changes the cluster and needs a certificate with the control role`;
 
 export function authorized(role: ResolvedRole, cmd: ControlCommand): boolean {
   return isAllowed(role, cmd.kind, MONITOR_COMMAND_MATRIX);

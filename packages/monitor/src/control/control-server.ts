@@ -43,8 +43,9 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
     }
     let reply: string;
     if (!authorized(conn.peer.role, cmd)) {
-      o.logger.warn(`control command refused: ${cmd.kind} needs the control role`, peer);
-      reply = notAuthorizedText(cmd.kind);
+      const why = conn.peer.role === null ? 'the certificate has no role' : `${cmd.kind} needs the control role`;
+      o.logger.warn(`control command refused: ${why}`, peer);
+      reply = notAuthorizedText(cmd.kind, conn.peer.role);
     } else {
       try {
         reply = await o.mutex.run(() => executeCommand(o.target, cmd));
