@@ -58,7 +58,12 @@ function hostStatus(name: string, i: StatusInput): HostStatus {
 function roleStatus(name: string, i: StatusInput): RoleStatus {
   const rc = i.config.roles[name];
   const rows = i.state.roles.filter((a) => a.role === name);
-  const reasons = rows.map((r) => i.roleReasons[`${r.role}(${r.ip})`]).filter((x): x is string => !!x);
+  // One reason per IP, named, so a balanced role reads "ip on host: why" for each of its IPs.
+  const reasons = rows.flatMap((r) => {
+    const why = i.roleReasons[`${r.role}(${r.ip})`];
+    if (!why) return [];
+    return rows.length > 1 ? [`${r.ip} on ${r.host || 'nobody'}: ${why}`] : [why];
+  });
   return {
     name,
     mode: rc.mode,
