@@ -1,12 +1,18 @@
 // Scenario 2: the writer's mariadbd hung (SIGSTOP: the kernel still accepts TCP connections, the
 // server never answers). The monitor's mysql check times out, db1 goes HARD_OFFLINE, its agent
-// reports mysqld not answering and drops the writer VIP, db2 is promoted; the workload resumes
-// through the VIP on db2. SIGCONT later: db1 must stay read-only and without the writer VIP while
-// it is not the writer again (AWAITING_RECOVERY, then MMM's short-outage rule takes it ONLINE and
-// ACTIVE mode moves the writer back to the preferred db1 by a planned switch, losing nothing).
+// drops the writer VIP and, once mysqld has not answered for writer_lease − 1 s, kills it: a hung
+// server could resume and commit what it had received while db2 writes (a first run of this
+// scenario saw exactly that). Only then is db1 known dead and db2 promoted; the workload resumes
+// through the VIP on db2. SIGCONT later finds no process; db1's mariadbd is started again and must
+// stay read-only and without the writer VIP while it is not the writer (AWAITING_RECOVERY, then
+// MMM's short-outage rule takes it ONLINE and ACTIVE mode moves the writer back by a planned
+// switch, losing nothing).
 import { expect } from 'chai';
 import { describeRoles, log, stateOf, transitionsOf, until, writerOf } from './lib/cluster';
-import { signalMariadb } from './lib/faults';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processAlive } from '../../packages/sandbox/src';
+import { restartMariadb, signalMariadb } from './lib/faults';
 import { converge, lostWrites, replicationLine, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
 import { firstTick, holdersIn, writableIn } from './lib/observer';
 import { scenario } from './lib/scenario';
@@ -15,14 +21,15 @@ import { longestGap } from './lib/workload';
 describe('e2e 02: writer mariadbd SIGSTOP (hung) → failover; SIGCONT → read-only until it is the writer again', function () {
   const s = scenario(this, '02');
   let stopped = false;
+  let hungPid = 0;
   s.onCleanup(async () => {
-    if (stopped) signalMariadb(s.c, 'db1', 'SIGCONT'); // never leave a stopped mariadbd to `down`
+    if (stopped && processAlive(hungPid)) signalMariadb(s.c, 'db1', 'SIGCONT'); // never leave a stopped mariadbd to `down`
   });
 
   it('SIGSTOP of db1 mariadbd: db2 becomes the writer, the workload resumes on it', async () => {
     await s.startLoad();
     const tFault = Date.now();
-    signalMariadb(s.c, 'db1', 'SIGSTOP');
+    hungPid = signalMariadb(s.c, 'db1', 'SIGSTOP');
     stopped = true;
     await waitForMonitor(s.c, 'writer role on db2', (d) => writerOf(d) === 'db2');
     await until('an acknowledged write on db2 through the VIP', async () => s.w!.firstAckOn('db2', tFault), 30_000);
@@ -40,14 +47,20 @@ describe('e2e 02: writer mariadbd SIGSTOP (hung) → failover; SIGCONT → read-
     });
     expect(twoWritable(o)).to.deep.equal([]);
     expect(vipInTwoPlaces(o, s.c.writerVip)).to.deep.equal([]);
+    // The hung writer was fenced by its agent before db2 became writable.
+    expect(processAlive(hungPid), 'the hung mariadbd was killed by its agent').to.equal(false);
+    const agentLog = readFileSync(join(s.c.dir, 'db1', 'mmmd_agent.log'), 'utf8');
+    expect(agentLog).to.match(/fenced a hung writer: mysqld \(pid \d+\) did not answer/);
   });
 
   it('SIGCONT: db1 read-only and without the writer VIP until the planned switch back; 0 writes lost on it', async () => {
     const o = s.o!;
     const w = s.w!;
     const tCont = Date.now();
-    signalMariadb(s.c, 'db1', 'SIGCONT');
+    // The process is gone (its agent killed it): SIGCONT finds nothing, so db1 is started again.
+    expect(() => signalMariadb(s.c, 'db1', 'SIGCONT')).to.throw(/ESRCH/);
     stopped = false;
+    await restartMariadb(s.c, 'db1');
     // MMM rules: HARD_OFFLINE → AWAITING_RECOVERY → ONLINE (short outage), then the writer returns to db1.
     let returned = true;
     await waitForMonitor(s.c, 'db1 ONLINE with the writer role again', (d) => stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1', 40_000)

@@ -23,7 +23,7 @@ import { probeAny } from './system/peer-probe';
 import { DEFAULT_GRACE_MS, type MasterAddress } from './roles/plan';
 import { fenceWriter, reassert } from './roles/apply';
 import { LeaseGuard } from './lease-guard';
-import { HeartbeatTracker, dropWriterVipIfDead } from './health';
+import { HealthWatch } from './health-watch';
 import { HANDLERS, type AgentContext } from './handlers';
 import { readUptime } from './uptime';
 
@@ -51,7 +51,7 @@ export class Agent {
   private listener?: Listener;
   private readonly ctx: AgentContext;
   private lock: Promise<unknown> = Promise.resolve();
-  private healthTimer?: NodeJS.Timeout;
+  private readonly healthWatch: HealthWatch;
   private stopping = false;
   private readonly conns = new Set<PeerConnection>();
 
@@ -93,7 +93,7 @@ export class Agent {
       vips,
       apply,
       lease,
-      heartbeat: new HeartbeatTracker(),
+      health: () => this.healthWatch.latest(),
       logger,
       now: () => clock.now(),
       uptime: () => readUptime(),
@@ -105,6 +105,29 @@ export class Agent {
       graceMs: o.graceMs ?? DEFAULT_GRACE_MS,
       exclusive,
     };
+    const leaseMs = config.writerLease * 1000;
+    this.healthWatch = new HealthWatch({
+      mysql,
+      vips,
+      pidfile: host.mysqlPidfile,
+      mysqlHost: host.ip,
+      mysqlPort: host.mysqlPort,
+      writerIps,
+      lease: () => lease.status(),
+      holdsWriter: () => this.holdsWriter(),
+      // Below the lease, so a hung writer is dead before the monitor may promote on the lease.
+      hungKillMs: leaseMs > 0 ? Math.max(1000, leaseMs - 1000) : 10_000,
+      now: () => clock.now(),
+      logger,
+      periodMs: o.healthPeriodMs,
+      exclusive,
+    });
+  }
+
+  /** The monitor gave this host the writer role, or the lease guard treats it as the writer. */
+  private holdsWriter(): boolean {
+    const { ctx } = this;
+    return ctx.wanted.roles.some((r) => r.name === ctx.config.activeMasterRole) || ctx.lease.status().status !== 'none';
   }
 
   get address(): { host: string; port: number } | undefined {
@@ -123,14 +146,13 @@ export class Agent {
     });
     await this.adoptWriterLease();
     this.ctx.lease.start();
-    const period = this.o.healthPeriodMs ?? 1000;
-    this.healthTimer = setInterval(() => void this.healthTick(), period);
+    this.healthWatch.start();
     this.o.logger.info(`mmmd_agent for ${host.name} listening on ${host.ip}:${this.listener.port}`);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.healthTimer) clearInterval(this.healthTimer);
+    await this.healthWatch.stop();
     await this.ctx.lease.stop();
     await this.listener?.close();
     for (const c of this.conns) c.destroy();
@@ -230,16 +252,5 @@ export class Agent {
   /** The lease ran out and the peer is unreachable: stop writing before anyone else is promoted. */
   private fence(): Promise<void> {
     return fenceWriter(this.ctx.apply, this.ctx.writerIps);
-  }
-
-  private async healthTick(): Promise<void> {
-    const { ctx } = this;
-    if (this.stopping || !ctx.wanted.roles.some((r) => r.name === ctx.config.activeMasterRole)) return;
-    const answering = await ctx.mysql.isAnswering();
-    if (answering) return;
-    await ctx.exclusive(async () => {
-      const removed = await dropWriterVipIfDead({ answering }, ctx.writerIps, ctx.vips, ctx.logger);
-      if (removed.length) ctx.logger.error('local MySQL is not answering: removed the writer VIP', { ips: removed.join(',') });
-    });
   }
 }

@@ -7,6 +7,7 @@ import type { LocalMysql } from './system/mysql';
 import type { VipManager } from './system/ip';
 import type { LeaseDecision, LeaseStatus } from './lease';
 import { ioConnected } from './system/slave-status';
+import type { PortState } from './system/port-probe';
 
 export interface ReplicationHealth {
   masterHost: string;
@@ -50,6 +51,18 @@ export async function mysqldProcess(pidfile: string | undefined, procRoot = '/pr
   return { running: existsSync(`${procRoot}/${pid}`), pid };
 }
 
+/**
+ * Is mysqld there? "Stopped" must be certain: the monitor promotes another writer on it. A server
+ * that answers runs (whatever a misconfigured pid file says); one that accepts TCP but never
+ * greets is hung, not dead; only a refused port or a pid file naming a dead process is stopped.
+ */
+export function mysqldRunning(answering: boolean, process: boolean | undefined, port: PortState | undefined): boolean | undefined {
+  if (answering || process === true) return true;
+  if (port === 'refused') return false;
+  if (port === 'silent' || port === 'greeting') return true;
+  return process;
+}
+
 /** Notices when the IO thread last received something: the heartbeat counter or the received GTID moved. */
 export class HeartbeatTracker {
   private key: string | undefined;
@@ -66,6 +79,8 @@ export class HeartbeatTracker {
 
 export interface HealthDeps {
   mysql: LocalMysql;
+  /** Probes the local MySQL port when the server does not answer (crashed vs hung). */
+  probePort?: () => Promise<PortState>;
   pidfile?: string;
   lease: () => LeaseDecision;
   heartbeat: HeartbeatTracker;
@@ -74,9 +89,10 @@ export interface HealthDeps {
 
 export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
   const [proc, answering] = await Promise.all([mysqldProcess(d.pidfile), d.mysql.isAnswering()]);
+  const port = answering || proc.running === true || !d.probePort ? undefined : await d.probePort();
   const lease = d.lease();
   const facts: HealthFacts = {
-    mysqldRunning: proc.running,
+    mysqldRunning: mysqldRunning(answering, proc.running, port),
     mysqldPid: proc.pid,
     answering,
     writable: undefined,
@@ -114,8 +130,8 @@ export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
 /** The wire shape (common/protocol AgentHealth). */
 export function toAgentHealth(f: HealthFacts): AgentHealth {
   const h: AgentHealth = {
-    // Unknown process state: an answering server is certainly running.
-    mysqld: f.mysqldRunning === true || (f.mysqldRunning === undefined && f.answering) ? 'running' : 'stopped',
+    // Only a certain stop is 'stopped': the monitor promotes another writer on it.
+    mysqld: f.mysqldRunning === true ? 'running' : f.mysqldRunning === false ? 'stopped' : 'unknown',
     answering: f.answering,
     lease: f.lease,
   };

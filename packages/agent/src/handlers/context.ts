@@ -5,7 +5,7 @@ import type { VipManager } from '../system/ip';
 import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
 import type { ApplyDeps } from '../roles/apply';
 import type { LeaseGuard } from '../lease-guard';
-import type { HeartbeatTracker } from '../health';
+import type { HealthFacts } from '../health';
 
 export interface AgentContext {
   config: MmmConfig;
@@ -15,7 +15,8 @@ export interface AgentContext {
   vips: VipManager;
   apply: ApplyDeps;
   lease: LeaseGuard;
-  heartbeat: HeartbeatTracker;
+  /** Latest health facts (kept fresh by the health watch). */
+  health: () => Promise<HealthFacts>;
   logger: Logger;
   now: () => number;
   /** Current uptime text for the `|UP:` suffix. */

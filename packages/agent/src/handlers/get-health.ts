@@ -1,15 +1,10 @@
 import { agentTexts, encodeHealth } from '@mmm/common';
-import { collectHealth, toAgentHealth } from '../health';
+import { toAgentHealth } from '../health';
 import type { Handler } from './context';
 
 // GET_HEALTH: is mysqld running and answering locally, the writer lease, replication positions.
+// Answered from the health watch's latest facts, so it is quick even while mysqld hangs.
 export const getHealth: Handler<'GET_HEALTH'> = async (ctx) => {
-  const facts = await collectHealth({
-    mysql: ctx.mysql,
-    pidfile: ctx.host.mysqlPidfile,
-    lease: () => ctx.lease.status(),
-    heartbeat: ctx.heartbeat,
-    now: ctx.now,
-  });
+  const facts = await ctx.health();
   return { ok: true, text: agentTexts.returningHealth, fields: [encodeHealth(toAgentHealth(facts))] };
 };

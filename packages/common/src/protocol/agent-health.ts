@@ -2,7 +2,7 @@
 //
 // Keys (fixed order; an absent key means "unknown", unknown keys are ignored by decoders so agents may add
 // keys without breaking older monitors):
-//   mysqld=running|stopped       is the mysqld process up (pid file / socket)
+//   mysqld=running|stopped|unknown  is mysqld up; stopped only when certain (pid gone or port refused)
 //   answering=1|0                did `SELECT 1` answer locally within the bound
 //   writable=1|0                 read_only=0 (absent when not answering)
 //   lease=held|expired|fenced|none  the writer lease (none: no writer role; fenced: it fenced itself)
@@ -20,7 +20,7 @@ import { ProtocolError } from '../errors';
 import { type AgentReply, type AgentReplyInput, agentTexts } from './agent-reply';
 
 export interface AgentHealth {
-  mysqld: 'running' | 'stopped';
+  mysqld: 'running' | 'stopped' | 'unknown';
   answering: boolean;
   writable?: boolean;
   lease: 'held' | 'expired' | 'fenced' | 'none';
@@ -40,7 +40,7 @@ type Codec = 'bool' | 'int' | 'gtid' | readonly string[];
 
 // Property name, wire key, value codec. Order here is the order on the wire.
 const KEYS: ReadonlyArray<readonly [keyof AgentHealth, string, Codec]> = [
-  ['mysqld', 'mysqld', ['running', 'stopped']],
+  ['mysqld', 'mysqld', ['running', 'stopped', 'unknown']],
   ['answering', 'answering', 'bool'],
   ['writable', 'writable', 'bool'],
   ['lease', 'lease', ['held', 'expired', 'fenced', 'none']],

@@ -6,7 +6,7 @@ import { knownDead, replicasOfWriter, type WriterContext } from './writer-safety
 
 export const DIAGNOSES = {
   MonitorIsolated: 'None of ping_ips answers: the monitor itself is cut off; states are frozen and nothing is sent.',
-  DeadWriter: 'The writer fails the monitor checks and is known dead: its agent reports mysqld down or not answering, or it was fenced.',
+  DeadWriter: 'The writer fails the monitor checks and is known dead: its agent reports mysqld is not running (a hung server is killed by its agent first), or it was fenced.',
   UnreachableWriter: 'The monitor cannot check the writer, but its agent reports mysqld healthy or a replica still receives from it: the writer keeps its role.',
   WriterIsolated: 'The writer is unreachable from the monitor and no replica receives from it: it will fence itself when its lease expires, then failover.',
   NoWriter: 'The active master role is not held by any host.',

@@ -5,7 +5,8 @@ import type { HealthSummary } from './snapshot';
 /** `masterHost`: where the replica points (GET_SYSTEM_STATUS Master_Host), when known. */
 export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSummary {
   const out: HealthSummary = {
-    mysqldRunning: h.mysqld === 'running',
+    // 'unknown' may be a hung server that resumes later: only a certain stop counts as dead.
+    mysqldRunning: h.mysqld !== 'stopped',
     answering: h.answering,
     readOnly: h.writable === undefined ? undefined : !h.writable,
     lease: { held: h.lease === 'held', remainingMs: h.lease === 'expired' || h.lease === 'fenced' ? 0 : h.leaseLeftMs },

@@ -55,12 +55,15 @@ export function replicasOfWriter(c: WriterContext): { host: string; receiving: b
   return out;
 }
 
-/** Old writer's agent answers and says mysqld is down or not answering locally. */
+/**
+ * Old writer's agent answers and says mysqld is certainly not running. A server that is running
+ * but not answering is hung, not dead: it may resume and commit what it had received, so it only
+ * counts once its agent has killed it (the agent does that to a hung writer after its lease).
+ */
 export function knownDead(o: HostObservation | undefined, c: WriterContext): string | undefined {
   const h = freshHealth(o, c);
   if (!h) return undefined;
   if (!h.mysqldRunning) return 'its agent reports mysqld is not running';
-  if (!h.answering) return 'its agent reports mysqld is not answering locally';
   return undefined;
 }
 

@@ -20,7 +20,8 @@ const ROWS: { label: string; c: WriterContext; allowed: boolean; basis?: string;
   { label: '(a) demoted: agent confirmed a status without writer', c: ctx({ checks: checks(), agent: { reachable: true, lastApplied: { at: NOW, ok: true, state: 'ONLINE', roles: [{ name: 'reader', ip: '10.0.0.101' }] } } }), allowed: true, basis: 'demoted' },
   { label: 'demotion reply was ERROR: not demoted', c: ctx({ checks: checks(), agent: { reachable: true, lastApplied: { at: NOW, ok: false, state: 'ONLINE', roles: [] } } }), allowed: false, reason: /not confirmed/ },
   { label: '(b) dead: agent answers, mysqld not running', c: ctx({ checks: checks(['mysql']), agent: { reachable: true, healthAt: NOW, health: { mysqldRunning: false, answering: false } } }), allowed: true, basis: 'dead' },
-  { label: '(b) dead: mysqld running but not answering locally', c: ctx({ checks: checks(['mysql']), agent: { reachable: true, healthAt: NOW, health: { mysqldRunning: true, answering: false } } }), allowed: true, basis: 'dead' },
+  // A hung server (SIGSTOP, stuck I/O) may resume and commit: not dead until its agent killed it.
+  { label: 'hung, not dead: mysqld running but not answering locally', c: ctx({ checks: checks(['mysql']), agent: { reachable: true, healthAt: NOW, health: { mysqldRunning: true, answering: false } } }), allowed: false, reason: /reachable and has not confirmed/ },
   { label: 'stale health is no evidence', c: ctx({ checks: checks(['mysql']), agent: { reachable: true, healthAt: NOW - 60_000, health: { mysqldRunning: false, answering: false } } }), allowed: false },
   { label: '(c) fenced', c: ctx({ ...lost(), fence: { at: NOW, ok: true } }), allowed: true, basis: 'fenced' },
   { label: 'fence failed: not fenced', c: ctx({ ...lost(), fence: { at: NOW, ok: false } }), allowed: false },

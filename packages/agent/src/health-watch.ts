@@ -1,0 +1,134 @@
+// The agent's own watch over its mysqld, every period: keeps the latest health facts (GET_HEALTH
+// answers from them at once, even while mysqld hangs), drops the writer VIP when mysqld does not
+// answer, and kills a HUNG writer. A server that accepts connections but never answers (SIGSTOP,
+// stuck I/O) may resume later and commit what it had received while another node is the writer:
+// once it has not answered for hungKillMs (< writer_lease, so before the monitor may promote by
+// lease), its agent kills it, and only then reports it stopped — the monitor's proof it is dead.
+import { readFileSync } from 'node:fs';
+import { type Logger, errorMessage } from '@mmm/common';
+import type { LocalMysql } from './system/mysql';
+import type { VipManager } from './system/ip';
+import { probePort } from './system/port-probe';
+import type { LeaseDecision } from './lease';
+import { type HealthFacts, HeartbeatTracker, collectHealth, dropWriterVipIfDead } from './health';
+
+export interface HealthWatchOptions {
+  mysql: LocalMysql;
+  vips: VipManager;
+  pidfile?: string;
+  /** The local server's address, probed when it does not answer (crashed vs hung). */
+  mysqlHost: string;
+  mysqlPort: number;
+  writerIps: readonly string[];
+  lease: () => LeaseDecision;
+  /** Does this host hold (or claim) the writer role? */
+  holdsWriter: () => boolean;
+  hungKillMs: number;
+  now: () => number;
+  logger: Logger;
+  periodMs?: number; // 1000
+  /** Serializes VIP changes with SET_STATUS. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** Injected for tests. */
+  kill?: (pid: number) => void;
+  processName?: (pid: number) => string | undefined;
+}
+
+function procName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export class HealthWatch {
+  private latestFacts?: { facts: HealthFacts; at: number };
+  private collecting?: Promise<HealthFacts>;
+  private lastAnsweredAt: number;
+  private timer?: NodeJS.Timeout;
+  private readonly heartbeat = new HeartbeatTracker();
+  private readonly periodMs: number;
+
+  constructor(private readonly o: HealthWatchOptions) {
+    this.lastAnsweredAt = o.now();
+    this.periodMs = o.periodMs ?? 1000;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), this.periodMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.collecting?.catch(() => undefined);
+  }
+
+  /**
+   * Facts for GET_HEALTH: collected now (quick while mysqld answers); when that takes longer than
+   * quickMs (a hung server makes each probe wait for its timeout) the last facts are used instead.
+   * The lease is always recomputed now.
+   */
+  async latest(quickMs = 300): Promise<HealthFacts> {
+    const fresh = this.collect();
+    const last = this.latestFacts;
+    let facts: HealthFacts;
+    if (last) {
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), quickMs)));
+      facts = (await Promise.race([fresh, slow]).finally(() => clearTimeout(timer))) ?? last.facts;
+    } else {
+      facts = await fresh;
+    }
+    const lease = this.o.lease();
+    return { ...facts, lease: lease.status, leaseMsLeft: lease.msLeft };
+  }
+
+  /** One collection at a time; concurrent callers share it. */
+  private collect(): Promise<HealthFacts> {
+    this.collecting ??= collectHealth({
+      mysql: this.o.mysql,
+      pidfile: this.o.pidfile,
+      lease: this.o.lease,
+      heartbeat: this.heartbeat,
+      now: this.o.now,
+      probePort: () => probePort(this.o.mysqlHost, this.o.mysqlPort, 1000),
+    })
+      .then((facts) => {
+        const now = this.o.now();
+        this.latestFacts = { facts, at: now };
+        if (facts.answering) this.lastAnsweredAt = now;
+        return facts;
+      })
+      .finally(() => (this.collecting = undefined));
+    return this.collecting;
+  }
+
+  async tick(): Promise<void> {
+    const facts = await this.collect().catch(() => undefined);
+    if (!facts || facts.answering || !this.o.holdsWriter()) return;
+    const { logger } = this.o;
+    // A dead or hung writer must not attract writes: the VIP goes first.
+    await this.o.exclusive(() => dropWriterVipIfDead(facts, this.o.writerIps, this.o.vips, logger)).catch(() => undefined);
+    const silentMs = this.o.now() - this.lastAnsweredAt;
+    if (facts.mysqldRunning !== true || silentMs < this.o.hungKillMs) return;
+    const pid = facts.mysqldPid;
+    if (pid === undefined) {
+      logger.error(`mysqld hangs (no answer for ${silentMs} ms) and its pid is unknown: cannot fence it; set mysql_pidfile`);
+      return;
+    }
+    const name = (this.o.processName ?? procName)(pid);
+    if (!name || !/mysqld|mariadbd/.test(name)) {
+      logger.error(`mysqld hangs but pid ${pid} from the pid file is '${name ?? 'gone'}': not killing it`);
+      return;
+    }
+    try {
+      (this.o.kill ?? ((p: number) => process.kill(p, 'SIGKILL')))(pid);
+      logger.error(`fenced a hung writer: mysqld (pid ${pid}) did not answer for ${silentMs} ms; killed it (SIGKILL) so it cannot resume writing`);
+      this.latestFacts = undefined; // the next GET_HEALTH looks again (and sees it stopped)
+    } catch (e) {
+      logger.error(`killing hung mysqld pid ${pid} failed: ${errorMessage(e)}`);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// The agent's watch over its own mysqld: crashed vs hung, the writer VIP, and killing a hung writer.
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { FakeClock, MemoryLogger } from '@mmm/common';
+import { HealthWatch } from '../src/health-watch';
+import { mysqldRunning } from '../src/health';
+import { FakeLocalMysql, FakeVipManager } from '../src/testing';
+
+describe('mysqldRunning: stopped only when certain', () => {
+  const rows: Array<[boolean, boolean | undefined, Parameters<typeof mysqldRunning>[2], boolean | undefined, string]> = [
+    [true, false, undefined, true, 'answers: running, whatever a stale pid file says'],
+    [false, true, undefined, true, 'process alive, not answering: running (hung)'],
+    [false, false, 'refused', false, 'pid gone and port refused: stopped'],
+    [false, undefined, 'refused', false, 'no pid file, port refused: stopped'],
+    [false, false, 'silent', true, 'pid file gone but the port accepts and stays silent: hung'],
+    [false, undefined, 'silent', true, 'no pid file, silent port: hung'],
+    [false, undefined, 'error', undefined, 'nothing known: unknown'],
+    [false, false, 'error', false, 'pid file says gone, probe inconclusive: stopped'],
+  ];
+  for (const [answering, proc, port, want, label] of rows) it(label, () => expect(mysqldRunning(answering, proc, port)).to.equal(want));
+});
+
+describe('HealthWatch', () => {
+  let dir: string;
+  let clock: FakeClock;
+  let mysql: FakeLocalMysql;
+  let vips: FakeVipManager;
+  let log: MemoryLogger;
+  let killed: number[];
+  let writer: boolean;
+  let name: string;
+
+  const watch = () =>
+    new HealthWatch({
+      mysql,
+      vips,
+      pidfile: join(dir, 'mysqld.pid'),
+      mysqlHost: '127.0.0.1',
+      mysqlPort: 1,
+      writerIps: ['10.0.0.100'],
+      lease: () => ({ status: writer ? 'held' : 'none', msLeft: writer ? 1000 : undefined, action: 'none' }),
+      holdsWriter: () => writer,
+      hungKillMs: 2000,
+      now: () => clock.now(),
+      logger: log,
+      exclusive: (fn) => fn(),
+      kill: (pid) => killed.push(pid),
+      processName: () => name,
+    });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(join(os.tmpdir(), 'mmm-hw-'));
+    // a pid that certainly exists: this test process stands in for mysqld
+    fs.writeFileSync(join(dir, 'mysqld.pid'), `${process.pid}\n`);
+    clock = new FakeClock();
+    mysql = new FakeLocalMysql();
+    vips = new FakeVipManager('eth0', ['10.0.0.100']);
+    log = new MemoryLogger();
+    killed = [];
+    writer = true;
+    name = 'mariadbd';
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a hung writer loses its VIP at once and is killed only after hungKillMs without an answer', async () => {
+    const w = watch();
+    await w.tick(); // answering: nothing to do
+    mysql.answering = false;
+    clock.advance(1000);
+    await w.tick();
+    expect([...vips.ips]).to.deep.equal([]);
+    expect(killed).to.deep.equal([]);
+    clock.advance(1500);
+    await w.tick();
+    expect(killed).to.deep.equal([process.pid]);
+    expect(log.messages('error').some((m) => /fenced a hung writer/.test(m))).to.equal(true);
+  });
+
+  it('never kills a host that is not the writer', async () => {
+    writer = false;
+    const w = watch();
+    mysql.answering = false;
+    clock.advance(10_000);
+    await w.tick();
+    expect(killed).to.deep.equal([]);
+    expect([...vips.ips]).to.deep.equal(['10.0.0.100']);
+  });
+
+  it('does not kill a pid that is not mysqld (stale pid file)', async () => {
+    name = 'bash';
+    const w = watch();
+    mysql.answering = false;
+    clock.advance(10_000);
+    await w.tick();
+    expect(killed).to.deep.equal([]);
+    expect(log.messages('error').some((m) => /not killing it/.test(m))).to.equal(true);
+  });
+
+  it('answers GET_HEALTH with fresh facts, or with the last ones when collecting hangs', async () => {
+    const w = watch();
+    await w.tick();
+    writer = false;
+    expect(await w.latest()).to.include({ answering: true, lease: 'none' });
+    // a hung server: each probe takes its whole timeout
+    const isAnswering = mysql.isAnswering.bind(mysql);
+    mysql.isAnswering = () => new Promise((r) => setTimeout(() => r(false), 2000));
+    const f = await w.latest(100);
+    expect(f).to.include({ answering: true }); // the last facts: waiting for the probe would say false
+    mysql.isAnswering = isAnswering;
+  });
+});
