@@ -20,7 +20,7 @@ import {
 import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
 import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
-import { DEFAULT_GRACE_MS, type MasterAddress } from './roles/plan';
+import type { MasterAddress } from './roles/plan';
 import { fenceWriter, reassert } from './roles/apply';
 import { LeaseGuard } from './lease-guard';
 import { HealthWatch } from './health-watch';
@@ -102,7 +102,7 @@ export class Agent {
       writerIps,
       masters,
       catchUpTimeoutMs: config.switchTimeout * 1000,
-      graceMs: o.graceMs ?? DEFAULT_GRACE_MS,
+      graceMs: o.graceMs ?? Math.round(config.demoteGrace * 1000),
       exclusive,
     };
     const leaseMs = config.writerLease * 1000;

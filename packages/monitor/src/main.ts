@@ -31,7 +31,7 @@ async function main(args: string[]): Promise<number> {
       .version(mmmVersion()),
     { daemon: true },
   );
-  cmd.option('--pass-interval-ms <ms>', 'period of the monitor loop in milliseconds (default 1000)', parseInterval);
+  cmd.option('--pass-interval-ms <ms>', 'period of the monitor loop in milliseconds (default: the fastest check_period, 100 to 1000)', parseInterval);
   cmd.parse(rest, { from: 'user' });
   const o = cmd.opts<CommonCliOptions & { passIntervalMs?: number }>();
   const loadOpts = { program: 'monitor' as const, file: o.config, cluster };

@@ -33,7 +33,7 @@ export interface MonitorOptions {
   config: MmmConfig;
   logger: Logger;
   clock?: Clock;
-  /** Loop period (default 1000 ms, MMM-like). */
+  /** Loop period; default: the fastest check_period, between 100 and 1000 ms. */
   passIntervalMs?: number;
   material?: TlsMaterial;
   /** Injected for tests. */
@@ -41,6 +41,12 @@ export interface MonitorOptions {
   agents?: AgentSet;
   /** Audit log file; default `<status_path>.audit.jsonl`, none without status_path. */
   auditFile?: string | null;
+}
+
+/** A pass as often as the fastest check can change something, but at least every second (MMM: 3 s). */
+export function defaultPassIntervalMs(config: MmmConfig): number {
+  const fastest = Math.min(...Object.values(config.checks).map((c) => c.checkPeriod * 1000));
+  return Math.round(Math.min(1000, Math.max(100, fastest)));
 }
 
 /** A planned move that failed is not retried automatically for this long. */
@@ -86,7 +92,7 @@ export class Monitor {
     this.logger = o.logger;
     this.clock = o.clock ?? systemClock;
     this.material = o.material;
-    this.passIntervalMs = o.passIntervalMs ?? 1000;
+    this.passIntervalMs = o.passIntervalMs ?? defaultPassIntervalMs(o.config);
     this.setStatusTimeoutMs = 1000 + Math.round(o.config.switchTimeout * 1000) + 2000;
     this.certWatch = new CertExpiryWatch({ warnDays: o.config.socket.certExpiryWarnDays, warnings: this.warnings, logger: o.logger, clock: this.clock });
     this.agents =
@@ -226,12 +232,16 @@ export class Monitor {
     }
   }
 
-  /** SET_STATUS to every agent: old writer first, then the writer, then the rest (bounded wait). */
+  /** SET_STATUS to every agent: old writer and writer at once, then the rest (bounded wait). */
   async sendStatuses(withheld: string, previousWriter: string): Promise<void> {
     const lastApplied = Object.fromEntries(this.agents.hosts.map((h) => [h, this.agents.obs[h].lastApplied]));
     const plan = planStatuses({ config: this.config, state: this.state, withheld, previousWriter, lastApplied });
-    const demoted = await Promise.all(plan.demote.map((d) => this.send(d)));
+    // A writer in the plan was proven safe by the previous passes (old writer demoted, dead, fenced
+    // or past its lease), so its promotion need not wait for this pass's demotion reply: a dead
+    // writer's agent would spend its client grace on a server that is gone.
+    const demoting = Promise.all(plan.demote.map((d) => this.send(d)));
     await Promise.all(plan.writer.map((d) => this.send(d)));
+    const demoted = await demoting;
     const rest = Promise.all(plan.rest.map((d) => this.send(d)));
     await Promise.race([rest, new Promise((r) => setTimeout(r, REST_WAIT_MS))]);
     // a confirmed demotion lets the next pass promote: do not wait a whole period for it

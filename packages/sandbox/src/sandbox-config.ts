@@ -142,6 +142,8 @@ export function commonConf(layout: SandboxLayout): string {
     'active_master_role  writer',
     `writer_lease        ${SANDBOX_WRITER_LEASE}`,
     'switch_timeout      10',
+    // short client grace on demotion: a planned switch blocks writes for about this long more
+    'demote_grace        0.2',
     '',
     '<host default>',
     `    replication_user        ${c.replication.user}`,

@@ -185,6 +185,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
     hosts, roles, checks, socket, monitor,
     writerLease: lease('writer_lease', DEFAULTS.writerLease),
     switchTimeout: lease('switch_timeout', DEFAULTS.switchTimeout),
+    demoteGrace: get<number>(top, 'demote_grace') ?? DEFAULTS.demoteGrace,
     logs,
   });
   return { config: issues.length ? undefined : config, issues, warnings, origins };

@@ -42,6 +42,7 @@ export const TOP_RULES: Record<string, KeyRule> = {
   max_kill_retries: { kind: 'uint', default: '10' },
   writer_lease: { kind: 'posnum', ours: true, default: '10' },
   switch_timeout: { kind: 'posnum', ours: true, default: '10' },
+  demote_grace: { kind: 'unum', ours: true, default: '1' },
   default_copy_method: ign,
   clone_dirs: ign,
 };

@@ -121,6 +121,8 @@ export interface MmmConfig {
   writerLease: number;
   /** Our addition: seconds a planned switch may wait for the candidate to catch up. */
   switchTimeout: number;
+  /** Our addition: seconds a demoted writer's clients get to finish before their connections are ended. */
+  demoteGrace: number;
   logs: Record<string, LogConfig>;
 }
 
@@ -153,6 +155,7 @@ export const DEFAULTS = {
   waitForOtherMaster: 120,
   writerLease: 10,
   switchTimeout: 10,
+  demoteGrace: 1,
   certExpiryWarnDays: 30,
   check: { checkPeriod: 5, trapPeriod: 10, timeout: 2, restartAfter: 10000, maxBacklog: 60 },
 } as const;

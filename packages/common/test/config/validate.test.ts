@@ -213,3 +213,21 @@ describe('config: validation', () => {
     }
   });
 });
+
+describe('demote_grace (our addition)', () => {
+  const load = (text: string) => parseConfigTextOrThrow('agent', { [M]: `this db1\nactive_master_role writer\n${text}${HOSTS2}` }, M).config;
+  it('defaults to 1 s', () => expect(load('').demoteGrace).to.equal(1));
+  it('takes fractions and 0 (2.x top level)', () => {
+    expect(load('demote_grace 0.2\n').demoteGrace).to.equal(0.2);
+    expect(load('demote_grace 0\n').demoteGrace).to.equal(0);
+  });
+  it('is the same key in 1.x', () => {
+    const c = parseConfigTextOrThrow('agent', { [M]: `this db1\ndemote_grace 0.5\ncluster_interface eth0\n${V1_CLUSTER}` }, M).config;
+    expect(c.demoteGrace).to.equal(0.5);
+  });
+  it('refuses a negative or non-numeric value with file:line', () => {
+    const bad = issues('agent', `this db1\nactive_master_role writer\ndemote_grace -1\n${HOSTS2}`);
+    expect(bad.map((i) => `${i.line}`)).to.include('3');
+    expect(issues('agent', `this db1\nactive_master_role writer\ndemote_grace soon\n${HOSTS2}`).some((i) => i.line === 3)).to.equal(true);
+  });
+});

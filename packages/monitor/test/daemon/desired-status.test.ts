@@ -1,6 +1,8 @@
 // SET_STATUS order: the old writer first, the writer next, the rest after it.
 import { expect } from 'chai';
+import type { MmmConfig } from '@mmm/common';
 import { planStatuses } from '../../src/actions/desired-status';
+import { defaultPassIntervalMs } from '../../src/monitor';
 import { FakeHost } from './fake-host';
 
 describe('planStatuses', () => {
@@ -23,4 +25,12 @@ describe('planStatuses', () => {
     expect(p.demote).to.deep.equal([]);
     expect(p.rest.map((d) => [d.host, d.activeMaster])).to.deep.equal([['db1', 'db2'], ['db3', 'db2'], ['db4', 'db2']]);
   });
+});
+
+describe('defaultPassIntervalMs', () => {
+  const withPeriods = (p: number) =>
+    ({ checks: { ping: { checkPeriod: p }, mysql: { checkPeriod: 5 }, rep_threads: { checkPeriod: 5 }, rep_backlog: { checkPeriod: 5 } } }) as unknown as MmmConfig;
+  for (const [period, ms] of [[0.25, 250], [5, 1000], [0.05, 100], [1, 1000], [0.5, 500]] as const) {
+    it(`fastest check_period ${period} s → a pass every ${ms} ms`, () => expect(defaultPassIntervalMs(withPeriods(period))).to.equal(ms));
+  }
 });
