@@ -10,7 +10,7 @@ export * from './bounded';
 export * from './mysql-sessions';
 export * from './endpoint';
 export * from './slave-status';
-export { makePingCheck, pingArgs, type PingOptions } from './ping';
+export * from './ping';
 export { makeMysqlCheck } from './mysql';
 export { makeRepThreadsCheck, makeRepBacklogCheck, type ReplicationCheckOptions } from './replication';
 export * from './runner';

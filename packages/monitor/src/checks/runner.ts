@@ -56,18 +56,33 @@ export class CheckRunner {
     for (const slot of this.slots) this.schedule(slot, 0);
   }
 
-  /** Cancels pending runs and waits (bounded) for runs in flight; emits nothing afterwards. */
+  /**
+   * Cancels pending runs, waits (bounded) for runs in flight, then closes every check function
+   * that has a close() (the ping check's long-running pingers); emits nothing afterwards.
+   */
   async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
     this.state = 'stopped';
     for (const slot of this.slots) {
       if (slot.timer) clearTimeout(slot.timer);
       slot.timer = undefined;
     }
     const inFlight = this.slots.map((s) => s.inFlight).filter((p): p is Promise<unknown> => p !== undefined);
-    if (inFlight.length === 0) return;
-    const bound = Math.max(0, ...this.slots.map((s) => timeoutMs(s.check))) + this.graceMs;
-    const r = await bounded(Promise.allSettled(inFlight), bound);
-    if (r.kind === 'timeout') this.log.warn('checks still running after stop', { count: inFlight.length });
+    if (inFlight.length > 0) {
+      const bound = Math.max(0, ...this.slots.map((s) => timeoutMs(s.check))) + this.graceMs;
+      const r = await bounded(Promise.allSettled(inFlight), bound);
+      if (r.kind === 'timeout') this.log.warn('checks still running after stop', { count: inFlight.length });
+    }
+    const closable = new Set<{ close(): Promise<void> }>();
+    for (const fn of Object.values(this.opts.fns)) {
+      const c = fn as Partial<{ close: unknown }> | undefined;
+      if (c && typeof c.close === 'function') closable.add(fn as unknown as { close(): Promise<void> });
+    }
+    for (const c of closable) {
+      const r = await bounded(Promise.resolve().then(() => c.close()), 5000);
+      if (r.kind === 'error') this.log.error('closing a check failed', { error: errorMessage(r.error) });
+      if (r.kind === 'timeout') this.log.warn('closing a check timed out');
+    }
   }
 
   private schedule(slot: Slot, delayMs: number): void {

@@ -1,5 +1,6 @@
-// ping check. Only loopback is ever pinged; failures come from stand-in ping programs and
-// invalid input, so no packet leaves the machine.
+// ping check, one-shot mode (`ping -c 1` per check: the fallback of the long-running pingers,
+// see ping-pinger.test.ts). Only loopback is ever pinged; failures come from stand-in ping
+// programs and invalid input, so no packet leaves the machine.
 import { expect } from 'chai';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { makePingCheck, pingArgs } from '../../src/checks';
 import { checkConfig, hostConfig } from './fixtures';
 
-describe('ping check', () => {
+describe('ping check (one-shot)', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mmm-ping-'));
@@ -28,7 +29,7 @@ describe('ping check', () => {
   });
 
   it('127.0.0.1 answers: OK', async function () {
-    const r = await makePingCheck()(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping', { timeout: 1 }));
+    const r = await makePingCheck({ persistentPing: false })(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping', { timeout: 1 }));
     if (r.status === 'UNKNOWN') {
       console.log(`    skipped: ${r.message}`);
       this.skip();
@@ -40,7 +41,7 @@ describe('ping check', () => {
     const marker = join(dir, 'ran');
     const bin = await script('record', `touch ${marker}`);
     for (const ip of ['999.1.1.1', 'db1.example.invalid', '', '127.0.0.1; true']) {
-      const r = await makePingCheck({ pingBin: bin })(hostConfig({ ip }), checkConfig('ping'));
+      const r = await makePingCheck({ pingBin: bin, persistentPing: false })(hostConfig({ ip }), checkConfig('ping'));
       expect(r.status).to.equal('ERROR');
       expect(r.message).to.match(/^ERROR: Invalid IP address/);
     }
@@ -50,13 +51,13 @@ describe('ping check', () => {
 
   it('no reply (ping exits 1): ERROR Could not ping', async () => {
     const bin = await script('noreply', 'exit 1');
-    const r = await makePingCheck({ pingBin: bin })(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping'));
+    const r = await makePingCheck({ pingBin: bin, persistentPing: false })(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping'));
     expect(r).to.deep.equal({ status: 'ERROR', message: 'ERROR: Could not ping 127.0.0.1' });
   });
 
   it('ping fails otherwise (exit 2): ERROR with its stderr', async () => {
     const bin = await script('fail', 'echo "ping: boom" >&2; exit 2');
-    const r = await makePingCheck({ pingBin: bin })(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping'));
+    const r = await makePingCheck({ pingBin: bin, persistentPing: false })(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping'));
     expect(r.status).to.equal('ERROR');
     expect(r.message).to.contain('ping: boom');
   });
@@ -64,13 +65,13 @@ describe('ping check', () => {
   it('a ping that hangs is killed at the timeout: ERROR', async () => {
     const bin = await script('hang', 'exec sleep 30');
     const t0 = Date.now();
-    const r = await makePingCheck({ pingBin: bin })(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping', { timeout: 0.2 }));
+    const r = await makePingCheck({ pingBin: bin, persistentPing: false })(hostConfig({ ip: '127.0.0.1' }), checkConfig('ping', { timeout: 0.2 }));
     expect(Date.now() - t0).to.be.below(200 + 500);
     expect(r.status).to.equal('ERROR');
   });
 
   it('no ping program: UNKNOWN (says nothing about the host)', async () => {
-    const r = await makePingCheck({ pingBin: join(dir, 'missing') })(hostConfig(), checkConfig('ping'));
+    const r = await makePingCheck({ pingBin: join(dir, 'missing'), persistentPing: false })(hostConfig(), checkConfig('ping'));
     expect(r.status).to.equal('UNKNOWN');
     expect(r.message).to.match(/not found/);
   });

@@ -111,4 +111,24 @@ describe('CheckRunner', () => {
     idle.start();
     expect(idle.running).to.equal(false);
   });
+  it('stop() closes check functions that own resources (the ping check\'s pingers), once, after runs in flight', async () => {
+    const events: string[] = [];
+    const ping = Object.assign(async (): Promise<CheckResult> => ({ status: 'OK', message: 'OK' }), {
+      close: async () => {
+        events.push('close');
+      },
+    });
+    const runner = new CheckRunner({
+      hosts,
+      checks: [checkConfig('ping', { checkPeriod: 0.02 })],
+      fns: { ping },
+      onResult: () => events.push('result'),
+    });
+    runner.start();
+    await sleep(60);
+    await runner.stop();
+    await runner.stop();
+    expect(events.filter((e) => e === 'close')).to.have.length(1);
+    expect(events[events.length - 1]).to.equal('close');
+  });
 });
