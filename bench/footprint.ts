@@ -3,13 +3,13 @@
 // * the monitor on a netns sandbox with the tuned checks (0.25 s),
 // * the monitor watching 200 SIMULATED hosts (bench/sim-agents.ts: 200 fake agents + 200 fake
 //   MySQL-protocol responders on 127.0.10.1–200 in ONE child process), checks every 1 s.
-// The monitor's `ping` check runs the system `ping` per host and check; those children's CPU
-// (cutime+cstime of the monitor) is reported separately as *_ping_children_cpu_pct.
+// The monitor's `ping` check keeps one long-running system `ping` per host; those children's
+// CPU (live children's utime+stime plus the monitor's cutime+cstime) and their summed RSS/PSS
+// are reported separately (*_children_*). After the monitor's SIGTERM, none may be left.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlCommand } from '@mmm/sandbox';
-import { MONITOR_BIN, ROOT, measure, sandboxDown, sandboxUp, say, sleep, stopChild, tempDir, removeTemp, track, waitFor, type Footprint } from './lib';
+import { MONITOR_BIN, ROOT, childPids, measure, sandboxDown, sandboxUp, say, sleep, stopChild, tempDir, removeTemp, track, waitFor, type Footprint } from './lib';
 import { makeCerts } from './tls';
 
 export interface FootprintResult {
@@ -26,6 +26,7 @@ export interface FootprintResult {
   monitor_200_hosts_cpu_pct: number;
   monitor_200_hosts_children_cpu_pct: number;
   monitor_200_hosts_online: number;
+  monitor_200_hosts_pingers_left_after_stop: number;
   window_s: number;
   raw: Record<string, Footprint>;
   notes: string[];
@@ -71,7 +72,7 @@ function simMonitorConf(dir: string, n: number, agentPort: number, mysqlPort: nu
   ].join('\n');
 }
 
-async function simulated(windowMs: number, notes: string[]): Promise<{ mon: Footprint; online: number }> {
+async function simulated(windowMs: number, notes: string[]): Promise<{ mon: Footprint; online: number; pingersLeft: number }> {
   const n = Number(process.env.BENCH_SIM_HOSTS ?? 200);
   const dir = tempDir('mmmb-sim-');
   const base = 21000 + (process.pid % 4000) * 2;
@@ -102,17 +103,25 @@ async function simulated(windowMs: number, notes: string[]): Promise<{ mon: Foot
       mon.stderr!.on('data', (d: Buffer) => (monOut += d.toString()));
       try {
         let online = 0;
+        let pingersLeft = -1;
+        let firstOnlineMs = 0;
+        const monStarted = Date.now();
         let states = '';
         await waitFor('200 simulated hosts ONLINE', 90_000, async () => {
           if (mon.exitCode !== null) throw new Error(`monitor exited ${mon.exitCode}: ${monOut.slice(-600)}`);
+          // The monitor's atomic status file, not status_json: with 200 hosts status_json is one
+          // line over the control client's 64 KiB line limit (the previous run's "0 ONLINE" was
+          // that failure: "Line longer than 65536 bytes", not the monitor's states).
           try {
-            const doc = JSON.parse(await controlCommand({ config: ctl }, 'status_json', 10_000)) as { hosts: { state: string }[] };
-            online = doc.hosts.filter((h) => h.state === 'ONLINE').length;
+            // MMM's format: one `host|STATE|roles` line per host.
+            const hosts = readFileSync(join(dir, 'mmm_mond.status'), 'utf8').split('\n').filter(Boolean).map((l) => ({ state: l.split('|')[1] ?? '?' }));
+            online = hosts.filter((h) => h.state === 'ONLINE').length;
             const by: Record<string, number> = {};
-            for (const h of doc.hosts) by[h.state] = (by[h.state] ?? 0) + 1;
+            for (const h of hosts) by[h.state] = (by[h.state] ?? 0) + 1;
             states = JSON.stringify(by);
+            if (online === n && !firstOnlineMs) firstOnlineMs = Date.now() - monStarted;
           } catch (e) {
-            states = `status_json failed: ${(e as Error).message}`;
+            states = `status file not readable: ${(e as Error).message}`;
             return undefined;
           }
           return online === n ? true : undefined;
@@ -124,11 +133,18 @@ async function simulated(windowMs: number, notes: string[]): Promise<{ mon: Foot
             /* no log */
           }
         });
-        say(`  200 simulated hosts: ${online} ONLINE; measuring the monitor for ${windowMs / 1000} s…`);
+        say(`  200 simulated hosts: ${online} ONLINE${firstOnlineMs ? ` (all ONLINE ${firstOnlineMs} ms after the monitor started)` : ''}; measuring the monitor for ${windowMs / 1000} s…`);
         await sleep(3_000);
         const fp = await measure(mon.pid!, windowMs);
-        notes.push(`200 hosts: SIMULATED — one child process with 200 fake agents (common createListener, mutual TLS, in-memory answers to PING/SET_STATUS/GET_HEALTH/GET_SYSTEM_STATUS/GET_AGENT_STATUS) and 200 fake MySQL-protocol responders (mysql2 server side: any login, SELECT NOW(), SHOW SLAVE STATUS with both threads running, lag 0) on 127.0.10.1–200; the real mmmd_mon with checks every 1 s (trap 2, timeout 1), default pass interval, ping check = the system ping on loopback; ping_ips 127.0.10.1 (the default, every host ip, made the monitor declare itself cut off: 200 parallel pings with a 1 s bound did not all answer on this loaded machine)`);
-        return { mon: fp, online };
+        notes.push(`200 hosts: SIMULATED — one child process with 200 fake agents (common createListener, mutual TLS, in-memory answers to PING/SET_STATUS/GET_HEALTH/GET_SYSTEM_STATUS/GET_AGENT_STATUS) and 200 fake MySQL-protocol responders (mysql2 server side: any login, SELECT NOW(), SHOW SLAVE STATUS with both threads running, lag 0) on 127.0.10.1–200; the real mmmd_mon with checks every 1 s (trap 2, timeout 1), default pass interval (= fastest check_period), ping check = one long-running system ping per host on loopback (${fp.children} pingers at the end of the window: ${fp.children_rss_mb} MB summed RSS, ${fp.children_pss_mb} MB PSS); ping_ips 127.0.10.1 (kept from the previous run, where the default — every host ip — made the overloaded monitor declare itself cut off)`);
+        const pingers = childPids(mon.pid!);
+        await stopChild(mon);
+        await sleep(500);
+        const left = pingers.filter((p) => existsSync(`/proc/${p}`));
+        pingersLeft = left.length;
+        say(`  monitor stopped (SIGTERM): ${pingers.length} pingers before, ${left.length} still alive after`);
+        if (left.length) notes.push(`${left.length} pinger processes outlived the monitor's SIGTERM: ${left.join(' ')}`);
+        return { mon: fp, online, pingersLeft };
       } finally {
         await stopChild(mon);
       }
@@ -165,7 +181,7 @@ export async function footprintSection(opts: { root: boolean; windowMs: number }
   }
   const s = await simulated(opts.windowMs, notes);
   raw.monitor_200_hosts = s.mon;
-  say(`  200 simulated hosts: monitor ${s.mon.rss_mb} MB (max ${s.mon.rss_max_mb}), ${s.mon.cpu_pct} % (+${s.mon.child_cpu_pct} % ping children)`);
+  say(`  200 simulated hosts: monitor ${s.mon.rss_mb} MB (max ${s.mon.rss_max_mb}), ${s.mon.cpu_pct} % (+${s.mon.child_cpu_pct} % in ${s.mon.children} pingers, their RSS ${s.mon.children_rss_mb} MB summed, PSS ${s.mon.children_pss_mb} MB)`);
   return {
     ...res,
     monitor_200_hosts_rss_mb: s.mon.rss_mb,
@@ -173,6 +189,7 @@ export async function footprintSection(opts: { root: boolean; windowMs: number }
     monitor_200_hosts_cpu_pct: s.mon.cpu_pct,
     monitor_200_hosts_children_cpu_pct: s.mon.child_cpu_pct,
     monitor_200_hosts_online: s.online,
+    monitor_200_hosts_pingers_left_after_stop: s.pingersLeft,
     window_s: opts.windowMs / 1000,
     raw,
     notes,

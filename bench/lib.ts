@@ -2,7 +2,7 @@
 // Ctrl-C), sandboxes (tracked by DIR, `down` on exit), statistics, /proc sampling and a small
 // mutual-TLS control client. Nothing here imports from test/ (the e2e harness is someone else's).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -228,17 +228,60 @@ export interface ProcSample {
   rssKb: number;
   /** utime+stime of the process, in seconds. */
   cpu: number;
-  /** cutime+cstime (children it waited for: e.g. the monitor's `ping` processes), seconds. */
+  /**
+   * Children's CPU, seconds: cutime+cstime (children it waited for) plus utime+stime of its live
+   * children (the monitor's long-running pingers are never reaped during a window).
+   */
   childCpu: number;
+  /** Live children: count, summed VmRSS and summed Pss (shared pages counted once overall). */
+  children: number;
+  childRssKb: number;
+  childPssKb: number;
 }
-export function procSample(pid: number): ProcSample {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = /VmRSS:\s+(\d+)/.exec(status);
+
+/** PIDs whose parent is `pid` (scan of /proc; no CONFIG_PROC_CHILDREN needed). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const st = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === pid) out.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function statCpu(pid: number): { cpu: number; childCpu: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields after the comm: index 0 = state (field 3); utime = field 14 → index 11
   const n = (i: number): number => Number(f[i]);
-  return { rssKb: rss ? Number(rss[1]) : NaN, cpu: (n(11) + n(12)) / CLK_TCK, childCpu: (n(13) + n(14)) / CLK_TCK };
+  return { cpu: (n(11) + n(12)) / CLK_TCK, childCpu: (n(13) + n(14)) / CLK_TCK };
+}
+export function procSample(pid: number): ProcSample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = /VmRSS:\s+(\d+)/.exec(status);
+  const own = statCpu(pid);
+  let childCpu = own.childCpu;
+  let childRssKb = 0;
+  let childPssKb = 0;
+  let children = 0;
+  for (const c of childPids(pid)) {
+    try {
+      const cs = statCpu(c);
+      childCpu += cs.cpu + cs.childCpu;
+      childRssKb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${c}/status`, 'utf8'))?.[1] ?? 0);
+      childPssKb += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${c}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      children++;
+    } catch {
+      /* exited meanwhile: its CPU moves to cutime once reaped */
+    }
+  }
+  return { rssKb: rss ? Number(rss[1]) : NaN, cpu: own.cpu, childCpu, children, childRssKb, childPssKb };
 }
 
 export interface Footprint {
@@ -246,6 +289,10 @@ export interface Footprint {
   rss_max_mb: number;
   cpu_pct: number;
   child_cpu_pct: number;
+  /** Live children (the monitor's pingers) at the end of the window, their summed RSS and PSS. */
+  children: number;
+  children_rss_mb: number;
+  children_pss_mb: number;
   window_s: number;
 }
 /** RSS (mean and max of 1 s samples) and CPU% of one core over `windowMs`. */
@@ -264,6 +311,9 @@ export async function measure(pid: number, windowMs: number): Promise<Footprint>
     rss_max_mb: round(Math.max(...rss) / 1024, 1),
     cpu_pct: round(((b.cpu - a.cpu) / secs) * 100, 2),
     child_cpu_pct: round(((b.childCpu - a.childCpu) / secs) * 100, 2),
+    children: b.children,
+    children_rss_mb: round(b.childRssKb / 1024, 1),
+    children_pss_mb: round(b.childPssKb / 1024, 1),
     window_s: round(secs, 1),
   };
 }
