@@ -32,6 +32,7 @@ export function makeConfig(over: Partial<MmmConfig> = {}, monitor: Partial<NonNu
     },
     writerLease: 10,
     switchTimeout: 10,
+    demoteGrace: 1,
     logs: {},
     ...over,
   };
