@@ -100,6 +100,17 @@ describe('mmm_control CLI against a fake mutual-TLS monitor', function () {
     }
   });
 
+  it('status_json of 300 hosts: one reply line far over the 64 KiB protocol line limit, read whole', async () => {
+    const base = mon.doc.hosts[2]!;
+    for (let i = 4; i <= 300; i++) mon.doc.hosts.push({ ...base, name: `db${i}`, ip: `10.77.1.${i % 250}`, roles: [] });
+    const r = await cli('status_json');
+    expect(r.status, r.stderr).to.equal(0);
+    expect(Buffer.byteLength(r.stdout)).to.be.greaterThan(65536);
+    const doc = JSON.parse(r.stdout) as { hosts: unknown[] };
+    expect(validateStatusDocument(doc)).to.deep.equal([]);
+    expect(doc.hosts).to.have.length(300);
+  });
+
   it('--json for other commands: {command, ok, reply}', async () => {
     const a = await cli('ping', '--json');
     expect(JSON.parse(a.stdout)).to.deep.equal({ command: 'ping', ok: true, reply: texts.pingOk() });

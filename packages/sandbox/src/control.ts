@@ -3,6 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { connect, controlRequest, loadConfig, nullLogger, type StatusDocument, type TlsMaterial } from '@mmm/common';
 
+// status_json is one line and grows with the cluster (~330 bytes per host): far above the agent
+// protocol's 64 KiB line limit at 200 hosts. The monitor is a trusted peer here, so allow much more.
+const MAX_REPLY_LINE_BYTES = 64 * 1024 * 1024;
+
 export interface ControlTarget {
   /** DIR/mmm_control.conf */
   config: string;
@@ -30,6 +34,7 @@ export async function controlCommand(target: ControlTarget, line: string, timeou
     socket: config.socket,
     logger: nullLogger,
     timeoutMs,
+    maxLineBytes: MAX_REPLY_LINE_BYTES,
   });
   try {
     for (const l of controlRequest(line).split('\n').filter(Boolean)) await conn.writeLine(l);
