@@ -5,7 +5,7 @@
 // two writable nodes and sees db1 read-only BEFORE db2 writable. Link back: db1 read-only, no VIP,
 // AWAITING_RECOVERY, then ONLINE (MMM's short-outage rule) and the writer moves back to it.
 import { expect } from 'chai';
-import { describeRoles, log, stateOf, transitionsOf, until, writerOf } from './lib/cluster';
+import { describeRoles, failoverTimeline, log, stateOf, transitionsOf, until, writerOf } from './lib/cluster';
 import { link } from './lib/faults';
 import { converge, lostWrites, replicationLine, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
 import { firstTick, holdersIn, writableIn } from './lib/observer';
@@ -40,6 +40,7 @@ describe('e2e 03: writer host isolated → self-fence by lease, then failover; l
       'link down → first write acknowledged by db2': `${w.firstAckOn('db2', tFault)!.t - tFault} ms`,
       'write-blocked window': `${longestGap(w.acks, tFault - 1_000).ms} ms`,
       'db1 transitions': transitionsOf(s.c.dir, 'db1', tFault).join(' | '),
+      'monitor decisions': failoverTimeline(s.c.dir, tFault).join(' | '),
     });
     expect(fenced, 'db1 fenced itself').to.not.equal(undefined);
     expect(db2w, 'db2 writable').to.not.equal(undefined);

@@ -249,6 +249,13 @@ export function auditSince(dir: string, since = 0): AuditEntry[] {
 }
 
 /** State transitions of `host` since `since`, as `reason` strings (state_change decisions not blocked). */
+/** The monitor's writer decisions since `since`: "+<ms> <reason>" per held state change and failover (timeline for reports). */
+export function failoverTimeline(dir: string, since: number): string[] {
+  return auditSince(dir, since)
+    .filter((e) => e.kind === 'failover' || (e.kind === 'state_change' && /HARD_OFFLINE/.test(e.reason)))
+    .map((e) => `+${Date.parse(e.time) - since} ms ${e.blocked ? '(blocked) ' : ''}${e.reason}`);
+}
+
 export function transitionsOf(dir: string, host: string, since = 0): string[] {
   return auditSince(dir, since).filter((e) => e.kind === 'state_change' && e.host === host && !e.blocked).map((e) => e.reason);
 }

@@ -45,6 +45,15 @@ export function authorized(role: ResolvedRole, cmd: ControlCommand): boolean {
   return isAllowed(role, cmd.kind, MONITOR_COMMAND_MATRIX);
 }
 
+/**
+ * Commands that change the cluster wait for the pass mutex; the rest only read the last state,
+ * which a pass replaces as a whole, so they are answered at once even while a pass waits on a
+ * slow agent or a planned switch (a `show` must never hang behind a switchover).
+ */
+export function changesCluster(cmd: ControlCommand): boolean {
+  return MONITOR_COMMAND_MATRIX.restricted[cmd.kind] !== undefined;
+}
+
 export function executeCommand(m: CommandHost, cmd: Exclude<ControlCommand, { kind: 'quit' }>): Promise<string> | string {
   const h = HANDLERS[cmd.kind] as CommandHandler<typeof cmd.kind>;
   return h(m, cmd as never);

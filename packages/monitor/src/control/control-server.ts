@@ -11,7 +11,7 @@ import {
   errorMessage,
   parseControlCommand,
 } from '@mmm/common';
-import { type CommandHost, authorized, executeCommand, notAuthorizedText } from '../commands';
+import { type CommandHost, authorized, changesCluster, executeCommand, notAuthorizedText } from '../commands';
 import type { Mutex } from '../mutex';
 
 export interface ControlServerOptions {
@@ -47,15 +47,14 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
       o.logger.warn(`control command refused: ${why}`, peer);
       reply = notAuthorizedText(cmd.kind, conn.peer.role);
     } else {
+      const changes = changesCluster(cmd);
       try {
-        reply = await o.mutex.run(() => executeCommand(o.target, cmd));
+        reply = changes ? await o.mutex.run(() => executeCommand(o.target, cmd)) : await executeCommand(o.target, cmd);
       } catch (e) {
         o.logger.error(`control command ${cmd.kind} failed: ${errorMessage(e)}`, peer);
         reply = `ERROR: ${errorMessage(e)}`;
       }
-      if (cmd.kind !== 'ping' && cmd.kind !== 'show' && cmd.kind !== 'checks' && cmd.kind !== 'status_json' && cmd.kind !== 'mode' && cmd.kind !== 'help') {
-        o.logger.info(`control: ${item.line} -> ${reply}`, peer);
-      }
+      if (changes) o.logger.info(`control: ${item.line} -> ${reply}`, peer);
     }
     try {
       await conn.write(reply);

@@ -33,3 +33,28 @@ describe('control server (plain socket, role any)', () => {
     }
   });
 });
+
+describe('control server while a pass holds the mutex (a slow agent, a planned switch)', () => {
+  it('answers ping, show, checks, status_json, mode and help at once; set_offline waits for the pass', async () => {
+    const m = new FakeHost();
+    const mutex = new Mutex();
+    let release!: () => void;
+    const pass = mutex.run(() => new Promise<void>((r) => (release = r)));
+    const l = await startControlServer({ config: m.config, host: '127.0.0.1', port: 0, logger: nullLogger, target: m, mutex });
+    try {
+      const read = await exchange(l.port, 'ping\nmode\nshow\nchecks all\nstatus_json\nhelp\nquit\n');
+      expect(read).to.include('OK: Pinged successfully!ACTIVE');
+      expect(read).to.include('"schemaVersion":1');
+      let changed = false;
+      const change = exchange(l.port, 'set_offline db3\nquit\n').then((out) => ((changed = true), out));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(changed, 'set_offline answered while the pass held the mutex').to.equal(false);
+      release();
+      await pass;
+      expect(await change).to.equal("OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!");
+    } finally {
+      release();
+      await l.close();
+    }
+  });
+});
