@@ -49,46 +49,60 @@ describe('e2e 03: writer host isolated → self-fence by lease, then failover; l
     expect(vipInTwoPlaces(o, s.c.writerVip)).to.deep.equal([]);
   });
 
-  it('link back: db1 read-only and without the VIP until the switch back; it passes AWAITING_RECOVERY; 0 lost of what db2 acknowledged', async () => {
+  it('link back: db1 read-only and without the VIP until the switch back (or kept out when it diverged); it passes AWAITING_RECOVERY or REPLICATION_FAIL; 0 lost of what db2 acknowledged', async () => {
     const o = s.o!;
     const w = s.w!;
     await new Promise((r) => setTimeout(r, 2_000));
     const tBack = Date.now();
     await link(s.c, 'db1', 'up');
     cut = false;
-    // MMM rules: HARD_OFFLINE → AWAITING_RECOVERY → ONLINE (short outage), then the writer returns to db1.
-    let returned = true;
-    await waitForMonitor(s.c, 'db1 ONLINE with the writer role again', (d) => stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1', 40_000)
-      .catch(() => (returned = false));
+    // Either MMM's way back (HARD_OFFLINE → AWAITING_RECOVERY → ONLINE, then the writer returns to
+    // db1), or — when db1 committed a transaction at the cut that never reached db2 (async
+    // replication: a write in flight when the cable went) — db1 diverged: the monitor must keep it
+    // out (REPLICATION_FAIL naming the GTIDs) and db2 must stay the writer.
+    const divergedReason = (): string | undefined => transitionsOf(s.c.dir, 'db1', tBack).find((r) => /lacks/.test(r));
+    let outcome = 'neither' as 'returned' | 'diverged' | 'neither'; // set in the callback below
+    await waitForMonitor(s.c, 'db1 ONLINE with the writer role again, or kept out as diverged', (d) => {
+      if (stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1') outcome = 'returned';
+      else if (stateOf(d, 'db1') === 'REPLICATION_FAIL' && divergedReason()) outcome = 'diverged';
+      return outcome !== 'neither';
+    }, 40_000).catch(() => undefined);
+    const finalWriter = outcome === 'diverged' ? 'db2' : 'db1';
     let conv = { roles: '', writer: '', ms: 0 };
     let convError = '';
-    if (returned) conv = await converge(s.c, { writer: 'db1' }).catch((e: Error) => ((convError = e.message), conv));
+    if (outcome !== 'neither') {
+      const opts = outcome === 'diverged' ? { writer: 'db2', states: { db1: 'REPLICATION_FAIL' }, skip: ['db1'] } : { writer: 'db1' };
+      conv = await converge(s.c, opts).catch((e: Error) => ((convError = e.message), conv));
+    }
     await new Promise((r) => setTimeout(r, 1_000));
     await s.stopLoad();
-    if (!returned || convError) {
-      log(`db1 did not return as the writer within 40 s after ${'link up'}: ${convError || describeRoles(await s.c.statusDoc())}`);
+    if (outcome === 'neither' || convError) {
+      log(`db1 neither returned as the writer nor was kept out as diverged within 40 s after link up: ${convError || describeRoles(await s.c.statusDoc())}`);
       for (const n of ['db1', 'db2', 'db3']) log(await replicationLine(s.c, n));
     }
     const demoted = firstTick(o, tBack, (t) => t.nodes.find((x) => x.node === 'db2')?.readOnly === true);
     const early = o.ticks.filter((t) => t.t >= tBack && t.t < (demoted?.t ?? Infinity) && writableIn(t).includes('db1'));
     const earlyVip = o.ticks.filter((t) => t.t >= tBack && t.t < (demoted?.t ?? Infinity) && holdersIn(t, s.c.writerVip).includes('db1'));
-    const lost = await lostWrites(s.c, returned ? 'db1' : 'db2', w.acks);
+    const lost = await lostWrites(s.c, finalWriter, w.acks);
     const trans = transitionsOf(s.c.dir, 'db1', tBack);
+    const byDb1 = new Set(w.acks.filter((a) => a.sid === 1).map((a) => a.id));
     report('03 link back', {
+      outcome: outcome === 'diverged' ? `db1 diverged (a transaction committed at the cut never reached db2): ${divergedReason()}` : outcome,
       'db1 transitions after link up': trans.join(' | '),
       'link up → db2 demoted for the switch back': demoted ? `${demoted.t - tBack} ms` : 'never',
       'acknowledged writes (whole scenario)': w.acks.length,
-      'acknowledged but missing on db1 (final writer)': lost.lost.length,
+      [`acknowledged but missing on ${finalWriter} (final writer)`]: lost.lost.length,
+      'of them acknowledged by db1 before the cut (async replication)': lost.lost.filter((id) => byDb1.has(id)).length,
       'observer ticks (writable per node)': `${o.ticks.length} (${writableCounts(o)})`,
       roles: conv.roles,
     });
     expect(early.map((t) => t.n), 'db1 read-only until the switch back').to.deep.equal([]);
     expect(earlyVip.map((t) => t.n), 'db1 without the writer VIP until the switch back').to.deep.equal([]);
-    expect(trans.some((r) => /AWAITING_RECOVERY/.test(r)), 'db1 went through AWAITING_RECOVERY').to.equal(true);
+    expect(trans.some((r) => /AWAITING_RECOVERY|lacks/.test(r)), 'db1 went through AWAITING_RECOVERY or was kept out as diverged').to.equal(true);
     expect(twoWritable(o)).to.deep.equal([]);
     expect(vipInTwoPlaces(o, s.c.writerVip)).to.deep.equal([]);
-    expect(returned && !convError, `db1 back as the writer and the cluster converged (${convError || describeRoles(await s.c.statusDoc())})`).to.equal(true);
+    expect(outcome !== 'neither' && !convError, `db1 back as the writer or kept out as diverged, and the cluster converged (${convError || describeRoles(await s.c.statusDoc())})`).to.equal(true);
     const byDb2 = new Set(w.acks.filter((a) => a.sid === 2).map((a) => a.id));
-    expect(lost.lost.filter((id) => byDb2.has(id)), 'writes acknowledged by db2 are all on db1').to.deep.equal([]);
+    expect(lost.lost.filter((id) => byDb2.has(id)), `writes acknowledged by db2 are all on ${finalWriter}`).to.deep.equal([]);
   });
 });

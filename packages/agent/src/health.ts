@@ -34,6 +34,8 @@ export interface HealthFacts {
   /** null: no replication configured; undefined: not answering. */
   replication: ReplicationHealth | null | undefined;
   gtidBinlogPos: string | undefined;
+  gtidBinlogState: string | undefined;
+  serverId: string | undefined;
 }
 
 /** Reads the pid file and checks /proc/<pid>. */
@@ -100,6 +102,8 @@ export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
     leaseMsLeft: lease.msLeft,
     replication: undefined,
     gtidBinlogPos: undefined,
+    gtidBinlogState: undefined,
+    serverId: undefined,
   };
   if (!answering) return facts;
   const [ro, status, pos] = await Promise.all([
@@ -109,6 +113,8 @@ export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
   ]);
   facts.writable = ro === undefined ? undefined : !ro;
   facts.gtidBinlogPos = pos?.own;
+  facts.gtidBinlogState = pos?.binlogState;
+  facts.serverId = pos?.serverId || undefined;
   if (status === undefined) facts.replication = null;
   else if (status === 'unreadable') facts.replication = undefined;
   else {
@@ -138,6 +144,8 @@ export function toAgentHealth(f: HealthFacts): AgentHealth {
   if (f.writable !== undefined) h.writable = f.writable;
   if (f.lease === 'held' && f.leaseMsLeft !== undefined) h.leaseLeftMs = Math.max(0, Math.round(f.leaseMsLeft));
   if (f.gtidBinlogPos !== undefined) h.gtidBinlogPos = f.gtidBinlogPos;
+  if (f.gtidBinlogState !== undefined) h.gtidBinlogState = f.gtidBinlogState.replace(/\s+/g, '');
+  if (f.serverId !== undefined) h.serverId = f.serverId;
   if (f.replication === null) h.replication = 'none';
   else if (f.replication) {
     const r = f.replication;

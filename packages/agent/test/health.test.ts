@@ -45,7 +45,7 @@ describe('health', () => {
     const wire = encodeHealth(toAgentHealth(f));
     expect(wire).to.equal(
       'mysqld=running,answering=1,writable=0,lease=held,lease_left_ms=1234,replication=configured,io_running=1,sql_running=1,io_connected=1,' +
-        'gtid_io_pos=0-1-10;1-2-3,gtid_slave_pos=0-1-9;1-2-3,gtid_binlog_pos=0-1-10,seconds_behind=2',
+        'gtid_io_pos=0-1-10;1-2-3,gtid_slave_pos=0-1-9;1-2-3,gtid_binlog_pos=0-1-10,gtid_binlog_state=0-1-10,server_id=1,seconds_behind=2',
     );
   });
 

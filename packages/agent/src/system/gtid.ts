@@ -1,23 +1,9 @@
 // MariaDB GTID positions `domain-server-seq,…` (pure). With gtid_strict_mode, seq_no grows
 // monotonically per domain, so "reached" means: for every domain of the target, our seq ≥ its seq.
 
-export interface MariadbGtid {
-  domain: number;
-  server: number;
-  seq: bigint;
-}
+import { type MariadbGtid, parseMariadbGtidList } from '@mmm/common';
 
-export function parseMariadbGtidList(s: string): MariadbGtid[] | undefined {
-  const t = s.trim();
-  if (t === '') return [];
-  const out: MariadbGtid[] = [];
-  for (const part of t.split(',')) {
-    const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
-    if (!m) return undefined;
-    out.push({ domain: Number(m[1]), server: Number(m[2]), seq: BigInt(m[3]) });
-  }
-  return out;
-}
+export { parseMariadbGtidList };
 
 /** Highest seq per domain. */
 function maxByDomain(list: MariadbGtid[]): Map<number, bigint> {

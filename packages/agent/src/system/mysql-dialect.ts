@@ -90,8 +90,8 @@ export const mariadbDialect: Dialect = {
   // connection (Connection_name ''), see pickDefaultConnection().
   slaveStatus: 'SHOW ALL SLAVES STATUS',
   selectGtidPositions:
-    'SELECT @@global.gtid_binlog_pos AS binlog_pos, @@global.gtid_current_pos AS current_pos, ' +
-    '@@global.gtid_slave_pos AS slave_pos',
+    'SELECT @@global.gtid_binlog_pos AS binlog_pos, @@global.gtid_binlog_state AS binlog_state, @@global.gtid_current_pos AS current_pos, ' +
+    '@@global.gtid_slave_pos AS slave_pos, @@global.server_id AS server_id',
   // MASTER_GTID_WAIT returns 0 when reached, -1 on timeout.
   waitGtid: (gtid, ms) => `SELECT MASTER_GTID_WAIT(${quoteString(gtid)}, ${secondsFromMs(ms)}) AS result`,
   waitGtidReached: (r) => Number(r) === 0,
@@ -117,7 +117,7 @@ export const mysqlDialect: Dialect = {
   flavor: 'mysql',
   ...common,
   slaveStatus: 'SHOW REPLICA STATUS',
-  selectGtidPositions: 'SELECT @@global.gtid_executed AS executed',
+  selectGtidPositions: 'SELECT @@global.gtid_executed AS executed, @@global.server_uuid AS server_id',
   // WAIT_FOR_EXECUTED_GTID_SET returns 0 when reached, 1 on timeout.
   waitGtid: (gtid, ms) => `SELECT WAIT_FOR_EXECUTED_GTID_SET(${quoteString(gtid)}, ${secondsFromMs(ms)}) AS result`,
   waitGtidReached: (r) => Number(r) === 0,

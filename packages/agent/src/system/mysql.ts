@@ -14,6 +14,10 @@ export interface GtidPositions {
   own: string;
   /** MariaDB only ('' on MySQL). */
   binlogPos: string;
+  /** MariaDB gtid_binlog_state (last GTID per domain and server_id); MySQL gtid_executed. */
+  binlogState: string;
+  /** MariaDB server_id / MySQL server_uuid: the source id in this server's own GTIDs. */
+  serverId: string;
   currentPos: string;
   slavePos: string;
   /** MySQL only ('' on MariaDB). */
@@ -189,10 +193,10 @@ export class Mysql2LocalMysql implements LocalMysql {
     const r = (await q(this.d.selectGtidPositions))[0] ?? {};
     if (this.d.flavor === 'mariadb') {
       const binlogPos = text(r.binlog_pos);
-      return { flavor: 'mariadb', own: binlogPos, binlogPos, currentPos: text(r.current_pos), slavePos: text(r.slave_pos), executed: '' };
+      return { flavor: 'mariadb', own: binlogPos, binlogPos, binlogState: text(r.binlog_state), serverId: text(r.server_id), currentPos: text(r.current_pos), slavePos: text(r.slave_pos), executed: '' };
     }
     const executed = text(r.executed).replace(/\s+/g, '');
-    return { flavor: 'mysql', own: executed, binlogPos: '', currentPos: '', slavePos: '', executed };
+    return { flavor: 'mysql', own: executed, binlogPos: '', binlogState: executed, serverId: text(r.server_id), currentPos: '', slavePos: '', executed };
   }
 
   waitGtid(gtidSet: string, timeoutMs: number): Promise<void> {

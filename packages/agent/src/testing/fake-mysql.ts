@@ -44,7 +44,7 @@ export class FakeLocalMysql implements LocalMysql {
   readOnly = true;
   clients = 3;
   replication: SlaveStatus | undefined = undefined;
-  positions: GtidPositions = { flavor: 'mariadb', own: '0-1-10', binlogPos: '0-1-10', currentPos: '0-1-10', slavePos: '0-1-10', executed: '' };
+  positions: GtidPositions = { flavor: 'mariadb', own: '0-1-10', binlogPos: '0-1-10', binlogState: '0-1-10', serverId: '1', currentPos: '0-1-10', slavePos: '0-1-10', executed: '' };
   /** catchUp result when not failing. */
   caughtUp = true;
   readonly calls: string[] = [];

@@ -56,9 +56,9 @@ describe('mysql-dialect', () => {
     expect(maria.slaveStatus).to.equal('SHOW ALL SLAVES STATUS');
     expect(my.slaveStatus).to.equal('SHOW REPLICA STATUS');
     expect(maria.selectGtidPositions).to.equal(
-      'SELECT @@global.gtid_binlog_pos AS binlog_pos, @@global.gtid_current_pos AS current_pos, @@global.gtid_slave_pos AS slave_pos',
+      'SELECT @@global.gtid_binlog_pos AS binlog_pos, @@global.gtid_binlog_state AS binlog_state, @@global.gtid_current_pos AS current_pos, @@global.gtid_slave_pos AS slave_pos, @@global.server_id AS server_id',
     );
-    expect(my.selectGtidPositions).to.equal('SELECT @@global.gtid_executed AS executed');
+    expect(my.selectGtidPositions).to.equal('SELECT @@global.gtid_executed AS executed, @@global.server_uuid AS server_id');
   });
 
   it('GTID waits', () => {

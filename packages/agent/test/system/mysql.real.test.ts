@@ -101,6 +101,8 @@ describe('system/mysql against real MariaDB', function () {
     expect(p.binlogPos).to.match(/^0-7-\d+$/);
     expect(p.own).to.equal(p.binlogPos);
     expect(p.currentPos).to.equal(p.binlogPos);
+    expect(p.binlogState).to.include(p.binlogPos); // one entry per domain and server_id
+    expect(p.serverId).to.equal('7');
     await agent.waitGtid(p.binlogPos, 1000); // own writes count (gtid_current_pos)
     await agent.waitGtid('', 1000);
   });

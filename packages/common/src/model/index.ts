@@ -1,6 +1,7 @@
 export * from './host-state';
 export * from './role';
 export * from './peer-role';
+export * from './gtid';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_AGENT_PORT = 9989;

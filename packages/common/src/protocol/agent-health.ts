@@ -11,6 +11,9 @@
 //   io_running=1|0, sql_running=1|0, io_connected=1|0 (Slave_IO_Running is `Yes`, not `Connecting`)
 //   last_heartbeat_age_ms=<int>  ms since the replica last heard its master (event or heartbeat)
 //   gtid_io_pos, gtid_slave_pos, gtid_binlog_pos = GTID sets (see below)
+//   gtid_binlog_state            MariaDB: last GTID per domain AND server_id; MySQL: gtid_executed
+//                                (the monitor finds transactions a host has and the writer lacks)
+//   server_id                    MariaDB @@server_id / MySQL @@server_uuid (the writer's own GTIDs)
 //   seconds_behind=<int>         Seconds_Behind_Master (absent when NULL)
 //
 // GTID sets contain commas (`0-1-5,1-2-3`; MySQL's also contain newlines). In this field their commas are
@@ -33,6 +36,8 @@ export interface AgentHealth {
   gtidIoPos?: string;
   gtidSlavePos?: string;
   gtidBinlogPos?: string;
+  gtidBinlogState?: string;
+  serverId?: string;
   secondsBehind?: number;
 }
 
@@ -53,6 +58,8 @@ const KEYS: ReadonlyArray<readonly [keyof AgentHealth, string, Codec]> = [
   ['gtidIoPos', 'gtid_io_pos', 'gtid'],
   ['gtidSlavePos', 'gtid_slave_pos', 'gtid'],
   ['gtidBinlogPos', 'gtid_binlog_pos', 'gtid'],
+  ['gtidBinlogState', 'gtid_binlog_state', 'gtid'],
+  ['serverId', 'server_id', 'gtid'],
   ['secondsBehind', 'seconds_behind', 'int'],
 ];
 const REQUIRED: ReadonlyArray<keyof AgentHealth> = ['mysqld', 'answering', 'lease'];

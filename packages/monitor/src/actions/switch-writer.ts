@@ -7,6 +7,7 @@ import type { Clock, MmmConfig, MoveStatus } from '@mmm/common';
 import type { MonitorState } from '../analysis/snapshot';
 import type { AgentSet } from '../agents/agent-set';
 import type { DecisionLog } from '../decision-log';
+import { divergenceReason, missingOnWriter } from '../analysis/divergence';
 import { rolesOf } from '../roles/role-table';
 
 export interface SwitchDeps {
@@ -36,6 +37,18 @@ export async function switchWriter(d: SwitchDeps, from: string, to: string, why:
   d.setLastMove(move('running', why));
   d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `planned move of ${am} from ${from} to ${to}: ${why}`, blocked: false });
   const stateOf = (h: string) => d.getState().hosts[h]?.state ?? 'ONLINE';
+
+  // 0. a candidate with transactions the writer lacks could never catch up: refuse before the
+  //    writer is touched (else writes stop for switch_timeout, and the restore may fail too)
+  await d.agents.health(to);
+  await d.agents.health(from);
+  const missing = missingOnWriter(d.agents.obs[to]?.health, d.agents.obs[from]?.health);
+  if (missing && missing.length > 0) {
+    const reason = `refused before anything changed: ${divergenceReason(to, from, missing)}`;
+    d.setLastMove(move('aborted', reason));
+    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} ${reason}`, blocked: true });
+    return { ok: false, reason, restored: true };
+  }
 
   // 1. demote: from here on nobody is writable until step 3 (or the restore)
   const demoted = withWriter(d.getState(), am, '');

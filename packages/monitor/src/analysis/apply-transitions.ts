@@ -3,6 +3,7 @@
 import type { MmmConfig } from '@mmm/common';
 import type { Diagnosis } from './diagnosis';
 import { NOT_FLAPPING, stepFlap } from './flapping';
+import { divergence } from './divergence';
 import { arrowOf, nextHostState, type PeerInfo } from './host-transitions';
 import { monitorSettings } from './policy';
 import type { Decision, Transition } from './result';
@@ -59,6 +60,7 @@ export function applyTransitions(args: {
       uptime: o.agent.uptime,
       peer,
       isActiveMaster: host === activeMaster,
+      diverged: divergence(host, activeMaster, snapshot.hosts, args.policy.healthMaxAgeMs, now),
       activeMasterExists: activeMaster !== '',
       canHoldActiveMaster: amHosts.includes(host),
       autoSetOnlineMs: ms.autoSetOnlineMs,

@@ -11,6 +11,8 @@ export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSumma
     readOnly: h.writable === undefined ? undefined : !h.writable,
     lease: { held: h.lease === 'held', remainingMs: h.lease === 'expired' || h.lease === 'fenced' ? 0 : h.leaseLeftMs },
   };
+  if (h.gtidBinlogState !== undefined) out.gtidBinlogState = h.gtidBinlogState;
+  if (h.serverId !== undefined) out.serverId = h.serverId;
   if (h.replication === 'configured') {
     out.replication = {
       masterHost,

@@ -34,6 +34,8 @@ export interface TransitionInput {
   peer?: PeerInfo;
   isActiveMaster: boolean;
   activeMasterExists: boolean;
+  /** Why the host diverged from the writer (has transactions it lacks), when it did. */
+  diverged?: string;
   /** Host is listed in the active master role's hosts. */
   canHoldActiveMaster: boolean;
   autoSetOnlineMs: number;
@@ -67,6 +69,8 @@ export function nextHostState(i: TransitionInput): TransitionOutcome | undefined
       if (!alive) return { to: 'HARD_OFFLINE', reason: down }; // ONLINE -> HARD_OFFLINE
       // the active master is never demoted for replication problems
       if (i.isActiveMaster) return undefined;
+      // certain, whatever the peer's state: its replication breaks as soon as the writer writes
+      if (i.diverged) return { to: 'REPLICATION_FAIL', reason: i.diverged };
       if (!peerHealthy(i.peer)) return undefined;
       // a peer that just came ONLINE is still catching up: its partner's lag is expected
       if (i.peer && now - i.peer.since < i.policy.peerGraceMs) return undefined;
@@ -77,6 +81,7 @@ export function nextHostState(i: TransitionInput): TransitionOutcome | undefined
 
     case 'AWAITING_RECOVERY': {
       if (!alive) return { to: 'HARD_OFFLINE', reason: down };
+      if (i.diverged && !i.isActiveMaster) return { to: 'REPLICATION_FAIL', reason: i.diverged };
       if (!(c.rep_threads && c.rep_backlog)) return undefined;
       if (!i.agentReachable) return undefined; // m3: no ONLINE while the agent cannot take roles
       const flapping = prev.flap.flapping;
@@ -95,6 +100,7 @@ export function nextHostState(i: TransitionInput): TransitionOutcome | undefined
 
     case 'HARD_OFFLINE': {
       if (!alive) return undefined;
+      if (i.diverged && !i.isActiveMaster) return { to: 'REPLICATION_FAIL', reason: `host is back: ${i.diverged}` };
       if (i.activeMasterExists || !i.canHoldActiveMaster) {
         if (!c.rep_threads) return { to: 'REPLICATION_FAIL', reason: 'host is back, replication threads are not running' };
         if (!c.rep_backlog) return { to: 'REPLICATION_DELAY', reason: 'host is back, replication backlog is too big' };
@@ -105,6 +111,7 @@ export function nextHostState(i: TransitionInput): TransitionOutcome | undefined
     case 'REPLICATION_FAIL':
     case 'REPLICATION_DELAY': {
       if (!alive) return { to: 'HARD_OFFLINE', reason: down };
+      if (i.diverged && !i.isActiveMaster) return undefined; // stays out until repaired
       const repOk = c.rep_threads && c.rep_backlog;
       const peerOnline = i.peer?.state === 'ONLINE';
       if (repOk || !peerOnline) {

@@ -68,6 +68,10 @@ export interface HealthSummary {
   /** Writer lease as the agent sees it; remainingMs ≤ 0 means it fenced itself. */
   lease?: { held: boolean; remainingMs?: number };
   replication?: ReplicationHealth;
+  /** MariaDB gtid_binlog_state / MySQL gtid_executed: finds transactions the writer lacks. */
+  gtidBinlogState?: string;
+  /** MariaDB server_id / MySQL server_uuid. */
+  serverId?: string;
 }
 
 /** Parsed GET_SYSTEM_STATUS: what is really configured on the node. */

@@ -42,7 +42,15 @@ export const moveRole: CommandHandler<'move_role'> = async (m, { role, host, for
     m.setHostState(host, 'ONLINE');
     m.record({ kind: 'command', host, role, reason: `move_role --force: ${host} ${st} -> ONLINE by operator`, blocked: false });
   }
-  if (role === am && owner !== '') return moveWriter(m, role, owner, host, force);
+  if (role === am && owner !== '') {
+    const reply = await moveWriter(m, role, owner, host, force);
+    if (force && reply.startsWith('ERROR')) {
+      // the move did not happen: the host goes back to the state the operator overrode
+      m.setHostState(host, st);
+      m.record({ kind: 'command', host, role, reason: `move_role --force failed: ${host} back to ${st}`, blocked: false });
+    }
+    return reply;
+  }
   m.state = { ...m.state, roles: m.state.roles.map((a) => (a.role === role ? { ...a, host } : a)) };
   m.record({ kind: 'command', host, role, reason: `move_role: ${role} from ${owner || '(none)'} to ${host} by operator`, blocked: false });
   m.triggerPass();

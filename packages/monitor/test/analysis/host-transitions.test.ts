@@ -5,6 +5,7 @@ import { DEFAULT_POLICY } from '../../src/analysis/policy';
 
 const NOW = 1_000_000_000;
 const ok: CheckFlags = { ping: true, mysql: true, rep_threads: true, rep_backlog: true };
+const DIV = 'db1 has transactions the writer db2 lacks (0-1-8)';
 const peerOk: PeerInfo = { name: 'db2', state: 'ONLINE', since: NOW - 3_600_000, ping: true, mysql: true };
 
 interface Row {
@@ -81,6 +82,13 @@ const ROWS: Row[] = [
   { label: 'REPLICATION_DELAY -> HARD_OFFLINE', from: 'REPLICATION_DELAY', checks: { ping: false }, to: 'HARD_OFFLINE' },
   { label: 'REPLICATION_FAIL stays (threads still down)', from: 'REPLICATION_FAIL', checks: { rep_threads: false }, to: undefined },
   { label: 'REPLICATION_DELAY stays (still lagging)', from: 'REPLICATION_DELAY', checks: { rep_backlog: false }, to: undefined },
+  // diverged: the host has transactions the writer lacks (our addition; certain, so no peer grace)
+  { label: 'ONLINE -> REPLICATION_FAIL (diverged, checks all OK, peer just ONLINE)', from: 'ONLINE', input: { diverged: DIV, peer: { ...peerOk, since: NOW - 1000 } }, to: 'REPLICATION_FAIL', reason: /lacks/ },
+  { label: 'ONLINE stays: the active master is never called diverged', from: 'ONLINE', input: { diverged: DIV, isActiveMaster: true }, to: undefined },
+  { label: 'AWAITING_RECOVERY -> REPLICATION_FAIL (diverged, not ONLINE by (a))', from: 'AWAITING_RECOVERY', lastUptime: 99_970, input: { diverged: DIV }, to: 'REPLICATION_FAIL', reason: /lacks/ },
+  { label: 'HARD_OFFLINE -> REPLICATION_FAIL (back, diverged, replication still looks fine)', from: 'HARD_OFFLINE', input: { diverged: DIV }, to: 'REPLICATION_FAIL', reason: /^host is back: .*lacks/ },
+  { label: 'REPLICATION_FAIL stays: diverged although the threads run', from: 'REPLICATION_FAIL', input: { diverged: DIV }, to: undefined },
+  { label: 'REPLICATION_FAIL stays: diverged although the peer is not ONLINE', from: 'REPLICATION_FAIL', input: { diverged: DIV, peer: { ...peerOk, state: 'HARD_OFFLINE' } }, to: undefined },
 ];
 
 describe('host state machine (mmm.md §4.2)', () => {

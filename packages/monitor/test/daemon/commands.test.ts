@@ -124,6 +124,18 @@ describe('control commands', () => {
     expect(r).to.equal("ERROR: Role 'writer' was not moved from 'db2' to 'db1': db1 did not reach GTID 0-2-9 within switch_timeout; db2 restored as writer");
   });
 
+  it('move_role --force writer to a REPLICATION_FAIL host: a refused switch puts the host back in REPLICATION_FAIL', async () => {
+    const m = new FakeHost();
+    m.setHostState('db2', 'REPLICATION_FAIL');
+    m.switchResult = { ok: false, reason: 'refused before anything changed: db2 has transactions the writer db1 lacks (0-2-8)', restored: true };
+    const r = await run(m, 'move_role --force writer db2');
+    expect(r).to.match(/^ERROR: Role 'writer' was not moved from 'db1' to 'db2': refused before anything changed/);
+    expect(m.state.hosts.db2.state).to.equal('REPLICATION_FAIL');
+    m.switchResult = { ok: true, durationMs: 1 };
+    expect(await run(m, 'move_role --force writer db2')).to.equal(texts.forcedMoveRoleOk('writer', 'db1', 'db2'));
+    expect(m.state.hosts.db2.state).to.equal('ONLINE');
+  });
+
   it('move_role of a balanced role takes its IPs off the host', async () => {
     const m = new FakeHost();
     expect(await run(m, 'move_role reader db3')).to.equal(texts.balancedRoleRemoved('reader', 'db3'));

@@ -1,7 +1,7 @@
 // Planned writer switch against scripted agents: the order of requests, the GTID bound, and
 // abort + restore with the reason.
 import { expect } from 'chai';
-import { type AgentReply, type AgentRequest, encodeAgentRequest, nullLogger } from '@mmm/common';
+import { type AgentReply, type AgentRequest, encodeAgentRequest, encodeHealth, nullLogger } from '@mmm/common';
 import { FakeClock } from '@mmm/common';
 import { AgentSet } from '../../src/agents/agent-set';
 import { switchWriter } from '../../src/actions/switch-writer';
@@ -22,7 +22,7 @@ function rig(script: Script) {
     config, clock, logger: nullLogger, material: () => undefined,
     clientFor: () => ({
       request: async (req: AgentRequest) => {
-        log.push(encodeAgentRequest(req));
+        if (req.kind !== 'GET_HEALTH') log.push(encodeAgentRequest(req)); // the divergence check's reads
         const r = script(req);
         if (r === 'timeout') throw Object.assign(new Error('no line within bound'), { code: 'TIMEOUT' });
         return r;
@@ -48,7 +48,32 @@ function rig(script: Script) {
 const ok = (message = 'Status applied successfully!'): AgentReply => ({ ok: true, message, fields: [], uptime: 1 });
 const err = (message: string): AgentReply => ({ ok: false, message, fields: [], uptime: 1 });
 
+const healthOf = (gtidBinlogState: string, serverId: string): AgentReply =>
+  ({ ok: true, message: 'Returning health!', fields: [encodeHealth({ mysqld: 'running', answering: true, lease: 'none', gtidBinlogState, serverId })], uptime: 1 });
+
 describe('planned writer switch', () => {
+  it('refuses a candidate with transactions the writer lacks before touching the writer', async () => {
+    const r = rig((req) => {
+      if (req.kind === 'GET_HEALTH') return req.host === 'db2' ? healthOf('0-1-7,0-2-8', '2') : healthOf('0-2-7,0-1-9', '1');
+      return ok();
+    });
+    const out = await switchWriter(r.deps as never, 'db1', 'db2', 'test');
+    expect(out.ok).to.equal(false);
+    if (out.ok) return;
+    expect(out.reason).to.match(/^refused before anything changed: db2 has transactions the writer db1 lacks \(0-2-8\)/);
+    expect(r.log, 'no SET_STATUS, GET_GTID or WAIT_GTID sent').to.deep.equal([]);
+    expect(r.state().roles.find((a) => a.role === 'writer')!.host).to.equal('db1');
+    expect(r.move()).to.include({ outcome: 'aborted' });
+  });
+
+  it('goes ahead when the candidate has nothing the writer lacks', async () => {
+    const r = rig((req) => {
+      if (req.kind === 'GET_HEALTH') return req.host === 'db2' ? healthOf('0-1-9,0-2-7', '2') : healthOf('0-2-7,0-1-9', '1');
+      return req.kind === 'GET_GTID' ? ok('0-1-9') : ok();
+    });
+    expect((await switchWriter(r.deps as never, 'db1', 'db2', 'test')).ok).to.equal(true);
+  });
+
   it('demotes, reads the GTID, waits on the candidate, then promotes', async () => {
     const r = rig((req) => (req.kind === 'GET_GTID' ? ok('0-1-42') : ok()));
     const out = await switchWriter(r.deps as never, 'db1', 'db2', 'test');

@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import { divergence, missingOnWriter } from '../../src/analysis/divergence';
+import type { HealthSummary, HostObservation } from '../../src/analysis/snapshot';
+
+const NOW = 1_000_000;
+const health = (state: string, serverId: string): HealthSummary => ({ mysqldRunning: true, answering: true, gtidBinlogState: state, serverId });
+const obs = (h: HealthSummary | undefined, at = NOW - 500, reachable = true): HostObservation =>
+  ({ checks: {} as HostObservation['checks'], agent: { reachable, health: h, healthAt: at } });
+
+describe('divergence from the writer', () => {
+  it('names the old writer\'s transactions the new writer lacks', () => {
+    const hosts = { db1: obs(health('0-2-5,0-1-8', '1')), db2: obs(health('0-1-7,0-2-8', '2')) };
+    const why = divergence('db1', 'db2', hosts, 15_000, NOW);
+    expect(why).to.match(/^db1 has transactions the writer db2 lacks \(0-1-8\)/);
+    expect(why).to.include('rebuild db1 from db2');
+  });
+
+  it('a replica that already holds a transaction the writer committed after its list was read is not diverged', () => {
+    expect(missingOnWriter(health('0-1-7,0-2-9', '3'), health('0-1-7,0-2-8', '2'))).to.deep.equal([]);
+  });
+
+  it('no verdict without fresh health of both, for the writer itself, or without a writer', () => {
+    const d1 = health('0-2-5,0-1-8', '1');
+    const d2 = health('0-1-7,0-2-8', '2');
+    expect(divergence('db1', 'db2', { db1: obs(d1), db2: obs(d2, NOW - 20_000) }, 15_000, NOW)).to.equal(undefined);
+    expect(divergence('db1', 'db2', { db1: obs(d1, NOW, false), db2: obs(d2) }, 15_000, NOW)).to.equal(undefined);
+    expect(divergence('db1', 'db2', { db1: obs({ mysqldRunning: true, answering: true }), db2: obs(d2) }, 15_000, NOW)).to.equal(undefined);
+    expect(divergence('db2', 'db2', { db2: obs(d2) }, 15_000, NOW)).to.equal(undefined);
+    expect(divergence('db1', '', { db1: obs(d1) }, 15_000, NOW)).to.equal(undefined);
+  });
+
+  it('lists at most five GTIDs and the count', () => {
+    const many = Array.from({ length: 7 }, (_, i) => `${i}-1-9`).join(',');
+    const writer = Array.from({ length: 7 }, (_, i) => `${i}-1-3`).join(',');
+    const why = divergence('db1', 'db2', { db1: obs(health(many, '1')), db2: obs(health(writer, '2')) }, 15_000, NOW);
+    expect(why).to.include('0-1-9, 1-1-9, 2-1-9, 3-1-9, 4-1-9, … (7)');
+  });
+});
