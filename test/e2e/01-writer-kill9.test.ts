@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { TEST_SCHEMA, query, readOnly, vipsOf } from '../../packages/sandbox/src';
 import { WRITES_TABLE, describeRoles, log, rolesOf, stateOf, transitionsOf, until, writerOf } from './lib/cluster';
 import { killMariadb, restartMariadb } from './lib/faults';
-import { converge, lostWrites, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
+import { awaitComeback, converge, describeComeback, lostWrites, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
 import { firstTick, writableIn } from './lib/observer';
 import { scenario } from './lib/scenario';
 import { longestGap } from './lib/workload';
@@ -65,37 +65,43 @@ describe('e2e 01: writer mariadbd kill -9 → failover', function () {
     expect(await readOnly(s.c.db.node('db3'))).to.equal(true);
   });
 
-  it('db1 restarted: never writable or holding the VIP until ONLINE again (AWAITING_RECOVERY, then MMM rule (a)), writer back on db1 with 0 writes lost', async () => {
+  it('db1 restarted: never writable or holding the VIP until ONLINE again (AWAITING_RECOVERY, then MMM rule (a)), writer back on db1 with 0 writes lost — or kept out if the crash left it diverged', async () => {
     // MMM 2.x: a host whose outage was short (< 60 s, uptime grew: no reboot) goes from
     // AWAITING_RECOVERY to ONLINE by itself; in ACTIVE mode the writer then moves back to the
-    // preferred db1 by a planned switch (demote db2, GTID wait, promote db1).
+    // preferred db1 by a planned switch (demote db2, GTID wait, promote db1). If the crash left a
+    // transaction in db1's binlog that never reached db2 (async replication), db1 has diverged:
+    // the monitor keeps it out (REPLICATION_FAIL naming the GTIDs) and db2 stays the writer.
     await s.startLoad({ firstId: 1_000_000 });
     const t0 = Date.now();
     await restartMariadb(s.c, 'db1');
-    await waitForMonitor(s.c, 'db1 ONLINE with the writer role', (d) => stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1', 60_000);
+    const back = await awaitComeback(s.c, 'db1', 'db2', t0, 60_000);
+    const { outcome, finalWriter } = back;
+    if (outcome === 'neither') throw new Error(`db1 neither returned as the writer nor was kept out as diverged within 60 s: ${describeRoles(await s.c.statusDoc())}`);
     const tOnline = Date.now();
-    const conv = await converge(s.c);
+    const conv = await converge(s.c, back.convergeOpts);
     await new Promise((r) => setTimeout(r, 1_000));
     await s.stopLoad();
     const w = s.w!;
     const o = s.o!;
     const trans = transitionsOf(s.c.dir, 'db1', t0);
     const db1Writable = firstTick(o, t0, (t) => writableIn(t).includes('db1'));
-    const lost = await lostWrites(s.c, 'db1', w.acks);
+    const lost = await lostWrites(s.c, finalWriter, w.acks);
     report('01 db1 back', {
+      outcome: describeComeback(back, 'db1', 'db2', 'the crash'),
       'db1 transitions': trans.join(' | '),
-      'restart → db1 ONLINE with the writer role': `${tOnline - t0} ms`,
+      [outcome === 'diverged' ? 'restart → db1 kept out (REPLICATION_FAIL)' : 'restart → db1 ONLINE with the writer role']: `${tOnline - t0} ms`,
       'restart → db1 writable (observer)': db1Writable ? `${db1Writable.t - t0} ms` : 'never seen',
       'write-blocked window of the switch back': `${longestGap(w.acks).ms} ms`,
       'acknowledged writes': w.acks.length,
-      'lost on the switch back': lost.lost.length,
+      [`lost on ${finalWriter}`]: lost.lost.length,
       roles: conv.roles,
     });
-    expect(trans.some((r) => /AWAITING_RECOVERY/.test(r)), 'db1 went through AWAITING_RECOVERY').to.equal(true);
-    expect(conv.writer).to.equal('db1');
+    expect(trans.some((r) => /AWAITING_RECOVERY|lacks/.test(r)), 'db1 went through AWAITING_RECOVERY or was kept out as diverged').to.equal(true);
+    expect(conv.writer).to.equal(finalWriter);
     expect(lost.lost, 'no acknowledged write lost on the planned switch back').to.deep.equal([]);
     expect(twoWritable(o), 'never two writable nodes').to.deep.equal([]);
     expect(vipInTwoPlaces(o, s.c.writerVip), 'never the writer VIP twice').to.deep.equal([]);
+    if (outcome === 'diverged') expect(db1Writable, 'a diverged db1 is never writable').to.equal(undefined);
     // Until the monitor said ONLINE + writer, db1 was read-only and held no writer VIP.
     const before = o.ticks.filter((t) => t.t < (db1Writable?.t ?? tOnline));
     expect(before.filter((t) => t.nodes.find((x) => x.node === 'db1')?.vips?.includes(s.c.writerVip)).length, 'db1 without the writer VIP before it was writable again').to.equal(0);

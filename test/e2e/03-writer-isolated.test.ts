@@ -5,9 +5,9 @@
 // two writable nodes and sees db1 read-only BEFORE db2 writable. Link back: db1 read-only, no VIP,
 // AWAITING_RECOVERY, then ONLINE (MMM's short-outage rule) and the writer moves back to it.
 import { expect } from 'chai';
-import { describeRoles, failoverTimeline, log, stateOf, transitionsOf, until, writerOf } from './lib/cluster';
+import { describeRoles, failoverTimeline, log, transitionsOf, until, writerOf } from './lib/cluster';
 import { link } from './lib/faults';
-import { converge, lostWrites, replicationLine, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
+import { awaitComeback, converge, describeComeback, lostWrites, replicationLine, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
 import { firstTick, holdersIn, writableIn } from './lib/observer';
 import { scenario } from './lib/scenario';
 import { longestGap } from './lib/workload';
@@ -60,20 +60,11 @@ describe('e2e 03: writer host isolated → self-fence by lease, then failover; l
     // db1), or — when db1 committed a transaction at the cut that never reached db2 (async
     // replication: a write in flight when the cable went) — db1 diverged: the monitor must keep it
     // out (REPLICATION_FAIL naming the GTIDs) and db2 must stay the writer.
-    const divergedReason = (): string | undefined => transitionsOf(s.c.dir, 'db1', tBack).find((r) => /lacks/.test(r));
-    let outcome = 'neither' as 'returned' | 'diverged' | 'neither'; // set in the callback below
-    await waitForMonitor(s.c, 'db1 ONLINE with the writer role again, or kept out as diverged', (d) => {
-      if (stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1') outcome = 'returned';
-      else if (stateOf(d, 'db1') === 'REPLICATION_FAIL' && divergedReason()) outcome = 'diverged';
-      return outcome !== 'neither';
-    }, 40_000).catch(() => undefined);
-    const finalWriter = outcome === 'diverged' ? 'db2' : 'db1';
+    const back = await awaitComeback(s.c, 'db1', 'db2', tBack, 40_000);
+    const { outcome, finalWriter } = back;
     let conv = { roles: '', writer: '', ms: 0 };
     let convError = '';
-    if (outcome !== 'neither') {
-      const opts = outcome === 'diverged' ? { writer: 'db2', states: { db1: 'REPLICATION_FAIL' }, skip: ['db1'] } : { writer: 'db1' };
-      conv = await converge(s.c, opts).catch((e: Error) => ((convError = e.message), conv));
-    }
+    if (outcome !== 'neither') conv = await converge(s.c, back.convergeOpts).catch((e: Error) => ((convError = e.message), conv));
     await new Promise((r) => setTimeout(r, 1_000));
     await s.stopLoad();
     if (outcome === 'neither' || convError) {
@@ -87,7 +78,7 @@ describe('e2e 03: writer host isolated → self-fence by lease, then failover; l
     const trans = transitionsOf(s.c.dir, 'db1', tBack);
     const byDb1 = new Set(w.acks.filter((a) => a.sid === 1).map((a) => a.id));
     report('03 link back', {
-      outcome: outcome === 'diverged' ? `db1 diverged (a transaction committed at the cut never reached db2): ${divergedReason()}` : outcome,
+      outcome: describeComeback(back, 'db1', 'db2', 'the cut'),
       'db1 transitions after link up': trans.join(' | '),
       'link up → db2 demoted for the switch back': demoted ? `${demoted.t - tBack} ms` : 'never',
       'acknowledged writes (whole scenario)': w.acks.length,

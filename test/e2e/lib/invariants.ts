@@ -3,7 +3,7 @@
 // and convergence (one writer, every replica replicating from it, monitor states right) within
 // 30 s of the fault ending. Each check returns what it found; the scenario asserts on it.
 import { TEST_SCHEMA, query, readOnly, slaveStatus, vipsOf } from '../../../packages/sandbox/src';
-import { WRITES_TABLE, describeRoles, log, sleep, stateOf, writerOf, type E2eCluster } from './cluster';
+import { WRITES_TABLE, describeRoles, log, sleep, stateOf, transitionsOf, writerOf, type E2eCluster } from './cluster';
 import { holdersIn, writableIn, type Observer } from './observer';
 import type { Ack } from './workload';
 
@@ -109,7 +109,12 @@ export async function converge(c: E2eCluster, o: ConvergeOptions = {}): Promise<
     } catch (e) {
       last = { ...last, why: `probe failed: ${(e as Error).message}` };
     }
-    if (Date.now() - t0 > bound) throw new Error(`not converged within ${bound} ms: ${last.why} (monitor: ${last.roles})`);
+    if (Date.now() - t0 > bound) {
+      // what a DBA would look at first: each node's replication and the monitor's failing checks
+      const lines = await Promise.all(c.status.nodes.map((n) => replicationLine(c, n.name)));
+      const checks = await c.control('checks', 'all').then((r) => r.stdout.split('\n').filter((l) => l && !/\sOK/.test(l)).join(' | '), () => '');
+      throw new Error(`not converged within ${bound} ms: ${last.why} (monitor: ${last.roles}); failing checks: ${checks || 'none'}; ${lines.join('; ')}`);
+    }
     await sleep(200);
   }
 }
@@ -155,4 +160,38 @@ export async function replicationLine(c: E2eCluster, name: string): Promise<stri
   } catch (e) {
     return `${name}: ${(e as Error).message}`;
   }
+}
+
+/** How an old writer came back: MMM's way (ONLINE, writer again) or kept out as diverged. */
+export interface Comeback {
+  outcome: 'returned' | 'diverged' | 'neither';
+  /** The monitor's REPLICATION_FAIL reason naming the GTIDs the writer lacks (diverged only). */
+  reason?: string;
+  /** Who should hold the writer role now. */
+  finalWriter: string;
+  /** converge() options for that outcome. */
+  convergeOpts: ConvergeOptions;
+}
+
+/**
+ * Waits until `old` is ONLINE holding the writer role again, or is kept out as diverged (a
+ * transaction committed on it at the fault never reached `next`: asynchronous replication).
+ */
+export async function awaitComeback(c: E2eCluster, old: string, next: string, since: number, boundMs: number): Promise<Comeback> {
+  const reason = (): string | undefined => transitionsOf(c.dir, old, since).find((r) => /lacks/.test(r));
+  let outcome = 'neither' as Comeback['outcome']; // set in the callback below
+  await waitForMonitor(c, `${old} ONLINE with the writer role again, or kept out as diverged`, (d) => {
+    if (stateOf(d, old) === 'ONLINE' && writerOf(d) === old) outcome = 'returned';
+    else if (stateOf(d, old) === 'REPLICATION_FAIL' && reason()) outcome = 'diverged';
+    return outcome !== 'neither';
+  }, boundMs).catch(() => undefined);
+  if (outcome === 'diverged') {
+    return { outcome, reason: reason(), finalWriter: next, convergeOpts: { writer: next, states: { [old]: 'REPLICATION_FAIL' }, skip: [old] } };
+  }
+  return { outcome, finalWriter: old, convergeOpts: { writer: old } };
+}
+
+/** The report line for a comeback. */
+export function describeComeback(b: Comeback, old: string, next: string, cause: string): string {
+  return b.outcome === 'diverged' ? `${old} diverged (${cause} left a transaction ${next} never got): ${b.reason}` : b.outcome;
 }
