@@ -1,5 +1,6 @@
-// What a control command may use of the monitor. Handlers run with the loop's mutex held, so
-// they read and change the monitor state directly; a change triggers a pass at once.
+// What a control command may use of the monitor. Handlers of commands that change the cluster
+// run with the loop's mutex held, so they read and change the monitor state directly; a change
+// triggers a pass at once. Read-only handlers run without it once startup has set the state.
 import type { ControlCommand, MmmConfig, StatusDocument } from '@mmm/common';
 import type { HostObservation, MonitorState } from '../analysis/snapshot';
 import type { SwitchOutcome } from '../actions/switch-writer';

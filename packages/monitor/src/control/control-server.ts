@@ -48,8 +48,11 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
       reply = notAuthorizedText(cmd.kind, conn.peer.role);
     } else {
       const changes = changesCluster(cmd);
+      // Reads skip the mutex once there is a state to read; during startup (which holds the
+      // mutex and has no state yet) they wait for it like everything else.
+      const started = (o.target.state as CommandHost['state'] | undefined) !== undefined;
       try {
-        reply = changes ? await o.mutex.run(() => executeCommand(o.target, cmd)) : await executeCommand(o.target, cmd);
+        reply = changes || !started ? await o.mutex.run(() => executeCommand(o.target, cmd)) : await executeCommand(o.target, cmd);
       } catch (e) {
         o.logger.error(`control command ${cmd.kind} failed: ${errorMessage(e)}`, peer);
         reply = `ERROR: ${errorMessage(e)}`;

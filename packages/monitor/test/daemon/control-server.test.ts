@@ -58,3 +58,27 @@ describe('control server while a pass holds the mutex (a slow agent, a planned s
     }
   });
 });
+
+describe('control server during startup (the mutex held, no state yet)', () => {
+  it('status_json waits for startup instead of failing on the missing state', async () => {
+    const m = new FakeHost();
+    const ready = m.state;
+    (m as unknown as { state: unknown }).state = undefined;
+    const mutex = new Mutex();
+    let release!: () => void;
+    const startup = mutex.run(() => new Promise<void>((r) => (release = r)).then(() => void (m.state = ready)));
+    const l = await startControlServer({ config: m.config, host: '127.0.0.1', port: 0, logger: nullLogger, target: m, mutex });
+    try {
+      let answered = false;
+      const read = exchange(l.port, 'status_json\nquit\n').then((out) => ((answered = true), out));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(answered, 'answered before startup set the state').to.equal(false);
+      release();
+      await startup;
+      expect(JSON.parse(await read)).to.include({ schemaVersion: 1 });
+    } finally {
+      release();
+      await l.close();
+    }
+  });
+});
