@@ -249,11 +249,24 @@ export function auditSince(dir: string, since = 0): AuditEntry[] {
 }
 
 /** State transitions of `host` since `since`, as `reason` strings (state_change decisions not blocked). */
-/** The monitor's writer decisions since `since`: "+<ms> <reason>" per held state change and failover (timeline for reports). */
-export function failoverTimeline(dir: string, since: number): string[] {
-  return auditSince(dir, since)
+/**
+ * The monitor's view of a failover since `since`, for reports: its log lines on `host`'s checks
+ * and agent, then its held state changes and the failover decision ("+<ms> <text>").
+ */
+export function failoverTimeline(dir: string, since: number, host = 'db1'): string[] {
+  const file = join(dir, 'monitor', 'mmmd_mon.log');
+  const logLines = existsSync(file)
+    ? readFileSync(file, 'utf8').split('\n').flatMap((l) => {
+      const m = /^(\S+Z) mmmd_mon\s+\w+: (.*)$/.exec(l);
+      if (!m || !(new RegExp(`(check \\w+ on ${host}:|agent ${host} )`).test(m[2]!))) return [];
+      const t = Date.parse(m[1]!);
+      return t >= since ? [{ t, text: m[2]!.slice(0, 160) }] : [];
+    })
+    : [];
+  const decisions = auditSince(dir, since)
     .filter((e) => e.kind === 'failover' || (e.kind === 'state_change' && /HARD_OFFLINE/.test(e.reason)))
-    .map((e) => `+${Date.parse(e.time) - since} ms ${e.blocked ? '(blocked) ' : ''}${e.reason}`);
+    .map((e) => ({ t: Date.parse(e.time), text: `${e.blocked ? '(blocked) ' : ''}${e.reason}` }));
+  return [...logLines.slice(0, 12), ...decisions].sort((a, b) => a.t - b.t).map((e) => `+${e.t - since} ms ${e.text}`);
 }
 
 export function transitionsOf(dir: string, host: string, since = 0): string[] {
