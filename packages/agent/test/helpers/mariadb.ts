@@ -2,7 +2,7 @@
 // user=root, socket + 127.0.0.1 on a free port, small buffers. Stopped by PID, dir removed.
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { freePort } from '../../../../test/helpers/free-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mysql from 'mysql2/promise';
@@ -15,16 +15,7 @@ export function mariadbAvailable(): string | undefined {
   return undefined;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address() as net.AddressInfo;
-      s.close(() => resolve(a.port));
-    });
-  });
-}
+export { freePort } from '../../../../test/helpers/free-port';
 
 export interface TestMariadb {
   dir: string;
