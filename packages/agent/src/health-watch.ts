@@ -81,8 +81,25 @@ export class HealthWatch {
     } else {
       facts = await fresh;
     }
+    if (facts.mysqldRunning === false && this.o.holdsWriter() && (await this.writerVipLeft(facts))) {
+      // "stopped" lets the monitor promote another writer at once: say it only once the writer
+      // VIP is gone from here, else the VIP would be on two hosts for a moment
+      facts = { ...facts, mysqldRunning: undefined };
+    }
     const lease = this.o.lease();
     return { ...facts, lease: lease.status, leaseMsLeft: lease.msLeft };
+  }
+
+  /** Drops the writer VIP of a dead writer now; true when one is still here (or cannot be told). */
+  private writerVipLeft(facts: HealthFacts): Promise<boolean> {
+    const { vips, writerIps } = this.o;
+    return this.o
+      .exclusive(async () => {
+        await dropWriterVipIfDead(facts, writerIps, vips, this.o.logger);
+        const present = await Promise.all(writerIps.map((ip) => vips.has(ip).catch(() => true)));
+        return present.some(Boolean);
+      })
+      .catch(() => true);
   }
 
   /** One collection at a time; concurrent callers share it. */

@@ -50,7 +50,23 @@ export async function mysqldProcess(pidfile: string | undefined, procRoot = '/pr
     return { running: undefined, pid: undefined };
   }
   if (!Number.isSafeInteger(pid) || pid <= 0) return { running: false, pid: undefined };
-  return { running: existsSync(`${procRoot}/${pid}`), pid };
+  return { running: await processAlive(procRoot, pid), pid };
+}
+
+/**
+ * A killed mysqld stays in /proc as a zombie until its parent reaps it (a parent that is slow to
+ * reap, or none that reaps at all in some containers): it holds no port and cannot write, so a
+ * zombie (state Z or X in /proc/PID/stat) is not running.
+ */
+async function processAlive(procRoot: string, pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`${procRoot}/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0); // "PID (comm) S …": comm may hold ')'
+    return state !== 'Z' && state !== 'X';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    return existsSync(`${procRoot}/${pid}`);
+  }
 }
 
 /**

@@ -98,6 +98,28 @@ describe('HealthWatch', () => {
     expect(log.messages('error').some((m) => /not killing it/.test(m))).to.equal(true);
   });
 
+  it('a dead writer: GET_HEALTH drops the writer VIP before it says stopped (the monitor promotes on that)', async () => {
+    fs.writeFileSync(join(dir, 'mysqld.pid'), '999999999\n'); // pid gone
+    mysql.answering = false;
+    const w = watch();
+    const f = await w.latest();
+    expect(f.mysqldRunning).to.equal(false);
+    expect([...vips.ips], 'VIP gone before the reply').to.deep.equal([]);
+  });
+
+  it('a dead writer whose VIP cannot be removed is reported unknown, not stopped', async () => {
+    fs.writeFileSync(join(dir, 'mysqld.pid'), '999999999\n');
+    mysql.answering = false;
+    vips.failDel.add('10.0.0.100');
+    const w = watch();
+    expect((await w.latest()).mysqldRunning).to.equal(undefined);
+    vips.failDel.clear();
+    expect((await w.latest()).mysqldRunning).to.equal(false);
+    writer = false; // not the writer: stopped is said as it is
+    vips.failDel.add('10.0.0.100');
+    expect((await w.latest()).mysqldRunning).to.equal(false);
+  });
+
   it('answers GET_HEALTH with fresh facts, or with the last ones when collecting hangs', async () => {
     const w = watch();
     await w.tick();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeHealth } from '@mmm/common';
@@ -22,6 +22,20 @@ describe('health', () => {
     expect((await mysqldProcess(pf)).running).to.equal(false);
     writeFileSync(pf, 'garbage');
     expect((await mysqldProcess(pf)).running).to.equal(false);
+  });
+
+  it('a zombie mysqld (killed, not reaped yet) is not running', async () => {
+    const proc = join(dir, 'proc');
+    const pf = join(dir, 'z.pid');
+    writeFileSync(pf, '4242\n');
+    mkdirSync(join(proc, '4242'), { recursive: true });
+    const stat = (state: string) => writeFileSync(join(proc, '4242', 'stat'), `4242 (mariadbd) ${state} 1 4242 4242 0 -1 4194560 0 0\n`);
+    stat('S');
+    expect(await mysqldProcess(pf, proc)).to.deep.equal({ running: true, pid: 4242 });
+    stat('Z');
+    expect(await mysqldProcess(pf, proc)).to.deep.equal({ running: false, pid: 4242 });
+    writeFileSync(join(proc, '4242', 'stat'), '4242 (odd) name)) R 1\n'); // comm with ')' in it
+    expect((await mysqldProcess(pf, proc)).running).to.equal(true);
   });
 
   it('heartbeat age: time since the counter or received GTID last moved', () => {

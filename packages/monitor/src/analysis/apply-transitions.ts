@@ -13,6 +13,20 @@ export function freshHostMemory(now: number): HostMemory {
   return { state: 'AWAITING_RECOVERY', since: now, lastUptime: 0, flap: { ...NOT_FLAPPING } };
 }
 
+/** Health this recent counts as "now" for the certain-stop shortcut below. */
+const CERTAIN_STOP_HEALTH_MS = 2000;
+
+/**
+ * The mysql check failed at its last run and the host's agent, just now, says mysqld is certainly
+ * not running (pid gone or port refused, and not answering locally). Two independent observations
+ * of a stop are not a network blip, so trap_period is not waited for (MMM waits it out).
+ */
+export function certainlyStopped(o: HostObservation, now: number): boolean {
+  const h = o.agent.health;
+  const fresh = o.agent.reachable && !!h && o.agent.healthAt !== undefined && now - o.agent.healthAt <= CERTAIN_STOP_HEALTH_MS;
+  return fresh && !h.mysqldRunning && !h.answering && o.checks.mysql.phase === 'TRAPPING';
+}
+
 export function lastCheckChange(o: HostObservation): number {
   return Math.max(o.checks.ping.lastChange, o.checks.mysql.lastChange, o.checks.rep_threads.lastChange, o.checks.rep_backlog.lastChange);
 }
@@ -54,7 +68,7 @@ export function applyTransitions(args: {
     const out = nextHostState({
       host,
       prev,
-      checks: { ping: o.checks.ping.ok, mysql: o.checks.mysql.ok, rep_threads: o.checks.rep_threads.ok, rep_backlog: o.checks.rep_backlog.ok },
+      checks: { ping: o.checks.ping.ok, mysql: o.checks.mysql.ok && !certainlyStopped(o, now), rep_threads: o.checks.rep_threads.ok, rep_backlog: o.checks.rep_backlog.ok },
       lastCheckChange: lastCheckChange(o),
       agentReachable: o.agent.reachable,
       uptime: o.agent.uptime,
@@ -68,6 +82,9 @@ export function applyTransitions(args: {
       policy: args.policy,
       now,
     });
+    if (out && out.to === 'HARD_OFFLINE' && o.checks.mysql.ok && certainlyStopped(o, now)) {
+      out.reason += ' (its agent reports mysqld is not running: trap_period not waited for)';
+    }
     if (out) {
       const arrow = arrowOf(prev.state, out.to);
       const wd = args.writerDiagnosis;
