@@ -5,7 +5,7 @@ import * as mysql from 'mysql2/promise';
 import { MmmError, TimeoutError, errorMessage } from '@mmm/common';
 import { type ChangeMasterOptions, type Dialect, type Flavor, SELECT_VERSION, detectFlavor, dialectFor } from './mysql-dialect';
 import { type ProcessRow, threadsToKill } from './processlist';
-import { type SlaveStatus, parseSlaveStatus, pickDefaultConnection } from './slave-status';
+import { type SlaveStatus, parseSlaveStatus, pickDefaultConnection, receivedAllApplied } from './slave-status';
 import { mariadbGtidReached } from './gtid';
 
 export interface GtidPositions {
@@ -77,6 +77,8 @@ const ER_NO_SUCH_THREAD = 1094;
 export const ER_MASTER_FATAL_READING_BINLOG = 1236;
 const CONFIRM_CONNECTED_MS = 200;
 const CONFIRM_CONNECTING_MS = 1000;
+// A catch-up re-reads SHOW SLAVE STATUS this often (a source may die mid-transfer meanwhile).
+const CATCH_UP_RECHECK_MS = 250;
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 type Row = Record<string, unknown>;
@@ -233,11 +235,22 @@ export class Mysql2LocalMysql implements LocalMysql {
   }
 
   private async catchUpOn(q: (sql: string, t?: number) => Promise<Row[]>, timeoutMs: number): Promise<CatchUpResult> {
-    const s = parseSlaveStatus(pickDefaultConnection(await q(this.d.slaveStatus)));
-    if (!s) return 'no_replication';
-    if (s.gtidIoPos === '') return 'caught_up'; // nothing received since CHANGE MASTER
-    await this.waitOn(q, s.gtidIoPos, timeoutMs, 'slave');
-    return 'caught_up';
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = parseSlaveStatus(pickDefaultConnection(await q(this.d.slaveStatus)));
+      if (!s) return 'no_replication';
+      if (s.gtidIoPos === '') return 'caught_up'; // nothing received since CHANGE MASTER
+      if (receivedAllApplied(s)) return 'caught_up'; // the rest is a transaction cut off mid-transfer
+      try {
+        await this.waitOn(q, s.gtidIoPos, Math.max(0, Math.min(deadline - Date.now(), CATCH_UP_RECHECK_MS)), 'slave');
+        return 'caught_up';
+      } catch (e) {
+        if (!(e instanceof TimeoutError) || Date.now() >= deadline) {
+          if (e instanceof TimeoutError) throw new TimeoutError(`${e.message} (SQL thread: ${s.sqlState || s.sqlRunning})`);
+          throw e;
+        }
+      }
+    }
   }
 
   changeMaster(o: ChangeMasterOptions): Promise<void> {

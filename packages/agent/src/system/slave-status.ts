@@ -6,6 +6,8 @@ export interface SlaveStatus {
   /** 'Yes' | 'No' | 'Connecting' | 'Preparing' … */
   ioRunning: string;
   sqlRunning: string;
+  /** Slave_SQL_Running_State: what the SQL thread is doing. */
+  sqlState: string;
   secondsBehindMaster: number | null;
   /** MariaDB: last GTID received per domain. MySQL: Retrieved_Gtid_Set. */
   gtidIoPos: string;
@@ -53,6 +55,7 @@ export function parseSlaveStatus(row: Row | undefined): SlaveStatus | undefined 
     masterPort: num(pick(row, 'Master_Port', 'Source_Port')),
     ioRunning: str(pick(row, 'Slave_IO_Running', 'Replica_IO_Running')),
     sqlRunning: str(pick(row, 'Slave_SQL_Running', 'Replica_SQL_Running')),
+    sqlState: str(pick(row, 'Slave_SQL_Running_State', 'Replica_SQL_Running_State')),
     secondsBehindMaster: num(pick(row, 'Seconds_Behind_Master', 'Seconds_Behind_Source')) ?? null,
     gtidIoPos: str(pick(row, 'Gtid_IO_Pos', 'Retrieved_Gtid_Set')).replace(/\s+/g, ''),
     executedGtidSet: str(pick(row, 'Executed_Gtid_Set')).replace(/\s+/g, ''),
@@ -64,6 +67,16 @@ export function parseSlaveStatus(row: Row | undefined): SlaveStatus | undefined 
     receivedHeartbeats: num(pick(row, 'Slave_received_heartbeats')),
     heartbeatPeriod: num(pick(row, 'Slave_heartbeat_period')),
   };
+}
+
+/**
+ * Everything received in full is applied: the IO thread receives nothing more (stopped, or its
+ * source is gone) and the SQL thread runs and has read all relay log. Gtid_IO_Pos may still be
+ * ahead: a transaction cut off mid-transfer (its source died or was cut off) counts as received
+ * but can never be applied; only its source has the rest. Waiting for it would never end.
+ */
+export function receivedAllApplied(s: SlaveStatus): boolean {
+  return s.ioRunning !== 'Yes' && s.sqlRunning === 'Yes' && /has read all relay log/i.test(s.sqlState);
 }
 
 /** The IO thread is connected to its source (not 'Connecting', not stopped). */

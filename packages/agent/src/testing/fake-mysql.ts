@@ -25,6 +25,7 @@ export function fakeSlaveStatus(over: Partial<SlaveStatus> = {}): SlaveStatus {
     masterPort: 3306,
     ioRunning: 'Yes',
     sqlRunning: 'Yes',
+    sqlState: 'Slave has read all relay log; waiting for more updates',
     secondsBehindMaster: 0,
     gtidIoPos: '0-1-10',
     executedGtidSet: '',

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ioConnected, parseSlaveStatus, pickDefaultConnection } from '../../src/system/slave-status';
+import { ioConnected, parseSlaveStatus, pickDefaultConnection, receivedAllApplied } from '../../src/system/slave-status';
+import { fakeSlaveStatus } from '../../src/testing';
 import { mariadbGtidReached, parseMariadbGtidList } from '../../src/system/gtid';
 
 describe('slave-status', () => {
@@ -51,6 +52,22 @@ describe('slave-status', () => {
     });
     expect(s).to.include({ masterHost: '10.0.0.11', ioRunning: 'Yes', secondsBehindMaster: 3, gtidIoPos: 'uuid-a:1-10,uuid-b:1-2', executedGtidSet: 'uuid-a:1-9' });
     expect(ioConnected(s)).to.equal(true);
+  });
+});
+
+describe('receivedAllApplied: a transaction cut off mid-transfer is not waited for', () => {
+  const idle = 'Slave has read all relay log; waiting for more updates';
+  const rows: Array<[string, Parameters<typeof fakeSlaveStatus>[0], boolean]> = [
+    ['IO stopped (re-point), SQL idle: all that arrived in full is applied', { ioRunning: 'No', sqlState: idle }, true],
+    ['source gone (Connecting), SQL idle', { ioRunning: 'Connecting', sqlState: idle }, true],
+    ['MySQL 8 wording', { ioRunning: 'No', sqlState: 'Replica has read all relay log; waiting for more updates' }, true],
+    ['IO still connected: more may come, wait for Gtid_IO_Pos', { ioRunning: 'Yes', sqlState: idle }, false],
+    ['SQL thread still applying', { ioRunning: 'No', sqlState: 'Reading event from the relay log' }, false],
+    ['SQL thread stopped (error)', { ioRunning: 'No', sqlRunning: 'No', sqlState: '' }, false],
+  ];
+  for (const [what, over, want] of rows) it(what, () => expect(receivedAllApplied(fakeSlaveStatus(over))).to.equal(want));
+  it('parses Slave_SQL_Running_State', () => {
+    expect(parseSlaveStatus({ Slave_IO_Running: 'No', Slave_SQL_Running: 'Yes', Slave_SQL_Running_State: idle })?.sqlState).to.equal(idle);
   });
 });
 
