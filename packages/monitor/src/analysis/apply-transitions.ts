@@ -4,6 +4,7 @@ import type { MmmConfig } from '@mmm/common';
 import type { Diagnosis } from './diagnosis';
 import { NOT_FLAPPING, stepFlap } from './flapping';
 import { divergence } from './divergence';
+import { freshHealth } from './health';
 import { arrowOf, nextHostState, type PeerInfo } from './host-transitions';
 import { monitorSettings } from './policy';
 import type { Decision, Transition } from './result';
@@ -22,9 +23,8 @@ const CERTAIN_STOP_HEALTH_MS = 2000;
  * of a stop are not a network blip, so trap_period is not waited for (MMM waits it out).
  */
 export function certainlyStopped(o: HostObservation, now: number): boolean {
-  const h = o.agent.health;
-  const fresh = o.agent.reachable && !!h && o.agent.healthAt !== undefined && now - o.agent.healthAt <= CERTAIN_STOP_HEALTH_MS;
-  return fresh && !h.mysqldRunning && !h.answering && o.checks.mysql.phase === 'TRAPPING';
+  const h = freshHealth(o, now, CERTAIN_STOP_HEALTH_MS);
+  return !!h && !h.mysqldRunning && !h.answering && o.checks.mysql.phase === 'TRAPPING';
 }
 
 export function lastCheckChange(o: HostObservation): number {
@@ -65,10 +65,11 @@ export function applyTransitions(args: {
       const po = snapshot.hosts[peerName];
       peer = { name: peerName, state: previous[peerName].state, since: previous[peerName].since, ping: !!po?.checks.ping.ok, mysql: !!po?.checks.mysql.ok };
     }
+    const stopped = certainlyStopped(o, now);
     const out = nextHostState({
       host,
       prev,
-      checks: { ping: o.checks.ping.ok, mysql: o.checks.mysql.ok && !certainlyStopped(o, now), rep_threads: o.checks.rep_threads.ok, rep_backlog: o.checks.rep_backlog.ok },
+      checks: { ping: o.checks.ping.ok, mysql: o.checks.mysql.ok && !stopped, rep_threads: o.checks.rep_threads.ok, rep_backlog: o.checks.rep_backlog.ok },
       lastCheckChange: lastCheckChange(o),
       agentReachable: o.agent.reachable,
       uptime: o.agent.uptime,
@@ -82,7 +83,7 @@ export function applyTransitions(args: {
       policy: args.policy,
       now,
     });
-    if (out && out.to === 'HARD_OFFLINE' && o.checks.mysql.ok && certainlyStopped(o, now)) {
+    if (out && out.to === 'HARD_OFFLINE' && o.checks.mysql.ok && stopped) {
       out.reason += ' (its agent reports mysqld is not running: trap_period not waited for)';
     }
     if (out) {

@@ -2,6 +2,7 @@
 // replica that received more from a lost writer than the new one)? Such a host can neither
 // replicate from the writer nor take over from it: it is kept out of service with the GTIDs named.
 import { gtidsMissingOnWriter } from '@mmm/common';
+import { freshHealth } from './health';
 import type { HealthSummary, HostObservation } from './snapshot';
 
 const SHOWN = 5;
@@ -15,9 +16,7 @@ export function missingOnWriter(host: HealthSummary | undefined, writer: HealthS
 /** The same from observations, only when both healths are fresh; the reason text, or undefined. */
 export function divergence(host: string, writer: string, hosts: Record<string, HostObservation>, maxAgeMs: number, now: number): string | undefined {
   if (!writer || host === writer) return undefined;
-  const fresh = (o: HostObservation | undefined): HealthSummary | undefined =>
-    o?.agent.reachable && o.agent.health && o.agent.healthAt !== undefined && now - o.agent.healthAt <= maxAgeMs ? o.agent.health : undefined;
-  const missing = missingOnWriter(fresh(hosts[host]), fresh(hosts[writer]));
+  const missing = missingOnWriter(freshHealth(hosts[host], now, maxAgeMs), freshHealth(hosts[writer], now, maxAgeMs));
   if (!missing || missing.length === 0) return undefined;
   return divergenceReason(host, writer, missing);
 }

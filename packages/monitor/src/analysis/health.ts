@@ -1,6 +1,13 @@
 // Adapter from the wire form of GET_HEALTH (common/protocol/agent-health) to the analysis view.
 import type { AgentHealth } from '@mmm/common';
-import type { HealthSummary } from './snapshot';
+import type { HealthSummary, HostObservation } from './snapshot';
+
+/** The host's GET_HEALTH when its agent answers and the reading is at most `maxAgeMs` old. */
+export function freshHealth(o: HostObservation | undefined, now: number, maxAgeMs: number): HealthSummary | undefined {
+  const a = o?.agent;
+  if (!a?.reachable || !a.health || a.healthAt === undefined) return undefined;
+  return now - a.healthAt <= maxAgeMs ? a.health : undefined;
+}
 
 /** `masterHost`: where the replica points (GET_SYSTEM_STATUS Master_Host), when known. */
 export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSummary {

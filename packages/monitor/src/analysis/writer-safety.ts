@@ -1,6 +1,7 @@
 // DESIGN §5 "One writer, always": may a new writer be made writable while `oldWriter` may
 // still be? Only when the old writer is (a) demoted, (b) known dead, (c) fenced, or (d) lost
 // and past its lease while no replica still receives from it.
+import { freshHealth } from './health';
 import type { AnalysisPolicy, HostObservation } from './snapshot';
 
 export type SafetyBasis = 'no-previous-writer' | 'same-host' | 'demoted' | 'dead' | 'fenced' | 'lease-expired';
@@ -28,11 +29,7 @@ export interface WriterContext {
   now: number;
 }
 
-function freshHealth(o: HostObservation | undefined, c: WriterContext) {
-  const a = o?.agent;
-  if (!a?.reachable || !a.health || a.healthAt === undefined) return undefined;
-  return c.now - a.healthAt <= c.policy.healthMaxAgeMs ? a.health : undefined;
-}
+const fresh = (o: HostObservation | undefined, c: WriterContext) => freshHealth(o, c.now, c.policy.healthMaxAgeMs);
 
 /** Replicas of the old writer (by GET_HEALTH or GET_SYSTEM_STATUS) and whether each still receives. */
 export function replicasOfWriter(c: WriterContext): { host: string; receiving: boolean | undefined }[] {
@@ -41,7 +38,7 @@ export function replicasOfWriter(c: WriterContext): { host: string; receiving: b
   for (const host of Object.keys(c.hosts).sort()) {
     if (host === c.oldWriter) continue;
     const o = c.hosts[host];
-    const h = freshHealth(o, c);
+    const h = fresh(o, c);
     const rep = h?.replication;
     const master = rep?.masterHost || o.agent.system?.masterIp || '';
     if (!names.has(master)) continue;
@@ -61,7 +58,7 @@ export function replicasOfWriter(c: WriterContext): { host: string; receiving: b
  * counts once its agent has killed it (the agent does that to a hung writer after its lease).
  */
 export function knownDead(o: HostObservation | undefined, c: WriterContext): string | undefined {
-  const h = freshHealth(o, c);
+  const h = fresh(o, c);
   if (!h) return undefined;
   if (!h.mysqldRunning) return 'its agent reports mysqld is not running';
   return undefined;

@@ -34,27 +34,45 @@ describe('control server (plain socket, role any)', () => {
   });
 });
 
-describe('control server while a pass holds the mutex (a slow agent, a planned switch)', () => {
-  it('answers ping, show, checks, status_json, mode and help at once; set_offline waits for the pass', async () => {
-    const m = new FakeHost();
-    const mutex = new Mutex();
-    let release!: () => void;
-    const pass = mutex.run(() => new Promise<void>((r) => (release = r)));
-    const l = await startControlServer({ config: m.config, host: '127.0.0.1', port: 0, logger: nullLogger, target: m, mutex });
-    try {
-      const read = await exchange(l.port, 'ping\nmode\nshow\nchecks all\nstatus_json\nhelp\nquit\n');
-      expect(read).to.include('OK: Pinged successfully!ACTIVE');
-      expect(read).to.include('"schemaVersion":1');
-      let changed = false;
-      const change = exchange(l.port, 'set_offline db3\nquit\n').then((out) => ((changed = true), out));
-      await new Promise((r) => setTimeout(r, 200));
-      expect(changed, 'set_offline answered while the pass held the mutex').to.equal(false);
-      release();
-      await pass;
-      expect(await change).to.equal("OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!");
-    } finally {
+/** A control server whose mutex a pass (or startup) holds until release(); `then` runs before it lets go. */
+async function serverWithHeldMutex(m: FakeHost, then: () => void = () => undefined) {
+  const mutex = new Mutex();
+  let release!: () => void;
+  const held = mutex.run(() => new Promise<void>((r) => (release = r)).then(then));
+  const l = await startControlServer({ config: m.config, host: '127.0.0.1', port: 0, logger: nullLogger, target: m, mutex });
+  return {
+    port: l.port,
+    held,
+    release: () => release(),
+    close: async () => {
       release();
       await l.close();
+    },
+  };
+}
+
+/** An exchange and whether it has been answered yet. */
+function tracked(port: number, bytes: string): { answered: boolean; reply: Promise<string> } {
+  const t = { answered: false, reply: Promise.resolve('') };
+  t.reply = exchange(port, bytes).then((out) => ((t.answered = true), out));
+  return t;
+}
+
+describe('control server while a pass holds the mutex (a slow agent, a planned switch)', () => {
+  it('answers ping, show, checks, status_json, mode and help at once; set_offline waits for the pass', async () => {
+    const srv = await serverWithHeldMutex(new FakeHost());
+    try {
+      const read = await exchange(srv.port, 'ping\nmode\nshow\nchecks all\nstatus_json\nhelp\nquit\n');
+      expect(read).to.include('OK: Pinged successfully!ACTIVE');
+      expect(read).to.include('"schemaVersion":1');
+      const change = tracked(srv.port, 'set_offline db3\nquit\n');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(change.answered, 'set_offline answered while the pass held the mutex').to.equal(false);
+      srv.release();
+      await srv.held;
+      expect(await change.reply).to.equal("OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!");
+    } finally {
+      await srv.close();
     }
   });
 });
@@ -64,21 +82,16 @@ describe('control server during startup (the mutex held, no state yet)', () => {
     const m = new FakeHost();
     const ready = m.state;
     (m as unknown as { state: unknown }).state = undefined;
-    const mutex = new Mutex();
-    let release!: () => void;
-    const startup = mutex.run(() => new Promise<void>((r) => (release = r)).then(() => void (m.state = ready)));
-    const l = await startControlServer({ config: m.config, host: '127.0.0.1', port: 0, logger: nullLogger, target: m, mutex });
+    const srv = await serverWithHeldMutex(m, () => void (m.state = ready));
     try {
-      let answered = false;
-      const read = exchange(l.port, 'status_json\nquit\n').then((out) => ((answered = true), out));
+      const read = tracked(srv.port, 'status_json\nquit\n');
       await new Promise((r) => setTimeout(r, 200));
-      expect(answered, 'answered before startup set the state').to.equal(false);
-      release();
-      await startup;
-      expect(JSON.parse(await read)).to.include({ schemaVersion: 1 });
+      expect(read.answered, 'answered before startup set the state').to.equal(false);
+      srv.release();
+      await srv.held;
+      expect(JSON.parse(await read.reply)).to.include({ schemaVersion: 1 });
     } finally {
-      release();
-      await l.close();
+      await srv.close();
     }
   });
 });
