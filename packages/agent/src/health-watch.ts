@@ -10,7 +10,7 @@ import type { LocalMysql } from './system/mysql';
 import type { VipManager } from './system/ip';
 import { probePort } from './system/port-probe';
 import type { LeaseDecision } from './lease';
-import { type HealthFacts, HeartbeatTracker, collectHealth, dropWriterVipIfDead } from './health';
+import { type HealthFacts, HeartbeatTracker, collectHealth, dropWriterVipIfDead, dropWriterVips } from './health';
 
 export interface HealthWatchOptions {
   mysql: LocalMysql;
@@ -81,7 +81,7 @@ export class HealthWatch {
     } else {
       facts = await fresh;
     }
-    if (facts.mysqldRunning === false && this.o.holdsWriter() && (await this.writerVipLeft(facts))) {
+    if (facts.mysqldRunning === false && this.o.holdsWriter() && (await this.writerVipLeft())) {
       // "stopped" lets the monitor promote another writer at once: say it only once the writer
       // VIP is gone from here, else the VIP would be on two hosts for a moment
       facts = { ...facts, mysqldRunning: undefined };
@@ -91,14 +91,9 @@ export class HealthWatch {
   }
 
   /** Drops the writer VIP of a dead writer now; true when one is still here (or cannot be told). */
-  private writerVipLeft(facts: HealthFacts): Promise<boolean> {
-    const { vips, writerIps } = this.o;
+  private writerVipLeft(): Promise<boolean> {
     return this.o
-      .exclusive(async () => {
-        await dropWriterVipIfDead(facts, writerIps, vips, this.o.logger);
-        const present = await Promise.all(writerIps.map((ip) => vips.has(ip).catch(() => true)));
-        return present.some(Boolean);
-      })
+      .exclusive(async () => (await dropWriterVips(this.o.writerIps, this.o.vips, this.o.logger)).left.length > 0)
       .catch(() => true);
   }
 

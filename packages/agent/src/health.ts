@@ -176,7 +176,13 @@ export function toAgentHealth(f: HealthFacts): AgentHealth {
 /** Health loop reaction: mysqld not answering → this host must not attract writes; returns removed IPs. */
 export async function dropWriterVipIfDead(facts: Pick<HealthFacts, 'answering'>, writerIps: readonly string[], vips: VipManager, logger: Logger = nullLogger): Promise<string[]> {
   if (facts.answering) return [];
+  return (await dropWriterVips(writerIps, vips, logger)).removed;
+}
+
+/** Removes the writer VIPs of a host whose mysqld does not answer; `left`: still here, or unknown. */
+export async function dropWriterVips(writerIps: readonly string[], vips: VipManager, logger: Logger = nullLogger): Promise<{ removed: string[]; left: string[] }> {
   const removed: string[] = [];
+  const left: string[] = [];
   for (const ip of writerIps) {
     try {
       if (!(await vips.has(ip))) continue;
@@ -184,8 +190,9 @@ export async function dropWriterVipIfDead(facts: Pick<HealthFacts, 'answering'>,
       removed.push(ip);
       logger.error('local MySQL is not answering: removed the writer VIP', { ip });
     } catch (e) {
+      left.push(ip);
       logger.error('local MySQL is not answering and removing the writer VIP failed', { ip, error: errorMessage(e) });
     }
   }
-  return removed;
+  return { removed, left };
 }

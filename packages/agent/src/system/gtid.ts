@@ -3,8 +3,6 @@
 
 import { type MariadbGtid, parseMariadbGtidList } from '@mmm/common';
 
-export { parseMariadbGtidList };
-
 /** Highest seq per domain. */
 function maxByDomain(list: MariadbGtid[]): Map<number, bigint> {
   const m = new Map<number, bigint>();

@@ -245,10 +245,8 @@ export class Mysql2LocalMysql implements LocalMysql {
         await this.waitOn(q, s.gtidIoPos, Math.max(0, Math.min(deadline - Date.now(), CATCH_UP_RECHECK_MS)), 'slave');
         return 'caught_up';
       } catch (e) {
-        if (!(e instanceof TimeoutError) || Date.now() >= deadline) {
-          if (e instanceof TimeoutError) throw new TimeoutError(`${e.message} (SQL thread: ${s.sqlState || s.sqlRunning})`);
-          throw e;
-        }
+        if (!(e instanceof TimeoutError)) throw e;
+        if (Date.now() >= deadline) throw new TimeoutError(`${e.message} (SQL thread: ${s.sqlState || s.sqlRunning})`);
       }
     }
   }

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { ioConnected, parseSlaveStatus, pickDefaultConnection, receivedAllApplied } from '../../src/system/slave-status';
 import { fakeSlaveStatus } from '../../src/testing';
-import { mariadbGtidReached, parseMariadbGtidList } from '../../src/system/gtid';
+import { parseMariadbGtidList } from '@mmm/common';
+import { mariadbGtidReached } from '../../src/system/gtid';
 
 describe('slave-status', () => {
   it('picks the default connection of SHOW ALL SLAVES STATUS', () => {
