@@ -1,7 +1,7 @@
 // A real cluster for monitor tests: MariaDB nodes from the sandbox harness, certificates from
 // common tls, 2.x configs, and the BUILT mmmd_agent / mmmd_mon binaries as child processes.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tls from 'node:tls';
@@ -26,7 +26,10 @@ const ip = (k: number, base: number): string => `127.0.1.${base + k}`;
 
 export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'mmm-mon-'));
-  const cluster = await startDbCluster({ dir: join(dir, 'db'), netns: false, replicas: opts.replicas ?? 1 });
+  const cluster = await startDbCluster({ dir: join(dir, 'db'), netns: false, replicas: opts.replicas ?? 1 }).catch((e: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
   const procs = new Map<string, ChildProcess>();
   const rig: Partial<Rig> = { dir, cluster, procs };
   try {
@@ -140,12 +143,14 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
       stop: async () => {
         for (const [, p] of procs) if (p.pid && p.exitCode === null) await stopPid(p.pid).catch(() => undefined);
         await cluster.stop().catch(() => undefined);
+        rmSync(dir, { recursive: true, force: true });
       },
     });
     return rig as Rig;
   } catch (e) {
     for (const [, p] of procs) if (p.pid) await stopPid(p.pid).catch(() => undefined);
     await cluster.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }
