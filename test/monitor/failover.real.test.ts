@@ -42,6 +42,11 @@ describe('mmmd_mon with real MariaDB, agents and mutual TLS', function () {
     await until('the monitor to answer ping', async () => (await rig.control('ping', 2000)) === 'OK: Pinged successfully!');
   });
 
+  afterEach(function () {
+    // the logs go with the rig's directory: show them while they exist
+    if (this.currentTest?.state === 'failed' && rig) process.stdout.write(`${rig.logTails(80)}\n`);
+  });
+
   after(async () => {
     await rig?.stop();
   });

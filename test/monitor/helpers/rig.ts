@@ -1,7 +1,7 @@
 // A real cluster for monitor tests: MariaDB nodes from the sandbox harness, certificates from
 // common tls, 2.x configs, and the BUILT mmmd_agent / mmmd_mon binaries as child processes.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tls from 'node:tls';
@@ -19,6 +19,8 @@ export interface Rig {
   procs: Map<string, ChildProcess>;
   control(line: string, timeoutMs?: number): Promise<string>;
   startMonitor(): ChildProcess;
+  /** The last `lines` lines of every process log (agents, monitor), for a failed test's report. */
+  logTails(lines: number): string;
   stop(): Promise<void>;
 }
 
@@ -121,6 +123,9 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
     for (const n of cluster.nodes) {
       spawnBin(`agent-${n.name}`, [join(ROOT, 'packages/agent/bin/mmmd_agent.js'), '-c', join(dir, `mmm_agent_${n.name}.conf`), '--log-level', 'debug']);
     }
+    // The monitor may answer `ping` before a slow-starting agent listens; tests then got "Can't
+    // reach agent daemon" from set_online. Every agent must say it listens before the rig is ready.
+    for (const n of cluster.nodes) await waitForLog(dir, procs, `agent-${n.name}`, /mmmd_agent for \S+ listening on/, 30_000);
     const startMonitor = (): ChildProcess =>
       spawnBin('monitor', [join(ROOT, 'packages/monitor/bin/mmmd_mon.js'), '-c', monitorConf, '--pass-interval-ms', '200', '--log-level', 'debug']);
 
@@ -139,6 +144,7 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
       });
     Object.assign(rig, {
       monitorConf, controlPort, vipLog, control, startMonitor,
+      logTails: (lines: number) => [...procs.keys()].map((k) => `--- ${k}.log (last ${lines} lines) ---\n${tail(join(dir, `${k}.log`), lines)}`).join('\n'),
       viewerControl: (line: string) => control(line, 30_000, 'viewer'),
       stop: async () => {
         for (const [, p] of procs) if (p.pid && p.exitCode === null) await stopPid(p.pid).catch(() => undefined);
@@ -152,6 +158,25 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
     await cluster.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     throw e;
+  }
+}
+
+function tail(file: string, lines: number): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n') : '(no log)';
+}
+
+/** Bounded wait for `pattern` in a process's log; fails at once, with the log, if it exits. */
+async function waitForLog(dir: string, procs: Map<string, ChildProcess>, key: string, pattern: RegExp, boundMs: number): Promise<void> {
+  const file = join(dir, `${key}.log`);
+  const end = Date.now() + boundMs;
+  for (;;) {
+    if (existsSync(file) && pattern.test(readFileSync(file, 'utf8'))) return;
+    const p = procs.get(key);
+    const gone = p && p.exitCode !== null;
+    if (gone || Date.now() > end) {
+      throw new Error(`${key} ${gone ? `exited (${p.exitCode})` : `did not log ${pattern} within ${boundMs} ms`}:\n${tail(file, 40)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
