@@ -157,6 +157,7 @@ export class Agent {
     await this.listener?.close();
     for (const c of this.conns) c.destroy();
     await this.lock.catch(() => undefined);
+    await this.ctx.mysql.close?.();
   }
 
   /** SIGHUP: re-read certificate, key, CA and CRL; on error the old ones stay. */

@@ -2,6 +2,7 @@
 export * from './errors';
 export * from './logger';
 export * from './clock';
+export * from './bounded';
 export * from './model';
 export * from './config';
 export * from './protocol';

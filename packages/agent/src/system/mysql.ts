@@ -1,8 +1,12 @@
-// The agent's local MySQL/MariaDB, through mysql2/promise. One short-lived connection per operation:
-// a timed-out query leaves its connection unusable, and the agent's traffic is a few queries per second.
-// Every connect and query is bounded. SQL text comes only from mysql-dialect.ts.
+// The agent's local MySQL/MariaDB, through mysql2/promise. Each operation has a connection of its
+// own; healthy ones are kept for the next operation (a few idle at most) and closed with COM_QUIT.
+// A connect per operation, closed by dropping the socket, cost a connection handshake several
+// times a second and wrote an "Aborted connection" warning to the server's error log for each one
+// (log_warnings=2, MariaDB's default). A connection whose query timed out is unusable (mysql2
+// leaves the command in flight): it is destroyed, never kept. Every connect and query is bounded.
+// SQL text comes only from mysql-dialect.ts.
 import * as mysql from 'mysql2/promise';
-import { MmmError, TimeoutError, errorMessage } from '@mmm/common';
+import { MmmError, TimeoutError, bounded, errorMessage } from '@mmm/common';
 import { type ChangeMasterOptions, type Dialect, type Flavor, SELECT_VERSION, detectFlavor, dialectFor } from './mysql-dialect';
 import { type ProcessRow, threadsToKill } from './processlist';
 import { type SlaveStatus, parseSlaveStatus, pickDefaultConnection, receivedAllApplied } from './slave-status';
@@ -47,6 +51,8 @@ export interface LocalMysql {
   repoint(o: ChangeMasterOptions, catchUpTimeoutMs: number): Promise<void>;
   startSlave(): Promise<void>;
   stopSlave(): Promise<void>;
+  /** Closes the kept connections (agent stop). */
+  close?(): Promise<void>;
 }
 
 export interface LocalMysqlOptions {
@@ -79,9 +85,18 @@ const CONFIRM_CONNECTED_MS = 200;
 const CONFIRM_CONNECTING_MS = 1000;
 // A catch-up re-reads SHOW SLAVE STATUS this often (a source may die mid-transfer meanwhile).
 const CATCH_UP_RECHECK_MS = 250;
+/** Connections kept between operations: the health loop reads three things at once. */
+const MAX_IDLE = 4;
+/** Bound of COM_QUIT on close; a server that does not answer gets its socket dropped. */
+const QUIT_MS = 500;
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 type Row = Record<string, unknown>;
+
+/** COM_QUIT, so the server logs no "Aborted connection"; the socket is dropped if it does not answer. */
+async function quit(c: mysql.Connection): Promise<void> {
+  if ((await bounded(c.end(), QUIT_MS)).kind !== 'value') c.destroy();
+}
 
 function text(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -90,6 +105,8 @@ function text(v: unknown): string {
 
 export class Mysql2LocalMysql implements LocalMysql {
   private cachedFlavor: Flavor | undefined;
+  private readonly idle: mysql.Connection[] = [];
+  private closed = false;
   private readonly connectTimeoutMs: number;
   private readonly queryTimeoutMs: number;
   private readonly pollMs: number;
@@ -100,24 +117,23 @@ export class Mysql2LocalMysql implements LocalMysql {
     this.pollMs = o.pollMs ?? 200;
   }
 
-  /** Runs `fn` on a fresh connection that is always closed; wraps errors with `what`. */
+  /** Runs `fn` on a connection of its own (kept or new); wraps errors with `what`. */
   private async session<T>(what: string, fn: (q: (sql: string, timeoutMs?: number) => Promise<Row[]>) => Promise<T>): Promise<T> {
     let conn: mysql.Connection | undefined;
+    let usable = false;
     try {
-      conn = await mysql.createConnection({
-        socketPath: this.o.socketPath,
-        host: this.o.socketPath ? undefined : (this.o.host ?? '127.0.0.1'),
-        port: this.o.socketPath ? undefined : (this.o.port ?? 3306),
-        user: this.o.user,
-        password: this.o.password ?? '',
-        connectTimeout: this.connectTimeoutMs,
-        multipleStatements: false,
-        supportBigNumbers: true,
-      });
+      conn = await this.acquire();
+      usable = true;
       const c = conn;
       const q = async (sql: string, timeoutMs?: number): Promise<Row[]> => {
-        const [rows] = await c.query({ sql, timeout: timeoutMs ?? this.queryTimeoutMs });
-        return Array.isArray(rows) ? (rows as Row[]) : [];
+        try {
+          const [rows] = await c.query({ sql, timeout: timeoutMs ?? this.queryTimeoutMs });
+          return Array.isArray(rows) ? (rows as Row[]) : [];
+        } catch (e) {
+          // a server error (e.g. ER_NO_SUCH_THREAD) leaves the connection fine; a timeout or a lost connection does not
+          if (!(typeof (e as { errno?: unknown }).errno === 'number' && (e as { fatal?: boolean }).fatal !== true)) usable = false;
+          throw e;
+        }
       };
       if (this.cachedFlavor === undefined) this.cachedFlavor = detectFlavor(text((await q(SELECT_VERSION))[0]?.version));
       return await fn(q);
@@ -127,9 +143,56 @@ export class Mysql2LocalMysql implements LocalMysql {
       if (code === 'PROTOCOL_SEQUENCE_TIMEOUT' || code === 'ETIMEDOUT') throw new TimeoutError(`${what}: ${errorMessage(e)}`);
       throw new MysqlError(`${what}: ${errorMessage(e)}`, e);
     } finally {
-      // destroy, not end: end() waits for the server, which may be the thing that hangs.
-      conn?.destroy();
+      if (conn) this.release(conn, usable);
     }
+  }
+
+  /**
+   * A kept connection that still answers COM_PING, else a new one. A kept connection the server
+   * closed meanwhile (restart, KILL, wait_timeout) fails its ping at once and is replaced; one
+   * whose ping times out means the server does not answer: that is the operation's answer too.
+   */
+  private async acquire(): Promise<mysql.Connection> {
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      const r = await bounded(c.ping(), this.connectTimeoutMs);
+      if (r.kind === 'value') return c;
+      c.destroy();
+      if (r.kind === 'timeout') {
+        throw Object.assign(new Error(`kept connection: no answer to COM_PING within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' });
+      }
+    }
+    const c = await mysql.createConnection({
+      socketPath: this.o.socketPath,
+      host: this.o.socketPath ? undefined : (this.o.host ?? '127.0.0.1'),
+      port: this.o.socketPath ? undefined : (this.o.port ?? 3306),
+      user: this.o.user,
+      password: this.o.password ?? '',
+      connectTimeout: this.connectTimeoutMs,
+      multipleStatements: false,
+      supportBigNumbers: true,
+    });
+    // A kept connection the server closes emits 'error' with no command to take it; unheard, that
+    // event would end the process. The next acquire() finds it closed and replaces it.
+    c.on('error', () => undefined);
+    return c;
+  }
+
+  private release(c: mysql.Connection, usable: boolean): void {
+    if (!usable) {
+      c.destroy(); // may be stuck mid-result, or the server may be what hangs
+      return;
+    }
+    if (!this.closed && this.idle.length < MAX_IDLE) {
+      this.idle.push(c);
+      return;
+    }
+    void quit(c);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.idle.splice(0);
+    await Promise.all(all.map(quit));
   }
 
   private get d(): Dialect {

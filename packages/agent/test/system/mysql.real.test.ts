@@ -148,6 +148,68 @@ describe('system/mysql against real MariaDB', function () {
     expect(await probeAny([], 1000)).to.equal(false);
   });
 
+  const globalStatus = async (name: string): Promise<number> =>
+    Number(((await db!.sql(`SHOW GLOBAL STATUS LIKE '${name}'`)) as { Value: string }[])[0].Value);
+  // the agent user's sessions, without those of the shared `agent` above (it keeps one too)
+  const agentThreads = async (): Promise<number[]> => {
+    await agent.close();
+    return ((await db!.sql(`SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'mmm_agent'`)) as { id: number }[]).map((r) => Number(r.id));
+  };
+
+  it('keeps its connections: 30 reads (3 at a time, as the health loop does) open at most 4, and none is aborted', async () => {
+    const a = new Mysql2LocalMysql({ host: '127.0.0.1', port: db!.port, user: 'mmm_agent', password: 'agentpw' });
+    const [conns0, aborted0] = [await globalStatus('Connections'), await globalStatus('Aborted_clients')];
+    try {
+      for (let i = 0; i < 10; i++) await Promise.all([a.isAnswering(), a.getReadOnly(), a.slaveStatus()]);
+      expect(await globalStatus('Connections') - conns0).to.be.within(1, 4 + 2); // + the two SHOW GLOBAL STATUS of this test
+    } finally {
+      await a.close();
+    }
+    // closed with COM_QUIT: the server counts no aborted client and logs no "Aborted connection"
+    for (let i = 0; i < 20 && (await agentThreads()).length > 0; i++) await sleep(50);
+    expect(await agentThreads()).to.deep.equal([]);
+    expect(await globalStatus('Aborted_clients')).to.equal(aborted0);
+  });
+
+  it('a kept connection the server killed is replaced without an error', async () => {
+    const a = new Mysql2LocalMysql({ host: '127.0.0.1', port: db!.port, user: 'mmm_agent', password: 'agentpw' });
+    try {
+      expect(await a.getReadOnly()).to.equal(true);
+      const kept = await agentThreads();
+      expect(kept).to.have.length(1);
+      await db!.sql(`KILL ${kept[0]}`);
+      await sleep(100);
+      expect(await a.isAnswering()).to.equal(true);
+      expect(await a.getReadOnly()).to.equal(true);
+      expect(await agentThreads()).to.not.include(kept[0]);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('a kept connection to a server that stops answering (SIGSTOP) fails within the connect bound, and recovers on SIGCONT', async () => {
+    const a = new Mysql2LocalMysql({ host: '127.0.0.1', port: db!.port, user: 'mmm_agent', password: 'agentpw', connectTimeoutMs: 500 });
+    try {
+      expect(await a.isAnswering()).to.equal(true); // a connection is kept now
+      process.kill(db!.pid!, 'SIGSTOP');
+      let t0 = Date.now();
+      try {
+        expect(await a.isAnswering()).to.equal(false);
+        expect(Date.now() - t0).to.be.lessThan(2000);
+        t0 = Date.now();
+        let err: { code?: string } | undefined;
+        await a.getReadOnly().catch((e) => (err = e)); // no kept connection left: a new one, same bound
+        expect(err?.code).to.equal('TIMEOUT');
+        expect(Date.now() - t0).to.be.lessThan(2000);
+      } finally {
+        process.kill(db!.pid!, 'SIGCONT');
+      }
+      expect(await a.isAnswering()).to.equal(true);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('isAnswering is false (and bounded) when nothing listens', async () => {
     const nobody = new Mysql2LocalMysql({ host: '127.0.0.1', port: await freePort(), user: 'x', connectTimeoutMs: 500 });
     expect(await nobody.isAnswering()).to.equal(false);

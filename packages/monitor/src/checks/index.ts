@@ -6,7 +6,7 @@ import { type ReplicationCheckOptions, makeRepBacklogCheck, makeRepThreadsCheck 
 import type { CheckFunctions } from './types';
 
 export * from './types';
-export * from './bounded';
+
 export * from './mysql-sessions';
 export * from './endpoint';
 export * from './slave-status';

@@ -3,7 +3,7 @@
 // once on a fresh connection within the same deadline (a stale socket is not news about the host).
 import * as mysql from 'mysql2';
 import type { Connection, QueryError } from 'mysql2';
-import { bounded } from './bounded';
+import { bounded } from '@mmm/common';
 
 export interface MysqlEndpoint {
   host: string;

@@ -2,8 +2,7 @@
 // check_period. A pair never overlaps itself: the next run starts only after the previous one
 // has settled. Start-to-start spacing is the period (a slow run shortens the following wait).
 import { performance } from 'node:perf_hooks';
-import { type CheckConfig, type Clock, type HostConfig, type Logger, errorMessage, nullLogger, systemClock } from '@mmm/common';
-import { bounded } from './bounded';
+import { type CheckConfig, type Clock, type HostConfig, type Logger, bounded, errorMessage, nullLogger, systemClock } from '@mmm/common';
 import { type CheckFn, type CheckFunctions, type CheckResult, type RawCheckResult, error, timeoutMs, unknown } from './types';
 
 export interface CheckRunnerOptions {

@@ -1,4 +1,5 @@
 // Promise.race against a timer that is always cleared, so no bounded wait leaves a timer behind.
+// Never rejects: the caller decides what an error or a timeout means.
 
 export type Bounded<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
