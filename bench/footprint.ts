@@ -97,7 +97,10 @@ async function simulated(windowMs: number, notes: string[]): Promise<{ mon: Foot
       const ctl = join(dir, 'mmm_control.conf');
       writeFileSync(ctl, ['<monitor>', '    ip 127.0.0.1', `    port ${controlPort}`, '</monitor>', '<socket>', '    type ssl', `    client_cert_file ${certs.control.cert}`, `    client_key_file ${certs.control.key}`, `    ca_file ${certs.ca}`, '    verify_mode 1', '</socket>', ''].join('\n'), { mode: 0o600 });
       const log = join(dir, 'mmmd_mon.log');
-      const mon = track(spawn(process.execPath, [MONITOR_BIN, '-c', conf, '--log-file', log, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+      // BENCH_MONITOR_NODE_FLAGS: node flags for this monitor only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+      // (NODE_OPTIONS refuses --cpu-prof); a profile of the 200-host monitor is what to look at first.
+      const nodeFlags = (process.env.BENCH_MONITOR_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+      const mon = track(spawn(process.execPath, [...nodeFlags, MONITOR_BIN, '-c', conf, '--log-file', log, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
       let monOut = '';
       mon.stdout!.on('data', (d: Buffer) => (monOut += d.toString()));
       mon.stderr!.on('data', (d: Buffer) => (monOut += d.toString()));
