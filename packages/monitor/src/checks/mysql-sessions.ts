@@ -111,6 +111,9 @@ export class MysqlSessions {
       connectTimeout: Math.max(1, Math.round(connectTimeoutMs)),
       enableKeepAlive: true,
       supportBigNumbers: true,
+      // No prepared statements here; mysql2's default (16000) preallocates a ~0.5 MB statement
+      // cache per connection: 98 of the 115 MB live heap of a monitor watching 200 hosts.
+      maxPreparedStatements: 1,
     });
     const entry: Entry = { key, conn, ready: Promise.resolve(), connected: false };
     // Without a listener a server-side close of an idle connection would crash the process.
