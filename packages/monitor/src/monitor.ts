@@ -139,7 +139,7 @@ export class Monitor {
     await this.loopDone?.catch(() => undefined);
     this.network.stop();
     await this.runner.stop();
-    this.sessions.close();
+    await this.sessions.close();
     this.agents.close();
     await this.audit.close();
   }

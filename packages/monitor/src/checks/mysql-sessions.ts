@@ -88,10 +88,15 @@ export class MysqlSessions {
     if (e) this.drop(e);
   }
 
-  /** Destroys every connection; later queries fail with a connect error. */
-  close(): void {
+  /**
+   * Closes every connection, established ones with COM_QUIT (bounded) so the servers log no
+   * "Aborted connection" for a monitor that stops; later queries fail with a connect error.
+   */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const e of [...this.entries.values()]) this.drop(e);
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((e) => (e.connected ? quit(e.conn) : this.drop(e))));
   }
 
   stats(): MysqlSessionStats {
@@ -139,6 +144,13 @@ export class MysqlSessions {
       // already gone
     }
   }
+}
+
+const QUIT_MS = 500;
+
+async function quit(c: Connection): Promise<void> {
+  const r = await bounded(new Promise<void>((res, rej) => c.end((err) => (err ? rej(err) : res()))), QUIT_MS);
+  if (r.kind !== 'value') c.destroy();
 }
 
 function keyOf(ep: MysqlEndpoint): string {

@@ -65,7 +65,7 @@ describe('mysql checks: bounds', () => {
   });
 
   it('closed sessions: connect error, no new connection', async () => {
-    sessions.close();
+    await sessions.close();
     const r = await makeMysqlCheck(sessions)(host(1), checkConfig('mysql'));
     expect(r.status).to.equal('ERROR');
     expect(sessions.stats().connects).to.equal(0);

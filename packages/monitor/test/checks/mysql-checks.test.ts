@@ -75,6 +75,21 @@ describe('checks against a real MariaDB', function () {
     expect(sessions.stats().connects).to.equal(2);
   });
 
+  it('close() ends the kept connection with COM_QUIT: the server counts no aborted client', async () => {
+    const aborted = async (): Promise<number> =>
+      Number((await db!.query<{ Value: string }[]>(`SHOW GLOBAL STATUS LIKE 'Aborted_clients'`))[0]!.Value);
+    const before = await aborted();
+    expect((await makeMysqlCheck(sessions)(host, mysqlCheck)).status).to.equal('OK');
+    await sessions.close();
+    let left = 1;
+    for (let i = 0; i < 20 && left > 0; i++) {
+      await sleep(50);
+      left = (await db!.query<unknown[]>(`SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'mmm_monitor'`)).length;
+    }
+    expect(left).to.equal(0);
+    expect(await aborted()).to.equal(before);
+  });
+
   it('rep_threads / rep_backlog: no replication is "not set up" / no backlog', async () => {
     expect(await slaveStatus()).to.equal(undefined);
     expect(await makeRepThreadsCheck(sessions)(host, threadsCheck)).to.deep.equal({
