@@ -24,7 +24,7 @@ import type { MasterAddress } from './roles/plan';
 import { fenceWriter, reassert } from './roles/apply';
 import { LeaseGuard } from './lease-guard';
 import { HealthWatch } from './health-watch';
-import { HANDLERS, type AgentContext } from './handlers';
+import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { readUptime } from './uptime';
 
 export interface AgentOptions {
@@ -38,6 +38,8 @@ export interface AgentOptions {
   /** Health loop period (dead mysqld → drop the writer VIP). */
   healthPeriodMs?: number; // 1000
   graceMs?: number;
+  /** Injected for tests: does the peer's MySQL answer? (default: a bounded probe of its port) */
+  probePeer?: () => Promise<boolean>;
 }
 
 /** The agent's host from `this`; the config loader already checked that it exists. */
@@ -53,6 +55,7 @@ export class Agent {
   private lock: Promise<unknown> = Promise.resolve();
   private readonly healthWatch: HealthWatch;
   private stopping = false;
+  private connSeq = 0;
   private readonly conns = new Set<PeerConnection>();
 
   constructor(private readonly o: AgentOptions) {
@@ -80,7 +83,7 @@ export class Agent {
     };
     const lease = new LeaseGuard({
       leaseMs: config.writerLease * 1000,
-      probePeer: () => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false)),
+      probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
       fence: () => exclusive(() => this.fence()),
       clock,
       logger: logger.child({ part: 'lease' }),
@@ -104,6 +107,7 @@ export class Agent {
       catchUpTimeoutMs: config.switchTimeout * 1000,
       graceMs: o.graceMs ?? Math.round(config.demoteGrace * 1000),
       exclusive,
+      newestStatusConn: 0,
     };
     const leaseMs = config.writerLease * 1000;
     this.healthWatch = new HealthWatch({
@@ -166,7 +170,7 @@ export class Agent {
   }
 
   /** One request line → one reply line (exported for tests of the dispatcher). */
-  async handleLine(line: string, conn: Pick<PeerConnection, 'peer'>): Promise<string> {
+  async handleLine(line: string, conn: Pick<PeerConnection, 'peer'>, from: RequestContext = this.accepted()): Promise<string> {
     const { ctx } = this;
     const uptime = await ctx.uptime();
     const res = decodeAgentRequestFor(line, ctx.host.name);
@@ -188,9 +192,9 @@ export class Agent {
     // Every authorized monitor command renews the writer lease.
     if (conn.peer.role === 'monitor' || conn.peer.role === 'any') ctx.lease.renew();
     const request = res.request;
-    const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request) => ReturnType<(typeof HANDLERS)['PING']>;
+    const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {
-      const reply = await handler(ctx, request);
+      const reply = await handler(ctx, request, from);
       return encodeAgentReply({ ...reply, uptime });
     } catch (e) {
       ctx.logger.error(`${kind} failed`, { error: errorMessage(e) });
@@ -198,8 +202,14 @@ export class Agent {
     }
   }
 
+  /** A new connection's place in accept order (stale-status.ts). */
+  private accepted(): RequestContext {
+    return { connSeq: ++this.connSeq, openedAt: this.ctx.now() };
+  }
+
   private async serve(conn: PeerConnection): Promise<void> {
     this.conns.add(conn);
+    const from = this.accepted();
     let fromMonitor = false;
     try {
       for await (const item of conn.items()) {
@@ -208,9 +218,10 @@ export class Agent {
           reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
         } else {
           fromMonitor ||= conn.peer.role === 'monitor' || conn.peer.role === 'any';
-          reply = await this.handleLine(item.line, conn);
+          reply = await this.handleLine(item.line, conn, from);
         }
         await conn.writeLine(reply);
+        if (from.close) break;
       }
     } catch (e) {
       this.o.logger.debug('connection ended', { peer: conn.peer.address, error: errorMessage(e) });

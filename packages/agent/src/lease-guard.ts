@@ -17,6 +17,8 @@ export class LeaseGuard {
   private state: LeaseState;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Fenced, but a step failed: retried every tick until it works or the fence is lifted. */
+  private fenceIncomplete = false;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -39,6 +41,11 @@ export class LeaseGuard {
 
   get fenced(): boolean {
     return this.state.fencedAt !== undefined;
+  }
+
+  /** When the host fenced itself, while it is fenced. */
+  get fencedAt(): number | undefined {
+    return this.state.fencedAt;
   }
 
   status(): LeaseDecision {
@@ -64,6 +71,7 @@ export class LeaseGuard {
   }
 
   private async check(): Promise<void> {
+    if (this.fenceIncomplete) return this.completeFence();
     let d = leaseDecision(this.state, this.clock.now(), undefined);
     if (d.action === 'probe_peer') {
       const reachable = await this.o.probePeer().catch(() => false);
@@ -71,13 +79,26 @@ export class LeaseGuard {
     }
     if (d.action !== 'fence') return;
     this.log.error('writer lease expired and the peer is unreachable: fencing this host', { leaseMs: this.o.leaseMs });
+    // Fenced from the decision on, not from the last successful step: a re-assertion after a
+    // monitor connection (agent.ts) must never make the node writable again while a step is
+    // still being retried (it filters the writer role only while fenced).
+    this.state = markFenced(this.state, this.clock.now());
+    this.fenceIncomplete = true;
+    await this.completeFence();
+  }
+
+  /** Tries every fencing step; what failed is tried again on the next tick. */
+  private async completeFence(): Promise<void> {
+    if (!this.fenced) {
+      this.fenceIncomplete = false; // a writer status lifted the fence meanwhile
+      return;
+    }
     try {
       await this.o.fence();
-      this.state = markFenced(this.state, this.clock.now());
+      this.fenceIncomplete = false;
       this.log.error('fenced: read_only=1, client connections ended, writer VIP removed');
     } catch (e) {
-      // Stay unfenced so the next tick tries again.
-      this.log.error('fencing failed; will retry', { error: errorMessage(e) });
+      this.log.error('fencing incomplete; will retry', { error: errorMessage(e) });
     }
   }
 }

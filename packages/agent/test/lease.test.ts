@@ -81,14 +81,19 @@ describe('lease-guard: timer wrapper', () => {
     expect(g.status()).to.include({ status: 'held', msLeft: 3000 });
   });
 
-  it('a failed fence is retried on the next tick', async () => {
+  it('a failed fence counts as fenced at once (no re-assertion may undo it) and its steps are retried every tick', async () => {
     const { clock, calls, g } = guard(false, true);
     g.setHoldsWriter(true);
     clock.advance(4000);
     await g.tick();
+    expect(g.fenced).to.equal(true);
+    expect(g.status().status).to.equal('fenced');
     await g.tick();
-    expect(calls).to.deep.equal(['probe', 'fence', 'probe', 'fence']);
+    expect(calls).to.deep.equal(['probe', 'fence', 'fence']);
+    g.setHoldsWriter(true); // a writer SET_STATUS lifts the fence: no more retries
+    await g.tick();
     expect(g.fenced).to.equal(false);
+    expect(calls).to.deep.equal(['probe', 'fence', 'fence']);
   });
 
   it('start/stop do not leak timers', async () => {

@@ -2,6 +2,7 @@
 // root), the workload and the observer, and an after() that stops them, undoes the scenario's
 // own changes (cleanup hooks, e.g. a route), tears the sandbox down and says what, if anything,
 // was left behind.
+import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { leftovers, log, startCluster, type E2eCluster } from './cluster';
 import { startObserver, type Observer } from './observer';
@@ -45,6 +46,8 @@ export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000): 
     if (!s.c) return;
     await s.stopLoad().catch((e: Error) => log(`stopping load: ${e.message}`));
     for (const fn of cleanups.reverse()) await fn().catch((e: Error) => log(`cleanup: ${e.message}`));
+    // The logs go with the sandbox: when a test failed, show what the daemons said first.
+    if (this.test?.parent?.tests.some((t) => t.state === 'failed')) printLogs(s.c);
     const st = s.c.status;
     const pids = [st.monitor.pid, ...st.nodes.flatMap((n) => [n.mariadbd_pid, n.agent_pid]), s.w?.pid].filter((p): p is number => !!p);
     await s.c.refresh().catch(() => undefined);
@@ -55,4 +58,16 @@ export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000): 
     expect(left, 'nothing left behind').to.deep.equal([]);
   });
   return s;
+}
+
+/** Warnings, errors and role/state lines of every agent and the monitor, at most 80 lines each. */
+function printLogs(c: E2eCluster): void {
+  const files = [...c.status.nodes.map((n) => [`agent ${n.name}`, n.agent_log] as const), ['monitor', c.status.monitor.log] as const];
+  const interesting = /warn|error|fence|lease|read_only|writer|SET_STATUS|state|vip/i;
+  for (const [what, file] of files) {
+    if (!existsSync(file)) continue;
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => interesting.test(l));
+    log(`--- ${what}: ${file} (${lines.length} matching lines, last 80)`);
+    for (const l of lines.slice(-80)) log(`  ${l.slice(0, 400)}`);
+  }
 }

@@ -6,6 +6,7 @@ import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
 import type { ApplyDeps } from '../roles/apply';
 import type { LeaseGuard } from '../lease-guard';
 import type { HealthFacts } from '../health';
+import type { RequestOrigin } from '../stale-status';
 
 export interface AgentContext {
   config: MmmConfig;
@@ -31,9 +32,17 @@ export interface AgentContext {
   graceMs: number;
   /** Serializes every state change (SET_STATUS, CLEAR_BAD_ROLES, re-assertion, fencing). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** connSeq of the newest connection that delivered a SET_STATUS (stale-status.ts). */
+  newestStatusConn: number;
+}
+
+/** Where a request came from; a handler sets `close` to end that connection after its reply. */
+export interface RequestContext extends RequestOrigin {
+  close?: boolean;
 }
 
 export type Handler<K extends AgentRequest['kind'] = AgentRequest['kind']> = (
   ctx: AgentContext,
   req: Extract<AgentRequest, { kind: K }>,
+  from: RequestContext,
 ) => Promise<Omit<AgentReplyInput, 'uptime'>>;

@@ -20,4 +20,4 @@ export const HANDLERS: { [K in AgentRequest['kind']]: Handler<K> } = {
   GET_HEALTH: getHealth,
 };
 
-export type { AgentContext, Handler } from './context';
+export type { AgentContext, Handler, RequestContext } from './context';

@@ -2,10 +2,20 @@ import { agentTexts, errorMessage, rolesToString } from '@mmm/common';
 import { planSetStatus } from '../roles/plan';
 import { applySteps, observe } from '../roles/apply';
 import type { Handler } from './context';
+import { staleStatusReason } from '../stale-status';
 
 // Brings the node to the wanted state; OK only if every step worked, else ERROR naming the failed steps.
-export const setStatus: Handler<'SET_STATUS'> = (ctx, req) =>
+export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
   ctx.exclusive(async () => {
+    const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
+    const stale = staleStatusReason({ origin: from, newestStatusConn: ctx.newestStatusConn, fencedAt: ctx.lease.fencedAt, givesWriter: holdsWriter });
+    if (stale) {
+      // End that connection too: a monitor still using it reconnects, and its next status counts.
+      from.close = true;
+      ctx.logger.error(`SET_STATUS refused: ${stale}; nothing changed, closing that connection`, { state: req.state, roles: rolesToString(req.roles) });
+      return { ok: false, text: `Refused: ${stale}; nothing changed` };
+    }
+    ctx.newestStatusConn = from.connSeq;
     // A role this agent was not configured with would put an unknown address on its interface.
     const unknown = req.roles.filter((r) => !ctx.roleIps.some((c) => c.name === r.name && c.ip === r.ip));
     if (unknown.length > 0) {
@@ -14,7 +24,6 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req) =>
       return { ok: false, text: `Unknown role ${list}: not in this agent's configuration, nothing changed` };
     }
     const next = { state: req.state, roles: req.roles, activeMaster: req.activeMaster };
-    const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
     try {
       const observed = await observe(ctx.apply);
       const steps = planSetStatus({

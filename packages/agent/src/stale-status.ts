@@ -1,0 +1,34 @@
+// Is this SET_STATUS a request delayed in the network? MMM's protocol has no sequence numbers, so
+// the connection it came on tells: the monitor keeps one connection per agent and drops it when a
+// request times out, but the kernel still delivers what that dropped socket had queued once the
+// network is back. Seen in e2e 09: after a cut, the SET_STATUS with the writer role that was queued
+// at the cut arrived on the old connection, lifted the fence and made the old writer writable (with
+// the VIP) next to the new one, for seconds, until the monitor's next status demoted it. Pure.
+
+export interface RequestOrigin {
+  /** Accept order of the connection (1, 2, …). */
+  connSeq: number;
+  /** When the connection was accepted (agent clock, ms). */
+  openedAt: number;
+}
+
+export interface StaleInput {
+  origin: RequestOrigin;
+  /** connSeq of the newest connection that delivered a SET_STATUS (0: none yet). */
+  newestStatusConn: number;
+  /** When this host fenced itself (lease), if it is fenced now. */
+  fencedAt: number | undefined;
+  /** Does the request give this host the writer role? */
+  givesWriter: boolean;
+}
+
+/** Why the request must be refused, or undefined when it may be applied. */
+export function staleStatusReason(i: StaleInput): string | undefined {
+  if (i.origin.connSeq < i.newestStatusConn) {
+    return `stale SET_STATUS: it came on monitor connection #${i.origin.connSeq}, and #${i.newestStatusConn} (newer) has sent a status since`;
+  }
+  if (i.givesWriter && i.fencedAt !== undefined && i.origin.openedAt <= i.fencedAt) {
+    return `SET_STATUS with the writer role on a connection opened before this host fenced itself: a request delayed in the network, not the monitor's current decision`;
+  }
+  return undefined;
+}
