@@ -84,7 +84,12 @@ export class Agent {
     const lease = new LeaseGuard({
       leaseMs: config.writerLease * 1000,
       probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
-      fence: () => exclusive(() => this.fence()),
+      // Checked again under the lock: a writer status queued before this retry may have lifted the
+      // fence, and fencing after it would take down the writer the monitor just made.
+      fence: () => exclusive(() => (this.ctx.lease.fenced ? this.fence() : Promise.resolve())),
+      onFenceDecision: () => {
+        this.ctx.fencedAtConn = this.connSeq;
+      },
       clock,
       logger: logger.child({ part: 'lease' }),
     });
@@ -108,6 +113,7 @@ export class Agent {
       graceMs: o.graceMs ?? Math.round(config.demoteGrace * 1000),
       exclusive,
       newestStatusConn: 0,
+      fencedAtConn: 0,
     };
     const leaseMs = config.writerLease * 1000;
     this.healthWatch = new HealthWatch({
@@ -170,7 +176,7 @@ export class Agent {
   }
 
   /** One request line → one reply line (exported for tests of the dispatcher). */
-  async handleLine(line: string, conn: Pick<PeerConnection, 'peer'>, from: RequestContext = this.accepted()): Promise<string> {
+  async handleLine(line: string, conn: Pick<PeerConnection, 'peer'>, from: RequestContext): Promise<string> {
     const { ctx } = this;
     const uptime = await ctx.uptime();
     const res = decodeAgentRequestFor(line, ctx.host.name);
@@ -189,8 +195,9 @@ export class Agent {
       });
       return encodeAgentReply({ ok: false, text: `Not authorized: ${kind} needs the monitor role`, uptime });
     }
-    // Every authorized monitor command renews the writer lease.
-    if (conn.peer.role === 'monitor' || conn.peer.role === 'any') ctx.lease.renew();
+    // Every authorized monitor command renews the writer lease, except one on a connection the
+    // monitor has already replaced (a request delayed in the network says nothing about now).
+    if ((conn.peer.role === 'monitor' || conn.peer.role === 'any') && from.connSeq >= ctx.newestStatusConn) ctx.lease.renew();
     const request = res.request;
     const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {
@@ -202,9 +209,9 @@ export class Agent {
     }
   }
 
-  /** A new connection's place in accept order (stale-status.ts). */
-  private accepted(): RequestContext {
-    return { connSeq: ++this.connSeq, openedAt: this.ctx.now() };
+  /** A new connection's place in accept order (stale-status.ts); public for dispatcher tests. */
+  accepted(): RequestContext {
+    return { connSeq: ++this.connSeq };
   }
 
   private async serve(conn: PeerConnection): Promise<void> {

@@ -8,6 +8,8 @@ export interface LeaseGuardOptions {
   probePeer: () => Promise<boolean>;
   /** read_only=1, end client connections, remove the writer VIP. Throws if any of it failed. */
   fence: () => Promise<void>;
+  /** Called once when the decision to fence is taken (before any step). */
+  onFenceDecision?: () => void;
   clock?: Clock;
   logger?: Logger;
   tickMs?: number; // 250
@@ -41,11 +43,6 @@ export class LeaseGuard {
 
   get fenced(): boolean {
     return this.state.fencedAt !== undefined;
-  }
-
-  /** When the host fenced itself, while it is fenced. */
-  get fencedAt(): number | undefined {
-    return this.state.fencedAt;
   }
 
   status(): LeaseDecision {
@@ -83,6 +80,7 @@ export class LeaseGuard {
     // monitor connection (agent.ts) must never make the node writable again while a step is
     // still being retried (it filters the writer role only while fenced).
     this.state = markFenced(this.state, this.clock.now());
+    this.o.onFenceDecision?.();
     this.fenceIncomplete = true;
     await this.completeFence();
   }
@@ -96,7 +94,7 @@ export class LeaseGuard {
     try {
       await this.o.fence();
       this.fenceIncomplete = false;
-      this.log.error('fenced: read_only=1, client connections ended, writer VIP removed');
+      if (this.fenced) this.log.error('fenced: read_only=1, client connections ended, writer VIP removed');
     } catch (e) {
       this.log.error('fencing incomplete; will retry', { error: errorMessage(e) });
     }

@@ -8,16 +8,16 @@
 export interface RequestOrigin {
   /** Accept order of the connection (1, 2, …). */
   connSeq: number;
-  /** When the connection was accepted (agent clock, ms). */
-  openedAt: number;
 }
 
 export interface StaleInput {
   origin: RequestOrigin;
   /** connSeq of the newest connection that delivered a SET_STATUS (0: none yet). */
   newestStatusConn: number;
-  /** When this host fenced itself (lease), if it is fenced now. */
-  fencedAt: number | undefined;
+  /** While this host is fenced: the newest connection number at the fence decision. Numbers, not
+   *  times: a wall clock stepped back would otherwise refuse every new monitor connection, or
+   *  let the old one through. */
+  fencedAtConn: number | undefined;
   /** Does the request give this host the writer role? */
   givesWriter: boolean;
 }
@@ -27,7 +27,7 @@ export function staleStatusReason(i: StaleInput): string | undefined {
   if (i.origin.connSeq < i.newestStatusConn) {
     return `stale SET_STATUS: it came on monitor connection #${i.origin.connSeq}, and #${i.newestStatusConn} (newer) has sent a status since`;
   }
-  if (i.givesWriter && i.fencedAt !== undefined && i.origin.openedAt <= i.fencedAt) {
+  if (i.givesWriter && i.fencedAtConn !== undefined && i.origin.connSeq <= i.fencedAtConn) {
     return `SET_STATUS with the writer role on a connection opened before this host fenced itself: a request delayed in the network, not the monitor's current decision`;
   }
   return undefined;

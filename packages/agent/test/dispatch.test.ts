@@ -54,37 +54,37 @@ describe('agent dispatcher', () => {
   });
 
   it('applies a writer SET_STATUS: read_only=0 and the VIP', async () => {
-    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|reader(10.0.0.101),writer(10.0.0.100)|db1', monitor);
+    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|reader(10.0.0.101),writer(10.0.0.100)|db1', monitor, agent.accepted());
     expect(reply).to.match(/^OK: Status applied successfully!\|UP:[\d.]+$/);
     expect(mysql.readOnly).to.equal(false);
     expect([...vips.ips].sort()).to.deep.equal(['10.0.0.100', '10.0.0.101']);
   });
 
   it('refuses roles that are not in its configuration and changes nothing', async () => {
-    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|writer(10.9.9.9)|db1', monitor);
+    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|writer(10.9.9.9)|db1', monitor, agent.accepted());
     expect(reply).to.match(/^ERROR: Unknown role writer\(10\.9\.9\.9\): not in this agent's configuration/);
     expect(mysql.readOnly).to.equal(true);
     expect(vips.calls).to.deep.equal([]);
-    expect(await agent.handleLine('GET_AGENT_STATUS|1|db1', monitor)).to.match(/^OK: Returning status!\|UNKNOWN\|\|\|UP:/);
+    expect(await agent.handleLine('GET_AGENT_STATUS|1|db1', monitor, agent.accepted())).to.match(/^OK: Returning status!\|UNKNOWN\|\|\|UP:/);
   });
 
   it('refuses state changes from a control certificate', async () => {
-    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|writer(10.0.0.100)|db1', control);
+    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|writer(10.0.0.100)|db1', control, agent.accepted());
     expect(reply).to.match(/^ERROR: Not authorized: SET_STATUS needs the monitor role\|UP:/);
     expect(mysql.readOnly).to.equal(true);
     expect(vips.ips.size).to.equal(0);
-    expect(await agent.handleLine('PING|1|db1', control)).to.match(/^OK: Pinged!\|UP:/);
+    expect(await agent.handleLine('PING|1|db1', control, agent.accepted())).to.match(/^OK: Pinged!\|UP:/);
   });
 
   it("answers MMM's texts for another host's name and unknown commands", async () => {
-    expect(await agent.handleLine('PING|1|db2', monitor)).to.match(/^ERROR: Invalid hostname in command \(db2\)! My name is 'db1'\|UP:/);
-    expect(await agent.handleLine('FOO|1|db1', monitor)).to.match(/^ERROR: Invalid command 'FOO'!\|UP:/);
-    expect(await agent.handleLine('PING', monitor)).to.match(/^ERROR: Invalid command 'PING'!\|UP:/);
+    expect(await agent.handleLine('PING|1|db2', monitor, agent.accepted())).to.match(/^ERROR: Invalid hostname in command \(db2\)! My name is 'db1'\|UP:/);
+    expect(await agent.handleLine('FOO|1|db1', monitor, agent.accepted())).to.match(/^ERROR: Invalid command 'FOO'!\|UP:/);
+    expect(await agent.handleLine('PING', monitor, agent.accepted())).to.match(/^ERROR: Invalid command 'PING'!\|UP:/);
   });
 
   it('reports the SET_STATUS steps that failed instead of OK', async () => {
     vips.failAdd.add('10.0.0.100');
-    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|writer(10.0.0.100)|db1', monitor);
+    const reply = await agent.handleLine('SET_STATUS|1|db1|ONLINE|writer(10.0.0.100)|db1', monitor, agent.accepted());
     expect(reply).to.match(/^ERROR: Status not fully applied: failed: .*10\.0\.0\.100/);
   });
 });

@@ -9,13 +9,14 @@ import { FakeLocalMysql, FakeVipManager } from '../src/testing';
 
 describe('stale SET_STATUS: the rule', () => {
   const cases: Array<[string, Parameters<typeof staleStatusReason>[0], RegExp | undefined]> = [
-    ['first status ever', { origin: { connSeq: 1, openedAt: 0 }, newestStatusConn: 0, fencedAt: undefined, givesWriter: true }, undefined],
-    ['same connection again', { origin: { connSeq: 3, openedAt: 0 }, newestStatusConn: 3, fencedAt: undefined, givesWriter: true }, undefined],
-    ['a newer connection', { origin: { connSeq: 4, openedAt: 0 }, newestStatusConn: 3, fencedAt: undefined, givesWriter: false }, undefined],
-    ['an older connection after a newer one sent a status', { origin: { connSeq: 2, openedAt: 0 }, newestStatusConn: 3, fencedAt: undefined, givesWriter: false }, /connection #2, and #3 \(newer\)/],
-    ['writer on a connection opened before the fence', { origin: { connSeq: 3, openedAt: 100 }, newestStatusConn: 3, fencedAt: 500, givesWriter: true }, /opened before this host fenced itself/],
-    ['writer on a connection opened after the fence', { origin: { connSeq: 4, openedAt: 600 }, newestStatusConn: 3, fencedAt: 500, givesWriter: true }, undefined],
-    ['no writer role on an old connection while fenced', { origin: { connSeq: 3, openedAt: 100 }, newestStatusConn: 3, fencedAt: 500, givesWriter: false }, undefined],
+    ['first status ever', { origin: { connSeq: 1 }, newestStatusConn: 0, fencedAtConn: undefined, givesWriter: true }, undefined],
+    ['same connection again', { origin: { connSeq: 3 }, newestStatusConn: 3, fencedAtConn: undefined, givesWriter: true }, undefined],
+    ['a newer connection', { origin: { connSeq: 4 }, newestStatusConn: 3, fencedAtConn: undefined, givesWriter: false }, undefined],
+    ['an older connection after a newer one sent a status', { origin: { connSeq: 2 }, newestStatusConn: 3, fencedAtConn: undefined, givesWriter: false }, /connection #2, and #3 \(newer\)/],
+    ['writer on the connection that was open at the fence', { origin: { connSeq: 3 }, newestStatusConn: 3, fencedAtConn: 3, givesWriter: true }, /opened before this host fenced itself/],
+    ['writer on an even older connection', { origin: { connSeq: 2 }, newestStatusConn: 2, fencedAtConn: 3, givesWriter: true }, /opened before this host fenced itself/],
+    ['writer on a connection opened after the fence', { origin: { connSeq: 4 }, newestStatusConn: 3, fencedAtConn: 3, givesWriter: true }, undefined],
+    ['no writer role on an old connection while fenced', { origin: { connSeq: 3 }, newestStatusConn: 3, fencedAtConn: 3, givesWriter: false }, undefined],
   ];
   for (const [name, input, want] of cases) {
     it(name, () => {
@@ -43,8 +44,7 @@ describe('stale SET_STATUS: a fenced old writer', () => {
   let vips: FakeVipManager;
   let agent: Agent;
   let log: MemoryLogger;
-  const conn = (): RequestContext => ({ connSeq: ++seq, openedAt: clock.now() });
-  let seq = 0;
+  const conn = (): RequestContext => agent.accepted();
 
   beforeEach(async () => {
     const { config } = parseConfigTextOrThrow('agent', { '/etc/mmm/mmm_agent.conf': CONF });
@@ -54,7 +54,6 @@ describe('stale SET_STATUS: a fenced old writer', () => {
     log = new MemoryLogger();
     // the peer's MySQL does not answer either: this host is the cut-off one (no network probe here)
     agent = new Agent({ config, logger: log, clock, mysql, vips, graceMs: 0, probePeer: async () => false });
-    seq = 0;
   });
 
   const fence = async (): Promise<void> => {
@@ -81,10 +80,53 @@ describe('stale SET_STATUS: a fenced old writer', () => {
   it('a writer status on a connection opened after the fence is the monitor deciding again: applied, fence lifted', async () => {
     expect(await agent.handleLine(writer, monitor, conn())).to.match(/^OK: /);
     await fence();
-    clock.advance(1);
     expect(await agent.handleLine(writer, monitor, conn())).to.match(/^OK: /);
     expect(mysql.readOnly).to.equal(false);
     expect([...vips.ips]).to.deep.equal(['10.0.0.100']);
+  });
+
+  it('a fence step that keeps failing is retried, but never after a writer status on a newer connection lifted the fence', async () => {
+    expect(await agent.handleLine(writer, monitor, conn())).to.match(/^OK: /);
+    mysql.fail.add('endClientConnections');
+    clock.advance(3_001);
+    const lease = (agent as unknown as { ctx: AgentContext }).ctx.lease;
+    await lease.tick();
+    expect(lease.fenced, 'fenced from the decision on').to.equal(true);
+    expect(mysql.readOnly).to.equal(true);
+    mysql.fail.delete('endClientConnections');
+    // The monitor's writer status holds the lock (held up in its first read) when the next retry
+    // tick comes: the retry queues behind it and must then find the fence lifted.
+    let open!: () => void;
+    let entered = false;
+    const gate = new Promise<void>((r) => (open = r));
+    const getReadOnly = mysql.getReadOnly.bind(mysql);
+    mysql.getReadOnly = async () => {
+      entered = true;
+      await gate;
+      return getReadOnly();
+    };
+    const status = agent.handleLine(writer, monitor, conn());
+    for (let i = 0; i < 100 && !entered; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(entered, 'the status is inside the lock').to.equal(true);
+    const retry = lease.tick();
+    mysql.getReadOnly = getReadOnly;
+    open();
+    expect(await status).to.match(/^OK: /);
+    await retry;
+    expect(mysql.readOnly, 'the retry did not take down the writer the monitor just made').to.equal(false);
+    expect([...vips.ips]).to.deep.equal(['10.0.0.100']);
+  });
+
+  it('a request on a replaced connection does not renew the lease', async () => {
+    const old = conn();
+    expect(await agent.handleLine(writer, monitor, old)).to.match(/^OK: /);
+    const fresh = conn();
+    expect(await agent.handleLine(writer, monitor, fresh)).to.match(/^OK: /);
+    clock.advance(2_500);
+    await agent.handleLine('PING|1|db1', monitor, old); // delayed: says nothing about now
+    clock.advance(600);
+    await (agent as unknown as { ctx: AgentContext }).ctx.lease.tick();
+    expect(mysql.readOnly, 'lease ran out 3 s after the last request on the current connection').to.equal(true);
   });
 
   it('once a newer connection has sent a status, one from an older connection is refused', async () => {

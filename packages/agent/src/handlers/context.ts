@@ -34,6 +34,8 @@ export interface AgentContext {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** connSeq of the newest connection that delivered a SET_STATUS (stale-status.ts). */
   newestStatusConn: number;
+  /** The newest connSeq when the lease fenced this host; meaningful while `lease.fenced`. */
+  fencedAtConn: number;
 }
 
 /** Where a request came from; a handler sets `close` to end that connection after its reply. */

@@ -8,7 +8,7 @@ import { staleStatusReason } from '../stale-status';
 export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
   ctx.exclusive(async () => {
     const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
-    const stale = staleStatusReason({ origin: from, newestStatusConn: ctx.newestStatusConn, fencedAt: ctx.lease.fencedAt, givesWriter: holdsWriter });
+    const stale = staleStatusReason({ origin: from, newestStatusConn: ctx.newestStatusConn, fencedAtConn: ctx.lease.fenced ? ctx.fencedAtConn : undefined, givesWriter: holdsWriter });
     if (stale) {
       // End that connection too: a monitor still using it reconnects, and its next status counts.
       from.close = true;

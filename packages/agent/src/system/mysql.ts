@@ -89,11 +89,15 @@ const CATCH_UP_RECHECK_MS = 250;
 const MAX_IDLE = 4;
 /** Bound of COM_QUIT on close; a server that does not answer gets its socket dropped. */
 const QUIT_MS = 500;
+/** A kept connection unused this long is closed by us, before the server's wait_timeout does it
+ *  (which it logs as an aborted connection). Kept ones are taken newest first. */
+const IDLE_MAX_MS = 30_000;
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 type Row = Record<string, unknown>;
 
-/** COM_QUIT, so the server logs no "Aborted connection"; the socket is dropped if it does not answer. */
+/** COM_QUIT, so the server logs no "Aborted connection" (mysql2 resolves end() once it is queued;
+ *  the bound is for a connection that cannot take the command). */
 async function quit(c: mysql.Connection): Promise<void> {
   if ((await bounded(c.end(), QUIT_MS)).kind !== 'value') c.destroy();
 }
@@ -105,7 +109,7 @@ function text(v: unknown): string {
 
 export class Mysql2LocalMysql implements LocalMysql {
   private cachedFlavor: Flavor | undefined;
-  private readonly idle: mysql.Connection[] = [];
+  private readonly idle: { c: mysql.Connection; since: number }[] = [];
   private closed = false;
   private readonly connectTimeoutMs: number;
   private readonly queryTimeoutMs: number;
@@ -153,7 +157,8 @@ export class Mysql2LocalMysql implements LocalMysql {
    * whose ping times out means the server does not answer: that is the operation's answer too.
    */
   private async acquire(): Promise<mysql.Connection> {
-    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+    this.closeStale();
+    for (let c = this.idle.pop()?.c; c; c = this.idle.pop()?.c) {
       const r = await bounded(c.ping(), this.connectTimeoutMs);
       if (r.kind === 'value') return c;
       c.destroy();
@@ -183,17 +188,23 @@ export class Mysql2LocalMysql implements LocalMysql {
       c.destroy(); // may be stuck mid-result, or the server may be what hangs
       return;
     }
+    this.closeStale();
     if (!this.closed && this.idle.length < MAX_IDLE) {
-      this.idle.push(c);
+      this.idle.push({ c, since: performance.now() });
       return;
     }
     void quit(c);
   }
 
+  private closeStale(): void {
+    const old = performance.now() - IDLE_MAX_MS;
+    while (this.idle.length > 0 && this.idle[0].since < old) void quit(this.idle.shift()!.c);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const all = this.idle.splice(0);
-    await Promise.all(all.map(quit));
+    await Promise.all(all.map((e) => quit(e.c)));
   }
 
   private get d(): Dialect {
