@@ -42,6 +42,9 @@ export interface AgentOptions {
   probePeer?: () => Promise<boolean>;
 }
 
+/** A monitor's certificate (or any, without peer roles): its commands renew the lease. */
+const fromMonitorRole = (conn: Pick<PeerConnection, 'peer'>): boolean => conn.peer.role === 'monitor' || conn.peer.role === 'any';
+
 /** The agent's host from `this`; the config loader already checked that it exists. */
 function thisHost(config: MmmConfig): HostConfig {
   const h = config.this ? config.hosts[config.this] : undefined;
@@ -197,7 +200,7 @@ export class Agent {
     }
     // Every authorized monitor command renews the writer lease, except one on a connection the
     // monitor has already replaced (a request delayed in the network says nothing about now).
-    if ((conn.peer.role === 'monitor' || conn.peer.role === 'any') && from.connSeq >= ctx.newestStatusConn) ctx.lease.renew();
+    if (fromMonitorRole(conn) && from.connSeq >= ctx.newestStatusConn) ctx.lease.renew();
     const request = res.request;
     const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {
@@ -224,7 +227,7 @@ export class Agent {
         if (item.kind === 'error') {
           reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
         } else {
-          fromMonitor ||= conn.peer.role === 'monitor' || conn.peer.role === 'any';
+          fromMonitor ||= fromMonitorRole(conn);
           reply = await this.handleLine(item.line, conn, from);
         }
         await conn.writeLine(reply);

@@ -1,9 +1,9 @@
 // Is this SET_STATUS a request delayed in the network? MMM's protocol has no sequence numbers, so
 // the connection it came on tells: the monitor keeps one connection per agent and drops it when a
 // request times out, but the kernel still delivers what that dropped socket had queued once the
-// network is back. Seen in e2e 09: after a cut, the SET_STATUS with the writer role that was queued
-// at the cut arrived on the old connection, lifted the fence and made the old writer writable (with
-// the VIP) next to the new one, for seconds, until the monitor's next status demoted it. Pure.
+// network is back. In one e2e 09 run the fenced old writer became writable (with the VIP) next to
+// the new one for seconds after its link came back; a writer SET_STATUS queued at the cut and
+// delivered late on the old connection is the explanation that fits (docs/agent.md). Pure.
 
 export interface RequestOrigin {
   /** Accept order of the connection (1, 2, …). */

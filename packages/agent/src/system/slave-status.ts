@@ -76,7 +76,7 @@ export function parseSlaveStatus(row: Row | undefined): SlaveStatus | undefined 
  * but can never be applied; only its source has the rest. Waiting for it would never end.
  */
 export function receivedAllApplied(s: SlaveStatus): boolean {
-  return s.ioRunning !== 'Yes' && s.sqlRunning === 'Yes' && /has read all relay log/i.test(s.sqlState);
+  return !ioConnected(s) && s.sqlRunning === 'Yes' && /has read all relay log/i.test(s.sqlState);
 }
 
 /** The IO thread is connected to its source (not 'Connecting', not stopped). */

@@ -6,7 +6,6 @@ import { type ReplicationCheckOptions, makeRepBacklogCheck, makeRepThreadsCheck 
 import type { CheckFunctions } from './types';
 
 export * from './types';
-
 export * from './mysql-sessions';
 export * from './endpoint';
 export * from './slave-status';
