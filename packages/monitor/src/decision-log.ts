@@ -1,29 +1,12 @@
 // Every decision and blocked decision: logged with its reason and appended to the audit log
 // (whose in-memory ring feeds status_json). A decision repeated pass after pass with the same
 // reason (e.g. "waiting for the lease") is recorded once, not every 0.25 s.
-import type { DecisionKind as DocKind, Logger } from '@mmm/common';
+import type { Logger } from '@mmm/common';
 import type { Decision } from './analysis/result';
 import type { AuditLog } from './persistence/audit-log';
 
-const KIND: Record<Decision['kind'], DocKind> = {
-  transition: 'state_change',
-  clear_roles: 'role_move',
-  assign_role: 'role_assign',
-  move_role: 'role_move',
-  promote_writer: 'failover',
-  kill_host: 'fence',
-  mode_change: 'mode_change',
-  freeze: 'state_change',
-};
-
-export interface Recorded {
-  kind: DocKind;
-  host?: string;
-  role?: string;
-  reason: string;
-  blocked: boolean;
-  details?: Record<string, unknown>;
-}
+/** A decision as recorded: what analysis, a command or an action decided, with optional details. */
+export type Recorded = Decision & { details?: Record<string, unknown> };
 
 // numbers in reasons (elapsed seconds…) change every pass without the decision changing
 const shape = (d: Recorded): string => `${d.kind}|${d.host ?? ''}|${d.role ?? ''}|${d.blocked}|${d.reason.replace(/[\d.]+/g, '#')}`;
@@ -47,8 +30,7 @@ export class DecisionLog {
   /** The decisions of one pass; those already recorded in the previous pass are skipped. */
   recordPass(decisions: readonly Decision[]): void {
     const seen = new Set<string>();
-    for (const x of decisions) {
-      const d: Recorded = { kind: KIND[x.kind], host: x.host, role: x.role, reason: x.reason, blocked: x.blocked };
+    for (const d of decisions) {
       const key = shape(d);
       seen.add(key);
       if (!this.lastPass.has(key)) this.record(d);

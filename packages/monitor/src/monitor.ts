@@ -11,20 +11,22 @@ import {
   systemClock,
 } from '@mmm/common';
 import { analyze } from './analysis/analyze';
-import { NOT_FLAPPING } from './analysis/flapping';
+import type { Diagnosis } from './analysis/diagnosis';
+import type { SwitchAction } from './analysis/planned-switch';
+import type { Action, Decision, StatusLine } from './analysis/result';
 import type { ClusterSnapshot, HostObservation, MonitorState } from './analysis/snapshot';
 import { AgentSet } from './agents/agent-set';
-import { type DesiredStatus, planStatuses } from './actions/desired-status';
+import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
 import { CheckStore } from './check-store';
 import { CheckRunner, MysqlSessions, createCheckFunctions, type CheckFunctions } from './checks';
 import { DecisionLog, type Recorded } from './decision-log';
-import { runKillHost } from './hooks/kill-host';
+import { type KillHostResult, runKillHost } from './hooks/kill-host';
 import { Mutex } from './mutex';
 import { NetworkCheck } from './network-check';
 import { AuditLog } from './persistence/audit-log';
 import { writeStatusFile } from './persistence/status-file';
-import { activeMasterOf, rolesOf } from './roles/role-table';
+import { activeMasterOf, rolesOf } from './analysis/roles/role-table';
 import { buildStatusDocument } from './status/build-status';
 import { runStartup } from './startup-sequence';
 import { CertExpiryWatch } from './tls-watch/cert-expiry';
@@ -39,6 +41,10 @@ export interface MonitorOptions {
   /** Injected for tests. */
   checkFns?: Partial<CheckFunctions>;
   agents?: AgentSet;
+  /** Injected for tests: what a pass observes (default: agents, checks, network, fences). */
+  observe?: (now: number) => ClusterSnapshot;
+  /** Injected for tests: kill_host_bin (default: runs the configured program). */
+  killHost?: (host: string, pingOk: boolean) => Promise<KillHostResult>;
   /** Audit log file; default `<status_path>.audit.jsonl`, none without status_path. */
   auditFile?: string | null;
 }
@@ -49,8 +55,6 @@ export function defaultPassIntervalMs(config: MmmConfig): number {
   return Math.round(Math.min(1000, Math.max(100, fastest)));
 }
 
-/** A planned move that failed is not retried automatically for this long. */
-const AUTO_SWITCH_BACKOFF_MS = 30_000;
 const SYSTEM_STATUS_EVERY_MS = 5000;
 /** The pass waits this long for the slowest agents (re-pointing replicas); they finish in the background. */
 const REST_WAIT_MS = 1500;
@@ -72,6 +76,8 @@ export class Monitor {
   /** Expiry of own, CA and agents' certificates, kept in `warnings` (cert:* keys). */
   readonly certWatch: CertExpiryWatch;
   lastMove: MoveStatus | null = null;
+  /** The diagnoses of the last pass (status_json, show). */
+  diagnoses: Diagnosis[] = [];
   material?: TlsMaterial;
   readonly setStatusTimeoutMs: number;
   private readonly passIntervalMs: number;
@@ -84,8 +90,11 @@ export class Monitor {
   private loopDone?: Promise<void>;
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly systemAt: Record<string, number> = {};
-  private autoSwitchBlockedUntil: Record<string, number> = {};
+  /** Outcome of the last automatic switch, for the next analysis (its backoff). */
+  private lastSwitch?: ClusterSnapshot['lastSwitch'];
   private lastStatusFile = '';
+  private readonly observeFn?: (now: number) => ClusterSnapshot;
+  private readonly killHostFn: NonNullable<MonitorOptions['killHost']>;
 
   constructor(o: MonitorOptions) {
     this.config = o.config;
@@ -93,6 +102,10 @@ export class Monitor {
     this.clock = o.clock ?? systemClock;
     this.material = o.material;
     this.passIntervalMs = o.passIntervalMs ?? defaultPassIntervalMs(o.config);
+    this.observeFn = o.observe;
+    const bin = o.config.monitor?.killHostBin;
+    // analysis asks for kill_host only when kill_host_bin is configured
+    this.killHostFn = o.killHost ?? ((host, pingOk) => runKillHost(bin ?? '', host, pingOk, { timeoutMs: 30_000 }));
     this.setStatusTimeoutMs = 1000 + Math.round(o.config.switchTimeout * 1000) + 2000;
     this.certWatch = new CertExpiryWatch({ warnDays: o.config.socket.certExpiryWarnDays, warnings: this.warnings, logger: o.logger, clock: this.clock });
     this.agents =
@@ -175,49 +188,49 @@ export class Monitor {
   }
 
   snapshot(now: number): ClusterSnapshot {
+    if (this.observeFn) return this.observeFn(now);
     const hosts: ClusterSnapshot['hosts'] = {};
     for (const h of Object.keys(this.config.hosts)) {
       const fence = this.fences[h];
       hosts[h] = { checks: this.checks.of(h, now), agent: { ...this.agents.obs[h] }, ...(fence ? { fence } : {}) };
     }
-    return { networkOk: this.network.ok, hosts };
+    return { networkOk: this.network.ok, hosts, ...(this.lastSwitch ? { lastSwitch: this.lastSwitch } : {}) };
   }
 
-  /** One pass; call with the mutex held. */
+  /** One pass (observe → analyze → execute → persist); call with the mutex held. */
   async pass(): Promise<void> {
-    await Promise.all(this.agents.hosts.map((h) => this.observe(h)));
+    if (!this.observeFn) await Promise.all(this.agents.hosts.map((h) => this.observe(h)));
     const now = this.clock.now();
-    const previous = this.state;
-    const res = analyze(this.snapshot(now), previous, this.config, now);
-    this.decisions.recordPass(res.decisions);
-    for (const d of res.decisions) if (d.role && !d.blocked && d.kind !== 'transition') this.roleReasons[d.role] = d.reason;
+    const res = analyze(this.snapshot(now), this.state, this.config, now);
+    this.lastSwitch = undefined; // analysis has turned it into its backoff
+    this.noteDecisions(res.decisions);
+    this.diagnoses = res.diagnoses;
     this.state = res.state;
-    if (!this.network.ok) return; // frozen: nothing sent, nothing written
-    for (const h of Object.keys(this.fences)) if (this.state.hosts[h]?.state === 'ONLINE') delete this.fences[h];
-
-    await Promise.all(res.actions.filter((a) => a.kind === 'kill_host').map((a) => this.killHost(a.host)));
-    if (this.state.mode === 'PASSIVE') return;
-
-    let withheld = res.decisions.find((d) => d.kind === 'promote_writer' && d.blocked)?.host ?? '';
-    const from = previous.lastWriter;
-    if (withheld && from && this.isHealthyWriter(from)) {
-      // the writer moves between two healthy hosts (preferred host is back): a planned switch, not a failover
-      const until = this.autoSwitchBlockedUntil[withheld] ?? 0;
-      const to = withheld;
-      this.state = { ...this.state, roles: this.state.roles.map((a) => (a.role === this.config.activeMasterRole ? { ...a, host: from } : a)), lastWriter: from };
-      withheld = '';
-      if (now >= until) {
-        const out = await this.switchWriter(from, to, 'the writer returns to its preferred host');
-        if (!out.ok) this.autoSwitchBlockedUntil[to] = this.clock.now() + AUTO_SWITCH_BACKOFF_MS;
-      }
-    }
-    await this.sendStatuses(withheld, this.state.lastWriter);
-    await this.persist();
+    await this.execute(res.actions);
   }
 
-  /** The writer's host is ONLINE and its agent answered this pass. */
-  private isHealthyWriter(host: string): boolean {
-    return this.state.hosts[host]?.state === 'ONLINE' && !!this.agents.obs[host]?.reachable;
+  /** Records decisions (once while they repeat) and remembers why each role is where it is. */
+  private noteDecisions(decisions: readonly Decision[]): void {
+    this.decisions.recordPass(decisions);
+    for (const d of decisions) if (d.role && !d.blocked && d.kind !== 'state_change') this.roleReasons[d.role] = d.reason;
+  }
+
+  /** Runs an Action list as analysis or an operator transition returned it (mutex held). */
+  execute(actions: readonly Action[]): Promise<void> {
+    return executeActions(actions, {
+      killHost: (a) => this.killHost(a.host),
+      clearFence: (host) => delete this.fences[host],
+      clearBadRoles: (host) => this.agents.clearBadRoles(host),
+      switchWriter: async (a) => {
+        const out = await this.runSwitch(a);
+        this.lastSwitch = { from: a.from, to: a.to, ok: out.ok, at: this.clock.now() };
+        return out.ok;
+      },
+      setStatus: (l) => this.send(l),
+      persist: () => this.persist(),
+      triggerPass: () => this.triggerPass(),
+      restWaitMs: REST_WAIT_MS,
+    });
   }
 
   private async observe(host: string): Promise<void> {
@@ -232,23 +245,7 @@ export class Monitor {
     }
   }
 
-  /** SET_STATUS to every agent: old writer and writer at once, then the rest (bounded wait). */
-  async sendStatuses(withheld: string, previousWriter: string): Promise<void> {
-    const lastApplied = Object.fromEntries(this.agents.hosts.map((h) => [h, this.agents.obs[h].lastApplied]));
-    const plan = planStatuses({ config: this.config, state: this.state, withheld, previousWriter, lastApplied });
-    // A writer in the plan was proven safe by the previous passes (old writer demoted, dead, fenced
-    // or past its lease), so its promotion need not wait for this pass's demotion reply: a dead
-    // writer's agent would spend its client grace on a server that is gone.
-    const demoting = Promise.all(plan.demote.map((d) => this.send(d)));
-    await Promise.all(plan.writer.map((d) => this.send(d)));
-    const demoted = await demoting;
-    const rest = Promise.all(plan.rest.map((d) => this.send(d)));
-    await Promise.race([rest, new Promise((r) => setTimeout(r, REST_WAIT_MS))]);
-    // a confirmed demotion lets the next pass promote: do not wait a whole period for it
-    if (withheld && demoted.some((ok) => ok)) this.triggerPass();
-  }
-
-  private send(d: DesiredStatus): Promise<boolean> {
+  private send(d: StatusLine): Promise<boolean> {
     const busy = this.inFlight.get(d.host);
     if (busy) return Promise.resolve(false);
     const p = this.agents.setStatus(d.host, d.state, d.roles, d.activeMaster, this.setStatusTimeoutMs).then((a) => {
@@ -261,10 +258,8 @@ export class Monitor {
   }
 
   private async killHost(host: string): Promise<void> {
-    const bin = this.config.monitor?.killHostBin;
-    if (!bin) return;
     const pingOk = this.checks.of(host, this.clock.now()).ping.ok;
-    const r = await runKillHost(bin, host, pingOk, { timeoutMs: 30_000 });
+    const r = await this.killHostFn(host, pingOk);
     this.fences[host] = { at: this.clock.now(), ok: r.fenced, message: r.error ?? r.output.slice(0, 200) };
     this.decisions.record({
       kind: 'fence',
@@ -292,8 +287,8 @@ export class Monitor {
     }
   }
 
-  /** Planned writer move (mutex held). */
-  switchWriter(from: string, to: string, why: string): Promise<SwitchOutcome> {
+  /** Planned writer move (mutex held): executes the action's steps, updating the state as it goes. */
+  runSwitch(a: SwitchAction): Promise<SwitchOutcome> {
     return switchWriter(
       {
         config: this.config,
@@ -305,19 +300,8 @@ export class Monitor {
         setState: (s) => (this.state = s),
         setLastMove: (m) => (this.lastMove = m),
       },
-      from,
-      to,
-      why,
+      a,
     );
-  }
-
-  /** Forgets a host's flapping (set_online). */
-  setHostState(host: string, state: MonitorState['hosts'][string]['state'], resetFlap = false): void {
-    const prev = this.state.hosts[host];
-    this.state = {
-      ...this.state,
-      hosts: { ...this.state.hosts, [host]: { ...prev, state, since: this.clock.now(), flap: resetFlap ? { ...NOT_FLAPPING } : prev.flap } },
-    };
   }
 
   // ---- CommandHost: what control commands use (called with the mutex held) ----
@@ -326,8 +310,8 @@ export class Monitor {
     return this.clock.now();
   }
 
-  observation(host: string): HostObservation {
-    return this.snapshot(this.clock.now()).hosts[host];
+  observations(): Record<string, HostObservation> {
+    return this.snapshot(this.clock.now()).hosts;
   }
 
   async pingAgent(host: string): Promise<boolean> {
@@ -340,12 +324,6 @@ export class Monitor {
 
   record(d: Recorded): void {
     this.decisions.record(d);
-  }
-
-  /** MMM's cleanup_and_send_status on leaving PASSIVE: CLEAR_BAD_ROLES, then statuses in order. */
-  async cleanupAndSendStatus(): Promise<void> {
-    await Promise.all(this.agents.hosts.map((h) => this.agents.clearBadRoles(h)));
-    await this.sendStatuses('', this.state.lastWriter);
   }
 
   currentWriter(): string {
@@ -369,6 +347,7 @@ export class Monitor {
       decisions: this.audit.recent(50),
       lastMove: this.lastMove,
       roleReasons: this.roleReasons,
+      diagnoses: this.diagnoses,
       now,
     });
   }

@@ -1,24 +1,43 @@
 // MMM 2.x `Monitor::init`: wait for the first checks (and a ping_ips answer), load the status
 // file, ask every agent GET_AGENT_STATUS + GET_SYSTEM_STATUS, reconcile (writer vote,
-// careful_startup ⇒ PASSIVE on conflicts), then — unless passive — CLEAR_BAD_ROLES everywhere.
-import { errorMessage } from '@mmm/common';
+// careful_startup ⇒ PASSIVE on conflicts), then execute what reconciliation decided
+// (unless passive: CLEAR_BAD_ROLES everywhere).
+import { type Clock, type Logger, type MmmConfig, errorMessage } from '@mmm/common';
+import type { Action } from './analysis/result';
 import type { MonitorState } from './analysis/snapshot';
 import { reconcileStartup, type StartupHostInput, type StoredHostStatus } from './analysis/startup';
-import type { Monitor } from './monitor';
+import type { AgentSet } from './agents/agent-set';
+import type { CheckStore } from './check-store';
+import type { DecisionLog } from './decision-log';
+import type { NetworkCheck } from './network-check';
 import { readStatusFile } from './persistence/status-file';
 
+/** What start-up uses of the monitor. */
+export interface StartupDeps {
+  config: MmmConfig;
+  logger: Logger;
+  clock: Clock;
+  checks: Pick<CheckStore, 'complete' | 'of'>;
+  network: Pick<NetworkCheck, 'ready' | 'ok'>;
+  agents: Pick<AgentSet, 'hosts' | 'obs' | 'agentStatus' | 'system' | 'health'>;
+  decisions: Pick<DecisionLog, 'record'>;
+  warnings: Map<string, string>;
+  execute(actions: readonly Action[]): Promise<void>;
+}
+
+const POLL_MS = 25;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `cond` until it holds or about `boundMs` of polling has passed (no clock: a test's fake clock may stand still). */
 async function waitUntil(cond: () => boolean, boundMs: number): Promise<boolean> {
-  const end = Date.now() + boundMs;
-  while (!cond()) {
-    if (Date.now() >= end) return false;
-    await sleep(25);
+  for (let waited = 0; !cond(); waited += POLL_MS) {
+    if (waited >= boundMs) return false;
+    await sleep(POLL_MS);
   }
   return true;
 }
 
-export async function runStartup(m: Monitor): Promise<MonitorState> {
+export async function runStartup(m: StartupDeps): Promise<MonitorState> {
   const { config, logger } = m;
   const checks = Object.values(config.checks);
   const bound = Math.max(...checks.map((c) => (c.timeout + c.checkPeriod) * 1000)) + 1500;
@@ -51,13 +70,11 @@ export async function runStartup(m: Monitor): Promise<MonitorState> {
     inputs[h] = { checks: m.checks.of(h, now), agentReachable: o.reachable, uptime: o.uptime, agent: o.reported, system: o.system };
   }
   const r = reconcileStartup({ config, stored, hosts: inputs, now });
-  for (const d of r.decisions) {
-    m.decisions.record({ kind: d.kind === 'mode_change' ? 'mode_change' : 'role_assign', host: d.host, role: d.role, reason: d.reason, blocked: d.blocked });
-  }
+  for (const d of r.decisions) m.decisions.record(d);
   if (r.conflicts.length > 0) logger.warn(`startup conflicts: ${r.conflicts.join('; ')}`);
   logger.info(`startup: mode ${r.state.mode}, writer ${r.writer || '(none)'}`, {
     states: Object.fromEntries(hosts.map((h) => [h, r.state.hosts[h].state])),
   });
-  if (r.state.mode !== 'PASSIVE') await Promise.all(hosts.map((h) => m.agents.clearBadRoles(h)));
+  await m.execute(r.actions);
   return r.state;
 }

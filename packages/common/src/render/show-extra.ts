@@ -1,6 +1,6 @@
 // The lines mmm_control adds after MMM's `show` output (our addition; never sent by the monitor as
 // part of `show`, so original tools parsing `show` see MMM's text unchanged). Every line starts `# `.
-import type { HostStatus, MoveStatus, RoleStatus, StatusDocument } from './status-document';
+import type { DiagnosisStatus, HostStatus, MoveStatus, RoleStatus, StatusDocument } from './status-document';
 import { formatDuration, formatMmmTime, type TimeOptions } from './time-format';
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -30,10 +30,17 @@ export function renderMoveExtra(m: MoveStatus, opts: TimeOptions = {}): string {
   return `# Last move: ${what} ${verb} ${formatDuration(m.durationMs)}, started ${at}${why}\n`;
 }
 
-/** mmm_control's extra `# ` lines: warnings, per host lag and last state change, per role why, the last move. */
+export function renderDiagnosisExtra(d: DiagnosisStatus, opts: TimeOptions = {}): string {
+  const where = d.host ? ` on ${d.host}` : '';
+  const since = d.since ? ` since ${formatMmmTime(d.since, opts)}` : '';
+  return `# Diagnosis ${d.code}${where}${since}: ${(d.detail ?? d.description).replace(/\r?\n/g, ' ')}\n`;
+}
+
+/** mmm_control's extra `# ` lines: warnings, diagnoses, per host lag and last state change, per role why, the last move. */
 export function renderShowExtra(doc: StatusDocument, opts: TimeOptions = {}): string {
   let out = '';
   for (const w of doc.warnings) out += `# Warning: ${w.replace(/\r?\n/g, ' ')}\n`;
+  for (const d of doc.diagnoses ?? []) out += renderDiagnosisExtra(d, opts);
   for (const h of [...doc.hosts].sort(byName)) out += renderHostExtra(h, opts);
   for (const r of [...doc.roles].sort(byName)) out += renderRoleExtra(r);
   if (doc.lastMove) out += renderMoveExtra(doc.lastMove, opts);

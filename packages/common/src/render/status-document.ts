@@ -53,6 +53,7 @@ export interface RoleStatus {
   reason: string | null;
 }
 
+/** The one vocabulary of decisions: analysis, the audit log and status_json all use it. */
 export const DECISION_KINDS = [
   'state_change',
   'role_assign',
@@ -62,6 +63,7 @@ export const DECISION_KINDS = [
   'mode_change',
   'fence',
   'command',
+  'diagnosis',
 ] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
@@ -73,6 +75,19 @@ export interface Decision {
   reason: string;
   /** True when the decision was made but not carried out (and `reason` says why). */
   blocked: boolean;
+}
+
+/** A named diagnosis ("what is wrong"), as the monitor's analysis made it in its last pass. */
+export interface DiagnosisStatus {
+  /** e.g. `HostDown`, `ReplicaDelayed`, `WriterIsolated`, `NoWriter`. */
+  code: string;
+  /** null for the cluster as a whole. */
+  host: string | null;
+  description: string;
+  /** Evidence specific to this case. */
+  detail: string | null;
+  /** Since when (unbroken) the diagnosis holds. */
+  since: string | null;
 }
 
 export interface MoveStatus {
@@ -100,5 +115,7 @@ export interface StatusDocument {
   warnings: string[];
   /** Most recent last, bounded by the monitor. */
   decisions: Decision[];
+  /** The current diagnoses, cluster-wide first, then by host (absent from older monitors). */
+  diagnoses?: DiagnosisStatus[];
   lastMove: MoveStatus | null;
 }

@@ -121,6 +121,16 @@ function checkDecision(c: Checker, v: unknown, p: string): void {
   c.bool(d.blocked, `${p}.blocked`);
 }
 
+function checkDiagnosis(c: Checker, v: unknown, p: string): void {
+  const d = c.obj(v, p);
+  if (!d) return;
+  c.str(d.code, `${p}.code`, { nonEmpty: true });
+  c.str(d.host, `${p}.host`, { nullable: true });
+  c.str(d.description, `${p}.description`);
+  c.str(d.detail, `${p}.detail`, { nullable: true });
+  c.time(d.since, `${p}.since`, true);
+}
+
 function checkMove(c: Checker, v: unknown, p: string): void {
   if (v === null) return;
   const m = c.obj(v, p);
@@ -150,6 +160,8 @@ export function validateStatusDocument(x: unknown): string[] {
   c.arr(doc.roles, '$.roles').forEach((r, i) => checkRole(c, r, `$.roles[${i}]`));
   c.arr(doc.warnings, '$.warnings').forEach((w, i) => c.str(w, `$.warnings[${i}]`));
   c.arr(doc.decisions, '$.decisions').forEach((d, i) => checkDecision(c, d, `$.decisions[${i}]`));
+  // optional: monitors before diagnoses were shown do not send it
+  if ('diagnoses' in doc) c.arr(doc.diagnoses, '$.diagnoses').forEach((d, i) => checkDiagnosis(c, d, `$.diagnoses[${i}]`));
   if (!('lastMove' in doc)) c.fail('$.lastMove', 'missing (use null)');
   else checkMove(c, doc.lastMove, '$.lastMove');
   return c.problems;

@@ -22,6 +22,19 @@ describe('render/show-extra', () => {
     );
   });
 
+  it('shows the monitor\'s diagnoses after the warnings, cluster-wide and per host', () => {
+    const doc = clusterDoc();
+    doc.diagnoses = [
+      { code: 'NoWriter', host: null, description: 'The active master role is not held by any host.', detail: null, since: T0 },
+      { code: 'ReplicaDelayed', host: 'db3', description: 'A host lags behind its source by more than max_backlog.', detail: 'ERROR: Backlog is 120 s', since: null },
+    ];
+    const lines = renderShowExtra(doc).split('\n');
+    expect(lines.slice(0, 2)).to.deep.equal([
+      `# Diagnosis NoWriter since ${AT}: The active master role is not held by any host.`,
+      '# Diagnosis ReplicaDelayed on db3: ERROR: Backlog is 120 s',
+    ]);
+  });
+
   it('describes orphaned roles, aborted and running moves', () => {
     const doc = clusterDoc();
     const writer = doc.roles.find((r) => r.name === 'writer')!;

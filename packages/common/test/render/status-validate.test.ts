@@ -22,7 +22,17 @@ describe('render/status-validate', () => {
     doc.hosts[0].stateChangedAt = null;
     doc.lastMove = { role: 'writer', from: 'db1', to: 'db2', startedAt: T0, durationMs: 540, outcome: 'done', reason: null };
     doc.decisions.push({ time: T0, kind: 'failover', host: 'db2', role: 'writer', reason: 'writer lease not yet expired', blocked: true });
+    doc.decisions.push({ time: T0, kind: 'diagnosis', host: 'db1', role: null, reason: 'WriterIsolated on db1: no replica receives from it', blocked: false });
+    doc.diagnoses = [{ code: 'WriterIsolated', host: 'db1', description: 'The writer is unreachable…', detail: null, since: T0 }];
     expect(validateStatusDocument(doc)).to.deep.equal([]);
+  });
+
+  it('checks diagnoses when present (older monitors send none)', () => {
+    const doc = clusterDoc() as unknown as Record<string, any>;
+    delete doc.diagnoses;
+    expect(validateStatusDocument(doc)).to.deep.equal([]);
+    doc.diagnoses = [{ code: '', host: 3, description: 'x', detail: null, since: 'yesterday' }];
+    expect(validateStatusDocument(doc)).to.have.length(3);
   });
 
   it('lists every problem with its path', () => {
@@ -44,7 +54,7 @@ describe('render/status-validate', () => {
       '$.hosts[1].checks: expected the checks ping, mysql, rep_threads, rep_backlog in that order',
       '$.hosts[2].agentReachable: expected true or false',
       '$.roles[0].ips[0].assignedTo: expected a string',
-      '$.decisions[0].kind: expected one of state_change, role_assign, role_move, failover, switchover, mode_change, fence, command',
+      '$.decisions[0].kind: expected one of state_change, role_assign, role_move, failover, switchover, mode_change, fence, command, diagnosis',
       '$.lastMove: missing (use null)',
     ]);
   });

@@ -1,14 +1,15 @@
-// Planned writer move (DESIGN §5): demote the old writer (read_only=1, clients ended after the
-// agent's grace, VIP removed: its SET_STATUS without the writer role must answer OK), GET_GTID
-// from it, WAIT_GTID on the candidate bounded by switch_timeout, then promote (the agent's own
-// catch-up is a second guard). Any failure aborts and restores the old writer, with the reason.
-// Replicas are re-pointed by the pass that follows, in parallel and each bounded.
+// Executes a planned writer move (analysis/planned-switch.ts, DESIGN §5): demote the old writer
+// (read_only=1, clients ended after the agent's grace, VIP removed: its SET_STATUS without the
+// writer role must answer OK), GET_GTID from it, WAIT_GTID on the candidate bounded by
+// switch_timeout, then promote (the agent's own catch-up is a second guard). Any failure aborts
+// and restores the old writer, with the reason. Every SET_STATUS it sends is a line of the action.
 import type { Clock, MmmConfig, MoveStatus } from '@mmm/common';
+import { divergenceReason, missingOnWriter } from '../analysis/divergence';
+import { afterSwitch, duringSwitch, type SwitchAction, withWriter } from '../analysis/planned-switch';
 import type { MonitorState } from '../analysis/snapshot';
+import type { StatusLine } from '../analysis/result';
 import type { AgentSet } from '../agents/agent-set';
 import type { DecisionLog } from '../decision-log';
-import { divergenceReason, missingOnWriter } from '../analysis/divergence';
-import { rolesOf } from '../roles/role-table';
 
 export interface SwitchDeps {
   config: MmmConfig;
@@ -23,20 +24,16 @@ export interface SwitchDeps {
 
 export type SwitchOutcome = { ok: true; durationMs: number } | { ok: false; reason: string; restored: boolean };
 
-function withWriter(state: MonitorState, role: string, host: string): MonitorState {
-  return { ...state, roles: state.roles.map((a) => (a.role === role ? { ...a, host } : a)) };
-}
-
-export async function switchWriter(d: SwitchDeps, from: string, to: string, why: string): Promise<SwitchOutcome> {
+export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<SwitchOutcome> {
+  const { from, to, why } = a;
   const am = d.config.activeMasterRole;
   const t0 = d.clock.now();
   const started = new Date(t0).toISOString();
   const move = (outcome: MoveStatus['outcome'], reason: string | null): MoveStatus => ({
     role: am, from, to, startedAt: started, durationMs: outcome === 'running' ? null : d.clock.now() - t0, outcome, reason,
   });
+  const send = (l: StatusLine) => d.agents.setStatus(l.host, l.state, l.roles, l.activeMaster, d.setStatusTimeoutMs);
   d.setLastMove(move('running', why));
-  d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `planned move of ${am} from ${from} to ${to}: ${why}`, blocked: false });
-  const stateOf = (h: string) => d.getState().hosts[h]?.state ?? 'ONLINE';
 
   // 0. a candidate with transactions the writer lacks could never catch up: refuse before the
   //    writer is touched (else writes stop for switch_timeout, and the restore may fail too)
@@ -51,9 +48,8 @@ export async function switchWriter(d: SwitchDeps, from: string, to: string, why:
   }
 
   // 1. demote: from here on nobody is writable until step 3 (or the restore)
-  const demoted = withWriter(d.getState(), am, '');
-  d.setState({ ...demoted, lastWriter: from });
-  const dem = await d.agents.setStatus(from, stateOf(from), rolesOf(demoted.roles, from), '', d.setStatusTimeoutMs);
+  d.setState(duringSwitch(d.getState(), d.config, a));
+  const dem = await send(a.demote);
   let failure: string | undefined;
   if (!dem) failure = `${from} did not answer its demotion`;
   else if (!dem.ok) failure = `${from} did not confirm its demotion: ${dem.error ?? 'ERROR'}`;
@@ -70,11 +66,11 @@ export async function switchWriter(d: SwitchDeps, from: string, to: string, why:
 
   // 3. promote
   if (!failure) {
-    const promoted = withWriter(d.getState(), am, to);
-    d.setState(promoted);
-    const p = await d.agents.setStatus(to, stateOf(to), rolesOf(promoted.roles, to), to, d.setStatusTimeoutMs);
+    const s = d.getState();
+    d.setState({ ...s, roles: withWriter(s.roles, am, to) });
+    const p = await send(a.promote);
     if (p?.ok) {
-      d.setState({ ...d.getState(), lastWriter: to, lastWriterContact: d.clock.now() });
+      d.setState(afterSwitch(d.getState(), d.config, a, true, d.clock.now()));
       const m = move('done', why);
       d.setLastMove(m);
       d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `${am} moved from ${from} to ${to} in ${m.durationMs} ms`, blocked: false });
@@ -82,19 +78,19 @@ export async function switchWriter(d: SwitchDeps, from: string, to: string, why:
     }
     failure = `${to} did not confirm its promotion: ${p ? (p.error ?? 'ERROR') : 'no reply'}`;
     // it may have become writable partly: take the role away again before restoring the old writer
-    const back = withWriter(d.getState(), am, '');
-    await d.agents.setStatus(to, stateOf(to), rolesOf(back.roles, to), '', d.setStatusTimeoutMs);
-    d.setState({ ...back, lastWriter: to });
+    await send(a.unpromote);
+    const b = d.getState();
+    d.setState({ ...b, roles: withWriter(b.roles, am, ''), lastWriter: to });
   }
 
   // abort: restore the old writer
-  const restoredState = withWriter(d.getState(), am, from);
-  d.setState({ ...restoredState, lastWriter: from });
-  const r = await d.agents.setStatus(from, stateOf(from), rolesOf(restoredState.roles, from), from, d.setStatusTimeoutMs);
+  const s = d.getState();
+  d.setState({ ...s, roles: withWriter(s.roles, am, from), lastWriter: from });
+  const r = await send(a.restore);
   const restored = !!r?.ok;
+  if (restored) d.setState(afterSwitch(d.getState(), d.config, a, false, d.clock.now()));
   const reason = `${failure}; ${restored ? `${from} restored as writer` : `restoring ${from} failed: ${r?.error ?? 'no reply'}`}`;
   d.setLastMove(move('aborted', reason));
   d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} aborted: ${reason}`, blocked: true });
-  if (restored) d.setState({ ...d.getState(), lastWriterContact: d.clock.now() });
   return { ok: false, reason, restored };
 }

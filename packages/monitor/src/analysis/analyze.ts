@@ -1,13 +1,15 @@
 // The monitor's decision core: observe → **analyze** → act → persist. Pure: everything it knows
 // comes in as arguments; every decision, taken or blocked, comes out with its reason.
 import type { MmmConfig } from '@mmm/common';
-import { activeMasterOf, normalizeAssignments, rolesOf } from '../roles/role-table';
+import { activeMasterOf, normalizeAssignments } from './roles/role-table';
 import { applyRoles } from './apply-roles';
 import { applyTransitions } from './apply-transitions';
-import { DIAGNOSES, diagnoseHost, diagnoseWriter, type Diagnosis } from './diagnosis';
+import { DIAGNOSES, diagnoseHost, diagnoseWriter, diagnosisKey, trackDiagnoses, type Diagnosis } from './diagnosis';
 import { stepMode } from './modes';
+import { planSwitchBack, stepBackoff } from './planned-switch';
 import { makePolicy } from './policy';
 import type { Action, AnalysisResult, Decision } from './result';
+import { planStatuses } from './status-plan';
 import type { AnalysisPolicy, ClusterSnapshot, MonitorState } from './snapshot';
 import type { WriterContext } from './writer-safety';
 
@@ -24,9 +26,14 @@ export function analyze(
 
   if (!snapshot.networkOk) {
     // MMM: no network ⇒ checks pause, states freeze, nothing is sent
+    // (the other diagnoses are unknown while frozen: they are kept, not cleared)
     const d: Diagnosis = { code: 'MonitorIsolated', description: DIAGNOSES.MonitorIsolated };
-    const freeze: Decision = { kind: 'freeze', reason: 'none of ping_ips answers: no state changes, nothing sent', blocked: false };
-    return { state: previous, diagnoses: [d], transitions: [], roleAssignments: prevTable, decisions: [freeze], actions: [], mode: previous.mode };
+    const key = diagnosisKey(d);
+    const known = previous.diagnosedSince?.[key] !== undefined;
+    const t = trackDiagnoses([d], known ? { [key]: previous.diagnosedSince![key] } : {}, now);
+    const freeze: Decision = { kind: 'state_change', reason: 'none of ping_ips answers: no state changes, nothing sent', blocked: false };
+    const state = { ...previous, diagnosedSince: { ...previous.diagnosedSince, ...t.since } };
+    return { state, diagnoses: t.diagnoses, transitions: [], roleAssignments: prevTable, decisions: [...t.decisions, freeze], actions: [], mode: previous.mode };
   }
 
   // the writer's agent renews its lease on every reply: that is the contact that counts
@@ -59,33 +66,46 @@ export function analyze(
   if (ms.decision) decisions.push(ms.decision);
 
   const rp = applyRoles({ table: prevTable, hosts: tp.hosts, snapshot, config, mode: ms.mode, diagnoses, writer: writerCtx });
-  decisions.push(...rp.decisions);
-  if (!activeMasterOf(rp.table, amRole) && config.roles[amRole]) {
+  let table = rp.table;
+  let withheld = rp.withheldWriter;
+  let writer = rp.writer;
+  if (!activeMasterOf(table, amRole) && config.roles[amRole]) {
     diagnoses.push({ code: 'NoWriter', description: DIAGNOSES.NoWriter });
   }
 
   const actions: Action[] = [...rp.actions];
-  if (ms.mode !== 'PASSIVE') {
-    const current = activeMasterOf(rp.table, amRole);
-    const activeMaster = current && current !== rp.withheldWriter ? current : '';
-    for (const host of Object.keys(config.hosts).sort()) {
-      let roles = rolesOf(rp.table, host);
-      if (host === rp.withheldWriter) roles = roles.filter((r) => r.name !== amRole);
-      actions.push({ kind: 'set_status', host, state: tp.hosts[host].state, roles, activeMaster });
-    }
-    actions.push({ kind: 'persist' });
+  for (const h of Object.keys(snapshot.hosts).sort()) if (snapshot.hosts[h].fence && tp.hosts[h]?.state === 'ONLINE') actions.push({ kind: 'clear_fence', host: h });
+  const backoff = stepBackoff(previous.switchBackoff, snapshot.lastSwitch, now);
+  const sb = ms.mode === 'PASSIVE' ? undefined : planSwitchBack({ config, table, applied: prevTable, to: withheld, from: lastWriter, hosts: tp.hosts, snapshot, backoff, now });
+  if (sb) {
+    // a planned switch, not a failover: the promotion withheld above is not waited for
+    decisions.push(...rp.decisions.filter((d) => !(d.kind === 'failover' && d.blocked && d.host === withheld)), sb.decision);
+    table = sb.table;
+    withheld = '';
+    writer = lastWriter;
+  } else decisions.push(...rp.decisions);
+
+  if (sb?.action) actions.push(sb.action, { kind: 'persist' });
+  else if (ms.mode !== 'PASSIVE') {
+    const lastApplied = Object.fromEntries(Object.keys(config.hosts).map((h) => [h, snapshot.hosts[h]?.agent.lastApplied]));
+    actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), { kind: 'persist' });
   }
 
-  const writerChanged = rp.writer !== lastWriter;
-  const newContact = writerChanged ? (snapshot.hosts[rp.writer]?.agent.lastContact ?? now) : writerCtx.lastWriterContact;
+  const tracked = trackDiagnoses(diagnoses, previous.diagnosedSince, now);
+  decisions.unshift(...tracked.decisions);
+
+  const writerChanged = writer !== lastWriter;
+  const newContact = writerChanged ? (snapshot.hosts[writer]?.agent.lastContact ?? now) : writerCtx.lastWriterContact;
   const state: MonitorState = {
     mode: ms.mode,
     passiveCause: ms.mode === 'PASSIVE' ? previous.passiveCause : undefined,
     modeSince: ms.modeSince,
     hosts: tp.hosts,
-    roles: rp.table,
-    lastWriter: rp.writer,
+    roles: table,
+    lastWriter: writer,
     lastWriterContact: newContact,
+    switchBackoff: backoff,
+    diagnosedSince: tracked.since,
   };
-  return { state, diagnoses, transitions: tp.transitions, roleAssignments: rp.table, decisions, actions, mode: ms.mode };
+  return { state, diagnoses: tracked.diagnoses, transitions: tp.transitions, roleAssignments: table, decisions, actions, mode: ms.mode };
 }

@@ -1,8 +1,8 @@
 // Steps 3–4 of analyze: strip roles of hosts that left ONLINE (ACTIVE mode), distribute, and
 // gate the writer: the new writer's role is withheld until writer-safety allows it.
 import type { MmmConfig, Mode } from '@mmm/common';
-import { distributeRoles } from '../roles/distribute';
-import { activeMasterOf, stripHosts, type RoleMove } from '../roles/role-table';
+import { distributeRoles } from './roles/distribute';
+import { activeMasterOf, stripHosts, type RoleMove } from './roles/role-table';
 import { actionFor, type Diagnosis, type DiagnosisCode } from './diagnosis';
 import { distributes, rolesFollowStates } from './modes';
 import { monitorSettings } from './policy';
@@ -22,7 +22,7 @@ export interface RolePass {
 }
 
 const moveDecision = (m: RoleMove): Decision => ({
-  kind: m.from === '' ? 'assign_role' : m.to === '' ? 'clear_roles' : 'move_role',
+  kind: m.from === '' ? 'role_assign' : 'role_move',
   host: m.to || m.from,
   role: `${m.role}(${m.ip})`,
   reason: m.from === '' || m.to === '' ? m.reason : `${m.from} -> ${m.to}: ${m.reason}`,
@@ -56,7 +56,7 @@ export function applyRoles(args: {
     const state = hosts[host].state;
     const r = actionFor(codeFor(state, host, args.diagnoses), mode);
     const ok = rolesFollowStates(mode) && r.actionable;
-    decisions.push({ kind: 'clear_roles', host, reason: ok ? `${host} is ${state}: its roles are removed` : `${host} is ${state}, roles kept: ${r.why}`, blocked: !ok });
+    decisions.push({ kind: 'role_move', host, reason: ok ? `${host} is ${state}: its roles are removed` : `${host} is ${state}, roles kept: ${r.why}`, blocked: !ok });
   }
   if (rolesFollowStates(mode)) {
     const s = stripHosts(table, failed, (h) => `${h} is ${hosts[h].state}`);
@@ -67,7 +67,7 @@ export function applyRoles(args: {
       const o = snapshot.hosts[host];
       if (o && !o.agent.reachable && !o.fence) {
         if (kill) actions.push({ kind: 'kill_host', host, reason: `${host} left ONLINE holding roles and its agent is unreachable` });
-        decisions.push({ kind: 'kill_host', host, reason: kill ? `demotion of ${host} cannot be delivered: run kill_host_bin` : `demotion of ${host} cannot be delivered and kill_host_bin is not configured: there may be duplicate IPs`, blocked: !kill });
+        decisions.push({ kind: 'fence', host, reason: kill ? `demotion of ${host} cannot be delivered: run kill_host_bin` : `demotion of ${host} cannot be delivered and kill_host_bin is not configured: there may be duplicate IPs`, blocked: !kill });
       }
     }
   }
@@ -80,16 +80,16 @@ export function applyRoles(args: {
   table = d.table;
   decisions.push(...d.moves.map(moveDecision));
   for (const a of table) {
-    if (a.host === '') decisions.push({ kind: 'assign_role', role: `${a.role}(${a.ip})`, reason: 'no ONLINE host with a reachable agent can take this role', blocked: true });
+    if (a.host === '') decisions.push({ kind: 'role_assign', role: `${a.role}(${a.ip})`, reason: 'no ONLINE host with a reachable agent can take this role', blocked: true });
   }
 
   const newWriter = activeMasterOf(table, amRole);
   if (!newWriter || newWriter === lastWriter) return { table, withheldWriter: '', writer: newWriter || lastWriter, decisions, actions };
   const safety = writerSafety(newWriter, args.writer);
   if (safety.allowed) {
-    decisions.push({ kind: 'promote_writer', host: newWriter, role: amRole, reason: `${newWriter} may become writable: ${safety.reason}`, blocked: false });
+    decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} may become writable: ${safety.reason}`, blocked: false });
     return { table, withheldWriter: '', writer: newWriter, safety, decisions, actions };
   }
-  decisions.push({ kind: 'promote_writer', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${safety.reason}`, blocked: true });
+  decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${safety.reason}`, blocked: true });
   return { table, withheldWriter: newWriter, writer: lastWriter, safety, decisions, actions };
 }

@@ -91,18 +91,18 @@ export function applyTransitions(args: {
       const wd = args.writerDiagnosis;
       if (host === activeMaster && out.to === 'HARD_OFFLINE' && wd?.code === 'UnreachableWriter') {
         // a writer cut off from the monitor alone keeps its role (DESIGN §5)
-        decisions.push({ kind: 'transition', host, reason: `${arrow} held: ${out.reason}, but ${wd.detail}`, blocked: true });
+        decisions.push({ kind: 'state_change', host, reason: `${arrow} held: ${out.reason}, but ${wd.detail}`, blocked: true });
       } else {
         const f = out.resetFlap ? { flap: { ...NOT_FLAPPING }, startedFlapping: false } : stepFlap(prev.flap, prev.state, out.to, ms, now);
         hosts[host] = { state: out.to, since: now, lastUptime: prev.lastUptime, flap: f.flap };
         transitions.push({ host, from: prev.state, to: out.to, arrow, reason: out.reason });
-        decisions.push({ kind: 'transition', host, reason: `${arrow}: ${out.reason}`, blocked: false });
+        decisions.push({ kind: 'state_change', host, reason: `${arrow}: ${out.reason}`, blocked: false });
         if (f.startedFlapping) {
-          decisions.push({ kind: 'transition', host, reason: `host is flapping (${f.flap.count} drops from ONLINE within flap_duration): it will wait in AWAITING_RECOVERY`, blocked: false });
+          decisions.push({ kind: 'state_change', host, reason: `host is flapping (${f.flap.count} drops from ONLINE within flap_duration): it will wait in AWAITING_RECOVERY`, blocked: false });
         }
       }
     } else if (prev.state === 'AWAITING_RECOVERY' && prev.flap.flapping && o.checks.ping.ok && o.checks.mysql.ok) {
-      decisions.push({ kind: 'transition', host, reason: 'AWAITING_RECOVERY -> ONLINE held: host is flapping (set_online, or auto_set_online after flap_duration)', blocked: true });
+      decisions.push({ kind: 'state_change', host, reason: 'AWAITING_RECOVERY -> ONLINE held: host is flapping (set_online, or auto_set_online after flap_duration)', blocked: true });
     }
     // rule (a) compares with the uptime seen while ONLINE
     const cur = hosts[host];

@@ -1,6 +1,7 @@
 // Named diagnoses ("what is wrong"), kept apart from "what to do" (actionFor), as in
 // orchestrator's analysis.go. Detection always runs; acting is gated by mode and flapping.
 import type { Mode } from '@mmm/common';
+import type { Decision } from './decision';
 import type { HostObservation } from './snapshot';
 import { knownDead, replicasOfWriter, type WriterContext } from './writer-safety';
 
@@ -25,6 +26,8 @@ export interface Diagnosis {
   description: string;
   /** Evidence specific to this case. */
   detail?: string;
+  /** When this diagnosis (code and host) was first made in an unbroken run of passes (ms). */
+  since?: number;
 }
 
 export type RemedyKind =
@@ -101,4 +104,34 @@ export function diagnoseHost(host: string, o: HostObservation, flapping: boolean
   }
   if (flapping) out.push(mk('HostFlapping'));
   return out;
+}
+
+export const diagnosisKey = (d: Pick<Diagnosis, 'code' | 'host'>): string => `${d.code}@${d.host ?? ''}`;
+
+/**
+ * Diagnoses of this pass against those of the last one: each carries `since`, and one
+ * `diagnosis` decision says what appeared or cleared (the audit log gets changes, not repeats).
+ */
+export function trackDiagnoses(current: readonly Diagnosis[], previousSince: Readonly<Record<string, number>> | undefined, now: number): {
+  diagnoses: Diagnosis[];
+  since: Record<string, number>;
+  decisions: Decision[];
+} {
+  const since: Record<string, number> = {};
+  const decisions: Decision[] = [];
+  const diagnoses = current.map((d) => {
+    const key = diagnosisKey(d);
+    const was = previousSince?.[key];
+    since[key] = was ?? now;
+    if (was === undefined) {
+      decisions.push({ kind: 'diagnosis', ...(d.host ? { host: d.host } : {}), reason: `${d.code}${d.host ? ` on ${d.host}` : ''}: ${d.detail ?? d.description}`, blocked: false });
+    }
+    return { ...d, since: since[key] };
+  });
+  for (const key of Object.keys(previousSince ?? {}).sort()) {
+    if (since[key] !== undefined) continue;
+    const [code, host] = key.split('@');
+    decisions.push({ kind: 'diagnosis', ...(host ? { host } : {}), reason: `${code}${host ? ` on ${host}` : ''} cleared`, blocked: false });
+  }
+  return { diagnoses, since, decisions };
 }

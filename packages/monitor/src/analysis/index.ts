@@ -11,3 +11,6 @@ export * from './diagnosis';
 export * from './health';
 export * from './startup';
 export * from './analyze';
+export * from './decision';
+export * from './status-plan';
+export * from './planned-switch';

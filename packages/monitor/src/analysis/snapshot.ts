@@ -127,6 +127,8 @@ export interface ClusterSnapshot {
   /** false when none of ping_ips answered: the monitor itself is cut off. */
   networkOk: boolean;
   hosts: Record<string, HostObservation>;
+  /** Outcome of the last automatic planned switch the loop executed (switch_writer action). */
+  lastSwitch?: { from: string; to: string; ok: boolean; at: number };
 }
 
 /** Flap counter of one host (flapping.ts). */
@@ -167,6 +169,10 @@ export interface MonitorState {
   lastWriter: string;
   /** Last successful contact with lastWriter's host (monitor check or agent reply), ms. */
   lastWriterContact?: number;
+  /** After a failed automatic switch back: host → no new attempt before (ms). */
+  switchBackoff?: Record<string, number>;
+  /** Diagnoses present in the last pass, `code@host` → since when (ms). */
+  diagnosedSince?: Record<string, number>;
 }
 
 /** Knobs not in MmmConfig, with defaults in policy.ts. */

@@ -2,10 +2,10 @@
 // status file + what agents say (GET_AGENT_STATUS) + what is really configured
 // (GET_SYSTEM_STATUS) → initial MonitorState, with the writer vote and careful_startup.
 import type { HostState, MmmConfig, Mode, RoleIp } from '@mmm/common';
-import { normalizeAssignments } from '../roles/role-table';
+import { normalizeAssignments } from './roles/role-table';
 import { NOT_FLAPPING } from './flapping';
 import { monitorSettings } from './policy';
-import type { Decision } from './result';
+import type { Action, Decision } from './result';
 import type { AgentReportedStatus, HostChecks, HostMemory, MonitorState, RoleAssignment, SystemStatus } from './snapshot';
 
 /** One line of the status file: `host|STATE|role(ip),…`. */
@@ -39,6 +39,8 @@ export interface StartupResult {
   /** Conflicts found (IP on several hosts, several writable hosts). */
   conflicts: string[];
   decisions: Decision[];
+  /** What the daemon executes once the state is set. */
+  actions: Action[];
 }
 
 const PRIORITY: HostState[] = ['ADMIN_OFFLINE', 'HARD_OFFLINE', 'REPLICATION_FAIL', 'REPLICATION_DELAY', 'ONLINE'];
@@ -106,9 +108,9 @@ export function reconcileStartup(input: StartupInput): StartupResult {
     if (writer) {
       const st = hosts[writer].state;
       if (!manual || st === 'REPLICATION_FAIL' || st === 'REPLICATION_DELAY') hosts[writer] = { ...hosts[writer], state: 'ONLINE' };
-      decisions.push({ kind: 'assign_role', host: writer, role: `${amRole.name}(${amIp})`, reason: `startup writer vote: ${JSON.stringify(writerVotes)}`, blocked: false });
+      decisions.push({ kind: 'role_assign', host: writer, role: `${amRole.name}(${amIp})`, reason: `startup writer vote: ${JSON.stringify(writerVotes)}`, blocked: false });
     } else {
-      decisions.push({ kind: 'assign_role', role: `${amRole.name}(${amIp})`, reason: `startup writer vote found no candidate: ${JSON.stringify(writerVotes)}`, blocked: true });
+      decisions.push({ kind: 'role_assign', role: `${amRole.name}(${amIp})`, reason: `startup writer vote found no candidate: ${JSON.stringify(writerVotes)}`, blocked: true });
     }
   }
 
@@ -157,5 +159,7 @@ export function reconcileStartup(input: StartupInput): StartupResult {
     // a previous monitor may have renewed the writer's lease until now
     lastWriterContact: now,
   };
-  return { state, writerVotes, writer, conflicts, decisions };
+  // MMM: unless passive, every agent forgets the roles it could not apply
+  const actions: Action[] = mode === 'PASSIVE' ? [] : names.map((host) => ({ kind: 'clear_bad_roles', host }));
+  return { state, writerVotes, writer, conflicts, decisions, actions };
 }

@@ -1,7 +1,10 @@
 // What a control command may use of the monitor. Handlers of commands that change the cluster
-// run with the loop's mutex held, so they read and change the monitor state directly; a change
-// triggers a pass at once. Read-only handlers run without it once startup has set the state.
+// run with the loop's mutex held: they compute the pure operator transition
+// (analysis/operator/), do the I/O it asks for, and hand its state, decisions and actions back;
+// a change triggers a pass at once. Read-only handlers run without it once startup has set the state.
 import type { ControlCommand, MmmConfig, StatusDocument } from '@mmm/common';
+import type { SwitchAction } from '../analysis/planned-switch';
+import type { Action } from '../analysis/result';
 import type { HostObservation, MonitorState } from '../analysis/snapshot';
 import type { SwitchOutcome } from '../actions/switch-writer';
 import type { Recorded } from '../decision-log';
@@ -10,17 +13,17 @@ export interface CommandHost {
   readonly config: MmmConfig;
   state: MonitorState;
   now(): number;
-  /** Checks and agent view of one host as the loop sees them. */
-  observation(host: string): HostObservation;
+  /** Checks and agent view of every host as the loop sees them. */
+  observations(): Record<string, HostObservation>;
   /** PING the host's agent now (bounded). */
   pingAgent(host: string): Promise<boolean>;
   statusDocument(): StatusDocument;
   /** `show`'s extra warning lines (TLS reload refused…). */
   showWarnings(): string[];
-  switchWriter(from: string, to: string, why: string): Promise<SwitchOutcome>;
-  setHostState(host: string, state: MonitorState['hosts'][string]['state'], resetFlap?: boolean): void;
-  /** CLEAR_BAD_ROLES + statuses, MMM's cleanup_and_send_status when leaving PASSIVE. */
-  cleanupAndSendStatus(): Promise<void>;
+  /** Runs a planned writer move, updating `state` as it goes. */
+  runSwitch(a: SwitchAction): Promise<SwitchOutcome>;
+  /** Executes actions a transition returned (CLEAR_BAD_ROLES, statuses…). */
+  execute(actions: readonly Action[]): Promise<void>;
   record(d: Recorded): void;
   triggerPass(): void;
 }

@@ -4,14 +4,8 @@ import { checks } from './checks';
 import type { CommandHandler, CommandHost } from './context';
 import { help } from './help';
 import { mode } from './mode';
-import { moveRole } from './move-role';
 import { ping } from './ping';
-import { setActive } from './set-active';
-import { setIp } from './set-ip';
-import { setManual } from './set-manual';
-import { setOffline } from './set-offline';
-import { setOnline } from './set-online';
-import { setPassive } from './set-passive';
+import { runTransition } from './run-transition';
 import { show } from './show';
 import { statusJson } from './status-json';
 
@@ -24,14 +18,15 @@ export const HANDLERS: Handlers = {
   ping,
   show,
   checks,
-  set_online: setOnline,
-  set_offline: setOffline,
-  move_role: moveRole,
-  set_ip: setIp,
+  // the commands that change the cluster: pure transitions (analysis/operator/) run by one handler
+  set_online: runTransition,
+  set_offline: runTransition,
+  move_role: runTransition,
+  set_ip: runTransition,
   mode,
-  set_active: setActive,
-  set_manual: setManual,
-  set_passive: setPassive,
+  set_active: runTransition,
+  set_manual: runTransition,
+  set_passive: runTransition,
   status_json: statusJson,
 };
 

@@ -2,14 +2,14 @@
 // memory for status_json. Writes never block or throw into the monitor loop: entries queue and
 // one writer appends them in order, fsyncing each batch before the next.
 import { type FileHandle, open } from 'node:fs/promises';
-import { type Clock, type Logger, MmmError, errorMessage, nullLogger, systemClock } from '@mmm/common';
+import { type Clock, type DecisionKind, type Logger, MmmError, errorMessage, nullLogger, systemClock } from '@mmm/common';
 import { Ring } from './ring';
 
 export interface AuditEntry {
   /** ISO 8601 time of the decision. */
   time: string;
-  /** What was decided, e.g. `state_change`, `move_role`, `set_status`, `kill_host`. */
-  kind: string;
+  /** What was decided (common's DECISION_KINDS: `state_change`, `failover`, `diagnosis`…). */
+  kind: DecisionKind;
   host?: string;
   role?: string;
   reason: string;

@@ -3,6 +3,7 @@
 import {
   CHECK_NAMES,
   type Decision as DocDecision,
+  type DiagnosisStatus,
   type HostStatus,
   type MmmConfig,
   type MoveStatus,
@@ -10,8 +11,9 @@ import {
   STATUS_SCHEMA_VERSION,
   type StatusDocument,
 } from '@mmm/common';
+import type { Diagnosis } from '../analysis/diagnosis';
 import type { HostChecks, HostObservation, MonitorState } from '../analysis/snapshot';
-import { rolesOf } from '../roles/role-table';
+import { rolesOf } from '../analysis/roles/role-table';
 import type { AuditEntry } from '../persistence/audit-log';
 
 export interface StatusInput {
@@ -23,6 +25,8 @@ export interface StatusInput {
   lastMove: MoveStatus | null;
   /** Why each role IP is where it is (role(ip) → reason). */
   roleReasons: Record<string, string>;
+  /** The last pass's diagnoses. */
+  diagnoses?: readonly Diagnosis[];
   now: number;
 }
 
@@ -78,7 +82,7 @@ function roleStatus(name: string, i: StatusInput): RoleStatus {
 export function buildStatusDocument(i: StatusInput): StatusDocument {
   const decisions: DocDecision[] = i.decisions.map((d) => ({
     time: d.time,
-    kind: d.kind as DocDecision['kind'],
+    kind: d.kind,
     host: d.host ?? null,
     role: d.role ?? null,
     reason: d.reason,
@@ -93,6 +97,9 @@ export function buildStatusDocument(i: StatusInput): StatusDocument {
     roles: Object.keys(i.config.roles).sort().map((r) => roleStatus(r, i)),
     warnings: [...i.warnings],
     decisions,
+    diagnoses: [...(i.diagnoses ?? [])]
+      .sort((a, b) => (a.host ?? '').localeCompare(b.host ?? '') || a.code.localeCompare(b.code))
+      .map((d): DiagnosisStatus => ({ code: d.code, host: d.host ?? null, description: d.description, detail: d.detail ?? null, since: iso(d.since) })),
     lastMove: i.lastMove,
   };
 }

@@ -1,6 +1,6 @@
 import type { Mode } from '@mmm/common';
 import { expect } from 'chai';
-import { actionFor, DIAGNOSES, type DiagnosisCode } from '../../src/analysis/diagnosis';
+import { actionFor, DIAGNOSES, type DiagnosisCode, trackDiagnoses } from '../../src/analysis/diagnosis';
 import { stepMode } from '../../src/analysis/modes';
 import { makeConfig } from '../fixtures';
 
@@ -50,5 +50,20 @@ describe('WAIT mode', () => {
   });
   it('wait_for_other_master 0 waits forever', () => {
     expect(stepMode('WAIT', 0, hosts('ONLINE', 'HARD_OFFLINE'), makeConfig({}, { waitForOtherMaster: 0 }), 1e9).mode).to.equal('WAIT');
+  });
+});
+
+describe('trackDiagnoses', () => {
+  const host = (code: 'HostDown' | 'ReplicaDelayed', h: string, detail?: string) => ({ code, host: h, description: DIAGNOSES[code], detail });
+  it('records a diagnosis when it appears and when it clears, not while it lasts', () => {
+    const a = trackDiagnoses([host('HostDown', 'db3', 'ping failed')], undefined, 1000);
+    expect(a.decisions).to.deep.equal([{ kind: 'diagnosis', host: 'db3', reason: 'HostDown on db3: ping failed', blocked: false }]);
+    expect(a.diagnoses[0].since).to.equal(1000);
+    const b = trackDiagnoses([host('HostDown', 'db3', 'mysql failed too')], a.since, 2000);
+    expect(b.decisions).to.deep.equal([]);
+    expect(b.diagnoses[0].since).to.equal(1000);
+    const c = trackDiagnoses([{ code: 'NoWriter', description: DIAGNOSES.NoWriter }], b.since, 3000);
+    expect(c.decisions.map((d) => d.reason)).to.deep.equal([`NoWriter: ${DIAGNOSES.NoWriter}`, 'HostDown on db3 cleared']);
+    expect(c.since).to.deep.equal({ 'NoWriter@': 3000 });
   });
 });

@@ -3,9 +3,12 @@ import type { StatusDocument } from '@mmm/common';
 import type { SwitchOutcome } from '../../src/actions/switch-writer';
 import type { HostObservation, MonitorState } from '../../src/analysis/snapshot';
 import { NOT_FLAPPING } from '../../src/analysis/flapping';
+import { withHostState } from '../../src/analysis/operator';
+import type { SwitchAction } from '../../src/analysis/planned-switch';
+import type { Action } from '../../src/analysis/result';
 import type { CommandHost } from '../../src/commands';
 import type { Recorded } from '../../src/decision-log';
-import { normalizeAssignments } from '../../src/roles/role-table';
+import { normalizeAssignments } from '../../src/analysis/roles/role-table';
 import { buildStatusDocument } from '../../src/status/build-status';
 import { checks, makeConfig } from '../fixtures';
 
@@ -19,6 +22,7 @@ export class FakeHost implements CommandHost {
   switches: Array<[string, string]> = [];
   switchResult: SwitchOutcome = { ok: true, durationMs: 5 };
   cleanups = 0;
+  executed: Action[] = [];
   warnings: string[] = [];
 
   constructor() {
@@ -37,8 +41,8 @@ export class FakeHost implements CommandHost {
   now(): number {
     return 5000;
   }
-  observation(host: string): HostObservation {
-    return this.obs[host];
+  observations(): Record<string, HostObservation> {
+    return this.obs;
   }
   async pingAgent(host: string): Promise<boolean> {
     return this.agentUp[host];
@@ -49,17 +53,18 @@ export class FakeHost implements CommandHost {
   showWarnings(): string[] {
     return this.warnings;
   }
-  async switchWriter(from: string, to: string): Promise<SwitchOutcome> {
-    this.switches.push([from, to]);
-    if (this.switchResult.ok) this.state = { ...this.state, roles: this.state.roles.map((a) => (a.role === 'writer' ? { ...a, host: to } : a)) };
+  async runSwitch(a: SwitchAction): Promise<SwitchOutcome> {
+    this.switches.push([a.from, a.to]);
+    if (this.switchResult.ok) this.state = { ...this.state, roles: this.state.roles.map((r) => (r.role === 'writer' ? { ...r, host: a.to } : r)) };
     return this.switchResult;
   }
-  setHostState(host: string, state: MonitorState['hosts'][string]['state'], resetFlap = false): void {
-    const prev = this.state.hosts[host];
-    this.state = { ...this.state, hosts: { ...this.state.hosts, [host]: { ...prev, state, flap: resetFlap ? { ...NOT_FLAPPING } : prev.flap } } };
+  setHostState(host: string, state: MonitorState['hosts'][string]['state']): void {
+    this.state = withHostState(this.state, host, state, this.now());
   }
-  async cleanupAndSendStatus(): Promise<void> {
-    this.cleanups++;
+  async execute(actions: readonly Action[]): Promise<void> {
+    this.executed.push(...actions);
+    // leaving PASSIVE is MMM's cleanup_and_send_status: CLEAR_BAD_ROLES to every agent, then statuses
+    if (actions.some((a) => a.kind === 'clear_bad_roles')) this.cleanups++;
   }
   record(d: Recorded): void {
     this.recorded.push(d);

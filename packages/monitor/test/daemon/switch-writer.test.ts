@@ -5,11 +5,12 @@ import { type AgentReply, type AgentRequest, encodeAgentRequest, encodeHealth, n
 import { FakeClock } from '@mmm/common';
 import { AgentSet } from '../../src/agents/agent-set';
 import { switchWriter } from '../../src/actions/switch-writer';
+import { planSwitch } from '../../src/analysis/planned-switch';
 import { NOT_FLAPPING } from '../../src/analysis/flapping';
 import type { MonitorState } from '../../src/analysis/snapshot';
 import { DecisionLog } from '../../src/decision-log';
 import { AuditLog } from '../../src/persistence/audit-log';
-import { normalizeAssignments } from '../../src/roles/role-table';
+import { normalizeAssignments } from '../../src/analysis/roles/role-table';
 import { makeConfig } from '../fixtures';
 
 type Script = (req: AgentRequest) => AgentReply | 'timeout';
@@ -42,7 +43,9 @@ function rig(script: Script) {
     config, agents, clock, decisions: new DecisionLog(audit, nullLogger), setStatusTimeoutMs: 5000,
     getState: () => state, setState: (s: MonitorState) => (state = s), setLastMove: (m: unknown) => (move = m),
   };
-  return { deps, log, audit, state: () => state, move: () => move };
+  // the move as analysis (or move_role) plans it, on the state before the move
+  const run = (from: string, to: string) => switchWriter(deps as never, planSwitch(config, state, from, to, 'test'));
+  return { deps, run, log, audit, state: () => state, move: () => move };
 }
 
 const ok = (message = 'Status applied successfully!'): AgentReply => ({ ok: true, message, fields: [], uptime: 1 });
@@ -57,7 +60,7 @@ describe('planned writer switch', () => {
       if (req.kind === 'GET_HEALTH') return req.host === 'db2' ? healthOf('0-1-7,0-2-8', '2') : healthOf('0-2-7,0-1-9', '1');
       return ok();
     });
-    const out = await switchWriter(r.deps as never, 'db1', 'db2', 'test');
+    const out = await r.run('db1', 'db2');
     expect(out.ok).to.equal(false);
     if (out.ok) return;
     expect(out.reason).to.match(/^refused before anything changed: db2 has transactions the writer db1 lacks \(0-2-8\)/);
@@ -71,12 +74,12 @@ describe('planned writer switch', () => {
       if (req.kind === 'GET_HEALTH') return req.host === 'db2' ? healthOf('0-1-9,0-2-7', '2') : healthOf('0-2-7,0-1-9', '1');
       return req.kind === 'GET_GTID' ? ok('0-1-9') : ok();
     });
-    expect((await switchWriter(r.deps as never, 'db1', 'db2', 'test')).ok).to.equal(true);
+    expect((await r.run('db1', 'db2')).ok).to.equal(true);
   });
 
   it('demotes, reads the GTID, waits on the candidate, then promotes', async () => {
     const r = rig((req) => (req.kind === 'GET_GTID' ? ok('0-1-42') : ok()));
-    const out = await switchWriter(r.deps as never, 'db1', 'db2', 'test');
+    const out = await r.run('db1', 'db2');
     expect(out.ok).to.equal(true);
     expect(r.log).to.deep.equal([
       'SET_STATUS|1|db1|ONLINE|reader(10.0.0.101)|',
@@ -90,7 +93,7 @@ describe('planned writer switch', () => {
 
   it('aborts at the GTID bound and restores the old writer, saying why', async () => {
     const r = rig((req) => (req.kind === 'GET_GTID' ? ok('0-1-42') : req.kind === 'WAIT_GTID' ? err('GTID 0-1-42 not executed: timeout') : ok()));
-    const out = await switchWriter(r.deps as never, 'db1', 'db2', 'test');
+    const out = await r.run('db1', 'db2');
     expect(out.ok).to.equal(false);
     if (out.ok) return;
     expect(out.restored).to.equal(true);
@@ -104,7 +107,7 @@ describe('planned writer switch', () => {
 
   it('never promotes when the old writer does not confirm its demotion', async () => {
     const r = rig((req) => (req.kind === 'SET_STATUS' && req.host === 'db1' && !req.roles.some((x) => x.name === 'writer') ? err('Status not fully applied: failed: read_only=1 (denied)') : ok()));
-    const out = await switchWriter(r.deps as never, 'db1', 'db2', 'test');
+    const out = await r.run('db1', 'db2');
     expect(out.ok).to.equal(false);
     expect(r.log.filter((l) => l.includes('|db2|'))).to.deep.equal([]);
     expect(r.log.some((l) => l.startsWith('GET_GTID'))).to.equal(false);
@@ -112,7 +115,7 @@ describe('planned writer switch', () => {
 
   it('takes the role back from a candidate that fails its promotion', async () => {
     const r = rig((req) => (req.kind === 'GET_GTID' ? ok('0-1-1') : req.kind === 'SET_STATUS' && req.host === 'db2' && req.roles.some((x) => x.name === 'writer') ? err('catch up: timeout') : ok()));
-    const out = await switchWriter(r.deps as never, 'db1', 'db2', 'test');
+    const out = await r.run('db1', 'db2');
     expect(out.ok).to.equal(false);
     expect(r.log.slice(-2)).to.deep.equal(['SET_STATUS|1|db2|ONLINE|reader(10.0.0.102)|', 'SET_STATUS|1|db1|ONLINE|reader(10.0.0.101),writer(10.0.0.100)|db1']);
   });

@@ -20,10 +20,10 @@ describe('audit log', () => {
     const file = join(dir, 'audit.jsonl');
     const log = new AuditLog({ file, clock });
     await log.open();
-    const e = log.record({ kind: 'move_role', host: 'db2', role: 'writer', reason: 'db1 is HARD_OFFLINE' });
+    const e = log.record({ kind: 'role_move', host: 'db2', role: 'writer', reason: 'db1 is HARD_OFFLINE' });
     expect(e).to.deep.equal({
       time: '2025-01-02T03:04:05.000Z',
-      kind: 'move_role',
+      kind: 'role_move',
       host: 'db2',
       role: 'writer',
       reason: 'db1 is HARD_OFFLINE',
@@ -33,7 +33,7 @@ describe('audit log', () => {
     await log.close();
     const again = new AuditLog({ file, clock });
     await again.open();
-    again.record({ kind: 'move_role', role: 'writer', reason: 'lease not expired', blocked: true });
+    again.record({ kind: 'role_move', role: 'writer', reason: 'lease not expired', blocked: true });
     await again.close();
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).to.have.length(52);
@@ -44,7 +44,7 @@ describe('audit log', () => {
 
   it('keeps the last N decisions in memory, oldest first', () => {
     const log = new AuditLog({ keep: 3, clock });
-    for (let i = 0; i < 5; i++) log.record({ kind: 'k', reason: `r${i}` });
+    for (let i = 0; i < 5; i++) log.record({ kind: 'command', reason: `r${i}` });
     expect(log.recent().map((e) => e.reason)).to.deep.equal(['r2', 'r3', 'r4']);
     expect(log.recent(2).map((e) => e.reason)).to.deep.equal(['r3', 'r4']);
   });

@@ -1,6 +1,20 @@
 // The role table: one row per configured role IP, owned by a host or orphaned ('').
 import type { RoleConfig, RoleIp } from '@mmm/common';
-import type { RoleAssignment } from '../analysis/snapshot';
+import type { RoleAssignment } from '../snapshot';
+
+export interface DistributeContext {
+  roles: Record<string, RoleConfig>;
+  activeMasterRole: string;
+  /** Host may receive a role: ONLINE and its agent reachable. */
+  canReceive: (host: string) => boolean;
+  /** Active mode only: move exclusive roles back to `prefer`. */
+  obeyPreferences: boolean;
+}
+
+export interface Distribution {
+  table: RoleAssignment[];
+  moves: RoleMove[];
+}
 
 export interface RoleMove {
   role: string;

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { RoleAssignment } from '../../src/analysis/snapshot';
-import { balanceRoles } from '../../src/roles/balance';
-import { distributeRoles, type DistributeContext } from '../../src/roles/distribute';
-import { countHostRoles, normalizeAssignments } from '../../src/roles/role-table';
-import { makeConfig } from '../fixtures';
+import type { RoleAssignment } from '../../../src/analysis/snapshot';
+import { balanceRoles } from '../../../src/analysis/roles/balance';
+import { distributeRoles, type DistributeContext } from '../../../src/analysis/roles/distribute';
+import { countHostRoles, normalizeAssignments } from '../../../src/analysis/roles/role-table';
+import { makeConfig } from '../../fixtures';
 
 const config = makeConfig();
 // compact table: "writer=db1 r1=db2 …" where rN is reader 10.0.0.10N

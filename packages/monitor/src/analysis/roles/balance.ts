@@ -1,8 +1,7 @@
 // MMM 2.x `balance`: per balanced role, while the eligible hosts' role counts differ by more
 // than one, move one of this role's IPs from the busiest to the idlest host.
-import type { RoleAssignment } from '../analysis/snapshot';
-import type { DistributeContext, Distribution } from './distribute';
-import { countHostRoles, type RoleMove } from './role-table';
+import type { RoleAssignment } from '../snapshot';
+import { countHostRoles, type DistributeContext, type Distribution, type RoleMove } from './role-table';
 
 export function balanceRoles(table: readonly RoleAssignment[], ctx: Pick<DistributeContext, 'roles' | 'activeMasterRole' | 'canReceive'>): Distribution {
   const out = table.map((a) => ({ ...a }));

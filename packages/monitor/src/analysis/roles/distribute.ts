@@ -2,23 +2,11 @@
 // balanced), each to its preferred host or to the eligible host with the fewest roles; then,
 // in active mode, exclusive roles go back to their preferred host; then balanced roles even out.
 import type { RoleConfig } from '@mmm/common';
-import type { RoleAssignment } from '../analysis/snapshot';
+import type { RoleAssignment } from '../snapshot';
 import { balanceRoles } from './balance';
-import { countHostRoles, type RoleMove } from './role-table';
+import { countHostRoles, type DistributeContext, type Distribution, type RoleMove } from './role-table';
 
-export interface DistributeContext {
-  roles: Record<string, RoleConfig>;
-  activeMasterRole: string;
-  /** Host may receive a role: ONLINE and its agent reachable. */
-  canReceive: (host: string) => boolean;
-  /** Active mode only: move exclusive roles back to `prefer`. */
-  obeyPreferences: boolean;
-}
-
-export interface Distribution {
-  table: RoleAssignment[];
-  moves: RoleMove[];
-}
+export type { DistributeContext, Distribution } from './role-table';
 
 function byMode(roles: Record<string, RoleConfig>, mode: RoleConfig['mode']): RoleConfig[] {
   return Object.keys(roles).sort().map((n) => roles[n]).filter((r) => r.mode === mode);
