@@ -10,4 +10,5 @@ export * from './net';
 export * from './tls';
 export * from './render';
 export * from './cli';
+export * from './daemon';
 export * from './testing';

@@ -473,6 +473,16 @@ describe('mmm_control against the real monitor of a loopback sandbox', function 
       expect(readersBalanced(d)).to.equal(true);
     });
 
+    it("the monitor's own certificate may change state: mmm_control -c mmm_mon.conf on the monitor host, as in MMM", async () => {
+      const mon = join(dir, 'mmm_mon.conf');
+      const off = await runCli(['-c', mon, 'set_offline', 'db3']);
+      expect(off).to.deep.equal({ stdout: "OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!\n", stderr: '', status: 0 });
+      await waitFor('db3 ADMIN_OFFLINE without roles', (d) => hostOf(d, 'db3').state === 'ADMIN_OFFLINE' && hostOf(d, 'db3').roles.length === 0);
+      const on = await runCli(['-c', mon, 'set_online', 'db3']);
+      expect(on).to.deep.equal({ stdout: "OK: State of 'db3' changed to ONLINE. Now you can wait some time and check its new roles!\n", stderr: '', status: 0 });
+      await waitFor('db3 ONLINE with a reader again', readersBalanced);
+    });
+
     it("--check-config: OK on the sandbox's config", async () => {
       const [r, r2] = await Promise.all([runCli(['--check-config', '-c', conf]), runCli(['-c', conf, '--check-config'])]);
       expect(r).to.deep.include({ stdout: 'OK\n', status: 0 });

@@ -1,5 +1,5 @@
 // Command name → handler (one file per command).
-import type { AgentRequest } from '@mmm/common';
+import type { AgentCommandName } from '@mmm/common';
 import type { Handler } from './context';
 import { ping } from './ping';
 import { setStatus } from './set-status';
@@ -9,7 +9,8 @@ import { clearBadRoles } from './clear-bad-roles';
 import { getGtid, waitGtid } from './gtid';
 import { getHealth } from './get-health';
 
-export const HANDLERS: { [K in AgentRequest['kind']]: Handler<K> } = {
+/** One handler per catalog command (common protocol/commands.ts): a missing one does not compile. */
+export const HANDLERS: { [K in AgentCommandName]: Handler<K> } = {
   PING: ping,
   SET_STATUS: setStatus,
   GET_AGENT_STATUS: getAgentStatus,

@@ -1,6 +1,6 @@
 // MMM's RULESET (lib/Common/Config.pm) as data, in 2.x key names (the canonical form that
 // 1.x files are normalized to). `required` lists the programs for which a key is required;
-// conditional requirements (peer for masters, ca_file with ssl…) live in validate.ts.
+// conditional requirements (peer for masters, ca_file with ssl…) are checked in build.ts.
 import type { Program } from './types';
 
 export type ValueKind =

@@ -1,5 +1,6 @@
 // Command authorization after authentication (DESIGN §4): which certificate role may run what.
 import type { PeerRole } from '../model/peer-role';
+import { AGENT_COMMANDS, CONTROL_COMMANDS, type CommandInfo } from '../protocol/commands';
 import type { ResolvedRole } from './peer';
 
 /**
@@ -11,22 +12,16 @@ export interface CommandMatrix {
   restricted: Readonly<Record<string, readonly PeerRole[]>>;
 }
 
-/** What an agent accepts: state changes only from the monitor. */
-export const AGENT_COMMAND_MATRIX: CommandMatrix = {
-  name: 'agent',
-  restricted: Object.fromEntries(['SET_STATUS', 'CLEAR_BAD_ROLES', 'WAIT_GTID'].map((c) => [c, ['monitor'] as const])),
-};
+function matrixOf(name: string, catalog: Readonly<Record<string, CommandInfo>>): CommandMatrix {
+  const restricted = Object.entries(catalog).filter(([, c]) => c.changesCluster).map(([n, c]) => [n, c.roles]);
+  return { name, restricted: Object.fromEntries(restricted) };
+}
 
-/** What the monitor accepts on its control port: state changes only from mmm_control. */
-export const MONITOR_COMMAND_MATRIX: CommandMatrix = {
-  name: 'monitor',
-  restricted: Object.fromEntries(
-    ['set_online', 'set_offline', 'move_role', 'set_ip', 'set_active', 'set_manual', 'set_passive'].map((c) => [
-      c,
-      ['control'] as const,
-    ]),
-  ),
-};
+/** What an agent accepts: state changes only from the monitor (protocol/commands.ts). */
+export const AGENT_COMMAND_MATRIX: CommandMatrix = matrixOf('agent', AGENT_COMMANDS);
+
+/** What the monitor accepts on its control port: state changes from mmm_control and from the monitor's own certificate. */
+export const MONITOR_COMMAND_MATRIX: CommandMatrix = matrixOf('monitor', CONTROL_COMMANDS);
 
 /**
  * May a peer with `role` run `command` (the command name only: "SET_STATUS", "move_role")?

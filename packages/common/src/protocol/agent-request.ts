@@ -3,19 +3,12 @@
 import { PROTOCOL_VERSION } from '../model';
 import { isHostState, type HostState } from '../model/host-state';
 import { rolesFromString, rolesToString, type RoleIp } from '../model/role';
+import { AGENT_COMMAND_NAMES, type AgentCommandName } from './commands';
 import { assertField, FIELD_SEP, splitFields } from './fields';
 
-export const AGENT_REQUEST_KINDS = [
-  'PING',
-  'SET_STATUS',
-  'GET_AGENT_STATUS',
-  'GET_SYSTEM_STATUS',
-  'CLEAR_BAD_ROLES',
-  'GET_GTID',
-  'WAIT_GTID',
-  'GET_HEALTH',
-] as const;
-export type AgentCommand = (typeof AGENT_REQUEST_KINDS)[number];
+/** The agent's command names, from the one catalog (protocol/commands.ts). */
+export const AGENT_REQUEST_KINDS: readonly AgentCommandName[] = AGENT_COMMAND_NAMES;
+export type AgentCommand = AgentCommandName;
 
 export function isAgentCommand(s: string): s is AgentCommand {
   return (AGENT_REQUEST_KINDS as readonly string[]).includes(s);
@@ -37,6 +30,10 @@ export type AgentRequest =
   | { kind: 'GET_GTID'; host: string }
   | { kind: 'WAIT_GTID'; host: string; gtidSet: string; timeoutMs: number }
   | { kind: 'GET_HEALTH'; host: string };
+
+/** Compile-time check: every catalog name has a request shape and every request a catalog entry. */
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const AGENT_REQUESTS_MATCH_CATALOG: SameKeys<AgentRequest['kind'], AgentCommandName> = true;
 
 /** Why a line is not a request. `message` is the reply text without the `ERROR: ` prefix. */
 export type AgentDecodeFailureCode = 'INVALID_LINE' | 'UNKNOWN_COMMAND' | 'BAD_ARGUMENTS' | 'WRONG_HOST';

@@ -1,6 +1,7 @@
 // Control protocol (MMM 2.x): the client sends `<command line>\nquit\n`; the monitor answers bare text
 // (no terminator) per command and closes after `quit`. Parsing mirrors Monitor.pm `_process_commands`:
 // Perl `split(/\s+/, $line)` (a leading blank makes an empty command; trailing blanks vanish) and exact arity.
+import { CONTROL_COMMANDS, type CommandInfo, type ControlCommandName } from './commands';
 import { texts } from './control-texts';
 
 export const CONTROL_QUIT = 'quit';
@@ -25,6 +26,10 @@ export type ControlCommand =
 
 export type ControlCommandKind = ControlCommand['kind'];
 
+/** Compile-time check: the command union and the catalog name the same commands (`quit` aside). */
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const CONTROL_COMMANDS_MATCH_CATALOG: SameKeys<Exclude<ControlCommandKind, 'quit'>, ControlCommandName> = true;
+
 export type ControlParseResult =
   | { ok: true; command: ControlCommand }
   /** `reply` is MMM's exact answer: `Invalid command '<line>'\n\n` + help. */
@@ -37,39 +42,46 @@ function perlSplitWs(line: string): string[] {
   return parts;
 }
 
+type Builders = {
+  [K in ControlCommandName]: (args: string[]) => Extract<ControlCommand, { kind: K }> | undefined;
+};
+
+/** Arity is checked against the catalog first; a builder only shapes the arguments. */
+const BUILD: Builders = {
+  help: () => ({ kind: 'help' }),
+  ping: () => ({ kind: 'ping' }),
+  show: () => ({ kind: 'show' }),
+  checks: ([host = 'all', check = 'all']) => ({ kind: 'checks', host, check }),
+  set_online: ([host]) => ({ kind: 'set_online', host }),
+  set_offline: ([host]) => ({ kind: 'set_offline', host }),
+  mode: () => ({ kind: 'mode' }),
+  set_active: () => ({ kind: 'set_active' }),
+  set_manual: () => ({ kind: 'set_manual' }),
+  set_passive: () => ({ kind: 'set_passive' }),
+  // Like MMM, two arguments are always role and host, even if the first is `--force`.
+  move_role: (a) =>
+    a.length === 2
+      ? { kind: 'move_role', role: a[0], host: a[1], force: false }
+      : a[0] === '--force'
+        ? { kind: 'move_role', role: a[1], host: a[2], force: true }
+        : undefined,
+  set_ip: ([ip, host]) => ({ kind: 'set_ip', ip, host }),
+  status_json: () => ({ kind: 'status_json' }),
+};
+
+export function isControlCommandName(name: string): name is ControlCommandName {
+  return Object.hasOwn(CONTROL_COMMANDS, name);
+}
+
 /** Parses one control line (without `\n`). */
 export function parseControlCommand(line: string): ControlParseResult {
   // The listener compares the chomped line with 'quit' exactly, before any splitting.
   if (line === CONTROL_QUIT) return { ok: true, command: { kind: 'quit' } };
   const [name = '', ...args] = perlSplitWs(line);
-  const n = args.length;
-  const ok = (command: ControlCommand): ControlParseResult => ({ ok: true, command });
-  switch (name) {
-    case 'help':
-    case 'ping':
-    case 'show':
-    case 'mode':
-    case 'set_active':
-    case 'set_manual':
-    case 'set_passive':
-    case 'status_json':
-      if (n === 0) return ok({ kind: name });
-      break;
-    case 'checks':
-      if (n <= 2) return ok({ kind: 'checks', host: args[0] ?? 'all', check: args[1] ?? 'all' });
-      break;
-    case 'set_online':
-    case 'set_offline':
-      if (n === 1) return ok({ kind: name, host: args[0] });
-      break;
-    case 'move_role':
-      // Like MMM, two arguments are always role and host, even if the first is `--force`.
-      if (n === 2) return ok({ kind: 'move_role', role: args[0], host: args[1], force: false });
-      if (n === 3 && args[0] === '--force') return ok({ kind: 'move_role', role: args[1], host: args[2], force: true });
-      break;
-    case 'set_ip':
-      if (n === 2) return ok({ kind: 'set_ip', ip: args[0], host: args[1] });
-      break;
+  if (isControlCommandName(name)) {
+    const info: CommandInfo = CONTROL_COMMANDS[name];
+    const command = args.length >= info.minArgs && args.length <= info.maxArgs ? BUILD[name](args) : undefined;
+    if (command) return { ok: true, command };
   }
   return { ok: false, reply: texts.invalidCommand(line) };
 }

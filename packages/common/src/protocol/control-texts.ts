@@ -1,24 +1,12 @@
 // Every text the monitor answers on the control port, as MMM 2.2.1 writes it (lib/Monitor/Commands.pm,
 // reference/mmm.md §7, mmm-wire.md §3.2). Monitor and tests use these so the wording lives in one place.
 import type { HostState, Mode } from '../model/host-state';
+import { CONTROL_COMMANDS, helpLines } from './commands';
 
 /** MMM 2.2.1's help text plus our `status_json` line, in the same column layout; ends with `\n`. */
 export const HELP_TEXT =
   'Valid commands are:\n' +
-  '    help                              - show this message\n' +
-  '    ping                              - ping monitor\n' +
-  '    show                              - show status\n' +
-  '    checks [<host>|all [<check>|all]] - show checks status\n' +
-  '    set_online <host>                 - set host <host> online\n' +
-  '    set_offline <host>                - set host <host> offline\n' +
-  '    mode                              - print current mode.\n' +
-  '    set_active                        - switch into active mode.\n' +
-  '    set_manual                        - switch into manual mode.\n' +
-  '    set_passive                       - switch into passive mode.\n' +
-  '    move_role [--force] <role> <host> - move exclusive role <role> to host <host>\n' +
-  '                                        (Only use --force if you know what you are doing!)\n' +
-  '    set_ip <ip> <host>                - set role with ip <ip> to host <host>\n' +
-  '    status_json                       - show status as one JSON document\n';
+  helpLines(CONTROL_COMMANDS, 33, { move_role: '(Only use --force if you know what you are doing!)' });
 
 /** Passive cause set by `set_passive`. */
 export const PASSIVE_CAUSE_ADMIN = 'Admin switched to passive mode.';

@@ -1,4 +1,5 @@
 // Re-exports only. Pure wire codecs: nothing here imports net, tls or fs.
+export * from './commands';
 export * from './fields';
 export * from './agent-request';
 export * from './agent-reply';

@@ -89,11 +89,12 @@ describe('net: roles, authorization, CRL, reload, stalled handshakes', function 
       }
     });
 
-    it('lets only control change the monitor; viewer only reads', () => {
+    it("lets control and the monitor's own certificate change the monitor (DESIGN §4); agent and viewer only read", () => {
       for (const cmd of ['set_online', 'set_offline', 'move_role', 'set_ip', 'set_active', 'set_manual', 'set_passive']) {
         expect(isAllowed('control', cmd, MONITOR_COMMAND_MATRIX), cmd).to.equal(true);
+        expect(isAllowed('monitor', cmd, MONITOR_COMMAND_MATRIX), cmd).to.equal(true);
         expect(isAllowed('viewer', cmd, MONITOR_COMMAND_MATRIX), cmd).to.equal(false);
-        expect(isAllowed('monitor', cmd, MONITOR_COMMAND_MATRIX), cmd).to.equal(false);
+        expect(isAllowed('agent', cmd, MONITOR_COMMAND_MATRIX), cmd).to.equal(false);
       }
       for (const cmd of ['show', 'ping', 'checks', 'mode', 'help', 'status_json']) {
         expect(isAllowed('viewer', cmd, MONITOR_COMMAND_MATRIX), cmd).to.equal(true);

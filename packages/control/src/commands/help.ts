@@ -1,12 +1,9 @@
 // `help`: MMM's help text (the same text the monitor answers), printed without asking the monitor.
 import { HELP_TEXT } from '@mmm/common';
 import { jsonOutput, textOutput } from './output';
-import type { CommandSpec } from './types';
+import type { CommandRunner } from './types';
 
-export const help: CommandSpec = {
-  name: 'help',
-  summary: 'show this message',
-  args: '',
+export const help: CommandRunner = {
   local: true,
   async run(_cmd, ctx) {
     return ctx.json ? jsonOutput({ command: 'help', ok: true, reply: HELP_TEXT }) : textOutput(HELP_TEXT);

@@ -1,4 +1,4 @@
 // `mode`: print current mode
 import { passThrough } from './pass-through';
 
-export const mode = passThrough('mode', 'print current mode');
+export const mode = passThrough();

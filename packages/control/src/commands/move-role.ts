@@ -4,7 +4,7 @@
 import { encodeControlCommand, formatDuration, renderMoveExtra, type MoveStatus, type StatusDocument } from '@mmm/common';
 import { describeUnreachable } from '../client/reasons';
 import { jsonOutput, replyExitCode, resultOf, statusDocumentOf, textOutput } from './output';
-import { EXIT, type CommandContext, type CommandSpec, type ExitCode } from './types';
+import { EXIT, type CommandContext, type CommandRunner, type ExitCode } from './types';
 
 export type MoveProgress =
   | { kind: 'no_wait'; why: string } // not the writer, unknown role: nothing to follow
@@ -75,10 +75,8 @@ async function follow(ctx: CommandContext, role: string, host: string) {
   }
 }
 
-export const moveRole: CommandSpec = {
-  name: 'move_role',
-  summary: 'move exclusive role <role> to host <host>; waits for a writer move to complete',
-  args: '[--force] <role> <host>',
+export const moveRole: CommandRunner = {
+  note: '; waits for a writer move to complete',
   async run(cmd, ctx) {
     if (cmd.kind !== 'move_role') throw new TypeError('move_role spec run with another command');
     const line = encodeControlCommand(cmd);

@@ -1,4 +1,4 @@
 // `ping`: ping monitor
 import { passThrough } from './pass-through';
 
-export const ping = passThrough('ping', 'ping monitor');
+export const ping = passThrough();

@@ -1,4 +1,4 @@
 // `set_active`: switch into active mode
 import { passThrough } from './pass-through';
 
-export const setActive = passThrough('set_active', 'switch into active mode');
+export const setActive = passThrough();

@@ -1,4 +1,4 @@
 // `set_ip <ip> <host>`: set role with ip <ip> to host <host> (passive mode only)
 import { passThrough } from './pass-through';
 
-export const setIp = passThrough('set_ip', 'set role with ip <ip> to host <host> (passive mode only)', '<ip> <host>');
+export const setIp = passThrough({ note: '(passive mode only)' });

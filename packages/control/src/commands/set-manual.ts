@@ -1,4 +1,4 @@
 // `set_manual`: switch into manual mode
 import { passThrough } from './pass-through';
 
-export const setManual = passThrough('set_manual', 'switch into manual mode');
+export const setManual = passThrough();

@@ -1,4 +1,4 @@
 // `set_online <host>`: set host <host> online
 import { passThrough } from './pass-through';
 
-export const setOnline = passThrough('set_online', 'set host <host> online', '<host>');
+export const setOnline = passThrough();

@@ -1,4 +1,4 @@
 // `set_passive`: switch into passive mode
 import { passThrough } from './pass-through';
 
-export const setPassive = passThrough('set_passive', 'switch into passive mode');
+export const setPassive = passThrough();

@@ -3,7 +3,7 @@
 import { errorMessage, renderShowExtra } from '@mmm/common';
 import { describeUnreachable } from '../client/reasons';
 import { statusDocumentOf, statusJsonOutput, textOutput } from './output';
-import type { CommandContext, CommandSpec } from './types';
+import type { CommandContext, CommandRunner } from './types';
 
 /** The extra lines, or one `# ` line saying why there are none. Never fails the command. */
 export async function showExtra(ctx: CommandContext, shown = ''): Promise<string> {
@@ -24,10 +24,7 @@ export async function showExtra(ctx: CommandContext, shown = ''): Promise<string
   }
 }
 
-export const show: CommandSpec = {
-  name: 'show',
-  summary: 'show status',
-  args: '',
+export const show: CommandRunner = {
   async run(_cmd, ctx) {
     if (ctx.json) return statusJsonOutput(await ctx.send('status_json'));
     const reply = await ctx.send('show');

@@ -1,5 +1,5 @@
 // A command of mmm_control: what it is called, its arguments, and how it runs against the monitor.
-import type { ControlCommand, ControlCommandKind, TimeOptions } from '@mmm/common';
+import type { ControlCommand, ControlCommandName, TimeOptions } from '@mmm/common';
 
 /** 0 reply not ERROR; 1 ERROR reply (or invalid JSON, a move that failed); 2 usage/settings; 3 monitor unreachable. */
 export type ExitCode = 0 | 1 | 2 | 3;
@@ -26,12 +26,19 @@ export interface CommandContext {
   time?: TimeOptions;
 }
 
-export interface CommandSpec {
-  name: Exclude<ControlCommandKind, 'quit'>;
-  summary: string;
-  /** e.g. `[<host>|all [<check>|all]]`. */
-  args: string;
+/** How mmm_control runs one catalog command; name, synopsis and summary come from the catalog. */
+export interface CommandRunner {
+  /** Added to the catalog's summary in mmm_control's --help, e.g. `(passive mode only)`. */
+  note?: string;
   /** True when the command needs no monitor (help). */
   local?: boolean;
   run(cmd: ControlCommand, ctx: CommandContext): Promise<CommandOutput>;
+}
+
+/** A runner joined with its catalog entry (common protocol/commands.ts). */
+export interface CommandSpec extends CommandRunner {
+  name: ControlCommandName;
+  summary: string;
+  /** e.g. `[<host>|all [<check>|all]]`. */
+  args: string;
 }

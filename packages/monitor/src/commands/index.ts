@@ -1,5 +1,5 @@
 // Dispatch of control commands (one file per command) and their authorization.
-import { type ControlCommand, MONITOR_COMMAND_MATRIX, type ResolvedRole, isAllowed } from '@mmm/common';
+import { CONTROL_COMMANDS, type ControlCommand, type ControlCommandName, MONITOR_COMMAND_MATRIX, type ResolvedRole, isAllowed } from '@mmm/common';
 import { checks } from './checks';
 import type { CommandHandler, CommandHost } from './context';
 import { help } from './help';
@@ -11,7 +11,8 @@ import { statusJson } from './status-json';
 
 export type { CommandHost } from './context';
 
-type Handlers = { [K in Exclude<ControlCommand['kind'], 'quit'>]: CommandHandler<K> };
+/** One handler per catalog command (common protocol/commands.ts): a missing one does not compile. */
+type Handlers = { [K in ControlCommandName]: CommandHandler<K> };
 
 export const HANDLERS: Handlers = {
   help,
@@ -30,11 +31,11 @@ export const HANDLERS: Handlers = {
   status_json: statusJson,
 };
 
-/** The reply for a refused command: no role at all (peer_role rules matched nothing), or a state change without the control role. */
+/** The reply for a refused command: no role at all (peer_role rules matched nothing), or a state change without the control or monitor role. */
 export const notAuthorizedText = (command: string, role: ResolvedRole = 'viewer'): string =>
   role === null
     ? `ERROR: Not authorized: this certificate matches no peer_role rule and has no role, so it may not run '${command}'`
-    : `ERROR: Not authorized: '${command}' changes the cluster and needs a certificate with the control role`;
+    : `ERROR: Not authorized: '${command}' changes the cluster and needs a certificate with the control or monitor role`;
 
 export function authorized(role: ResolvedRole, cmd: ControlCommand): boolean {
   return isAllowed(role, cmd.kind, MONITOR_COMMAND_MATRIX);
@@ -46,7 +47,7 @@ export function authorized(role: ResolvedRole, cmd: ControlCommand): boolean {
  * slow agent or a planned switch (a `show` must never hang behind a switchover).
  */
 export function changesCluster(cmd: ControlCommand): boolean {
-  return MONITOR_COMMAND_MATRIX.restricted[cmd.kind] !== undefined;
+  return cmd.kind !== 'quit' && CONTROL_COMMANDS[cmd.kind].changesCluster;
 }
 
 export function executeCommand(m: CommandHost, cmd: Exclude<ControlCommand, { kind: 'quit' }>): Promise<string> | string {

@@ -43,7 +43,7 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
     }
     let reply: string;
     if (!authorized(conn.peer.role, cmd)) {
-      const why = conn.peer.role === null ? 'the certificate has no role' : `${cmd.kind} needs the control role`;
+      const why = conn.peer.role === null ? 'the certificate has no role' : `${cmd.kind} needs the control or monitor role`;
       o.logger.warn(`control command refused: ${why}`, peer);
       reply = notAuthorizedText(cmd.kind, conn.peer.role);
     } else {

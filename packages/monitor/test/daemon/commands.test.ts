@@ -142,9 +142,10 @@ describe('control commands', () => {
     expect(m.state.roles.filter((r) => r.host === 'db3')).to.deep.equal([]);
   });
 
-  it('authorization: state changes need the control role; reads are open; no roles = anything', () => {
+  it('authorization: state changes need the control or monitor role; reads are open; no roles = anything', () => {
     const cmd = (line: string) => (parseControlCommand(line) as { ok: true; command: ControlCommand }).command;
     expect(authorized('control', cmd('set_online db1'))).to.equal(true);
+    expect(authorized('monitor', cmd('set_offline db1'))).to.equal(true);
     expect(authorized('viewer', cmd('set_online db1'))).to.equal(false);
     expect(authorized('agent', cmd('move_role writer db2'))).to.equal(false);
     expect(authorized('viewer', cmd('show'))).to.equal(true);
