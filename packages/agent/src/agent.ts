@@ -23,7 +23,7 @@ import { probeAny } from './system/peer-probe';
 import type { MasterAddress } from './roles/plan';
 import { fenceWriter, reassert } from './roles/apply';
 import { LeaseGuard } from './lease-guard';
-import { HealthWatch } from './health-watch';
+import { HealthWatch } from './health';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { readUptime } from './uptime';
 
