@@ -22,7 +22,7 @@ import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
 import type { MasterAddress } from './roles/plan';
 import { fenceWriter, reassert } from './roles/apply';
-import { LeaseGuard } from './lease-guard';
+import { LeaseGuard } from './lease';
 import { HealthWatch } from './health';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { readUptime } from './uptime';
@@ -212,7 +212,7 @@ export class Agent {
     }
   }
 
-  /** A new connection's place in accept order (stale-status.ts); public for dispatcher tests. */
+  /** A new connection's place in accept order (lease/stale-status.ts); public for dispatcher tests. */
   accepted(): RequestContext {
     return { connSeq: ++this.connSeq };
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { encodeHealth } from '@mmm/common';
 import { HeartbeatTracker, collectHealth, dropWriterVipIfDead, mysqldProcess, toAgentHealth } from '../../src/health/health';
 import { FakeLocalMysql, FakeVipManager, fakeSlaveStatus } from '../../src/testing';
-import type { LeaseDecision } from '../../src/lease';
+import type { LeaseDecision } from '../../src/lease/lease';
 
 describe('health', () => {
   let dir: string;

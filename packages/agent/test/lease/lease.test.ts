@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { FakeClock } from '@mmm/common';
-import { type LeaseState, initialLease, leaseDecision, liftFence, markFenced, renewLease, setHoldsWriter } from '../src/lease';
-import { LeaseGuard } from '../src/lease-guard';
+import { type LeaseState, initialLease, leaseDecision, liftFence, markFenced, renewLease, setHoldsWriter } from '../../src/lease/lease';
+import { LeaseGuard } from '../../src/lease/lease-guard';
 
 describe('lease: decision table', () => {
   const T = 1_000_000;
