@@ -22,7 +22,7 @@ import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
 import type { MasterAddress } from './roles/plan';
 import { fenceWriter, reassert } from './roles/apply';
-import { LeaseGuard } from './lease';
+import { LeaseGuard, fromMonitorRole, renewsLease } from './lease';
 import { HealthWatch } from './health';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { readUptime } from './uptime';
@@ -41,9 +41,6 @@ export interface AgentOptions {
   /** Injected for tests: does the peer's MySQL answer? (default: a bounded probe of its port) */
   probePeer?: () => Promise<boolean>;
 }
-
-/** A monitor's certificate (or any, without peer roles): its commands renew the lease. */
-const fromMonitorRole = (conn: Pick<PeerConnection, 'peer'>): boolean => conn.peer.role === 'monitor' || conn.peer.role === 'any';
 
 /** The agent's host from `this`; the config loader already checked that it exists. */
 function thisHost(config: MmmConfig): HostConfig {
@@ -198,9 +195,8 @@ export class Agent {
       });
       return encodeAgentReply({ ok: false, text: `Not authorized: ${kind} needs the monitor role`, uptime });
     }
-    // Every authorized monitor command renews the writer lease, except one on a connection the
-    // monitor has already replaced (a request delayed in the network says nothing about now).
-    if (fromMonitorRole(conn) && from.connSeq >= ctx.newestStatusConn) ctx.lease.renew();
+    // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
+    if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn })) ctx.lease.renew();
     const request = res.request;
     const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {
@@ -227,7 +223,7 @@ export class Agent {
         if (item.kind === 'error') {
           reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
         } else {
-          fromMonitor ||= fromMonitorRole(conn);
+          fromMonitor ||= fromMonitorRole(conn.peer);
           reply = await this.handleLine(item.line, conn, from);
         }
         await conn.writeLine(reply);

@@ -3,3 +3,4 @@
 export * from './lease';
 export * from './lease-guard';
 export * from './stale-status';
+export * from './renewal';
