@@ -21,8 +21,8 @@ import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
 import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
 import type { MasterAddress } from './roles/plan';
-import { fenceWriter, reassert } from './roles/apply';
-import { LeaseGuard, fromMonitorRole, renewsLease } from './lease';
+import { reassert } from './roles/apply';
+import { LeaseGuard, fenceUnlessLifted, fromMonitorRole, renewsLease } from './lease';
 import { HealthWatch } from './health';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { readUptime } from './uptime';
@@ -84,9 +84,7 @@ export class Agent {
     const lease = new LeaseGuard({
       leaseMs: config.writerLease * 1000,
       probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
-      // Checked again under the lock: a writer status queued before this retry may have lifted the
-      // fence, and fencing after it would take down the writer the monitor just made.
-      fence: () => exclusive(() => (this.ctx.lease.fenced ? this.fence() : Promise.resolve())),
+      fence: () => fenceUnlessLifted(this.ctx),
       onFenceDecision: () => {
         this.ctx.fencedAtConn = this.connSeq;
       },
@@ -265,10 +263,5 @@ export class Agent {
         writerVip,
       });
     }
-  }
-
-  /** The lease ran out and the peer is unreachable: stop writing before anyone else is promoted. */
-  private fence(): Promise<void> {
-    return fenceWriter(this.ctx.apply, this.ctx.writerIps);
   }
 }

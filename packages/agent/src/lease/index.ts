@@ -4,3 +4,4 @@ export * from './lease';
 export * from './lease-guard';
 export * from './stale-status';
 export * from './renewal';
+export * from './fencing';

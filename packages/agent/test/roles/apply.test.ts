@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { RoleIp } from '@mmm/common';
-import { applySteps, clearBadRoles, fenceWriter, observe, reassert, setStatusReply } from '../../src/roles/apply';
+import { applySteps, clearBadRoles, observe, reassert, setStatusReply } from '../../src/roles/apply';
 import { type PlanHost, type WantedStatus, planSetStatus } from '../../src/roles/plan';
 import { FakeLocalMysql, FakeVipManager, fakeSlaveStatus } from '../../src/testing';
 import { TimeoutError } from '@mmm/common';
@@ -163,27 +163,5 @@ describe('roles/apply', () => {
     mysql.answering = false;
     vips.failList = true;
     expect(await observe(deps)).to.deep.equal({ readOnly: undefined, vips: undefined, replication: undefined });
-  });
-});
-
-describe('roles/apply: fenceWriter', () => {
-  it('read-only, clients ended, VIP gone', async () => {
-    const mysql = new FakeLocalMysql();
-    mysql.readOnly = false;
-    const vips = new FakeVipManager('eth0', ['10.0.0.100']);
-    await fenceWriter({ mysql, vips }, ['10.0.0.100']);
-    expect(mysql.readOnly).to.equal(true);
-    expect(mysql.clients).to.equal(0);
-    expect(vips.ips.size).to.equal(0);
-  });
-
-  it('mysqld down: still removes the VIP, then throws so the guard retries', async () => {
-    const mysql = new FakeLocalMysql();
-    mysql.answering = false;
-    const vips = new FakeVipManager('eth0', ['10.0.0.100']);
-    let err: { code?: string } | undefined;
-    await fenceWriter({ mysql, vips }, ['10.0.0.100']).catch((e) => (err = e));
-    expect(err?.code).to.equal('SYSTEM');
-    expect(vips.ips.size).to.equal(0);
   });
 });
