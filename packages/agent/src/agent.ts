@@ -22,7 +22,7 @@ import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
 import type { MasterAddress } from './roles/plan';
 import { reassert } from './roles/apply';
-import { LeaseGuard, fenceUnlessLifted, fromMonitorRole, renewsLease } from './lease';
+import { LeaseGuard, adoptWriterLease, fenceUnlessLifted, fromMonitorRole, renewsLease } from './lease';
 import { HealthWatch } from './health';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { readUptime } from './uptime';
@@ -152,7 +152,7 @@ export class Agent {
       logger: this.o.logger,
       onConnection: (c) => this.serve(c),
     });
-    await this.adoptWriterLease();
+    await adoptWriterLease(this.ctx);
     this.ctx.lease.start();
     this.healthWatch.start();
     this.o.logger.info(`mmmd_agent for ${host.name} listening on ${host.ip}:${this.listener.port}`);
@@ -244,24 +244,5 @@ export class Agent {
       const r = await reassert(ctx.wanted, ctx.planHost, ctx.apply, { fenced: ctx.lease.fenced });
       if (!r.ok) ctx.logger.error('re-asserting roles failed', { failed: r.failedSteps.map((f) => `${f.name}: ${f.error}`).join('; ') });
     });
-  }
-
-  /** After a restart the agent's wanted state is UNKNOWN, but the node may still be the writer
-   *  (writable, or holding a writer VIP). It then holds the lease from now on, so an agent restarted
-   *  on a writer that is cut off still fences itself. Unreadable state: nothing to adopt. */
-  private async adoptWriterLease(): Promise<void> {
-    const { ctx } = this;
-    const [readOnly, vips] = await Promise.all([
-      ctx.mysql.getReadOnly().catch(() => undefined),
-      ctx.vips.list().catch(() => [] as string[]),
-    ]);
-    const writerVip = ctx.writerIps.some((ip) => vips.includes(ip));
-    if (readOnly === false || writerVip) {
-      ctx.lease.setHoldsWriter(true);
-      ctx.logger.warn('this node looks like the writer (writable or holding the writer VIP): holding the writer lease until the monitor says otherwise', {
-        writable: readOnly === false,
-        writerVip,
-      });
-    }
   }
 }

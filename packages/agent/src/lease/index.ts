@@ -5,3 +5,4 @@ export * from './lease-guard';
 export * from './stale-status';
 export * from './renewal';
 export * from './fencing';
+export * from './adoption';
