@@ -35,17 +35,6 @@ export interface ApplyResult {
   doneSteps: string[];
 }
 
-export const SET_STATUS_OK = 'OK: Status applied successfully!';
-
-/** The SET_STATUS reply text (before the `|UP:` suffix). */
-export function setStatusReply(r: ApplyResult): string {
-  if (r.ok) return SET_STATUS_OK;
-  const failed = r.failedSteps.map((f) => `${f.name} (${f.error})`).join('; ');
-  const skipped = r.skippedSteps.length ? `; skipped: ${r.skippedSteps.join(', ')}` : '';
-  // '|' separates fields on the wire: keep it out of free text.
-  return `ERROR: Status not fully applied: failed: ${failed}${skipped}`.replace(/[|\r\n]/g, ' ');
-}
-
 const defaultSleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 async function runStep(s: Step, d: ApplyDeps): Promise<void> {
