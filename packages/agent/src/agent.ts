@@ -11,8 +11,8 @@ import {
   errorMessage,
   isAllowed,
 } from '@mmm/common';
-import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease';
-import type { HealthWatch } from './health';
+import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease/index';
+import type { HealthWatch } from './health/index';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { type AgentOptions, buildAgentParts } from './agent-parts';
 import type { SerialLock } from './serial-lock';

@@ -4,8 +4,8 @@ import type { LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
 import type { ApplyDeps } from '../roles/apply';
-import type { LeaseGuard, RequestOrigin } from '../lease';
-import type { HealthFacts } from '../health';
+import type { LeaseGuard, RequestOrigin } from '../lease/index';
+import type { HealthFacts } from '../health/index';
 
 export interface AgentContext {
   config: MmmConfig;

@@ -9,7 +9,7 @@ import { type Logger, errorMessage } from '@mmm/common';
 import type { LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import { probePort } from '../system/port-probe';
-import type { LeaseDecision } from '../lease';
+import type { LeaseDecision } from '../lease/index';
 import { type HealthFacts, HeartbeatTracker, collectHealth, dropWriterVipIfDead, dropWriterVips } from './health';
 
 export interface HealthWatchOptions {
