@@ -1,146 +1,39 @@
 // mmmd_agent: serves the agent protocol on this host's ip:agent_port over mutual TLS and keeps
-// the node in the state the monitor asked for (read_only, VIPs, replication source).
+// the node in the state the monitor asked for (read_only, VIPs, replication source). This file is
+// the dispatch: connections, authorization, lease renewal, handler; agent-parts.ts builds the rest.
 import {
   AGENT_COMMAND_MATRIX,
-  type Clock,
-  type HostConfig,
   type Listener,
-  type Logger,
-  type MmmConfig,
   type PeerConnection,
-  type TlsMaterial,
   createListener,
   decodeAgentRequestFor,
   encodeAgentReply,
   errorMessage,
   isAllowed,
-  MmmError,
-  systemClock,
 } from '@mmm/common';
-import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
-import { IpVipManager, type VipManager } from './system/ip';
-import { probeAny } from './system/peer-probe';
-import type { MasterAddress } from './roles/plan';
-import { fenceWriter, reassert } from './roles/apply';
-import { LeaseGuard } from './lease-guard';
-import { HealthWatch } from './health-watch';
+import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease/index';
+import type { HealthWatch } from './health/index';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
-import { readUptime } from './uptime';
+import { type AgentOptions, buildAgentParts } from './agent-parts';
+import type { SerialLock } from './serial-lock';
+import { reassertRoles } from './reassert-roles';
 
-export interface AgentOptions {
-  config: MmmConfig;
-  logger: Logger;
-  clock?: Clock;
-  /** Injected for tests; built from the config otherwise. */
-  mysql?: LocalMysql;
-  vips?: VipManager;
-  material?: TlsMaterial;
-  /** Health loop period (dead mysqld → drop the writer VIP). */
-  healthPeriodMs?: number; // 1000
-  graceMs?: number;
-  /** Injected for tests: does the peer's MySQL answer? (default: a bounded probe of its port) */
-  probePeer?: () => Promise<boolean>;
-}
-
-/** A monitor's certificate (or any, without peer roles): its commands renew the lease. */
-const fromMonitorRole = (conn: Pick<PeerConnection, 'peer'>): boolean => conn.peer.role === 'monitor' || conn.peer.role === 'any';
-
-/** The agent's host from `this`; the config loader already checked that it exists. */
-function thisHost(config: MmmConfig): HostConfig {
-  const h = config.this ? config.hosts[config.this] : undefined;
-  if (!h) throw new MmmError('CONFIG_INVALID', `'this' (${config.this ?? 'unset'}) does not name a host`);
-  return h;
-}
+export type { AgentOptions } from './agent-parts';
 
 export class Agent {
   private listener?: Listener;
   private readonly ctx: AgentContext;
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly lock: SerialLock;
   private readonly healthWatch: HealthWatch;
   private stopping = false;
   private connSeq = 0;
   private readonly conns = new Set<PeerConnection>();
 
   constructor(private readonly o: AgentOptions) {
-    const { config, logger } = o;
-    const host = thisHost(config);
-    const clock = o.clock ?? systemClock;
-    const mysql =
-      o.mysql ??
-      new Mysql2LocalMysql({ host: host.ip, port: host.mysqlPort, user: host.agentUser ?? 'mmm_agent', password: host.agentPassword });
-    const vips =
-      o.vips ??
-      new IpVipManager({ iface: host.clusterInterface ?? 'eth0', logger, addCommand: host.ipAddCommand, delCommand: host.ipDelCommand });
-    const writerRole = config.roles[config.activeMasterRole];
-    const writerIps = writerRole?.ips ?? [];
-    const masters: Record<string, MasterAddress> = {};
-    for (const h of Object.values(config.hosts)) if (h.mode === 'master') masters[h.name] = { ip: h.ip, port: h.mysqlPort };
-    const peer = host.peer ? config.hosts[host.peer] : undefined;
-    const replication =
-      host.replicationUser !== undefined ? { user: host.replicationUser, password: host.replicationPassword ?? '' } : undefined;
-    const apply = { mysql, vips, replication, logger };
-    const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-      const run = this.lock.then(fn, fn);
-      this.lock = run.catch(() => undefined);
-      return run;
-    };
-    const lease = new LeaseGuard({
-      leaseMs: config.writerLease * 1000,
-      probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
-      // Checked again under the lock: a writer status queued before this retry may have lifted the
-      // fence, and fencing after it would take down the writer the monitor just made.
-      fence: () => exclusive(() => (this.ctx.lease.fenced ? this.fence() : Promise.resolve())),
-      onFenceDecision: () => {
-        this.ctx.fencedAtConn = this.connSeq;
-      },
-      clock,
-      logger: logger.child({ part: 'lease' }),
-    });
-    this.ctx = {
-      config,
-      host,
-      planHost: { name: host.name, mode: host.mode, activeMasterRole: config.activeMasterRole },
-      mysql,
-      vips,
-      apply,
-      lease,
-      health: () => this.healthWatch.latest(),
-      logger,
-      now: () => clock.now(),
-      uptime: () => readUptime(),
-      wanted: { state: 'UNKNOWN', roles: [], activeMaster: '' },
-      roleIps: Object.values(config.roles).flatMap((r) => r.ips.map((ip) => ({ name: r.name, ip }))),
-      writerIps,
-      masters,
-      catchUpTimeoutMs: config.switchTimeout * 1000,
-      graceMs: o.graceMs ?? Math.round(config.demoteGrace * 1000),
-      exclusive,
-      newestStatusConn: 0,
-      fencedAtConn: 0,
-    };
-    const leaseMs = config.writerLease * 1000;
-    this.healthWatch = new HealthWatch({
-      mysql,
-      vips,
-      pidfile: host.mysqlPidfile,
-      mysqlHost: host.ip,
-      mysqlPort: host.mysqlPort,
-      writerIps,
-      lease: () => lease.status(),
-      holdsWriter: () => this.holdsWriter(),
-      // Below the lease, so a hung writer is dead before the monitor may promote on the lease.
-      hungKillMs: leaseMs > 0 ? Math.max(1000, leaseMs - 1000) : 10_000,
-      now: () => clock.now(),
-      logger,
-      periodMs: o.healthPeriodMs,
-      exclusive,
-    });
-  }
-
-  /** The monitor gave this host the writer role, or the lease guard treats it as the writer. */
-  private holdsWriter(): boolean {
-    const { ctx } = this;
-    return ctx.wanted.roles.some((r) => r.name === ctx.config.activeMasterRole) || ctx.lease.status().status !== 'none';
+    const parts = buildAgentParts(o, () => this.connSeq);
+    this.ctx = parts.ctx;
+    this.lock = parts.lock;
+    this.healthWatch = parts.healthWatch;
   }
 
   get address(): { host: string; port: number } | undefined {
@@ -157,7 +50,7 @@ export class Agent {
       logger: this.o.logger,
       onConnection: (c) => this.serve(c),
     });
-    await this.adoptWriterLease();
+    await adoptWriterLease(this.ctx);
     this.ctx.lease.start();
     this.healthWatch.start();
     this.o.logger.info(`mmmd_agent for ${host.name} listening on ${host.ip}:${this.listener.port}`);
@@ -169,7 +62,7 @@ export class Agent {
     await this.ctx.lease.stop();
     await this.listener?.close();
     for (const c of this.conns) c.destroy();
-    await this.lock.catch(() => undefined);
+    await this.lock.idle();
     await this.ctx.mysql.close?.();
   }
 
@@ -198,9 +91,8 @@ export class Agent {
       });
       return encodeAgentReply({ ok: false, text: `Not authorized: ${kind} needs the monitor role`, uptime });
     }
-    // Every authorized monitor command renews the writer lease, except one on a connection the
-    // monitor has already replaced (a request delayed in the network says nothing about now).
-    if (fromMonitorRole(conn) && from.connSeq >= ctx.newestStatusConn) ctx.lease.renew();
+    // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
+    if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn })) ctx.lease.renew();
     const request = res.request;
     const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {
@@ -212,7 +104,7 @@ export class Agent {
     }
   }
 
-  /** A new connection's place in accept order (stale-status.ts); public for dispatcher tests. */
+  /** A new connection's place in accept order (lease/stale-status.ts); public for dispatcher tests. */
   accepted(): RequestContext {
     return { connSeq: ++this.connSeq };
   }
@@ -227,7 +119,7 @@ export class Agent {
         if (item.kind === 'error') {
           reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
         } else {
-          fromMonitor ||= fromMonitorRole(conn);
+          fromMonitor ||= fromMonitorRole(conn.peer);
           reply = await this.handleLine(item.line, conn, from);
         }
         await conn.writeLine(reply);
@@ -240,39 +132,6 @@ export class Agent {
       conn.destroy();
     }
     // MMM's check_roles: after each monitor connection the node is put back into its wanted state.
-    if (fromMonitor && !this.stopping) await this.reassertRoles();
-  }
-
-  private reassertRoles(): Promise<void> {
-    const { ctx } = this;
-    if (ctx.wanted.state === 'UNKNOWN') return Promise.resolve();
-    return ctx.exclusive(async () => {
-      const r = await reassert(ctx.wanted, ctx.planHost, ctx.apply, { fenced: ctx.lease.fenced });
-      if (!r.ok) ctx.logger.error('re-asserting roles failed', { failed: r.failedSteps.map((f) => `${f.name}: ${f.error}`).join('; ') });
-    });
-  }
-
-  /** After a restart the agent's wanted state is UNKNOWN, but the node may still be the writer
-   *  (writable, or holding a writer VIP). It then holds the lease from now on, so an agent restarted
-   *  on a writer that is cut off still fences itself. Unreadable state: nothing to adopt. */
-  private async adoptWriterLease(): Promise<void> {
-    const { ctx } = this;
-    const [readOnly, vips] = await Promise.all([
-      ctx.mysql.getReadOnly().catch(() => undefined),
-      ctx.vips.list().catch(() => [] as string[]),
-    ]);
-    const writerVip = ctx.writerIps.some((ip) => vips.includes(ip));
-    if (readOnly === false || writerVip) {
-      ctx.lease.setHoldsWriter(true);
-      ctx.logger.warn('this node looks like the writer (writable or holding the writer VIP): holding the writer lease until the monitor says otherwise', {
-        writable: readOnly === false,
-        writerVip,
-      });
-    }
-  }
-
-  /** The lease ran out and the peer is unreachable: stop writing before anyone else is promoted. */
-  private fence(): Promise<void> {
-    return fenceWriter(this.ctx.apply, this.ctx.writerIps);
+    if (fromMonitor && !this.stopping) await reassertRoles(this.ctx);
   }
 }

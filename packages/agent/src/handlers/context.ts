@@ -4,9 +4,8 @@ import type { LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
 import type { ApplyDeps } from '../roles/apply';
-import type { LeaseGuard } from '../lease-guard';
-import type { HealthFacts } from '../health';
-import type { RequestOrigin } from '../stale-status';
+import type { LeaseGuard, RequestOrigin } from '../lease/index';
+import type { HealthFacts } from '../health/index';
 
 export interface AgentContext {
   config: MmmConfig;
@@ -32,7 +31,7 @@ export interface AgentContext {
   graceMs: number;
   /** Serializes every state change (SET_STATUS, CLEAR_BAD_ROLES, re-assertion, fencing). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
-  /** connSeq of the newest connection that delivered a SET_STATUS (stale-status.ts). */
+  /** connSeq of the newest connection that delivered a SET_STATUS (lease/stale-status.ts). */
   newestStatusConn: number;
   /** The newest connSeq when the lease fenced this host; meaningful while `lease.fenced`. */
   fencedAtConn: number;

@@ -1,5 +1,5 @@
 import { agentTexts, encodeHealth } from '@mmm/common';
-import { toAgentHealth } from '../health';
+import { toAgentHealth } from '../health/index';
 import type { Handler } from './context';
 
 // GET_HEALTH: is mysqld running and answering locally, the writer lease, replication positions.

@@ -2,7 +2,7 @@ import { agentTexts, errorMessage, rolesToString } from '@mmm/common';
 import { planSetStatus } from '../roles/plan';
 import { applySteps, observe } from '../roles/apply';
 import type { Handler } from './context';
-import { staleStatusReason } from '../stale-status';
+import { staleStatusReason } from '../lease/index';
 
 // Brings the node to the wanted state; OK only if every step worked, else ERROR naming the failed steps.
 export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>

@@ -1,6 +1,6 @@
 // Runs planned steps against the node (I/O through LocalMysql and VipManager) and tells the truth
 // about what failed, so SET_STATUS can answer OK only when everything worked.
-import { type Logger, MmmError, type RoleIp, errorMessage, nullLogger } from '@mmm/common';
+import { type Logger, type RoleIp, errorMessage, nullLogger } from '@mmm/common';
 import { ER_MASTER_FATAL_READING_BINLOG, type LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import type { Observed, PlanHost, Step, StepGroup, WantedStatus } from './plan';
@@ -33,17 +33,6 @@ export interface ApplyResult {
   skippedSteps: string[];
   /** Names of steps that worked, in order. */
   doneSteps: string[];
-}
-
-export const SET_STATUS_OK = 'OK: Status applied successfully!';
-
-/** The SET_STATUS reply text (before the `|UP:` suffix). */
-export function setStatusReply(r: ApplyResult): string {
-  if (r.ok) return SET_STATUS_OK;
-  const failed = r.failedSteps.map((f) => `${f.name} (${f.error})`).join('; ');
-  const skipped = r.skippedSteps.length ? `; skipped: ${r.skippedSteps.join(', ')}` : '';
-  // '|' separates fields on the wire: keep it out of free text.
-  return `ERROR: Status not fully applied: failed: ${failed}${skipped}`.replace(/[|\r\n]/g, ' ');
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
@@ -148,16 +137,4 @@ export async function clearBadRoles(configuredRoleIps: readonly string[], heldRo
     removed++;
   }
   return removed;
-}
-
-/** Self-fencing for the writer lease (and any "stop writing now"): every part is tried; throws
- *  MmmError listing what failed so the lease guard retries. */
-export async function fenceWriter(d: Pick<ApplyDeps, 'mysql' | 'vips' | 'logger' | 'sleep'>, writerIps: readonly string[]): Promise<void> {
-  const steps: Step[] = [
-    { kind: 'read_only', on: true, name: 'read_only=1', group: 'demote', halts: false },
-    { kind: 'end_connections', name: 'end client connections', group: 'demote', halts: false },
-    ...writerIps.map((ip): Step => ({ kind: 'del_vip', role: { name: 'writer', ip }, name: `del ${ip}`, group: 'demote', halts: false })),
-  ];
-  const r = await applySteps(steps, d);
-  if (!r.ok) throw new MmmError('SYSTEM', `fencing incomplete: ${r.failedSteps.map((f) => `${f.name} (${f.error})`).join('; ')}`);
 }

@@ -77,7 +77,7 @@ export class LeaseGuard {
     if (d.action !== 'fence') return;
     this.log.error('writer lease expired and the peer is unreachable: fencing this host', { leaseMs: this.o.leaseMs });
     // Fenced from the decision on, not from the last successful step: a re-assertion after a
-    // monitor connection (agent.ts) must never make the node writable again while a step is
+    // monitor connection (reassert-roles.ts) must never make the node writable again while a step is
     // still being retried (it filters the writer role only while fenced).
     this.state = markFenced(this.state, this.clock.now());
     this.o.onFenceDecision?.();

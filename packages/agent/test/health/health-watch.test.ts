@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { FakeClock, MemoryLogger } from '@mmm/common';
-import { HealthWatch } from '../src/health-watch';
-import { mysqldRunning } from '../src/health';
-import { FakeLocalMysql, FakeVipManager } from '../src/testing';
+import { HealthWatch } from '../../src/health/health-watch';
+import { mysqldRunning } from '../../src/health/health';
+import { FakeLocalMysql, FakeVipManager } from '../../src/testing';
 
 describe('mysqldRunning: stopped only when certain', () => {
   const rows: Array<[boolean, boolean | undefined, Parameters<typeof mysqldRunning>[2], boolean | undefined, string]> = [

@@ -2,10 +2,10 @@
 // undo what the monitor decided since: the pure rule, then the dispatcher with a fenced writer.
 import { expect } from 'chai';
 import { FakeClock, MemoryLogger, parseConfigTextOrThrow } from '@mmm/common';
-import { Agent } from '../src/agent';
-import type { AgentContext, RequestContext } from '../src/handlers';
-import { staleStatusReason } from '../src/stale-status';
-import { FakeLocalMysql, FakeVipManager } from '../src/testing';
+import { Agent } from '../../src/agent';
+import type { AgentContext, RequestContext } from '../../src/handlers';
+import { staleStatusReason } from '../../src/lease/stale-status';
+import { FakeLocalMysql, FakeVipManager } from '../../src/testing';
 
 describe('stale SET_STATUS: the rule', () => {
   const cases: Array<[string, Parameters<typeof staleStatusReason>[0], RegExp | undefined]> = [

@@ -6,10 +6,10 @@
 // lease), its agent kills it, and only then reports it stopped — the monitor's proof it is dead.
 import { readFileSync } from 'node:fs';
 import { type Logger, errorMessage } from '@mmm/common';
-import type { LocalMysql } from './system/mysql';
-import type { VipManager } from './system/ip';
-import { probePort } from './system/port-probe';
-import type { LeaseDecision } from './lease';
+import type { LocalMysql } from '../system/mysql';
+import type { VipManager } from '../system/ip';
+import { probePort } from '../system/port-probe';
+import type { LeaseDecision } from '../lease/index';
 import { type HealthFacts, HeartbeatTracker, collectHealth, dropWriterVipIfDead, dropWriterVips } from './health';
 
 export interface HealthWatchOptions {

@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { type AgentHealth, type Logger, errorMessage, nullLogger } from '@mmm/common';
-import type { LocalMysql } from './system/mysql';
-import type { VipManager } from './system/ip';
-import type { LeaseDecision, LeaseStatus } from './lease';
-import { ioConnected } from './system/slave-status';
-import type { PortState } from './system/port-probe';
+import type { LocalMysql } from '../system/mysql';
+import type { VipManager } from '../system/ip';
+import type { LeaseDecision, LeaseStatus } from '../lease/index';
+import { ioConnected } from '../system/slave-status';
+import type { PortState } from '../system/port-probe';
 
 export interface ReplicationHealth {
   masterHost: string;

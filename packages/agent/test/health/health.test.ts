@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeHealth } from '@mmm/common';
-import { HeartbeatTracker, collectHealth, dropWriterVipIfDead, mysqldProcess, toAgentHealth } from '../src/health';
-import { FakeLocalMysql, FakeVipManager, fakeSlaveStatus } from '../src/testing';
-import type { LeaseDecision } from '../src/lease';
+import { HeartbeatTracker, collectHealth, dropWriterVipIfDead, mysqldProcess, toAgentHealth } from '../../src/health/health';
+import { FakeLocalMysql, FakeVipManager, fakeSlaveStatus } from '../../src/testing';
+import type { LeaseDecision } from '../../src/lease/lease';
 
 describe('health', () => {
   let dir: string;

@@ -1,0 +1,119 @@
+// Builds the agent's parts from the config: the local MySQL and VIP ports, the writer lease, the
+// handlers' context and the health watch. No I/O happens here; Agent.start() starts the loops.
+import { type Clock, type HostConfig, type Logger, type MmmConfig, type TlsMaterial, MmmError, systemClock } from '@mmm/common';
+import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
+import { IpVipManager, type VipManager } from './system/ip';
+import { probeAny } from './system/peer-probe';
+import type { MasterAddress } from './roles/plan';
+import { LeaseGuard, fenceUnlessLifted } from './lease/index';
+import { HealthWatch } from './health/index';
+import type { AgentContext } from './handlers';
+import { SerialLock } from './serial-lock';
+import { readUptime } from './uptime';
+
+export interface AgentOptions {
+  config: MmmConfig;
+  logger: Logger;
+  clock?: Clock;
+  /** Injected for tests; built from the config otherwise. */
+  mysql?: LocalMysql;
+  vips?: VipManager;
+  material?: TlsMaterial;
+  /** Health loop period (dead mysqld → drop the writer VIP). */
+  healthPeriodMs?: number; // 1000
+  graceMs?: number;
+  /** Injected for tests: does the peer's MySQL answer? (default: a bounded probe of its port) */
+  probePeer?: () => Promise<boolean>;
+}
+
+export interface AgentParts {
+  ctx: AgentContext;
+  healthWatch: HealthWatch;
+  lock: SerialLock;
+}
+
+/** The agent's host from `this`; the config loader already checked that it exists. */
+function thisHost(config: MmmConfig): HostConfig {
+  const h = config.this ? config.hosts[config.this] : undefined;
+  if (!h) throw new MmmError('CONFIG_INVALID', `'this' (${config.this ?? 'unset'}) does not name a host`);
+  return h;
+}
+
+/** The monitor gave this host the writer role, or the lease guard treats it as the writer. */
+function holdsWriter(ctx: Pick<AgentContext, 'wanted' | 'config' | 'lease'>): boolean {
+  return ctx.wanted.roles.some((r) => r.name === ctx.config.activeMasterRole) || ctx.lease.status().status !== 'none';
+}
+
+/** newestConn: the accept number of the newest connection (the agent counts them). */
+export function buildAgentParts(o: AgentOptions, newestConn: () => number): AgentParts {
+  const { config, logger } = o;
+  const host = thisHost(config);
+  const clock = o.clock ?? systemClock;
+  const mysql =
+    o.mysql ??
+    new Mysql2LocalMysql({ host: host.ip, port: host.mysqlPort, user: host.agentUser ?? 'mmm_agent', password: host.agentPassword });
+  const vips =
+    o.vips ??
+    new IpVipManager({ iface: host.clusterInterface ?? 'eth0', logger, addCommand: host.ipAddCommand, delCommand: host.ipDelCommand });
+  const writerRole = config.roles[config.activeMasterRole];
+  const writerIps = writerRole?.ips ?? [];
+  const masters: Record<string, MasterAddress> = {};
+  for (const h of Object.values(config.hosts)) if (h.mode === 'master') masters[h.name] = { ip: h.ip, port: h.mysqlPort };
+  const peer = host.peer ? config.hosts[host.peer] : undefined;
+  const replication =
+    host.replicationUser !== undefined ? { user: host.replicationUser, password: host.replicationPassword ?? '' } : undefined;
+  const apply = { mysql, vips, replication, logger };
+  const lock = new SerialLock();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => lock.run(fn);
+  const lease = new LeaseGuard({
+    leaseMs: config.writerLease * 1000,
+    probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
+    fence: () => fenceUnlessLifted(ctx),
+    // Requests on connections up to this one predate the fence (lease/stale-status.ts).
+    onFenceDecision: () => {
+      ctx.fencedAtConn = newestConn();
+    },
+    clock,
+    logger: logger.child({ part: 'lease' }),
+  });
+  const ctx: AgentContext = {
+    config,
+    host,
+    planHost: { name: host.name, mode: host.mode, activeMasterRole: config.activeMasterRole },
+    mysql,
+    vips,
+    apply,
+    lease,
+    health: () => healthWatch.latest(),
+    logger,
+    now: () => clock.now(),
+    uptime: () => readUptime(),
+    wanted: { state: 'UNKNOWN', roles: [], activeMaster: '' },
+    roleIps: Object.values(config.roles).flatMap((r) => r.ips.map((ip) => ({ name: r.name, ip }))),
+    writerIps,
+    masters,
+    catchUpTimeoutMs: config.switchTimeout * 1000,
+    graceMs: o.graceMs ?? Math.round(config.demoteGrace * 1000),
+    exclusive,
+    newestStatusConn: 0,
+    fencedAtConn: 0,
+  };
+  const leaseMs = config.writerLease * 1000;
+  const healthWatch = new HealthWatch({
+    mysql,
+    vips,
+    pidfile: host.mysqlPidfile,
+    mysqlHost: host.ip,
+    mysqlPort: host.mysqlPort,
+    writerIps,
+    lease: () => lease.status(),
+    holdsWriter: () => holdsWriter(ctx),
+    // Below the lease, so a hung writer is dead before the monitor may promote on the lease.
+    hungKillMs: leaseMs > 0 ? Math.max(1000, leaseMs - 1000) : 10_000,
+    now: () => clock.now(),
+    logger,
+    periodMs: o.healthPeriodMs,
+    exclusive,
+  });
+  return { ctx, healthWatch, lock };
+}

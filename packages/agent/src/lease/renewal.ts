@@ -1,0 +1,23 @@
+// Which requests renew the writer lease, pure. Only the monitor's word says the writer is still
+// wanted, and only on its current connection: a request delayed in the network on a connection the
+// monitor has since replaced says nothing about now (stale-status.ts).
+import type { PeerInfo } from '@mmm/common';
+
+/** A monitor's certificate (or any, without peer roles): its commands renew the lease, and its
+ *  connections end with the re-assertion. */
+export function fromMonitorRole(peer: Pick<PeerInfo, 'role'>): boolean {
+  return peer.role === 'monitor' || peer.role === 'any';
+}
+
+export interface RenewalInput {
+  peer: Pick<PeerInfo, 'role'>;
+  /** Accept order of the request's connection. */
+  connSeq: number;
+  /** connSeq of the newest connection that delivered a SET_STATUS (0: none yet). */
+  newestStatusConn: number;
+}
+
+/** Does this authorized request renew the writer lease? */
+export function renewsLease(i: RenewalInput): boolean {
+  return fromMonitorRole(i.peer) && i.connSeq >= i.newestStatusConn;
+}
