@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FakeClock } from '@mmm/common';
+import { FakeClock } from '@mmm/common/testing';
 import { type LeaseState, initialLease, leaseDecision, liftFence, markFenced, renewLease, setHoldsWriter } from '../src/lease';
 import { LeaseGuard } from '../src/lease-guard';
 
