@@ -22,13 +22,6 @@ const PURE_COMMON = [
 ];
 const PURE = [...PURE_COMMON, 'packages/monitor/src/analysis/**/*.ts', 'packages/agent/src/roles/plan*.ts'];
 
-// The common modules that do I/O or load winston: pure common files may not reach them by a relative path either.
-const IMPURE_COMMON = [
-  'packages/common/src/{index,logger,bounded,cli}.ts',
-  'packages/common/src/config/{index,read,check,tls-conf}.ts',
-  'packages/common/src/{net,tls,testing}/**',
-];
-
 const NO_FAKES = { name: '@mmm/common/testing', message: 'test fakes are for tests only' };
 const BUILTIN_MESSAGE = 'pure code does no I/O: no Node builtin here';
 const pureImports = {
@@ -94,7 +87,14 @@ export default defineConfig([
       'import-x/no-restricted-paths': ['error', {
         basePath: ROOT,
         zones: [
-          { target: PURE_COMMON, from: IMPURE_COMMON, message: 'pure common code imports only pure common code' },
+          {
+            // Every other common file counts as I/O (index, logger, cli, config read/check/tls-conf,
+            // net/, tls/, testing/, and whatever is added), so a new file is impure until listed above.
+            target: PURE_COMMON,
+            from: 'packages/common/src/**',
+            except: PURE_COMMON.map((g) => `${ROOT}/${g}`),
+            message: 'pure common code imports only pure common code (the PURE_COMMON list)',
+          },
           {
             target: 'packages/monitor/src/analysis',
             from: 'packages/monitor/src',
