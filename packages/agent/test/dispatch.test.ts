@@ -1,6 +1,7 @@
 // The agent's dispatcher without sockets: decoded request → authorization → handler → reply line.
 import { expect } from 'chai';
-import { MemoryLogger, parseConfigTextOrThrow } from '@mmm/common';
+import { parseConfigTextOrThrow } from '@mmm/common';
+import { MemoryLogger } from '@mmm/common/testing';
 import { Agent } from '../src/agent';
 import { FakeLocalMysql, FakeVipManager } from '../src/testing';
 

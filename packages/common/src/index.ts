@@ -1,14 +1,10 @@
-// Re-exports only.
-export * from './errors';
+// @mmm/common, the node entry (re-exports only): everything of @mmm/common/pure plus the code
+// that does I/O. Test fakes are in @mmm/common/testing, never here.
+export * from './pure';
 export * from './logger';
-export * from './clock';
 export * from './bounded';
-export * from './model';
 export * from './config';
-export * from './protocol';
 export * from './net';
 export * from './tls';
-export * from './render';
 export * from './cli';
 export * from './daemon';
-export * from './testing';

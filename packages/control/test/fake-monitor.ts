@@ -13,7 +13,7 @@ import {
   type SocketConfig,
   type StatusDocument,
 } from '@mmm/common';
-import { MemoryLogger } from '@mmm/common';
+import { MemoryLogger } from '@mmm/common/testing';
 import { HOST } from './helpers';
 
 export const T0 = '2026-11-23T17:46:52.000Z';

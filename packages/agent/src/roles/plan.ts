@@ -1,8 +1,8 @@
 // SET_STATUS → ordered steps (pure). Compares what the monitor wanted before, what it wants now,
 // and what is really on the node, so a repeated SET_STATUS changes nothing and a node left in the
 // wrong state by hand (or by a restart) is put right.
-import type { AgentState, HostMode, RoleIp } from '@mmm/common';
-import { roleToString, sameRole } from '@mmm/common';
+import type { AgentState, HostMode, RoleIp } from '@mmm/common/pure';
+import { roleToString, sameRole } from '@mmm/common/pure';
 
 export interface WantedStatus {
   state: AgentState;

@@ -2,7 +2,8 @@
 // naming what failed and what was skipped. The steps themselves are tested in roles/apply.test.ts
 // with the same scenarios.
 import { expect } from 'chai';
-import { type AgentRequest, MemoryLogger, type RoleIp, encodeAgentReply, parseConfigTextOrThrow } from '@mmm/common';
+import { type AgentRequest, type RoleIp, encodeAgentReply, parseConfigTextOrThrow } from '@mmm/common';
+import { MemoryLogger } from '@mmm/common/testing';
 import { buildAgentParts } from '../../src/agent-parts';
 import { setStatus } from '../../src/handlers/set-status';
 import type { WantedStatus } from '../../src/roles/plan';

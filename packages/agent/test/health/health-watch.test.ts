@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { FakeClock, MemoryLogger } from '@mmm/common';
+import { FakeClock, MemoryLogger } from '@mmm/common/testing';
 import { HealthWatch } from '../../src/health/health-watch';
 import { mysqldRunning } from '../../src/health/health';
 import { FakeLocalMysql, FakeVipManager } from '../../src/testing';

@@ -1,7 +1,7 @@
 // An agent restarted on a node that still looks like the writer takes up the lease (so it still
 // fences itself when cut off); anything else, or unreadable state, adopts nothing.
 import { expect } from 'chai';
-import { FakeClock, MemoryLogger } from '@mmm/common';
+import { FakeClock, MemoryLogger } from '@mmm/common/testing';
 import { adoptWriterLease } from '../../src/lease/adoption';
 import { LeaseGuard } from '../../src/lease/lease-guard';
 import { FakeLocalMysql, FakeVipManager } from '../../src/testing';

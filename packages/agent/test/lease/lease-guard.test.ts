@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FakeClock } from '@mmm/common';
+import { FakeClock } from '@mmm/common/testing';
 import { LeaseGuard } from '../../src/lease/lease-guard';
 
 describe('lease-guard: timer wrapper', () => {

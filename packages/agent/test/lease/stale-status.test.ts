@@ -1,7 +1,8 @@
 // A SET_STATUS delayed in the network (queued on a connection the monitor has dropped) must not
 // undo what the monitor decided since: the pure rule, then the dispatcher with a fenced writer.
 import { expect } from 'chai';
-import { FakeClock, MemoryLogger, parseConfigTextOrThrow } from '@mmm/common';
+import { parseConfigTextOrThrow } from '@mmm/common';
+import { FakeClock, MemoryLogger } from '@mmm/common/testing';
 import { Agent } from '../../src/agent';
 import type { AgentContext, RequestContext } from '../../src/handlers';
 import { staleStatusReason } from '../../src/lease/stale-status';

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { MemoryLogger } from '@mmm/common';
+import { MemoryLogger } from '@mmm/common/testing';
 import { IpVipManager, arpApplies, parseAddrList, parseLinkFlags } from '../../src/system/ip';
 import { type Runner, execRunner, netnsRunner } from '../../src/system/exec';
 

@@ -1,8 +1,5 @@
-// Config API: loadConfig / checkConfig for daemons, parseConfig* (pure) for tests and tools.
-export * from './types';
-export { parseConfig, parseConfigText, parseConfigTextOrThrow } from './parse';
-export type { ParseOptions, ParseResult } from './parse';
-export type { FileSource } from './lexer';
+// Config API: loadConfig / checkConfig for daemons, parseConfig* (pure, ./core) for tests and tools.
+export * from './core';
 export { loadConfig, readConfig, findConfigFile, configFileName, unsafeModeIssue, DEFAULT_SEARCH_DIRS } from './read';
 export type { LoadOptions } from './read';
 export { checkConfig, checkReferencedFiles } from './check';

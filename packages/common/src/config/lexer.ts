@@ -1,6 +1,6 @@
 // Lexing (pure): text of the main file and its includes → RawDoc with file:line on every entry.
 // Files come from an injected FileSource, so tests feed strings and read.ts feeds the disk.
-import * as path from 'node:path';
+import * as path from './posix-path';
 import type { ConfigIssue } from '../errors';
 import type { Syntax } from './types';
 import type { Origin, RawDoc, RawEntry, RawSection } from './raw';

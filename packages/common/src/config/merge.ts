@@ -1,6 +1,6 @@
 // Merging (pure): repeated sections join (later files override earlier ones), `default`
 // templates fill the other sections of their type, and every value is parsed by its rule.
-import * as path from 'node:path';
+import * as path from './posix-path';
 import type { ConfigIssue } from '../errors';
 import { CHECK_NAMES } from './types';
 import type { Syntax } from './types';

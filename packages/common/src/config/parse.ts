@@ -1,5 +1,5 @@
 // The pure pipeline: files (from an injected source) → lex → normalize → merge → build.
-import * as path from 'node:path';
+import * as path from './posix-path';
 import { ConfigError, formatIssue } from '../errors';
 import type { ConfigIssue } from '../errors';
 import type { LoadedConfig, Program } from './types';
@@ -18,7 +18,8 @@ export interface ParseResult {
 
 export interface ParseOptions {
   program: Program;
-  /** The main file's path (absolute paths give absolute resolved paths). */
+  /** The main file's path (absolute paths give absolute resolved paths; relative ones stay relative,
+   *  since nothing here reads the current directory: loadConfig passes an absolute path). */
   file: string;
   source: FileSource;
 }

@@ -1,5 +1,5 @@
 // Value parsing by kind (pure). Errors come back as text + hint; the caller adds file:line.
-import { isIP } from 'node:net';
+import { ipVersion as isIP } from '../model/ip';
 import { PEER_ROLES, isPeerRole } from '../model/peer-role';
 import type { PeerRoleRule } from './types';
 import type { KeyRule } from './ruleset';

@@ -2,6 +2,7 @@ export * from './host-state';
 export * from './role';
 export * from './peer-role';
 export * from './gtid';
+export * from './ip';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_AGENT_PORT = 9989;

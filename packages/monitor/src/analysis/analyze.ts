@@ -1,6 +1,6 @@
 // The monitor's decision core: observe → **analyze** → act → persist. Pure: everything it knows
 // comes in as arguments; every decision, taken or blocked, comes out with its reason.
-import type { MmmConfig } from '@mmm/common';
+import type { MmmConfig } from '@mmm/common/pure';
 import { activeMasterOf, normalizeAssignments } from './roles/role-table';
 import { applyRoles } from './apply-roles';
 import { applyTransitions } from './apply-transitions';

@@ -1,6 +1,6 @@
 // Steps 3–4 of analyze: strip roles of hosts that left ONLINE (ACTIVE mode), distribute, and
 // gate the writer: the new writer's role is withheld until writer-safety allows it.
-import type { MmmConfig, Mode } from '@mmm/common';
+import type { MmmConfig, Mode } from '@mmm/common/pure';
 import { distributeRoles } from './roles/distribute';
 import { activeMasterOf, stripHosts, type RoleMove } from './roles/role-table';
 import { actionFor, type Diagnosis, type DiagnosisCode } from './diagnosis';

@@ -1,6 +1,6 @@
 // Step 1 of analyze: run the host state machine over every host, with flapping, the
 // "writer cut off from the monitor alone keeps its role" hold, and uptime bookkeeping.
-import type { MmmConfig } from '@mmm/common';
+import type { MmmConfig } from '@mmm/common/pure';
 import type { Diagnosis } from './diagnosis';
 import { NOT_FLAPPING, stepFlap } from './flapping';
 import { divergence } from './divergence';

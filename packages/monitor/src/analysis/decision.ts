@@ -1,8 +1,8 @@
 // One decision of the monitor, taken or blocked, with its reason. The kinds are the one
 // vocabulary shared with the audit log and status_json (common's DECISION_KINDS).
-import type { DecisionKind } from '@mmm/common';
+import type { DecisionKind } from '@mmm/common/pure';
 
-export type { DecisionKind } from '@mmm/common';
+export type { DecisionKind } from '@mmm/common/pure';
 
 export interface Decision {
   kind: DecisionKind;

@@ -1,6 +1,6 @@
 // Named diagnoses ("what is wrong"), kept apart from "what to do" (actionFor), as in
 // orchestrator's analysis.go. Detection always runs; acting is gated by mode and flapping.
-import type { Mode } from '@mmm/common';
+import type { Mode } from '@mmm/common/pure';
 import type { Decision } from './decision';
 import type { HostObservation } from './snapshot';
 import { knownDead, replicasOfWriter, type WriterContext } from './writer-safety';

@@ -1,7 +1,7 @@
 // Has a host transactions the writer lacks (an old writer that committed while cut off, or a
 // replica that received more from a lost writer than the new one)? Such a host can neither
 // replicate from the writer nor take over from it: it is kept out of service with the GTIDs named.
-import { gtidsMissingOnWriter } from '@mmm/common';
+import { gtidsMissingOnWriter } from '@mmm/common/pure';
 import { freshHealth } from './health';
 import type { HealthSummary, HostObservation } from './snapshot';
 

@@ -1,6 +1,6 @@
 // MMM 2.x flap detection as a reducer: every drop from ONLINE (to anything but ADMIN_OFFLINE)
 // counts inside a flap_duration window; more than flap_count drops ⇒ flapping.
-import type { HostState } from '@mmm/common';
+import type { HostState } from '@mmm/common/pure';
 import type { FlapState } from './snapshot';
 
 export const NOT_FLAPPING: FlapState = { flapping: false, count: 0 };

@@ -1,5 +1,5 @@
 // Adapter from the wire form of GET_HEALTH (common/protocol/agent-health) to the analysis view.
-import type { AgentHealth } from '@mmm/common';
+import type { AgentHealth } from '@mmm/common/pure';
 import type { HealthSummary, HostObservation } from './snapshot';
 
 /** The host's GET_HEALTH when its agent answers and the reading is at most `maxAgeMs` old. */

@@ -1,7 +1,7 @@
 // MMM 2.x `_check_host_states` for one host as a pure function (reference/mmm.md §4.2).
 // Mode does not change states (it gates role moves, analyze.ts); ADMIN_OFFLINE only changes
 // by command.
-import type { HostState } from '@mmm/common';
+import type { HostState } from '@mmm/common/pure';
 import type { AnalysisPolicy, HostMemory } from './snapshot';
 
 /** Reported (debounced) check outcomes; true = OK. */

@@ -1,6 +1,6 @@
 // Mode rules (reference/mmm.md §4.6): WAIT behaves like MANUAL until both masters are ONLINE,
 // or one is ONLINE and wait_for_other_master (0 = forever) has passed; then it becomes ACTIVE.
-import type { MmmConfig, Mode } from '@mmm/common';
+import type { MmmConfig, Mode } from '@mmm/common/pure';
 import { monitorSettings } from './policy';
 import type { Decision } from './result';
 import type { HostMemory } from './snapshot';

@@ -1,7 +1,7 @@
 // The planned writer move (DESIGN §5), as data: the exact SET_STATUS lines the executor sends
 // (demote, promote, and on failure unpromote + restore) and the state at each step. Used by the
 // automatic switch back to the preferred host and by move_role.
-import type { MmmConfig } from '@mmm/common';
+import type { MmmConfig } from '@mmm/common/pure';
 import type { Action, Decision, StatusLine } from './result';
 import { rolesOf } from './roles/role-table';
 import type { ClusterSnapshot, HostMemory, MonitorState, RoleAssignment } from './snapshot';

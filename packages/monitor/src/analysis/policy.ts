@@ -1,4 +1,4 @@
-import type { MmmConfig } from '@mmm/common';
+import type { MmmConfig } from '@mmm/common/pure';
 import type { AnalysisPolicy } from './snapshot';
 
 export const DEFAULT_POLICY: AnalysisPolicy = {

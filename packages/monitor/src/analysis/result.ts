@@ -1,7 +1,7 @@
 // What analyze returns: transitions, the desired role table, every decision (taken or blocked)
 // with its reason, the diagnoses, and the complete, ordered list of actions the loop executes —
 // the loop decides nothing of its own.
-import type { HostState, Mode, RoleIp } from '@mmm/common';
+import type { HostState, Mode, RoleIp } from '@mmm/common/pure';
 import type { Decision } from './decision';
 import type { Diagnosis } from './diagnosis';
 import type { MonitorState, RoleAssignment } from './snapshot';

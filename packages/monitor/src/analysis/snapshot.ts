@@ -2,7 +2,7 @@
 // the I/O layer fills a ClusterSnapshot each pass, keeps the MonitorState that analyze returns,
 // and executes its actions. All times are milliseconds since the epoch (Clock.now()); config
 // durations stay in seconds as MMM writes them and are converted where used.
-import type { AgentState, CheckName, HostState, Mode, RoleIp } from '@mmm/common';
+import type { AgentState, CheckName, HostState, Mode, RoleIp } from '@mmm/common/pure';
 
 /** One raw check run (checker line `OK: …`, `ERROR: …`, `UNKNOWN: …`). */
 export type CheckStatus = 'OK' | 'ERROR' | 'UNKNOWN';

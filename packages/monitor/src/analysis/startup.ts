@@ -1,7 +1,7 @@
 // MMM 2.x `Monitor::init` reconciliation as a pure function (reference/mmm.md §4.7): stored
 // status file + what agents say (GET_AGENT_STATUS) + what is really configured
 // (GET_SYSTEM_STATUS) → initial MonitorState, with the writer vote and careful_startup.
-import type { HostState, MmmConfig, Mode, RoleIp } from '@mmm/common';
+import type { HostState, MmmConfig, Mode, RoleIp } from '@mmm/common/pure';
 import { normalizeAssignments } from './roles/role-table';
 import { NOT_FLAPPING } from './flapping';
 import { monitorSettings } from './policy';

@@ -1,7 +1,7 @@
 // What each agent is told this pass, and in which order (pure). The old writer is demoted first;
 // the writer (when allowed) comes next; everybody else — replicas re-pointing included — after
 // it, so a lagging replica never holds up the writer.
-import type { MmmConfig } from '@mmm/common';
+import type { MmmConfig } from '@mmm/common/pure';
 import type { Action, StatusPhase } from './result';
 import { activeMasterOf, rolesOf } from './roles/role-table';
 import type { AppliedStatus, MonitorState } from './snapshot';

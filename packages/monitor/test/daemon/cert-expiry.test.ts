@@ -14,13 +14,13 @@ import {
   type PeerConnection,
   type SocketConfig,
   type TlsMaterial,
-  MemoryLogger,
   createCa,
   createListener,
   describeCert,
   issueCert,
   nullLogger,
 } from '@mmm/common';
+import { MemoryLogger } from '@mmm/common/testing';
 import { MonitorDaemon } from '../../src/daemon';
 import { CertExpiryWatch } from '../../src/tls-watch/cert-expiry';
 import type { CheckFunctions } from '../../src/checks';

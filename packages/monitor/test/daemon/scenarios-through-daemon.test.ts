@@ -3,7 +3,8 @@
 // the SET_STATUS lines each fake agent received — host by host, in order — equal the Action list
 // analyze() returned for that step, and the monitor's state equals analysis's.
 import { expect } from 'chai';
-import { type AgentReply, type AgentRequest, FakeClock, encodeAgentRequest, encodeHealth, nullLogger } from '@mmm/common';
+import { type AgentReply, type AgentRequest, encodeAgentRequest, encodeHealth, nullLogger } from '@mmm/common';
+import { FakeClock } from '@mmm/common/testing';
 import { AgentSet } from '../../src/agents/agent-set';
 import { analyze } from '../../src/analysis/analyze';
 import type { Action, StatusLine } from '../../src/analysis/result';

@@ -2,7 +2,7 @@
 // abort + restore with the reason.
 import { expect } from 'chai';
 import { type AgentReply, type AgentRequest, encodeAgentRequest, encodeHealth, nullLogger } from '@mmm/common';
-import { FakeClock } from '@mmm/common';
+import { FakeClock } from '@mmm/common/testing';
 import { AgentSet } from '../../src/agents/agent-set';
 import { switchWriter } from '../../src/actions/switch-writer';
 import { planSwitch } from '../../src/analysis/planned-switch';

@@ -1,5 +1,5 @@
 // Changing one host's state, as the operator commands do (pure).
-import type { HostState } from '@mmm/common';
+import type { HostState } from '@mmm/common/pure';
 import { NOT_FLAPPING } from '../flapping';
 import type { MonitorState } from '../snapshot';
 

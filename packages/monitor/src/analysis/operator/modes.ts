@@ -1,6 +1,6 @@
 // set_active / set_manual / set_passive. Leaving PASSIVE is MMM's cleanup_and_send_status:
 // CLEAR_BAD_ROLES to every agent, then every status in order.
-import { type Mode, PASSIVE_CAUSE_ADMIN, texts } from '@mmm/common';
+import { type Mode, PASSIVE_CAUSE_ADMIN, texts } from '@mmm/common/pure';
 import type { Action } from '../result';
 import type { MonitorState } from '../snapshot';
 import { planStatuses } from '../status-plan';

@@ -1,7 +1,7 @@
 // MMM 2.x move_role [--force] <role> <host>. The writer (active master role) moves by the planned
 // switch (demote, GTID wait bounded by switch_timeout, promote; abort restores the old writer);
 // a balanced role's IPs leave the host and distribution puts them elsewhere.
-import { texts } from '@mmm/common';
+import { texts } from '@mmm/common/pure';
 import { planSwitch } from '../planned-switch';
 import { withHostState } from './host-state';
 import { type OperatorStep, type Transition, pingedAgent, refuse } from './types';

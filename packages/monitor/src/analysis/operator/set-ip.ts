@@ -1,5 +1,5 @@
 // MMM 2.x set_ip (PASSIVE only): give the role IP to a host; applied when PASSIVE is left.
-import { texts } from '@mmm/common';
+import { texts } from '@mmm/common/pure';
 import { type Transition, refuse } from './types';
 
 export const setIp: Transition<'set_ip'> = ({ ip, host }, v) => {

@@ -1,6 +1,6 @@
 // MMM 2.x set_offline: from ONLINE or REPLICATION_*; the agent must answer. Roles follow in the
 // next pass (ACTIVE mode strips the roles of a host that is not ONLINE).
-import { texts } from '@mmm/common';
+import { texts } from '@mmm/common/pure';
 import { withHostState } from './host-state';
 import { type Transition, pingedAgent, refuse } from './types';
 

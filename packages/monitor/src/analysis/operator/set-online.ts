@@ -1,6 +1,6 @@
 // MMM 2.x set_online: only from ADMIN_OFFLINE or AWAITING_RECOVERY, agent reachable, ping and
 // mysql OK, the peer's replication checks OK; resets flapping.
-import { texts } from '@mmm/common';
+import { texts } from '@mmm/common/pure';
 import { withHostState } from './host-state';
 import { type Transition, pingedAgent, refuse } from './types';
 

@@ -1,7 +1,7 @@
 // Operator commands as pure transitions: (command, state, observations) → reply + new state +
 // decisions + actions. The handler (commands/) does the I/O a step asks for — ping an agent, run
 // a planned move — and calls the transition again with what it found.
-import type { ControlCommand, MmmConfig } from '@mmm/common';
+import type { ControlCommand, MmmConfig } from '@mmm/common/pure';
 import type { Decision } from '../decision';
 import type { SwitchAction } from '../planned-switch';
 import type { Action } from '../result';

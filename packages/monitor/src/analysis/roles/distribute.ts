@@ -1,7 +1,7 @@
 // MMM 2.x `_distribute_roles` (reference/mmm.md §4.3): orphans first (exclusive roles, then
 // balanced), each to its preferred host or to the eligible host with the fewest roles; then,
 // in active mode, exclusive roles go back to their preferred host; then balanced roles even out.
-import type { RoleConfig } from '@mmm/common';
+import type { RoleConfig } from '@mmm/common/pure';
 import type { RoleAssignment } from '../snapshot';
 import { balanceRoles } from './balance';
 import { countHostRoles, type DistributeContext, type Distribution, type RoleMove } from './role-table';

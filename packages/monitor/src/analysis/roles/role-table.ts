@@ -1,5 +1,5 @@
 // The role table: one row per configured role IP, owned by a host or orphaned ('').
-import type { RoleConfig, RoleIp } from '@mmm/common';
+import type { RoleConfig, RoleIp } from '@mmm/common/pure';
 import type { RoleAssignment } from '../snapshot';
 
 export interface DistributeContext {
