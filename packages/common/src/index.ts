@@ -11,4 +11,6 @@ export * from './tls';
 export * from './render';
 export * from './cli';
 export * from './daemon';
+export * from './exit-codes';
+export * from './pid-file';
 export * from './testing';
