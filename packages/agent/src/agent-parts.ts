@@ -39,6 +39,8 @@ export interface AgentOptions {
   /** Health loop period (dead mysqld → drop the writer VIP). */
   healthPeriodMs?: number; // 1000
   graceMs?: number;
+  /** Keep retrying an agent port in use for this long (mmmd_agent --bind-retry, 60 s); default 0. */
+  bindRetryMs?: number;
   /** Injected for tests: does the peer's MySQL answer? (default: a bounded probe of its port) */
   probePeer?: () => Promise<boolean>;
 }

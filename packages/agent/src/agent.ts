@@ -48,6 +48,7 @@ export class Agent {
       socket: this.o.config.socket,
       material: this.o.material,
       logger: this.o.logger,
+      ...(this.o.bindRetryMs !== undefined ? { bindRetryMs: this.o.bindRetryMs } : {}),
       onConnection: (c) => this.serve(c),
     });
     const pidWarning = mysqlPidfileWarning(host.mysqlPidfile);

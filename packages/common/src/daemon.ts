@@ -1,7 +1,7 @@
 // The start-up both daemons share (mmmd_agent, mmmd_mon): options, --check-config, logger, config,
 // signals. Only main.ts files call it; argv, signals and process.exit stay at this one edge.
-import { Command, CommanderError } from 'commander';
-import { type CommonCliOptions, addCommonOptions, checkConfigReport, clusterWithConfigError, extractCluster, mmmVersion, runAsOption } from './cli';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { type CommonCliOptions, addCommonOptions, checkConfigReport, clusterWithConfigError, extractCluster, mmmVersion, parseSeconds, runAsOption } from './cli';
 import { type MmmConfig, checkConfig } from './config';
 import { MmmError, errorMessage, formatIssue } from './errors';
 import { EXIT } from './exit-codes';
@@ -22,7 +22,17 @@ export interface DaemonSpec<O extends object> {
   description: string;
   /** Options beyond the common ones (DESIGN §1). */
   options?(cmd: Command): void;
-  create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & O): Daemon;
+  /** `opts.bindRetry`: seconds (--bind-retry, default 60). */
+  create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & { bindRetry: number } & O): Daemon;
+}
+
+function bindRetrySeconds(s: string): number {
+  if (s.trim() === '0') return 0;
+  try {
+    return parseSeconds(s);
+  } catch (e) {
+    throw new InvalidArgumentError(errorMessage(e));
+  }
 }
 
 /** The pid file a config names for this daemon (`pid_path` of `this` host, or of <monitor>). */
@@ -37,6 +47,7 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     new Command(spec.name).usage('[@cluster] [options]').description(spec.description).version(mmmVersion()),
     { daemon: true },
   );
+  cmd.option('--bind-retry <seconds>', 'keep retrying a listening address in use for this long (0: exit at once)', bindRetrySeconds, 60);
   spec.options?.(cmd);
   // Usage errors exit 2 in every tool (exit-codes.ts); commander would exit 1.
   cmd.exitOverride();
@@ -46,7 +57,7 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     throw e;
   }
-  const o = cmd.opts<CommonCliOptions & O>();
+  const o = cmd.opts<CommonCliOptions & { bindRetry: number } & O>();
   const conflict = clusterWithConfigError(cluster, o.config);
   if (conflict) {
     process.stderr.write(`${spec.name}: ${conflict}\n`);

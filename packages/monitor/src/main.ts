@@ -1,6 +1,6 @@
 // mmmd_mon entry point: the shared daemon start-up (common runDaemon) around a MonitorDaemon.
 import { InvalidArgumentError } from 'commander';
-import { errorMessage, parseSeconds, runDaemon } from '@mmm/common';
+import { runDaemon } from '@mmm/common';
 import { MonitorDaemon } from './daemon';
 
 function parseInterval(s: string): number {
@@ -9,17 +9,8 @@ function parseInterval(s: string): number {
   return n;
 }
 
-function bindRetry(s: string): number {
-  if (s === '0') return 0;
-  try {
-    return parseSeconds(s);
-  } catch (e) {
-    throw new InvalidArgumentError(errorMessage(e));
-  }
-}
-
 export function run(): void {
-  runDaemon<{ passIntervalMs?: number; bindRetry: number }>({
+  runDaemon<{ passIntervalMs?: number }>({
     name: 'mmmd_mon',
     program: 'monitor',
     description:
@@ -27,7 +18,6 @@ export function run(): void {
       'and answers mmm_control on <monitor> ip:port.',
     options(cmd) {
       cmd.option('--pass-interval-ms <ms>', 'period of the monitor loop in milliseconds (default: the fastest check_period, 100 to 1000)', parseInterval);
-      cmd.option('--bind-retry <seconds>', 'keep retrying a control port in use for this long (0: exit at once)', bindRetry, 60);
     },
     // MonitorDaemon logs its TLS reloads itself (and shows a refusal as a `# Warning:` line).
     create: (config, logger, o) => new MonitorDaemon({ config, logger, passIntervalMs: o.passIntervalMs, bindRetryMs: o.bindRetry * 1000 }),
