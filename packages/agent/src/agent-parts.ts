@@ -1,5 +1,6 @@
 // Builds the agent's parts from the config: the local MySQL and VIP ports, the writer lease, the
 // handlers' context and the health watch. No I/O happens here; Agent.start() starts the loops.
+import { readFileSync } from 'node:fs';
 import { type Clock, type HostConfig, type Logger, type MmmConfig, type TlsMaterial, MmmError, systemClock } from '@mmm/common';
 import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
 import { IpVipManager, type VipManager } from './system/ip';
@@ -10,6 +11,22 @@ import { HealthWatch } from './health/index';
 import type { AgentContext } from './handlers';
 import { SerialLock } from './serial-lock';
 import { readUptime } from './uptime';
+
+/** MMM's default `mysql_pidfile` (Debian's and MariaDB's default pid-file too). */
+export const DEFAULT_MYSQL_PIDFILE = '/var/run/mysqld/mysqld.pid';
+
+/** The start-up warning when the agent cannot read its mysqld pid file (it could not fence a hung writer). */
+export function mysqlPidfileWarning(configured: string | undefined, read = (f: string) => readFileSync(f, 'utf8')): string | undefined {
+  const file = configured ?? DEFAULT_MYSQL_PIDFILE;
+  try {
+    read(file);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+    const why = configured === undefined ? `mysql_pidfile is not set and MMM's default ${file}` : `mysql_pidfile ${file}`;
+    return `${why} cannot be read (${code}): a hung mysqld cannot be killed by this agent, so an isolated hung writer waits for the writer lease; set mysql_pidfile to the server's pid-file (SELECT @@pid_file)`;
+  }
+}
 
 export interface AgentOptions {
   config: MmmConfig;
@@ -22,6 +39,8 @@ export interface AgentOptions {
   /** Health loop period (dead mysqld → drop the writer VIP). */
   healthPeriodMs?: number; // 1000
   graceMs?: number;
+  /** Keep retrying an agent port in use for this long (mmmd_agent --bind-retry, 60 s); default 0. */
+  bindRetryMs?: number;
   /** Injected for tests: does the peer's MySQL answer? (default: a bounded probe of its port) */
   probePeer?: () => Promise<boolean>;
 }
@@ -102,7 +121,8 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   const healthWatch = new HealthWatch({
     mysql,
     vips,
-    pidfile: host.mysqlPidfile,
+    pidfile: host.mysqlPidfile ?? DEFAULT_MYSQL_PIDFILE,
+    pidfileConfigured: host.mysqlPidfile !== undefined,
     mysqlHost: host.ip,
     mysqlPort: host.mysqlPort,
     writerIps,

@@ -14,7 +14,7 @@ import {
 import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease/index';
 import type { HealthWatch } from './health/index';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
-import { type AgentOptions, buildAgentParts } from './agent-parts';
+import { type AgentOptions, buildAgentParts, mysqlPidfileWarning } from './agent-parts';
 import type { SerialLock } from './serial-lock';
 import { reassertRoles } from './reassert-roles';
 
@@ -48,8 +48,11 @@ export class Agent {
       socket: this.o.config.socket,
       material: this.o.material,
       logger: this.o.logger,
+      ...(this.o.bindRetryMs !== undefined ? { bindRetryMs: this.o.bindRetryMs } : {}),
       onConnection: (c) => this.serve(c),
     });
+    const pidWarning = mysqlPidfileWarning(host.mysqlPidfile);
+    if (pidWarning) this.o.logger.warn(pidWarning);
     await adoptWriterLease(this.ctx);
     this.ctx.lease.start();
     this.healthWatch.start();

@@ -9,8 +9,8 @@ export function run(): void {
     description:
       'The mmm agent: runs on every database node and applies the state the monitor asks for ' +
       '(read_only, virtual IPs, replication source). Listens on its host ip:agent_port (mutual TLS).',
-    create(config, logger) {
-      const agent = new Agent({ config, logger });
+    create(config, logger, o) {
+      const agent = new Agent({ config, logger, bindRetryMs: o.bindRetry * 1000 });
       return {
         start: () => agent.start(),
         stop: () => agent.stop(),

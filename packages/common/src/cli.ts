@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LOG_LEVELS, type LogLevel } from './logger';
 import type { Command } from 'commander';
 import { MmmError, formatIssue } from './errors';
-import { checkConfig, type LoadOptions } from './config';
+import { checkConfig, lookupUser, type LoadOptions, type RunAs } from './config';
 
 /** MMM's `@C` first argument selects cluster C (mmm_mon_C.conf / mmm_agent_C.conf). */
 export function extractCluster(args: readonly string[]): { cluster?: string; rest: string[] } {
@@ -34,10 +34,35 @@ export function mmmVersion(): string {
   return cachedVersion;
 }
 
+/**
+ * A duration option: seconds everywhere ("10", "1.5", "2s"), or milliseconds with an `ms`
+ * suffix ("500ms"). Returns seconds; throws MmmError USAGE otherwise.
+ */
+export function parseSeconds(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(v);
+  const n = m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new MmmError('USAGE', `'${v}' is not a positive duration: give seconds (10, 1.5) or milliseconds with ms (500ms)`);
+  return n;
+}
+
+/** `@C` selects a file by name; with -c FILE it would be ignored, so refuse the pair. */
+export function clusterWithConfigError(cluster: string | undefined, file: string | undefined): string | undefined {
+  if (cluster === undefined || file === undefined) return undefined;
+  return `@${cluster} selects the cluster's config file by name, and -c ${file} names one: give one of them`;
+}
+
+/** `--check-config --user NAME`: who to check readability for; a string is the error. */
+export function runAsOption(user: string | undefined): RunAs | undefined | string {
+  if (user === undefined) return undefined;
+  return lookupUser(user) ?? `--user ${user}: no such user in /etc/passwd`;
+}
+
 /** The options every daemon and mmm_control share (DESIGN §1). */
 export interface CommonCliOptions {
   config?: string;
   checkConfig?: boolean;
+  /** --check-config --user NAME (daemons). */
+  user?: string;
   logLevel: LogLevel;
   logFormat: 'text' | 'json';
   logFile?: string;
@@ -48,6 +73,7 @@ export function addCommonOptions(cmd: Command, opts: { daemon: boolean }): Comma
   cmd.option('-c, --config <file>', 'configuration file (default: MMM search order /etc, /etc/mmm, /etc/mysql-mmm)');
   cmd.option('--check-config', 'validate the configuration and the files it names, print every problem, exit 1 (or print OK, exit 0)');
   if (opts.daemon) {
+    cmd.option('--user <name>', 'with --check-config: check that user NAME can read every file (default: the current user)');
     cmd.option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, parseLogLevel, 'info' as LogLevel);
     cmd.option('--log-format <format>', 'log format: text or json', parseLogFormat, 'text' as const);
     cmd.option('--log-file <file>', 'log to this file instead of stderr');
@@ -56,7 +82,7 @@ export function addCommonOptions(cmd: Command, opts: { daemon: boolean }): Comma
 }
 
 /** `--check-config`: the lines to print and the exit status (0 OK, 1 problems). */
-export function checkConfigReport(opts: LoadOptions): { out: string[]; err: string[]; exitCode: 0 | 1 } {
+export function checkConfigReport(opts: LoadOptions & { runAs?: RunAs }): { out: string[]; err: string[]; exitCode: 0 | 1 } {
   const { loaded, issues } = checkConfig(opts);
   if (issues.length > 0) return { out: issues.map(formatIssue), err: [], exitCode: 1 };
   return { out: ['OK'], err: (loaded?.warnings ?? []).map((w) => `warning: ${w}`), exitCode: 0 };

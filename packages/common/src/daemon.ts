@@ -1,10 +1,12 @@
 // The start-up both daemons share (mmmd_agent, mmmd_mon): options, --check-config, logger, config,
 // signals. Only main.ts files call it; argv, signals and process.exit stay at this one edge.
-import { Command } from 'commander';
-import { type CommonCliOptions, addCommonOptions, checkConfigReport, extractCluster, mmmVersion } from './cli';
-import { type MmmConfig, loadConfig } from './config';
-import { ConfigError, errorMessage } from './errors';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { type CommonCliOptions, addCommonOptions, checkConfigReport, clusterWithConfigError, extractCluster, mmmVersion, parseSeconds, runAsOption } from './cli';
+import { type MmmConfig, checkConfig } from './config';
+import { MmmError, errorMessage, formatIssue } from './errors';
+import { EXIT } from './exit-codes';
 import { type Logger, createLogger } from './logger';
+import { type PidFile, acquirePidFile } from './pid-file';
 
 /** What a daemon offers its start-up: started once, stopped on SIGTERM/SIGINT, TLS reloaded on SIGHUP. */
 export interface Daemon {
@@ -20,7 +22,23 @@ export interface DaemonSpec<O extends object> {
   description: string;
   /** Options beyond the common ones (DESIGN §1). */
   options?(cmd: Command): void;
-  create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & O): Daemon;
+  /** `opts.bindRetry`: seconds (--bind-retry, default 60). */
+  create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & { bindRetry: number } & O): Daemon;
+}
+
+function bindRetrySeconds(s: string): number {
+  if (s.trim() === '0') return 0;
+  try {
+    return parseSeconds(s);
+  } catch (e) {
+    throw new InvalidArgumentError(errorMessage(e));
+  }
+}
+
+/** The pid file a config names for this daemon (`pid_path` of `this` host, or of <monitor>). */
+function pidPathOf(config: MmmConfig, program: 'agent' | 'monitor'): string | undefined {
+  if (program === 'monitor') return config.monitor?.pidPath;
+  return config.this !== undefined ? config.hosts[config.this]?.pidPath : undefined;
 }
 
 async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Promise<number> {
@@ -29,40 +47,72 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     new Command(spec.name).usage('[@cluster] [options]').description(spec.description).version(mmmVersion()),
     { daemon: true },
   );
+  cmd.option('--bind-retry <seconds>', 'keep retrying a listening address in use for this long (0: exit at once)', bindRetrySeconds, 60);
   spec.options?.(cmd);
-  cmd.parse(rest, { from: 'user' });
-  const o = cmd.opts<CommonCliOptions & O>();
+  // Usage errors exit 2 in every tool (exit-codes.ts); commander would exit 1.
+  cmd.exitOverride();
+  try {
+    cmd.parse(rest, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    throw e;
+  }
+  const o = cmd.opts<CommonCliOptions & { bindRetry: number } & O>();
+  const conflict = clusterWithConfigError(cluster, o.config);
+  if (conflict) {
+    process.stderr.write(`${spec.name}: ${conflict}\n`);
+    return EXIT.USAGE;
+  }
   const loadOpts = { program: spec.program, file: o.config, cluster };
   if (o.checkConfig) {
-    const r = checkConfigReport(loadOpts);
+    const runAs = runAsOption(o.user);
+    if (typeof runAs === 'string') {
+      process.stderr.write(`${spec.name}: ${runAs}\n`);
+      return EXIT.USAGE;
+    }
+    const r = checkConfigReport({ ...loadOpts, runAs });
     for (const l of r.out) process.stdout.write(`${l}\n`);
     for (const l of r.err) process.stderr.write(`${l}\n`);
     return r.exitCode;
   }
   const logger = createLogger({ level: o.logLevel, format: o.logFormat, file: o.logFile, program: spec.name });
-  let loaded;
-  try {
-    loaded = loadConfig(loadOpts);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
+  // The start refuses exactly what --check-config refuses (the same function), as the user we run as.
+  const checked = checkConfig(loadOpts);
+  if (checked.issues.length > 0 || !checked.loaded) {
+    process.stderr.write(`${checked.issues.map(formatIssue).join('\n')}\n`);
+    return EXIT.ERROR_REPLY;
   }
+  const loaded = checked.loaded;
   for (const w of loaded.warnings) logger.warn(w);
+  const pidPath = pidPathOf(loaded.config, spec.program);
+  let pidFile: PidFile | undefined;
+  if (pidPath !== undefined) {
+    try {
+      pidFile = acquirePidFile(pidPath, {
+        program: spec.name,
+        onStale: (old) => logger.warn(`pid file ${pidPath} named PID ${old}, which is not running: replaced`),
+      });
+    } catch (e) {
+      process.stderr.write(`${spec.name}: ${errorMessage(e)}\n`);
+      return e instanceof MmmError && e.code === 'ALREADY_RUNNING' ? EXIT.ALREADY_RUNNING : EXIT.ERROR_REPLY;
+    }
+  }
+  // Removed on every way out of this process, also when start() throws.
+  process.once('exit', () => pidFile?.release());
   const daemon = spec.create(loaded.config, logger, o);
-  await daemon.start();
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      logger.info(`${sig}: stopping`);
-      void daemon.stop().finally(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => void daemon.reloadTls().catch(() => undefined));
+  // Signal handlers go in before start(): a SIGTERM while starting must stop cleanly (and remove
+  // the pid file), not kill the process with Node's default action.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
-  return 0;
+  process.on('SIGHUP', () => void daemon.reloadTls().catch(() => undefined));
+  await daemon.start();
+  const sig = await signalled;
+  logger.info(`${sig}: stopping`);
+  await daemon.stop();
+  pidFile?.release();
+  return EXIT.OK;
 }
 
 /** Runs a daemon from process.argv and exits with its status (1 with a message on an unexpected error). */
@@ -71,7 +121,7 @@ export function runDaemon<O extends object>(spec: DaemonSpec<O>): void {
     (code) => process.exit(code),
     (e) => {
       process.stderr.write(`${spec.name}: ${errorMessage(e)}\n`);
-      process.exit(1);
+      process.exit(EXIT.ERROR_REPLY);
     },
   );
 }

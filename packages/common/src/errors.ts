@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'MYSQL'
   | 'SYSTEM'
   | 'USAGE'
+  | 'ALREADY_RUNNING'
+  | 'PID_FILE'
   | 'EXIT'
   | 'INTERNAL';
 

@@ -8,3 +8,5 @@ export * from './net';
 export * from './tls';
 export * from './cli';
 export * from './daemon';
+export * from './exit-codes';
+export * from './pid-file';

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
   ConfigError,
+  clusterWithConfigError,
+  parseSeconds,
   MmmError,
   addCommonOptions,
   checkConfigReport,
@@ -33,9 +35,11 @@ interface Options {
 }
 
 function seconds(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
-  return n;
+  try {
+    return parseSeconds(v);
+  } catch (e) {
+    throw new InvalidArgumentError(errorMessage(e));
+  }
 }
 
 function helpAfter(): string {
@@ -134,6 +138,8 @@ async function main(argv: string[], env: SettingsEnv): Promise<CommandOutput> {
   const o = program.opts<Options>();
   const words = program.args;
 
+  const conflict = clusterWithConfigError(extractCluster(words).cluster, o.config);
+  if (conflict) return { stdout: '', stderr: `mmm_control: ${conflict}\n`, exitCode: EXIT.USAGE };
   if (o.checkConfig) return checkConfigOutput(o, extractCluster(words).cluster, env);
 
   const plan = planCommand(words, o.force === true);

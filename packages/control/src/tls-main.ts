@@ -1,13 +1,30 @@
 // mmm_tls entry point: the only place that touches argv and process.exit.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
-import { MmmError, errorMessage, mmmVersion } from '@mmm/common';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { EXIT, MmmError, errorMessage, mmmVersion, parseSeconds } from '@mmm/common';
 import { formatFinding, initCa, issue, issueCrl, showLines, verify } from './tls';
 
 function positiveInt(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
   return n;
+}
+
+function seconds(v: string): number {
+  try {
+    return parseSeconds(v);
+  } catch (e) {
+    throw new InvalidArgumentError(errorMessage(e));
+  }
+}
+
+/** A file named on the command line, or a clear error (never a stack trace). */
+function readArgFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MmmError('TLS_MATERIAL', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
+  }
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -65,7 +82,7 @@ function program(setExit: (code: number) => void): Command {
     .argument('<file>', 'a PEM certificate (or chain)')
     .description('subject, SANs, EKU, role, validity, days left and fingerprint of a certificate')
     .action((file: string) => {
-      print(showLines(readFileSync(file, 'utf8')));
+      print(showLines(readArgFile(file), file));
     });
 
   cmd
@@ -73,10 +90,10 @@ function program(setExit: (code: number) => void): Command {
     .requiredOption('-c, --config <file>', 'mmm_agent.conf, mmm_mon.conf or mmm_control.conf')
     .option('--program <program>', 'agent | monitor | control (default: from the file name)')
     .option('--secure', 'also do a live handshake and a PING to every configured peer')
-    .option('--timeout <ms>', 'bound per live connection', positiveInt, 5000)
-    .description('check the TLS material a config names; one OK/WARN/FAIL line per check; exit 0 OK, 1 warnings, 2 failures')
+    .option('--timeout <seconds>', 'bound per live connection (seconds, or 500ms)', seconds, 5)
+    .description('check the TLS material a config names; one OK/WARN/FAIL line per check; exit 0 OK, 1 failures, 5 warnings only')
     .action(async (o: { config: string; program?: string; secure?: boolean; timeout: number }) => {
-      const r = await verify({ config: o.config, program: o.program, secure: o.secure, timeoutMs: o.timeout });
+      const r = await verify({ config: o.config, program: o.program, secure: o.secure, timeoutMs: Math.round(o.timeout * 1000) });
       print(r.findings.map(formatFinding));
       setExit(r.exitCode);
     });
@@ -85,7 +102,16 @@ function program(setExit: (code: number) => void): Command {
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
-  await program((c) => (code = c)).parseAsync(argv);
+  const cmd = program((c) => (code = c));
+  // Usage errors exit 2 in every tool (common exit-codes.ts); commander would exit 1.
+  cmd.exitOverride();
+  for (const sub of cmd.commands) sub.exitOverride();
+  try {
+    await cmd.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    throw e;
+  }
   return code;
 }
 
@@ -95,7 +121,8 @@ export function run(): void {
     (e: unknown) => {
       process.stderr.write(`mmm_tls: ${errorMessage(e)}\n`);
       if (!(e instanceof MmmError)) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
-      process.exit(2); // never 1: for verify that means "warnings"
+      // Option errors were commander's (exit 2 above); anything thrown by a command is its failure.
+      process.exit(EXIT.ERROR_REPLY);
     },
   );
 }

@@ -15,6 +15,8 @@ import { Monitor, type MonitorOptions } from './monitor';
 export interface DaemonOptions extends Omit<MonitorOptions, 'material'> {
   config: MmmConfig;
   logger: Logger;
+  /** Keep retrying a control port in use for this long (mmmd_mon: --bind-retry, 60 s); default 0. */
+  bindRetryMs?: number;
   /** How often certificate expiry is re-evaluated (default hourly). */
   certCheckIntervalMs?: number;
 }
@@ -63,6 +65,7 @@ export class MonitorDaemon {
         logger,
         target: this.monitor,
         mutex: this.monitor.mutex,
+        ...(this.o.bindRetryMs !== undefined ? { bindRetryMs: this.o.bindRetryMs } : {}),
       });
     } catch (e) {
       bound(false);

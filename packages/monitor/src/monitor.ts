@@ -203,10 +203,26 @@ export class Monitor {
     const now = this.clock.now();
     const res = analyze(this.snapshot(now), this.state, this.config, now);
     this.lastSwitch = undefined; // analysis has turned it into its backoff
+    this.noteFailover(res.decisions, res.state, now);
     this.noteDecisions(res.decisions);
     this.diagnoses = res.diagnoses;
     this.state = res.state;
     await this.execute(res.actions);
+  }
+
+  /**
+   * A failover is a move too (`# Last move`, status_json.lastMove): from the old writer to the new,
+   * timed from when the old writer left ONLINE, with the failover decision's cause.
+   */
+  private noteFailover(decisions: readonly Decision[], next: MonitorState, now: number): void {
+    const amRole = this.config.activeMasterRole;
+    const d = decisions.find((x) => x.kind === 'failover' && !x.blocked);
+    const from = activeMasterOf(this.state.roles, amRole);
+    const to = activeMasterOf(next.roles, amRole);
+    if (!d || !to || from === to) return;
+    const left = from ? this.state.hosts[from] : undefined;
+    const startedAt = left && left.state !== 'ONLINE' ? left.since : now;
+    this.lastMove = { role: amRole, from, to, startedAt: new Date(startedAt).toISOString(), durationMs: Math.max(0, now - startedAt), outcome: 'done', reason: d.reason };
   }
 
   /** Records decisions (once while they repeat) and remembers why each role is where it is. */

@@ -16,6 +16,8 @@ export interface HealthWatchOptions {
   mysql: LocalMysql;
   vips: VipManager;
   pidfile?: string;
+  /** False when `pidfile` is MMM's default, not configured (health.ts). */
+  pidfileConfigured?: boolean;
   /** The local server's address, probed when it does not answer (crashed vs hung). */
   mysqlHost: string;
   mysqlPort: number;
@@ -102,6 +104,7 @@ export class HealthWatch {
     this.collecting ??= collectHealth({
       mysql: this.o.mysql,
       pidfile: this.o.pidfile,
+      pidfileConfigured: this.o.pidfileConfigured,
       lease: this.o.lease,
       heartbeat: this.heartbeat,
       now: this.o.now,
@@ -117,6 +120,9 @@ export class HealthWatch {
     return this.collecting;
   }
 
+  /** lastAnsweredAt of the hang already reported as unfenceable. */
+  private noPidSince: number | undefined;
+
   async tick(): Promise<void> {
     const facts = await this.collect().catch(() => undefined);
     if (!facts || facts.answering || !this.o.holdsWriter()) return;
@@ -127,7 +133,11 @@ export class HealthWatch {
     if (facts.mysqldRunning !== true || silentMs < this.o.hungKillMs) return;
     const pid = facts.mysqldPid;
     if (pid === undefined) {
-      logger.error(`mysqld hangs (no answer for ${silentMs} ms) and its pid is unknown: cannot fence it; set mysql_pidfile`);
+      // Once per hang (the tick runs many times a second): the operator needs the fact, not a flood.
+      if (this.noPidSince !== this.lastAnsweredAt) {
+        this.noPidSince = this.lastAnsweredAt;
+        logger.error(`mysqld hangs (no answer for ${silentMs} ms) and its pid is unknown (mysql_pidfile ${this.o.pidfile ?? 'not set'}): cannot fence it; set mysql_pidfile to the server's pid-file`);
+      }
       return;
     }
     const name = (this.o.processName ?? procName)(pid);

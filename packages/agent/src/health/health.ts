@@ -39,14 +39,19 @@ export interface HealthFacts {
 }
 
 /** Reads the pid file and checks /proc/<pid>. */
-export async function mysqldProcess(pidfile: string | undefined, procRoot = '/proc'): Promise<{ running: boolean | undefined; pid: number | undefined }> {
+export async function mysqldProcess(
+  pidfile: string | undefined,
+  procRoot = '/proc',
+  missingMeansStopped = true,
+): Promise<{ running: boolean | undefined; pid: number | undefined }> {
   if (!pidfile) return { running: undefined, pid: undefined };
   let pid: number;
   try {
     pid = Number.parseInt((await readFile(pidfile, 'utf8')).trim(), 10);
   } catch (e) {
     // No pid file: mysqld removes it on a clean stop.
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { running: false, pid: undefined };
+    // MMM's default path may simply not be this server's pid-file: then a missing file proves nothing.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { running: missingMeansStopped ? false : undefined, pid: undefined };
     return { running: undefined, pid: undefined };
   }
   if (!Number.isSafeInteger(pid) || pid <= 0) return { running: false, pid: undefined };
@@ -100,13 +105,15 @@ export interface HealthDeps {
   /** Probes the local MySQL port when the server does not answer (crashed vs hung). */
   probePort?: () => Promise<PortState>;
   pidfile?: string;
+  /** False when `pidfile` is MMM's default rather than configured: a missing file is then no proof of a stop. */
+  pidfileConfigured?: boolean;
   lease: () => LeaseDecision;
   heartbeat: HeartbeatTracker;
   now: () => number;
 }
 
 export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
-  const [proc, answering] = await Promise.all([mysqldProcess(d.pidfile), d.mysql.isAnswering()]);
+  const [proc, answering] = await Promise.all([mysqldProcess(d.pidfile, '/proc', d.pidfileConfigured !== false), d.mysql.isAnswering()]);
   const port = answering || proc.running === true || !d.probePort ? undefined : await d.probePort();
   const lease = d.lease();
   const facts: HealthFacts = {

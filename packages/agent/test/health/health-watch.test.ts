@@ -1,6 +1,7 @@
 // The agent's watch over its own mysqld: crashed vs hung, the writer VIP, and killing a hung writer.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { FakeClock, MemoryLogger } from '@mmm/common/testing';
@@ -76,6 +77,32 @@ describe('HealthWatch', () => {
     await w.tick();
     expect(killed).to.deep.equal([process.pid]);
     expect(log.messages('error').some((m) => /fenced a hung writer/.test(m))).to.equal(true);
+  });
+
+  it('a hung writer without a known pid is reported once per hang, not on every tick', async () => {
+    // A port that accepts and stays silent (a hung server), and no pid file at MMM's default path.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      fs.rmSync(join(dir, 'mysqld.pid'));
+      const w = new HealthWatch({
+        mysql, vips, pidfile: join(dir, 'mysqld.pid'), pidfileConfigured: false,
+        mysqlHost: '127.0.0.1', mysqlPort: (silent.address() as net.AddressInfo).port, writerIps: ['10.0.0.100'],
+        lease: () => ({ status: 'held', msLeft: 1000, action: 'none' }), holdsWriter: () => true, hungKillMs: 2000,
+        now: () => clock.now(), logger: log, exclusive: (fn) => fn(), kill: (pid) => killed.push(pid), processName: () => name,
+      });
+      mysql.answering = false;
+      for (let i = 0; i < 5; i++) {
+        clock.advance(1000);
+        await w.tick();
+      }
+      const cannot = log.messages('error').filter((m) => /cannot fence it/.test(m));
+      expect(cannot).to.have.length(1);
+      expect(cannot[0]).to.match(/pid is unknown \(mysql_pidfile .*mysqld\.pid\): cannot fence it; set mysql_pidfile to the server's pid-file$/);
+      expect(killed).to.deep.equal([]);
+    } finally {
+      silent.close();
+    }
   });
 
   it('never kills a host that is not the writer', async () => {

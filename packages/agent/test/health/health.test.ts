@@ -24,6 +24,12 @@ describe('health', () => {
     expect((await mysqldProcess(pf)).running).to.equal(false);
   });
 
+  it("MMM's default pid file (not configured) that does not exist proves nothing: unknown, not stopped", async () => {
+    const pf = join(dir, 'absent.pid');
+    expect(await mysqldProcess(pf, '/proc', false)).to.deep.equal({ running: undefined, pid: undefined });
+    expect(await mysqldProcess(pf, '/proc', true)).to.deep.equal({ running: false, pid: undefined });
+  });
+
   it('a zombie mysqld (killed, not reaped yet) is not running', async () => {
     const proc = join(dir, 'proc');
     const pf = join(dir, 'z.pid');

@@ -6,6 +6,8 @@ import { ConfigError } from '../errors';
 import type { ConfigIssue } from '../errors';
 import type { LoadedConfig } from './types';
 import { loadConfig, unsafeModeIssue } from './read';
+import { type RunAs, unreadableReason } from './access';
+import { currentUserName, ownershipHint } from './ownership';
 import type { LoadOptions } from './read';
 
 export interface CheckResult {
@@ -14,7 +16,11 @@ export interface CheckResult {
   issues: ConfigIssue[];
 }
 
-export function checkConfig(opts: LoadOptions): CheckResult {
+/**
+ * What --check-config and a daemon's start both refuse (one function, so they can never disagree).
+ * `runAs`: check readability for that user (`--check-config --user mmm`); default the current user.
+ */
+export function checkConfig(opts: LoadOptions & { runAs?: RunAs }): CheckResult {
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(opts);
@@ -22,12 +28,12 @@ export function checkConfig(opts: LoadOptions): CheckResult {
     if (e instanceof ConfigError) return { issues: e.issues };
     throw e;
   }
-  const issues = checkReferencedFiles(loaded, opts.program);
+  const issues = checkReferencedFiles(loaded, opts.program, opts.runAs);
   return { loaded, issues };
 }
 
 /** File checks for an already loaded config (exported for daemons that load first). */
-export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions['program']): ConfigIssue[] {
+export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions['program'], runAs?: RunAs): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const { config } = loaded;
   const main = loaded.files[0];
@@ -60,6 +66,8 @@ export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions[
       }
       const unsafe = secret ? unsafeModeIssue(file, `private key ${file}`) : undefined;
       if (unsafe) issue(key, unsafe.message, unsafe.hint ?? `chmod 600 ${file}`);
+      const denied = unreadableReason(file, runAs);
+      if (denied) issue(key, `${name} ${file} cannot be read by ${runAs?.name ?? currentUserName()}: ${denied}`, ownershipHint(program, file));
     }
   }
   const mon = config.monitor;

@@ -28,6 +28,8 @@ export interface ParseOptions {
 export function parseConfig(opts: ParseOptions): ParseResult {
   const main = path.resolve(opts.file);
   const g = gatherFiles(main, opts.source);
+  // Nothing was read: any further "problem" (a missing key, a guessed syntax) would be bogus.
+  if (g.files.length === 0) return { issues: g.issues };
   const { syntax, because } = detectSyntax(g);
   const lexed = lex(g, syntax);
   const norm = normalize(lexed.doc, syntax, opts.program, main, because);

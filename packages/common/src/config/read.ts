@@ -5,6 +5,8 @@ import { ConfigError } from '../errors';
 import type { ConfigIssue } from '../errors';
 import type { LoadedConfig, Program } from './types';
 import { parseConfig } from './parse';
+import { unreadableReason } from './access';
+import { currentUserName, ownershipHint } from './ownership';
 import type { ParseResult } from './parse';
 
 /** MMM's search order when no -c is given. */
@@ -19,22 +21,33 @@ export interface LoadOptions {
   searchDirs?: readonly string[];
 }
 
-/** mmm_agent.conf for the agent; mmm_mon.conf for the monitor and mmm_control (as in MMM). */
+/** mmm_agent.conf for the agent, mmm_mon.conf for the monitor and mmm_control (as in MMM). */
 export function configFileName(program: Program, cluster?: string): string {
-  const base = program === 'agent' ? 'mmm_agent' : 'mmm_mon';
+  return configFileNames(program, cluster)[program === 'control' ? 1 : 0];
+}
+
+/**
+ * The file names searched, in order. mmm_control looks for its own mmm_control.conf first in
+ * every folder, then for mmm_mon.conf: a dedicated client config wins, and on a monitor host
+ * with only mmm_mon.conf it still works (MMM's habit; the monitor certificate may change state).
+ */
+export function configFileNames(program: Program, cluster?: string): string[] {
   const c = cluster?.replace(/^@/, '');
-  return c ? `${base}_${c}.conf` : `${base}.conf`;
+  const named = (base: string) => (c ? `${base}_${c}.conf` : `${base}.conf`);
+  if (program === 'agent') return [named('mmm_agent')];
+  if (program === 'monitor') return [named('mmm_mon')];
+  return [named('mmm_control'), named('mmm_mon')];
 }
 
 /** First existing file of the search order; throws ConfigError CONFIG_NOT_FOUND naming the places searched. */
 export function findConfigFile(opts: Omit<LoadOptions, 'file'>): string {
-  const name = configFileName(opts.program, opts.cluster);
+  const names = configFileNames(opts.program, opts.cluster);
   const dirs = opts.searchDirs ?? DEFAULT_SEARCH_DIRS;
-  const places = dirs.map((d) => path.join(d, name));
+  const places = names.flatMap((name) => dirs.map((d) => path.join(d, name)));
   const found = places.find((p) => fs.existsSync(p));
   if (found) return found;
   throw new ConfigError(
-    [{ file: name, line: 0, message: `config file not found; searched ${places.join(', ')}`, hint: 'create one there or pass -c FILE' }],
+    [{ file: names[0], line: 0, message: `config file not found; searched ${places.join(', ')}`, hint: 'create one there or pass -c FILE' }],
     'CONFIG_NOT_FOUND',
   );
 }
@@ -83,6 +96,10 @@ export function loadConfig(opts: LoadOptions): LoadedConfig {
   const file = opts.file !== undefined ? path.resolve(opts.file) : findConfigFile(opts);
   if (!fs.existsSync(file)) {
     throw new ConfigError([{ file, line: 0, message: 'config file not found', hint: 'check the path given with -c' }], 'CONFIG_NOT_FOUND');
+  }
+  const denied = unreadableReason(file);
+  if (denied !== undefined) {
+    throw new ConfigError([{ file, line: 0, message: `config file cannot be read by ${currentUserName()}: ${denied}`, hint: ownershipHint(opts.program, file) }], 'CONFIG_INVALID');
   }
   const r = readConfig(opts.program, file);
   if (!r.loaded) throw new ConfigError(r.issues, r.unsafe ? 'CONFIG_UNSAFE_MODE' : 'CONFIG_INVALID');

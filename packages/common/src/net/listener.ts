@@ -26,6 +26,11 @@ export interface ListenerOptions {
   /** Idle bound after the handshake; 0 = none. */
   idleTimeoutMs?: number; // 300000
   maxLineBytes?: number;
+  /**
+   * How long to keep retrying (every second) while the address is in use (EADDRINUSE: a previous
+   * instance still closing, a restart racing the old process); 0 = fail at once.
+   */
+  bindRetryMs?: number;
   /** Called once per accepted connection (TLS authenticated, or plain when allowed). */
   onConnection(conn: PeerConnection): void | Promise<void>;
 }
@@ -42,6 +47,33 @@ export interface Listener {
   reload(material?: TlsMaterial): Promise<void>;
   /** Stops accepting and destroys every open connection. */
   close(): Promise<void>;
+}
+
+function listenOnce(server: net.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** listen(), retried every second while the address is in use, for at most `retryMs` (logged once). */
+async function bindWithRetry(server: net.Server, host: string, port: number, retryMs: number, logger: Logger): Promise<void> {
+  const start = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await listenOnce(server, port, host);
+      if (attempt > 0) logger.info(`${host}:${port} is free again: bound after ${((Date.now() - start) / 1000).toFixed(1)} s`);
+      return;
+    } catch (e) {
+      const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!inUse || Date.now() - start >= retryMs) throw e;
+      if (attempt === 0) logger.warn(`${host}:${port} is in use (another process, or a previous instance still closing): retrying every 1 s for up to ${Math.round(retryMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 /** Own and CA certificates close to expiry (or expired): logged at start and on every reload. */
@@ -175,13 +207,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
     logger.warn(`connection refused: ${server.maxConnections} connections open`, { peer: d ? remoteAddress(d) : '?' }),
   );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await bindWithRetry(server, opts.host, opts.port, opts.bindRetryMs ?? 0, logger);
   server.on('error', (e) => logger.error(`listener error: ${errorMessage(e)}`));
   const port = (server.address() as net.AddressInfo).port;
   logger.info(`listening on ${opts.host}:${port} (${useTls ? `TLS${cfg.tlsListen === 'both' ? '+plain' : ''}` : 'plain'})`);

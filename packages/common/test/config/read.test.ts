@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkConfig, findConfigFile, loadConfig } from '../../src/config';
+import { checkConfig, findConfigFile, loadConfig, unreadableReason } from '../../src/config';
 import type { Program } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { copyEtc, tempDir, writeFiles } from './helpers';
@@ -67,6 +67,34 @@ describe('config: reading files', () => {
     expect(findConfigFile({ program: 'control', cluster: '@east', searchDirs: dirs })).to.equal(path.join(dir, 'c/mmm_mon_east.conf'));
     const a = loadConfig({ program: 'agent', cluster: 'east', searchDirs: dirs });
     expect(a.files[0]).to.equal(path.join(dir, 'c/mmm_agent_east.conf'));
+  });
+
+  it('mmm_control: mmm_control.conf anywhere in the search order wins over mmm_mon.conf; mmm_mon.conf alone still works', () => {
+    const dirs = ['a', 'b', 'c'].map((d) => path.join(dir, d));
+    writeFiles(dir, { 'a/mmm_mon.conf': CLUSTER, 'c/mmm_control.conf': CLUSTER, 'b/mmm_mon_west.conf': CLUSTER });
+    expect(findConfigFile({ program: 'control', searchDirs: dirs })).to.equal(path.join(dir, 'c/mmm_control.conf'));
+    expect(findConfigFile({ program: 'monitor', searchDirs: dirs })).to.equal(path.join(dir, 'a/mmm_mon.conf'));
+    expect(findConfigFile({ program: 'control', cluster: 'west', searchDirs: dirs })).to.equal(path.join(dir, 'b/mmm_mon_west.conf'));
+    const e = thrown(() => findConfigFile({ program: 'control', cluster: 'north', searchDirs: dirs }));
+    expect(e.issues[0].message).to.equal(
+      `config file not found; searched ${[...dirs.map((d) => path.join(d, 'mmm_control_north.conf')), ...dirs.map((d) => path.join(d, 'mmm_mon_north.conf'))].join(', ')}`,
+    );
+  });
+
+  it('an unreadable config is one clear problem, not a guessed syntax', function () {
+    if (process.getuid?.() === 0) {
+      // root reads every file; the unit of the rule is unreadableReason (tested with a RunAs below)
+      const f = path.join(dir, 'mmm_mon.conf');
+      writeFiles(dir, { 'mmm_mon.conf': CLUSTER });
+      expect(unreadableReason(f, { name: 'mmm', uid: 4242, gids: [4242] })).to.be.a('string');
+      return;
+    }
+    const f = path.join(dir, 'mmm_mon.conf');
+    writeFiles(dir, { 'mmm_mon.conf': CLUSTER });
+    fs.chmodSync(f, 0o000);
+    const e = thrown(() => loadConfig({ program: 'monitor', file: f }));
+    expect(e.issues).to.have.length(1);
+    expect(e.issues[0].message).to.match(/^config file cannot be read by .*: EACCES$/);
   });
 
   it('missing file: CONFIG_NOT_FOUND naming every place searched', () => {

@@ -164,4 +164,21 @@ describe('net: plain bytes, silent clients, tls_listen both, relaxed clients', f
     expect((err as { code?: string }).code).to.equal('TIMEOUT');
     await waitFor(() => c.closed, 2000, 'connection destroyed after timeout');
   });
+
+  it('an address in use is retried every second (logged once) and bound once it is free; 0 = fail at once', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, HOST, r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const opts = { host: HOST, port, socket: socketConfig(), material: material(pki.server, pki.ca), logger: log, onConnection() {} };
+    const now = await createListener({ ...opts, bindRetryMs: 0 }).catch((e: unknown) => e);
+    expect((now as NodeJS.ErrnoException).code).to.equal('EADDRINUSE');
+    const pending = createListener({ ...opts, bindRetryMs: 20_000 });
+    await waitFor(() => log.messages('warn').some((m) => m.includes(`${HOST}:${port} is in use`)), 5000, 'the in-use warning');
+    await new Promise<void>((r) => blocker.close(() => r()));
+    const listener = await pending;
+    listeners.push(listener);
+    expect(listener.port).to.equal(port);
+    expect(log.messages('warn').filter((m) => m.includes('is in use'))).to.have.length(1);
+    expect(log.messages('info').some((m) => /is free again: bound after \d+\.\d s/.test(m))).to.equal(true);
+  });
 });

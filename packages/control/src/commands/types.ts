@@ -1,10 +1,8 @@
 // A command of mmm_control: what it is called, its arguments, and how it runs against the monitor.
-import type { ControlCommand, ControlCommandName, TimeOptions } from '@mmm/common';
+import type { ControlCommand, ControlCommandName, ExitCode, TimeOptions } from '@mmm/common';
 
-/** 0 reply not ERROR; 1 ERROR reply (or invalid JSON, a move that failed); 2 usage/settings; 3 monitor unreachable. */
-export type ExitCode = 0 | 1 | 2 | 3;
-
-export const EXIT = { OK: 0, ERROR_REPLY: 1, USAGE: 2, UNREACHABLE: 3 } as const;
+/** The one table of every tool (common exit-codes.ts): 0 OK, 1 ERROR reply or failed move, 2 usage/settings, 3 monitor unreachable. */
+export { EXIT, type ExitCode } from '@mmm/common';
 
 export interface CommandOutput {
   stdout: string;

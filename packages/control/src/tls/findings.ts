@@ -1,4 +1,5 @@
 // What `mmm_tls verify` reports: one finding per check, printed `OK|WARN|FAIL <check>: <reason>`.
+import { EXIT } from '@mmm/common';
 export type Verdict = 'OK' | 'WARN' | 'FAIL';
 
 export interface Finding {
@@ -15,9 +16,11 @@ export function formatFinding(f: Finding): string {
   return `${f.verdict} ${f.check}: ${f.reason}`;
 }
 
-/** 0 all OK, 1 some warnings, 2 any failure (pcp verify's convention). */
-export function exitCodeFor(findings: readonly Finding[]): 0 | 1 | 2 {
-  if (findings.some((f) => f.verdict === 'FAIL')) return 2;
-  if (findings.some((f) => f.verdict === 'WARN')) return 1;
-  return 0;
+/** The one exit-code table (common exit-codes.ts): 0 all OK, 1 any failure, 5 warnings only. */
+export function exitCodeFor(findings: readonly Finding[]): VerifyExitCode {
+  if (findings.some((f) => f.verdict === 'FAIL')) return EXIT.ERROR_REPLY;
+  if (findings.some((f) => f.verdict === 'WARN')) return EXIT.WARNINGS;
+  return EXIT.OK;
 }
+
+export type VerifyExitCode = typeof EXIT.OK | typeof EXIT.ERROR_REPLY | typeof EXIT.WARNINGS;

@@ -1,9 +1,17 @@
 // `mmm_tls show FILE`: what an operator needs to know about a certificate, one fact per line.
-import { describeCert, splitPemCerts } from '@mmm/common';
+import { MmmError, describeCert, splitPemCerts } from '@mmm/common';
 
 /** Pure: lines describing every certificate in a PEM file (leaf first, then any chain). */
-export function showLines(pem: string, now = Date.now()): string[] {
+export function showLines(pem: string, file = 'the input', now = Date.now()): string[] {
   const certs = splitPemCerts(pem);
+  if (certs.length === 0) {
+    const what = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)
+      ? 'a private key, not a certificate (show the .crt that belongs to it)'
+      : /-----BEGIN X509 CRL-----/.test(pem)
+        ? 'a CRL, not a certificate'
+        : 'no PEM certificate (-----BEGIN CERTIFICATE-----)';
+    throw new MmmError('TLS_MATERIAL', `${file} holds ${what}`);
+  }
   const out: string[] = [];
   certs.forEach((c, i) => {
     const d = describeCert(c, now);

@@ -4,7 +4,7 @@ import type { Program } from '@mmm/common';
 import { errorMessage } from '@mmm/common';
 import { checkMaterial } from './verify-checks';
 import { checkLive } from './verify-live';
-import { exitCodeFor, fail, type Finding } from './findings';
+import { exitCodeFor, fail, type Finding, type VerifyExitCode } from './findings';
 import { loadVerifyMaterial, parseProgram } from './verify-material';
 
 export interface VerifyOptions {
@@ -18,7 +18,7 @@ export interface VerifyOptions {
 export interface VerifyResult {
   program: Program;
   findings: Finding[];
-  exitCode: 0 | 1 | 2;
+  exitCode: VerifyExitCode;
 }
 
 export async function verify(o: VerifyOptions): Promise<VerifyResult> {

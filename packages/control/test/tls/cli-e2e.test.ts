@@ -55,8 +55,19 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
   it('init-ca refuses to overwrite the CA, and the CA key is 0600', async () => {
     expect(fs.statSync(path.join(admin, 'ca', 'ca.key')).mode & 0o777).to.equal(0o600);
     const r = await runTls(['init-ca', path.join(admin, 'ca')]);
-    expect(r.status).to.equal(2);
+    expect(r.status).to.equal(1);
     expect(r.stderr).to.match(/ca\.crt exists: refusing to overwrite/);
+  });
+
+  it('show on a key or a missing file: exit 1 with one line, no stack trace; an unknown option: exit 2', async () => {
+    const key = await runTls(['show', path.join(admin, 'ca', 'ca.key')]);
+    expect(key).to.deep.include({ status: 1, stdout: '' });
+    expect(key.stderr).to.equal(`mmm_tls: ${path.join(admin, 'ca', 'ca.key')} holds a private key, not a certificate (show the .crt that belongs to it)\n`);
+    const missing = await runTls(['show', path.join(admin, 'nope.crt')]);
+    expect(missing).to.deep.include({ status: 1, stdout: '', stderr: `mmm_tls: cannot read ${path.join(admin, 'nope.crt')}: ENOENT\n` });
+    const bogus = await runTls(['show', '--bogus', 'x.crt']);
+    expect(bogus.status).to.equal(2);
+    expect(bogus.stderr).to.match(/unknown option '--bogus'/);
   });
 
   it('show prints what issue wrote', async () => {
@@ -87,24 +98,24 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
     expect(c.stdout).to.match(/^OK ping monitor: OK: Pinged successfully!$/m);
   });
 
-  it('a world-readable key: FAIL and exit 2', async () => {
+  it('a world-readable key: FAIL and exit 1', async () => {
     const key = path.join(cluster.dir, 'monitor.key');
     fs.chmodSync(key, 0o644);
     try {
       const r = await runTls(['verify', '-c', cluster.monitor.conf]);
-      ok(r, 2);
+      ok(r, 1);
       expect(r.stdout).to.match(/^FAIL key mode key_file: .*monitor\.key is readable by other users \(mode 0644\).*chmod 600/m);
     } finally {
       fs.chmodSync(key, 0o600);
     }
   });
 
-  it('a certificate expiring in 10 days: WARN and exit 1, in its own config and (after SIGHUP) seen by the monitor', async () => {
+  it('a certificate expiring in 10 days: WARN and exit 5 (warnings only), in its own config and (after SIGHUP) seen by the monitor', async () => {
     ok(await runTls(['issue', '--ca', path.join(admin, 'ca'), '--out', path.join(admin, 'short'), '--name', 'db2', '--ip', cluster.hosts.db2.ip, '--role', 'agent', '--days', '10']), 0);
     for (const ext of ['crt', 'key']) fs.copyFileSync(path.join(admin, 'short', `db2.${ext}`), path.join(cluster.dir, `db2.${ext}`));
     fs.chmodSync(path.join(cluster.dir, 'db2.key'), 0o600);
     const own = await runTls(['verify', '-c', cluster.hosts.db2.conf]);
-    ok(own, 1);
+    ok(own, 5);
     expect(own.stdout).to.match(/^WARN expiry cert_file: own certificate CN=db2 expires in (9|10) days .*\(warning at 30\)$/m);
     expect(own.stdout.split('\n').filter((l) => /^(WARN|FAIL)/.test(l))).to.have.length(1);
 
@@ -112,15 +123,15 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
     process.kill(agents.db2!.pid, 'SIGHUP');
     await agents.db2!.waitForLog(/TLS material reloaded/, 10_000, from);
     const mon = await runTls(['verify', '--secure', '-c', cluster.monitor.conf]);
-    ok(mon, 1);
+    ok(mon, 5);
     expect(mon.stdout).to.match(/^WARN peer expiry db2: server certificate CN=db2 expires in (9|10) days$/m);
     expect(mon.stdout).to.match(/^OK ping db2: OK: Pinged!/m);
   });
 
-  it('verify --secure FAILs (exit 2) when an agent is down', async () => {
+  it('verify --secure FAILs (exit 1) when an agent is down', async () => {
     await agents.db1!.stop();
-    const r = await runTls(['verify', '--secure', '-c', cluster.monitor.conf, '--timeout', '3000']);
-    ok(r, 2);
+    const r = await runTls(['verify', '--secure', '-c', cluster.monitor.conf, '--timeout', '3000ms']);
+    ok(r, 1);
     expect(r.stdout).to.match(/^FAIL handshake db1: db1 \(127\.0\.0\.1:\d+\): .*ECONNREFUSED/m);
   });
 });

@@ -91,7 +91,13 @@ describe('mmm_tls: init-ca, issue, show', function () {
     expect(text).to.match(/^not after: +\d{4}-\d\d-\d\dT/m);
     expect(text).to.match(/^days left: +(29|30)$/m);
     expect(text).to.match(/^fingerprint: SHA256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
-    expect(showLines(pem, Date.now() + 40 * 86_400_000).join('\n')).to.match(/^days left: +expired \d+ days ago$/m);
+    expect(showLines(pem, 'x.crt', Date.now() + 40 * 86_400_000).join('\n')).to.match(/^days left: +expired \d+ days ago$/m);
+  });
+
+  it('show on a private key, a CRL or random text is a clear error, not an empty success', () => {
+    const key = fs.readFileSync(path.join(dir, 'out', 'monitor.key'), 'utf8');
+    expect(() => showLines(key, 'monitor.key')).to.throw('monitor.key holds a private key, not a certificate (show the .crt that belongs to it)');
+    expect(() => showLines('hello\n', 'notes.txt')).to.throw('notes.txt holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
   });
 
   it('detects the program from the config file name; --program wins; unknown names need --program', () => {

@@ -43,7 +43,7 @@ describe('mmm_tls verify: static checks', function () {
     fs.chmodSync(path.join(c.dir, 'db1.key'), 0o644);
     const r = await verify({ config: c.hosts.db1.conf });
     expect(lines(find(r.findings, 'key mode key_file'))[0]).to.match(/^FAIL key mode key_file: .*db1\.key is readable by other users \(mode 0644\).*chmod 600 .*db1\.key$/);
-    expect(r.exitCode).to.equal(2);
+    expect(r.exitCode).to.equal(1);
   });
 
   it('FAIL for a missing file, and --secure does not try to connect', async () => {
@@ -51,7 +51,7 @@ describe('mmm_tls verify: static checks', function () {
     fs.rmSync(path.join(c.dir, 'db1.crt'));
     const r = await verify({ config: c.hosts.db1.conf, secure: true });
     expect(lines(r.findings)).to.include.members([`FAIL file cert_file: ${path.join(c.dir, 'db1.crt')} does not exist (ENOENT)`, 'FAIL live: skipped: the material above cannot make a TLS connection']);
-    expect(r.exitCode).to.equal(2);
+    expect(r.exitCode).to.equal(1);
   });
 
   it('FAIL when the key is not the certificate\'s', async () => {
@@ -112,10 +112,10 @@ describe('mmm_tls verify: static checks', function () {
       lines(find(r.findings, 'expiry cert_file'))[0],
     ]);
     expect(lines(find(r.findings, 'expiry cert_file'))[0]).to.match(/^WARN expiry cert_file: own certificate CN=db1 expires in 10 days \(.*\) \(warning at 30\)$/);
-    expect(r.exitCode).to.equal(1);
+    expect(r.exitCode).to.equal(5);
     r = await verify({ config: c.hosts.db1.conf, now: Date.now() + 11 * DAY });
     expect(lines(find(r.findings, 'expiry cert_file'))[0]).to.match(/^FAIL expiry cert_file: own certificate CN=db1 expired on /);
-    expect(r.exitCode).to.equal(2);
+    expect(r.exitCode).to.equal(1);
     r = await verify({ config: c.hosts.db1.conf, now: Date.now() + 3640 * DAY });
     expect(lines(find(r.findings, 'expiry ca_file'))[0]).to.match(/^WARN expiry ca_file: ca certificate CN=mmm CA expires in \d+ days/);
   });
@@ -141,7 +141,7 @@ describe('mmm_tls verify: static checks', function () {
     write(crlFile, await createCrl({ ca: c.ca, revokedSerials: [], nextUpdate: new Date(Date.now() + 3 * DAY) }), 0o644);
     r = await verify({ config: c.hosts.db2.conf });
     expect(lines(find(r.findings, 'crl freshness'))[0]).to.match(/^WARN crl freshness: .*must be re-issued within 2 days/);
-    expect(r.exitCode).to.equal(1);
+    expect(r.exitCode).to.equal(5);
 
     write(crlFile, await createCrl({ ca: await createCa({ commonName: 'other CA' }), revokedSerials: [] }), 0o644);
     r = await verify({ config: c.hosts.db2.conf });

@@ -87,7 +87,10 @@ export function applyRoles(args: {
   if (!newWriter || newWriter === lastWriter) return { table, withheldWriter: '', writer: newWriter || lastWriter, decisions, actions };
   const safety = writerSafety(newWriter, args.writer);
   if (safety.allowed) {
-    decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} may become writable: ${safety.reason}`, blocked: false });
+    // Keyed by the writer's IP like the role moves, so `show` says why the writer is here (the cause).
+    const ip = table.find((a) => a.role === amRole && a.host === newWriter)?.ip;
+    const cause = lastWriter ? `failover from ${lastWriter} (${hosts[lastWriter]?.state ?? 'gone'})` : 'first writer';
+    decisions.push({ kind: 'failover', host: newWriter, role: ip ? `${amRole}(${ip})` : amRole, reason: `${cause}: ${newWriter} may become writable: ${safety.reason}`, blocked: false });
     return { table, withheldWriter: '', writer: newWriter, safety, decisions, actions };
   }
   decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${safety.reason}`, blocked: true });

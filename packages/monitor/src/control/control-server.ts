@@ -22,6 +22,7 @@ export interface ControlServerOptions {
   logger: Logger;
   target: CommandHost;
   mutex: Mutex;
+  bindRetryMs?: number;
 }
 
 export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOptions, 'logger' | 'target' | 'mutex'>): Promise<void> {
@@ -74,6 +75,7 @@ export function startControlServer(o: ControlServerOptions): Promise<Listener> {
     socket: o.config.socket,
     material: o.material,
     logger: o.logger.child({ part: 'control' }),
+    ...(o.bindRetryMs !== undefined ? { bindRetryMs: o.bindRetryMs } : {}),
     onConnection: (conn) => serveControl(conn, o),
   });
 }

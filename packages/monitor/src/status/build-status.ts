@@ -38,7 +38,9 @@ function hostStatus(name: string, i: StatusInput): HostStatus {
   const o = i.hosts[name];
   const checks: HostChecks | undefined = o?.checks;
   const a = o?.agent;
-  const writable = a?.health?.readOnly !== undefined ? !a.health.readOnly : (a?.system?.writable ?? null);
+  // Only what the agent says now: a host whose agent or mysqld cannot be asked is unknown, never
+  // its last value. An agent without GET_HEALTH (MMM 2.x) has only GET_SYSTEM_STATUS to go by.
+  const writable = !a?.reachable ? null : a.health ? (a.health.readOnly !== undefined ? !a.health.readOnly : null) : (a.system?.writable ?? null);
   return {
     name,
     ip: hc.ip,

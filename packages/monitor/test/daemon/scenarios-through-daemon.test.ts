@@ -107,4 +107,23 @@ describe('golden scenarios through the Monitor daemon', () => {
     expect(all.some((k: string[]) => k.includes('set_status'))).to.equal(true);
     expect(all.some((k: string[]) => k.includes('switch_writer'))).to.equal(true);
   });
+
+  it('show tells the truth after a failover (writer-crash): the move with its cause, the writer line, the dead host unknown', async () => {
+    const { snap } = loadScenarios().find((x) => x.name === 'writer-crash')!;
+    const config = buildConfig(snap.config);
+    const r = rig(config);
+    r.monitor.state = initialState(snap, config).state;
+    const step = snap.steps[0];
+    r.clock.set(T0 + 1500);
+    const snapshot = buildSnapshot(step, T0 + 1500);
+    r.observe(snapshot);
+    await r.monitor.pass();
+    const doc = r.monitor.statusDocument();
+    expect(doc.lastMove).to.deep.include({ role: 'writer', from: 'db1', to: 'db2', outcome: 'done' });
+    expect(doc.lastMove!.reason).to.match(/^failover from db1 \(HARD_OFFLINE\): db2 may become writable: /);
+    expect(doc.roles.find((x) => x.name === 'writer')!.reason).to.match(/^failover from db1 \(HARD_OFFLINE\)/);
+    // db1's mysqld is down: whether it is writable is not known (not its last value)
+    expect(doc.hosts.find((h) => h.name === 'db1')!.writable).to.equal(null);
+    await r.monitor.stop();
+  });
 });
