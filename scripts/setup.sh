@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Installs what mmm needs on a fresh Debian machine with Node 20, then builds.
+# Installs what mmm needs on a fresh Debian machine with Node.js >= 20.19, then builds.
 # Used by the README's Quick start commands and by CI. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping)
+# man-db: test/package/deb.test.ts checks the .deb's man pages with `man -w` (dpkg-deb is in dpkg).
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db)
 
+bins=(mariadbd mariadb-install-db ip ping arping)
+# man only matters as root: the .deb test is skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man); fi
 missing=()
-for bin in mariadbd mariadb-install-db ip ping arping; do
+for bin in "${bins[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=("$bin")
 done
 if [ "$(id -u)" = 0 ]; then
@@ -23,9 +27,9 @@ elif [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-  echo "setup: Node.js >= 20 is required (found $(node -v))" >&2
+# The bound of package.json "engines" and of the .deb's Depends.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "setup: Node.js >= 20.19 is required (found $(node -v))" >&2
   exit 1
 fi
 

@@ -24,12 +24,22 @@ export function parseLogFormat(s: string): 'text' | 'json' {
   throw new MmmError('USAGE', `invalid log format '${s}' (text or json)`);
 }
 
+/**
+ * Set by `npm run package` (esbuild `define`): a bundled binary in /usr/bin has no package.json
+ * beside it. Undeclared at run time everywhere else, so `typeof` is 'undefined'.
+ */
+declare const MMM_BUNDLED_VERSION: string | undefined;
+
 let cachedVersion: string | undefined;
 /** The mmm version (all packages share one version: lerna fixed mode). */
 export function mmmVersion(): string {
   if (!cachedVersion) {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-    cachedVersion = pkg.version;
+    if (typeof MMM_BUNDLED_VERSION === 'string') {
+      cachedVersion = MMM_BUNDLED_VERSION;
+    } else {
+      const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+      cachedVersion = pkg.version;
+    }
   }
   return cachedVersion;
 }
