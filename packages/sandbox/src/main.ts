@@ -5,6 +5,7 @@ import { readDbClusterState } from './cluster';
 import { SandboxError } from './exec';
 import { INSTALL_HINT } from './mariadb';
 import { DEFAULT_SANDBOX_DIR, down, formatStatus, status, up, usageText } from './sandbox';
+import { readVipProxyConfig, startVipProxy } from './vip-proxy';
 import { monitorIp, sandboxNames } from './paths';
 import { parseSandboxChecks, type SandboxChecks } from './sandbox-config';
 
@@ -105,6 +106,25 @@ async function main(argv: string[]): Promise<number> {
       code = fail(e);
     }
   });
+
+  // Internal: the loopback VIP forwarder that `up` starts (and `down` stops) by PID.
+  program
+    .command('vip-proxy', { hidden: true })
+    .requiredOption('--config <FILE>', 'DIR/vip-proxy.json')
+    .action(async (o: { config: string }) => {
+      const log = (line: string): void => err(`${new Date().toISOString()} vip-proxy ${line}`);
+      try {
+        const proxy = await startVipProxy(readVipProxyConfig(o.config), log);
+        const sig = await new Promise<string>((resolve) => {
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+          process.once('SIGINT', () => resolve('SIGINT'));
+        });
+        await proxy.close();
+        log(`stopped (${sig})`);
+      } catch (e) {
+        code = fail(e);
+      }
+    });
 
   await program.parseAsync(argv, { from: 'user' });
   return code;

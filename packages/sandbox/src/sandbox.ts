@@ -2,19 +2,23 @@
 // monitor of one sandbox in DIR. DIR/sandbox.json (0600) records every PID we started, so `down`
 // (in any later process) stops exactly those, by PID, monitor first.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { issueClusterCerts } from '@mmm/common';
 import { openDbCluster, readDbClusterState, startDbCluster, stopDbCluster } from './cluster';
 import { binScript, logTail, startDaemon, stopDaemon, type Daemon } from './daemons';
 import { controlCommand, statusJson } from './control';
 import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
 import { destroyNetwork, vipsOf } from './netns';
-import { controlPort, monitorIp, nodeName, nodeNs, sandboxNames, type SandboxNames } from './paths';
+import {
+  controlPort, loopbackVipPortFallback, monitorIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
+} from './paths';
 import { readOnly, slaveStatus } from './sql';
 import {
   agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, monConf, replayVipEvents, roleIps,
   sandboxFiles, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
+import { portFree, vipRoles, writeVipProxyConfig } from './vip-proxy';
 
 export const DEFAULT_SANDBOX_DIR = '.mmm-sandbox';
 export const DEFAULT_UP_TIMEOUT_MS = 90_000;
@@ -37,6 +41,8 @@ export interface SandboxState {
   control: string;
   agents: Record<string, DaemonRecord & { port: number }>;
   monitor?: DaemonRecord;
+  /** Loopback mode: the VIP forwarder (`mmm_sandbox vip-proxy`) and the port it serves every VIP on. */
+  vipProxy?: DaemonRecord & { port: number };
 }
 
 export interface UpOptions {
@@ -168,6 +174,34 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     mkdirSync(files.monitorDir, { recursive: true, mode: 0o700 });
     log('configs written (mode 600)');
 
+    // Loopback VIPs: the forwarder (vip-proxy.ts), before the agents so that their first VIP steps
+    // are served. 3306 on the VIPs when free there (what a client tries first), else a derived port.
+    if (vipMethod !== 'netns') {
+      const ips = roleIps(names, count, 'loopback');
+      const vips = vipRoles(ips.writer, ips.readers);
+      const port = (await portFree(vips.map((v) => v.ip), VIP_PORT)) ? VIP_PORT : loopbackVipPortFallback(names);
+      writeVipProxyConfig(files.vipProxyConfig, {
+        events: files.vipEvents,
+        port,
+        vips,
+        nodes: Object.fromEntries(db.nodes.map((n) => [n.name, { host: n.ip, port: n.port }])),
+      });
+      const rec = { config: files.vipProxyConfig, log: files.vipProxyLog, port };
+      const d = startDaemon({ what: 'VIP forwarder', script: sandboxBin(), config: rec.config, log: rec.log, args: ['vip-proxy', '--config', rec.config] });
+      daemons.set('VIP forwarder', { d, log: rec.log });
+      state.vipProxy = { pid: d.pid, ...rec };
+      writeState(state);
+      await until(deadline, `VIP forwarder listening on port ${port}`, async () => {
+        aborted();
+        if (d.hasExited()) {
+          failingLog = rec.log;
+          throw new UpFailure('COMMAND', `VIP forwarder ${await d.exited}`);
+        }
+        return readText(rec.log).includes('listening on');
+      }, () => (failingLog = rec.log));
+      log(`VIP forwarder up (pid ${d.pid}): ${ips.writer}:${port} and the reader VIPs lead to their holder's mariadbd (${Date.now() - t0} ms)`);
+    }
+
     // Agents.
     const agentScript = binScript('@mmm/agent', 'mmmd_agent.js');
     for (const n of db.nodes) {
@@ -231,11 +265,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         failingLog = monLog;
         throw new UpFailure('COMMAND', `monitor ${await d.exited}`);
       }
-      for (const n of db.nodes) {
-        const a = daemons.get(`agent ${n.name}`)!;
-        if (a.d.hasExited()) {
+      for (const [what, a] of daemons) {
+        if (what !== 'monitor' && a.d.hasExited()) {
           failingLog = a.log;
-          throw new UpFailure('COMMAND', `agent ${n.name} ${await a.d.exited}`);
+          throw new UpFailure('COMMAND', `${what} ${await a.d.exited}`);
         }
       }
       const doc = await statusJson(target, 3_000);
@@ -267,6 +300,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     throw new SandboxError(err instanceof SandboxError ? err.code : 'SANDBOX', `up failed: ${msg}${tail}`, { cause: err });
   }
 }
+
+/** This package's own CLI (`mmm_sandbox vip-proxy` runs the forwarder); from src/ and dist/ alike. */
+const sandboxBin = (): string => join(__dirname, '..', 'bin', 'mmm_sandbox.js');
 
 /** `mmm_control -c DIR/mmm_control.conf show`, run as the operator would (its exact output). */
 export async function showViaMmmControl(controlConf: string): Promise<string> {
@@ -369,6 +405,11 @@ export async function down(opts: DownOptions): Promise<boolean> {
       Object.entries(state.agents).map(([name, a]) => step(`stopping agent ${name}`, () => stopDaemon(a.pid, a.config, `agent ${name}`))),
     );
     if (Object.keys(state.agents).length) log(`agents stopped (${Object.values(state.agents).map((a) => a.pid).join(' ')})`);
+    if (state.vipProxy) {
+      const v = state.vipProxy;
+      await step('stopping the VIP forwarder', () => stopDaemon(v.pid, v.config, 'VIP forwarder'));
+      log(`VIP forwarder stopped (pid ${v.pid})`);
+    }
     if (state.vipMethod === 'hook-lo') {
       await step('removing VIPs from lo', async () => {
         const ours = new Set(Object.values(replayVipEvents(readText(files.vipEvents))).flat());
@@ -416,6 +457,10 @@ export interface SandboxStatus {
   nodes: NodeStatus[];
   certs: { ca: string; control_cert: string; control_key: string };
   vip_events: string | null;
+  /** Port clients use on every VIP (3306 in netns mode; the forwarder's port in loopback mode). */
+  vip_port: number | null;
+  /** Loopback mode: the VIP forwarder (null in netns mode). */
+  vip_proxy: { pid: number; config: string; log: string; running: boolean } | null;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -468,6 +513,10 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     nodes,
     certs: { ca: files.caCert, control_cert: files.controlCert, control_key: files.controlKey },
     vip_events: state && state.vipMethod !== 'netns' ? files.vipEvents : null,
+    vip_port: db.network === 'netns' ? VIP_PORT : (state?.vipProxy?.port ?? null),
+    vip_proxy: state?.vipProxy
+      ? { pid: state.vipProxy.pid, config: state.vipProxy.config, log: state.vipProxy.log, running: processAlive(state.vipProxy.pid) }
+      : null,
   };
 }
 
@@ -492,6 +541,9 @@ export function formatStatus(s: SandboxStatus): string {
     `mmm_control: npx --no-install mmm_control -c ${s.control_config} show`,
     `certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`,
     ...(s.vip_events ? [`VIP steps:   ${s.vip_events} (recorded by the agents' ip_add_command/ip_del_command hook)`] : []),
+    ...(s.vip_proxy
+      ? [`VIPs:        port ${s.vip_port ?? '-'} on every VIP, forwarded to the holder's mariadbd by pid ${pid(s.vip_proxy.pid, s.vip_proxy.running)} (log ${s.vip_proxy.log})`]
+      : []),
   ].join('\n');
 }
 
@@ -499,6 +551,8 @@ export function formatStatus(s: SandboxStatus): string {
 export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { user: string; password: string }, monitorIpAddr?: string): string {
   const files = sandboxFiles(sandboxNames(state.dir));
   const ctl = `npx --no-install mmm_control -c ${files.control}`;
+  const ips = roleIps(sandboxNames(state.dir), dbNodes.length, state.network);
+  const app = `-u${appUser.user} -p${appUser.password} mmm_test`;
   const lines = [
     'Use the cluster:',
     `  ${ctl} show`,
@@ -512,9 +566,17 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
     ...dbNodes.map((n) => `  mariadb --defaults-file=${n.cnf}        # ${n.name} (${n.mode}), or: mariadb -S ${n.socket} -uroot`),
     '',
     `Application user (no SUPER: read_only stops it): ${appUser.user} / ${appUser.password}, schema mmm_test`,
-    state.network === 'netns'
-      ? `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${roleIps(sandboxNames(state.dir), dbNodes.length, 'netns').writer} -u${appUser.user} -p${appUser.password} mmm_test   # the writer VIP, from inside a node's namespace`
-      : `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} -u${appUser.user} -p${appUser.password} mmm_test   # db1 over TCP`,
+    ...(state.network === 'netns'
+      ? [`  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${ips.writer} ${app}   # the writer VIP, from inside a node's namespace`]
+      : [
+          ...(state.vipProxy
+            ? [
+                `  mariadb -h ${ips.writer} -P ${state.vipProxy.port} ${app}   # the writer VIP: whichever node is the writer`,
+                `  reader VIPs ${ips.readers.join(', ')}, port ${state.vipProxy.port} too`,
+              ]
+            : []),
+          `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} ${app}   # db1 itself over TCP`,
+        ]),
     ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
     ...(state.vipMethod !== 'netns' ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     '',
