@@ -4,7 +4,7 @@ import { mmmVersion } from '@mmm/common';
 import { readDbClusterState } from './cluster';
 import { SandboxError } from './exec';
 import { INSTALL_HINT } from './mariadb';
-import { DEFAULT_SANDBOX_DIR, down, formatStatus, status, up, usageText } from './sandbox';
+import { DEFAULT_SANDBOX_DIR, down, formatStatus, startNode, status, stopNode, up, usageText } from './sandbox';
 import { readVipProxyConfig, startVipProxy } from './vip-proxy';
 import { monitorIp, sandboxNames } from './paths';
 import { parseSandboxChecks, type SandboxChecks } from './sandbox-config';
@@ -102,6 +102,33 @@ async function main(argv: string[]): Promise<number> {
       const found = await down({ dir: o.dir, keep: o.keep, log: err });
       if (!found) err(`mmm_sandbox: no sandbox in ${sandboxNames(o.dir).dir}: nothing to stop`);
       else err('sandbox down');
+    } catch (e) {
+      code = fail(e);
+    }
+  });
+
+  dirOpt(
+    program
+      .command('stop')
+      .argument('<NODE>', 'db1, db2, …')
+      .description("stop NODE's mariadbd by PID (SIGTERM; --kill: SIGKILL, like a crash); agents and monitor keep running")
+      .option('--kill', 'SIGKILL at once instead of SIGTERM', false),
+  ).action(async (name: string, o: { dir: string; kill: boolean }) => {
+    try {
+      process.stdout.write(`${await stopNode({ dir: o.dir, node: name, kill: o.kill })}\n`);
+    } catch (e) {
+      code = fail(e);
+    }
+  });
+
+  dirOpt(
+    program
+      .command('start')
+      .argument('<NODE>', 'db1, db2, …')
+      .description("start NODE's mariadbd again (same datadir and my.cnf) and wait until it answers; `down` stops it"),
+  ).action(async (name: string, o: { dir: string }) => {
+    try {
+      process.stdout.write(`${await startNode({ dir: o.dir, node: name })}\n`);
     } catch (e) {
       code = fail(e);
     }

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueClusterCerts } from '@mmm/common';
-import { openDbCluster, readDbClusterState, startDbCluster, stopDbCluster } from './cluster';
+import { openDbCluster, readDbClusterState, runningPid, startDbCluster, stopDbCluster } from './cluster';
 import { binScript, logTail, startDaemon, stopDaemon, type Daemon } from './daemons';
 import { controlCommand, statusJson } from './control';
 import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
@@ -431,6 +431,53 @@ export async function down(opts: DownOptions): Promise<boolean> {
   return true;
 }
 
+export interface NodeOpOptions {
+  dir: string;
+  /** `db1`, `db2`, … */
+  node: string;
+  /** stop: SIGKILL at once (a crash) instead of SIGTERM. */
+  kill?: boolean;
+}
+
+function openSandbox(dir: string): ReturnType<typeof openDbCluster> {
+  const names = sandboxNames(dir);
+  if (!readDbClusterState(names.dir)) throw new SandboxError('SANDBOX', `no sandbox in ${names.dir}`);
+  return openDbCluster(names.dir);
+}
+
+/**
+ * `mmm_sandbox stop NODE`: stops that node's mariadbd by PID (SIGTERM, bounded, then SIGKILL; with
+ * `kill` SIGKILL at once) and records it as stopped, so `status` shows it and `start` may follow.
+ * Returns the line to print. A node that is not running is not an error.
+ */
+export async function stopNode(opts: NodeOpOptions): Promise<string> {
+  const c = openSandbox(opts.dir);
+  const n = nodeOf(c, opts.node);
+  const pid = runningPid(n);
+  await c.stopNode(n.name, { kill: opts.kill ?? false });
+  if (!pid) return `${n.name}: mariadbd was not running`;
+  return `${n.name}: mariadbd stopped (pid ${pid}, ${opts.kill ? 'SIGKILL' : 'SIGTERM'})`;
+}
+
+/**
+ * `mmm_sandbox start NODE`: starts that node's mariadbd again (same my.cnf, datadir and namespace),
+ * waits until it answers and records its PID, so `down` stops it. Returns the line to print.
+ */
+export async function startNode(opts: NodeOpOptions): Promise<string> {
+  const c = openSandbox(opts.dir);
+  const n = nodeOf(c, opts.node);
+  const running = runningPid(n);
+  if (running) return `${n.name}: mariadbd is already running (pid ${running})`;
+  await c.startNode(n.name);
+  return `${n.name}: mariadbd started (pid ${c.node(n.name).pid})`;
+}
+
+function nodeOf(c: ReturnType<typeof openDbCluster>, name: string): DbNode {
+  const n = c.nodes.find((x) => x.name === name);
+  if (!n) throw new SandboxError('SANDBOX', `no node ${name} in ${c.dir} (nodes: ${c.nodes.map((x) => x.name).join(', ')})`);
+  return n;
+}
+
 export interface NodeStatus {
   name: string;
   mode: string;
@@ -523,10 +570,11 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
 /** Human-readable `status`. */
 export function formatStatus(s: SandboxStatus): string {
   const pid = (p: number | null, alive: boolean): string => (p === null ? '-' : `${p}${alive ? '' : ' (dead)'}`);
+  const mariadbd = (n: NodeStatus): string => (n.mariadbd_pid === null ? 'stopped' : pid(n.mariadbd_pid, n.mariadbd_running));
   const rows = [
     ['node', 'mode', 'ip', 'mysql', 'mariadbd', 'agent', s.network === 'netns' ? 'netns' : 'agent port', 'vips'],
     ...s.nodes.map((n) => [
-      n.name, n.mode, n.ip, String(n.mysql_port), pid(n.mariadbd_pid, n.mariadbd_running), pid(n.agent_pid, n.agent_running),
+      n.name, n.mode, n.ip, String(n.mysql_port), mariadbd(n), pid(n.agent_pid, n.agent_running),
       s.network === 'netns' ? (n.netns ?? '-') : String(n.agent_port ?? '-'), n.vips.join(', ') || '-',
     ]),
   ];
@@ -583,6 +631,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
     'Logs: ' + [files.monitorLog, ...dbNodes.map((n) => agentLogFile(n))].join(', '),
     '',
     `Status: npx --no-install mmm_sandbox status --dir ${state.dir}   (--json: machine-readable)`,
+    `Node:   npx --no-install mmm_sandbox stop db3 --dir ${state.dir}   # stops db3's mariadbd (--kill: SIGKILL, a crash); then: start db3`,
     `Stop:   npx --no-install mmm_sandbox down --dir ${state.dir}`,
   ];
   return lines.join('\n');
