@@ -159,7 +159,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       caDays: 365,
       days: 365,
     });
-    log(`certificates in ${files.tlsDir}`);
+    log(`certificates in ${files.tlsDir} (${Date.now() - t0} ms)`);
 
     const dbState = readDbClusterState(names.dir)!;
     const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}) };
@@ -172,7 +172,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       writePrivate(files.vipEvents, '');
     }
     mkdirSync(files.monitorDir, { recursive: true, mode: 0o700 });
-    log('configs written (mode 600)');
+    log(`configs written (mode 600) (${Date.now() - t0} ms)`);
 
     // Loopback VIPs: the forwarder (vip-proxy.ts), before the agents so that their first VIP steps
     // are served. 3306 on the VIPs when free there (what a client tries first), else a derived port.
@@ -255,7 +255,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     });
     log(`monitor up (pid ${d.pid}, control ${state.control}) (${Date.now() - t0} ms)`);
 
-    log('waiting for ONLINE…');
+    log(`waiting for ONLINE… (${Date.now() - t0} ms)`);
     const setOnlineSent = new Map<string, number>();
     let why = '';
     let lastReported = '';
