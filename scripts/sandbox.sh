@@ -8,5 +8,5 @@ t0=$(date +%s.%N)
 echo "sandbox: set-up first (scripts/setup.sh: system packages, npm ci, build) …" >&2
 bash scripts/setup.sh >&2
 secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-echo "sandbox: set-up done in $secs s; starting the cluster: mmm_sandbox up $* …" >&2
+echo "sandbox: set-up done in $secs s; starting the cluster: mmm_sandbox up${*:+ $*} …" >&2
 exec npx --no-install mmm_sandbox up "$@"
