@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mmm needs on a fresh Debian machine with Node.js >= 20.19, then builds.
 # Used by the README's Quick start commands and by CI. Safe to run again.
+# Prints a line before each step and its duration after it (npm ci and the build take most of a
+# minute on a fresh clone, with little output of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,16 +12,36 @@ APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping
 bins=(mariadbd mariadb-install-db ip ping arping)
 # man only matters as root: the .deb test is skipped otherwise.
 if [ "$(id -u)" = 0 ]; then bins+=(man); fi
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# step WHAT COMMAND...: runs COMMAND between `setup: WHAT …` and `setup: WHAT done in N s`.
+step() {
+  local what=$1 t0 rc
+  shift
+  echo "setup: $what …"
+  t0=$(now)
+  if "$@"; then
+    echo "setup: $what done in $(since "$t0") s"
+  else
+    rc=$?
+    echo "setup: $what FAILED (exit $rc) after $(since "$t0") s" >&2
+    exit "$rc"
+  fi
+}
+start=$(now)
+
 missing=()
 for bin in "${bins[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=("$bin")
 done
 if [ "$(id -u)" = 0 ]; then
   if [ ${#missing[@]} -gt 0 ] || [ "${CI:-}" = true ]; then
-    echo "setup: installing ${APT_PACKAGES[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y "${APT_PACKAGES[@]}"
+    step "apt-get update" apt-get update
+    step "apt-get install ${APT_PACKAGES[*]}" apt-get install -y "${APT_PACKAGES[@]}"
+  else
+    echo "setup: MariaDB, iproute2, ping and arping are installed"
   fi
 elif [ ${#missing[@]} -gt 0 ]; then
   echo "setup: missing ${missing[*]}; install them with:" >&2
@@ -35,6 +57,9 @@ fi
 
 # npm ci only when the installed tree is older than the lock file (or absent).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  step "npm ci (installs the dependencies from package-lock.json)" npm ci --no-audit --no-fund
+else
+  echo "setup: node_modules is up to date with package-lock.json (npm ci skipped)"
 fi
-npm run build
+step "npm run build (tsc --build)" npm run build
+echo "setup: ready in $(since "$start") s"

@@ -2,7 +2,7 @@
 // topology and (netns mode) their network. The state file in DIR lets another process tear down
 // by PID what this one started.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { SandboxError } from './exec';
+import { cmdlineOf, processAlive, SandboxError } from './exec';
 import { findBinary, initInstance, startInstance, stopInstance, type InstanceSpec } from './mariadb';
 import { createNetwork, destroyNetwork, netnsSupport } from './netns';
 import {
@@ -171,14 +171,20 @@ function clusterOf(state: DbClusterState, names: SandboxNames): DbCluster {
     node,
     async stopNode(name, o) {
       const n = node(name);
-      if (n.pid) await stopInstance(n.pid, n.cnf, { kill: o?.kill ?? false });
+      const pid = runningPid(n);
+      if (pid) await stopInstance(pid, n.cnf, { kill: o?.kill ?? false });
       delete n.pid;
       writeState(state, names.stateFile);
     },
     async startNode(name) {
       const n = node(name);
-      n.pid = await startInstance(specOf(names, n));
-      writeState(state, names.stateFile);
+      const running = runningPid(n);
+      if (running) throw new SandboxError('CONFLICT', `${name}: mariadbd is already running (pid ${running})`);
+      try {
+        n.pid = await startInstance(specOf(names, n));
+      } finally {
+        writeState(state, names.stateFile); // a failed start was stopped by startInstance: no PID recorded
+      }
     },
     stop: (o) => teardown(state, o?.keepDir),
   };
@@ -191,13 +197,23 @@ export function openDbCluster(dir: string): DbCluster {
   return clusterOf(state, sandboxNames(dir));
 }
 
-function pidOf(n: DbNode): number | undefined {
-  if (n.pid) return n.pid;
+/**
+ * The PID of the node's mariadbd if one runs (recorded, else from its pid-file, which covers a
+ * start interrupted before it was recorded), and only if its command line names this node's my.cnf.
+ */
+export function runningPid(n: DbNode): number | undefined {
+  return pidsOf(n).find((pid) => processAlive(pid) && cmdlineOf(pid).includes(n.cnf));
+}
+
+/** The recorded PID and the pid-file's, when they differ (a start that was not recorded). */
+function pidsOf(n: DbNode): number[] {
+  let fromFile: number | undefined;
   try {
-    return Number(readFileSync(n.pidFile, 'utf8').trim()) || undefined;
+    fromFile = Number(readFileSync(n.pidFile, 'utf8').trim()) || undefined;
   } catch {
-    return undefined;
+    fromFile = undefined;
   }
+  return [...new Set([n.pid, fromFile].filter((p): p is number => typeof p === 'number' && p > 0))];
 }
 
 /** Best effort: every step runs even if an earlier one failed; the failures are reported together. */
@@ -212,8 +228,7 @@ async function teardown(state: DbClusterState, keepDir = false): Promise<void> {
   };
   // Only a process whose command line names this node's my.cnf is signalled (PIDs get reused).
   await Promise.all(state.nodes.map((n) => attempt(async () => {
-    const pid = pidOf(n);
-    if (pid) await stopInstance(pid, n.cnf);
+    for (const pid of pidsOf(n)) await stopInstance(pid, n.cnf);
   })));
   if (state.network === 'netns') await attempt(() => destroyNetwork(state.namespaces, state.monitorIf));
   if (!keepDir && !problems.length) await attempt(() => rmSync(state.dir, { recursive: true, force: true }));

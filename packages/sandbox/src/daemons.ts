@@ -14,6 +14,8 @@ export interface DaemonSpec {
   log: string;
   /** Run inside this network namespace (`ip netns exec NS node …`: exec, so the PID is node's). */
   netns?: string;
+  /** Arguments after the script (default `-c CONFIG`); must name `config` for stopDaemon. */
+  args?: string[];
 }
 
 export interface Daemon {
@@ -31,7 +33,7 @@ export function binScript(pkg: string, file: string): string {
 
 /** Starts a daemon detached (own session, survives us), stdout+stderr appended to its log. */
 export function startDaemon(spec: DaemonSpec): Daemon {
-  const argv = [process.execPath, spec.script, '-c', spec.config];
+  const argv = [process.execPath, spec.script, ...(spec.args ?? ['-c', spec.config])];
   const [cmd, ...args] = spec.netns ? ['ip', 'netns', 'exec', spec.netns, ...argv] : argv;
   const fd = openSync(spec.log, 'a', 0o600);
   let child;

@@ -12,3 +12,4 @@ export * from './control';
 export * from './daemons';
 export * from './sandbox';
 export * from './sandbox-config';
+export * from './vip-proxy';

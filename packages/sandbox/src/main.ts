@@ -4,7 +4,8 @@ import { mmmVersion } from '@mmm/common';
 import { readDbClusterState } from './cluster';
 import { SandboxError } from './exec';
 import { INSTALL_HINT } from './mariadb';
-import { DEFAULT_SANDBOX_DIR, down, formatStatus, status, up, usageText } from './sandbox';
+import { DEFAULT_SANDBOX_DIR, down, formatStatus, startNode, status, stopNode, up, usageText } from './sandbox';
+import { readVipProxyConfig, startVipProxy } from './vip-proxy';
 import { monitorIp, sandboxNames } from './paths';
 import { parseSandboxChecks, type SandboxChecks } from './sandbox-config';
 
@@ -105,6 +106,52 @@ async function main(argv: string[]): Promise<number> {
       code = fail(e);
     }
   });
+
+  dirOpt(
+    program
+      .command('stop')
+      .argument('<NODE>', 'db1, db2, …')
+      .description("stop NODE's mariadbd by PID (SIGTERM; --kill: SIGKILL, like a crash); agents and monitor keep running")
+      .option('--kill', 'SIGKILL at once instead of SIGTERM', false),
+  ).action(async (name: string, o: { dir: string; kill: boolean }) => {
+    try {
+      process.stdout.write(`${await stopNode({ dir: o.dir, node: name, kill: o.kill })}\n`);
+    } catch (e) {
+      code = fail(e);
+    }
+  });
+
+  dirOpt(
+    program
+      .command('start')
+      .argument('<NODE>', 'db1, db2, …')
+      .description("start NODE's mariadbd again (same datadir and my.cnf) and wait until it answers; `down` stops it"),
+  ).action(async (name: string, o: { dir: string }) => {
+    try {
+      process.stdout.write(`${await startNode({ dir: o.dir, node: name })}\n`);
+    } catch (e) {
+      code = fail(e);
+    }
+  });
+
+  // Internal: the loopback VIP forwarder that `up` starts (and `down` stops) by PID.
+  program
+    .command('vip-proxy', { hidden: true })
+    .requiredOption('--config <FILE>', 'DIR/vip-proxy.json')
+    .action(async (o: { config: string }) => {
+      const log = (line: string): void => err(`${new Date().toISOString()} vip-proxy ${line}`);
+      try {
+        const proxy = await startVipProxy(readVipProxyConfig(o.config), log);
+        const sig = await new Promise<string>((resolve) => {
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+          process.once('SIGINT', () => resolve('SIGINT'));
+        });
+        await proxy.close();
+        log(`stopped (${sig})`);
+      } catch (e) {
+        code = fail(e);
+      }
+    });
 
   await program.parseAsync(argv, { from: 'user' });
   return code;

@@ -82,6 +82,10 @@ export const loopbackAgentPort = (names: SandboxNames, index: number): number =>
 /** Monitor port and its control port on 127.0.0.1, for the sandbox CLI. */
 export const loopbackMonitorPort = (names: SandboxNames): number => names.loopback.portBase + 80;
 export const controlPort = (names: SandboxNames): number => names.loopback.portBase + 81;
+/** Port clients use on a VIP: MySQL's own in netns mode (and, when free, in loopback mode). */
+export const VIP_PORT = 3306;
+/** Loopback mode's VIP port when 3306 is taken on the VIP addresses (e.g. a server on *:3306). */
+export const loopbackVipPortFallback = (names: SandboxNames): number => names.loopback.portBase + 90;
 
 /** The k-th VIP (0-based): 127.0.1.(ipBase+k) on loopback, 10.X.Y.(100+k) in netns mode. */
 export function vipAddress(names: SandboxNames, k: number, netns: boolean): string {

@@ -75,6 +75,9 @@ export interface SandboxFiles {
   monitorLog: string;
   vipHook: string;
   vipEvents: string;
+  /** Loopback mode: the VIP forwarder's config and log. */
+  vipProxyConfig: string;
+  vipProxyLog: string;
   state: string;
 }
 
@@ -96,6 +99,8 @@ export function sandboxFiles(names: SandboxNames): SandboxFiles {
     monitorLog: join(d, 'monitor', 'mmmd_mon.log'),
     vipHook: join(d, 'vip-hook.sh'),
     vipEvents: join(d, 'vip-events.log'),
+    vipProxyConfig: join(d, 'vip-proxy.json'),
+    vipProxyLog: join(d, 'vip-proxy.log'),
     state: join(d, 'sandbox.json'),
   };
 }

@@ -2,19 +2,23 @@
 // monitor of one sandbox in DIR. DIR/sandbox.json (0600) records every PID we started, so `down`
 // (in any later process) stops exactly those, by PID, monitor first.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { issueClusterCerts } from '@mmm/common';
-import { openDbCluster, readDbClusterState, startDbCluster, stopDbCluster } from './cluster';
+import { openDbCluster, readDbClusterState, runningPid, startDbCluster, stopDbCluster } from './cluster';
 import { binScript, logTail, startDaemon, stopDaemon, type Daemon } from './daemons';
 import { controlCommand, statusJson } from './control';
 import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
 import { destroyNetwork, vipsOf } from './netns';
-import { controlPort, monitorIp, nodeName, nodeNs, sandboxNames, type SandboxNames } from './paths';
+import {
+  controlPort, loopbackVipPortFallback, monitorIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
+} from './paths';
 import { readOnly, slaveStatus } from './sql';
 import {
   agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, monConf, replayVipEvents, roleIps,
   sandboxFiles, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
+import { portFree, vipRoles, writeVipProxyConfig } from './vip-proxy';
 
 export const DEFAULT_SANDBOX_DIR = '.mmm-sandbox';
 export const DEFAULT_UP_TIMEOUT_MS = 90_000;
@@ -37,6 +41,8 @@ export interface SandboxState {
   control: string;
   agents: Record<string, DaemonRecord & { port: number }>;
   monitor?: DaemonRecord;
+  /** Loopback mode: the VIP forwarder (`mmm_sandbox vip-proxy`) and the port it serves every VIP on. */
+  vipProxy?: DaemonRecord & { port: number };
 }
 
 export interface UpOptions {
@@ -153,7 +159,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       caDays: 365,
       days: 365,
     });
-    log(`certificates in ${files.tlsDir}`);
+    log(`certificates in ${files.tlsDir} (${Date.now() - t0} ms)`);
 
     const dbState = readDbClusterState(names.dir)!;
     const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}) };
@@ -166,7 +172,35 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       writePrivate(files.vipEvents, '');
     }
     mkdirSync(files.monitorDir, { recursive: true, mode: 0o700 });
-    log('configs written (mode 600)');
+    log(`configs written (mode 600) (${Date.now() - t0} ms)`);
+
+    // Loopback VIPs: the forwarder (vip-proxy.ts), before the agents so that their first VIP steps
+    // are served. 3306 on the VIPs when free there (what a client tries first), else a derived port.
+    if (vipMethod !== 'netns') {
+      const ips = roleIps(names, count, 'loopback');
+      const vips = vipRoles(ips.writer, ips.readers);
+      const port = (await portFree(vips.map((v) => v.ip), VIP_PORT)) ? VIP_PORT : loopbackVipPortFallback(names);
+      writeVipProxyConfig(files.vipProxyConfig, {
+        events: files.vipEvents,
+        port,
+        vips,
+        nodes: Object.fromEntries(db.nodes.map((n) => [n.name, { host: n.ip, port: n.port }])),
+      });
+      const rec = { config: files.vipProxyConfig, log: files.vipProxyLog, port };
+      const d = startDaemon({ what: 'VIP forwarder', script: sandboxBin(), config: rec.config, log: rec.log, args: ['vip-proxy', '--config', rec.config] });
+      daemons.set('VIP forwarder', { d, log: rec.log });
+      state.vipProxy = { pid: d.pid, ...rec };
+      writeState(state);
+      await until(deadline, `VIP forwarder listening on port ${port}`, async () => {
+        aborted();
+        if (d.hasExited()) {
+          failingLog = rec.log;
+          throw new UpFailure('COMMAND', `VIP forwarder ${await d.exited}`);
+        }
+        return readText(rec.log).includes('listening on');
+      }, () => (failingLog = rec.log));
+      log(`VIP forwarder up (pid ${d.pid}): ${ips.writer}:${port} and the reader VIPs lead to their holder's mariadbd (${Date.now() - t0} ms)`);
+    }
 
     // Agents.
     const agentScript = binScript('@mmm/agent', 'mmmd_agent.js');
@@ -221,7 +255,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     });
     log(`monitor up (pid ${d.pid}, control ${state.control}) (${Date.now() - t0} ms)`);
 
-    log('waiting for ONLINE…');
+    log(`waiting for ONLINE… (${Date.now() - t0} ms)`);
     const setOnlineSent = new Map<string, number>();
     let why = '';
     let lastReported = '';
@@ -231,11 +265,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         failingLog = monLog;
         throw new UpFailure('COMMAND', `monitor ${await d.exited}`);
       }
-      for (const n of db.nodes) {
-        const a = daemons.get(`agent ${n.name}`)!;
-        if (a.d.hasExited()) {
+      for (const [what, a] of daemons) {
+        if (what !== 'monitor' && a.d.hasExited()) {
           failingLog = a.log;
-          throw new UpFailure('COMMAND', `agent ${n.name} ${await a.d.exited}`);
+          throw new UpFailure('COMMAND', `${what} ${await a.d.exited}`);
         }
       }
       const doc = await statusJson(target, 3_000);
@@ -267,6 +300,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     throw new SandboxError(err instanceof SandboxError ? err.code : 'SANDBOX', `up failed: ${msg}${tail}`, { cause: err });
   }
 }
+
+/** This package's own CLI (`mmm_sandbox vip-proxy` runs the forwarder); from src/ and dist/ alike. */
+const sandboxBin = (): string => join(__dirname, '..', 'bin', 'mmm_sandbox.js');
 
 /** `mmm_control -c DIR/mmm_control.conf show`, run as the operator would (its exact output). */
 export async function showViaMmmControl(controlConf: string): Promise<string> {
@@ -369,6 +405,11 @@ export async function down(opts: DownOptions): Promise<boolean> {
       Object.entries(state.agents).map(([name, a]) => step(`stopping agent ${name}`, () => stopDaemon(a.pid, a.config, `agent ${name}`))),
     );
     if (Object.keys(state.agents).length) log(`agents stopped (${Object.values(state.agents).map((a) => a.pid).join(' ')})`);
+    if (state.vipProxy) {
+      const v = state.vipProxy;
+      await step('stopping the VIP forwarder', () => stopDaemon(v.pid, v.config, 'VIP forwarder'));
+      log(`VIP forwarder stopped (pid ${v.pid})`);
+    }
     if (state.vipMethod === 'hook-lo') {
       await step('removing VIPs from lo', async () => {
         const ours = new Set(Object.values(replayVipEvents(readText(files.vipEvents))).flat());
@@ -388,6 +429,53 @@ export async function down(opts: DownOptions): Promise<boolean> {
     log(`${names.dir} removed`);
   }
   return true;
+}
+
+export interface NodeOpOptions {
+  dir: string;
+  /** `db1`, `db2`, … */
+  node: string;
+  /** stop: SIGKILL at once (a crash) instead of SIGTERM. */
+  kill?: boolean;
+}
+
+function openSandbox(dir: string): ReturnType<typeof openDbCluster> {
+  const names = sandboxNames(dir);
+  if (!readDbClusterState(names.dir)) throw new SandboxError('SANDBOX', `no sandbox in ${names.dir}`);
+  return openDbCluster(names.dir);
+}
+
+/**
+ * `mmm_sandbox stop NODE`: stops that node's mariadbd by PID (SIGTERM, bounded, then SIGKILL; with
+ * `kill` SIGKILL at once) and records it as stopped, so `status` shows it and `start` may follow.
+ * Returns the line to print. A node that is not running is not an error.
+ */
+export async function stopNode(opts: NodeOpOptions): Promise<string> {
+  const c = openSandbox(opts.dir);
+  const n = nodeOf(c, opts.node);
+  const pid = runningPid(n);
+  await c.stopNode(n.name, { kill: opts.kill ?? false });
+  if (!pid) return `${n.name}: mariadbd was not running`;
+  return `${n.name}: mariadbd stopped (pid ${pid}, ${opts.kill ? 'SIGKILL' : 'SIGTERM'})`;
+}
+
+/**
+ * `mmm_sandbox start NODE`: starts that node's mariadbd again (same my.cnf, datadir and namespace),
+ * waits until it answers and records its PID, so `down` stops it. Returns the line to print.
+ */
+export async function startNode(opts: NodeOpOptions): Promise<string> {
+  const c = openSandbox(opts.dir);
+  const n = nodeOf(c, opts.node);
+  const running = runningPid(n);
+  if (running) return `${n.name}: mariadbd is already running (pid ${running})`;
+  await c.startNode(n.name);
+  return `${n.name}: mariadbd started (pid ${c.node(n.name).pid})`;
+}
+
+function nodeOf(c: ReturnType<typeof openDbCluster>, name: string): DbNode {
+  const n = c.nodes.find((x) => x.name === name);
+  if (!n) throw new SandboxError('SANDBOX', `no node ${name} in ${c.dir} (nodes: ${c.nodes.map((x) => x.name).join(', ')})`);
+  return n;
 }
 
 export interface NodeStatus {
@@ -416,6 +504,10 @@ export interface SandboxStatus {
   nodes: NodeStatus[];
   certs: { ca: string; control_cert: string; control_key: string };
   vip_events: string | null;
+  /** Port clients use on every VIP (3306 in netns mode; the forwarder's port in loopback mode). */
+  vip_port: number | null;
+  /** Loopback mode: the VIP forwarder (null in netns mode). */
+  vip_proxy: { pid: number; config: string; log: string; running: boolean } | null;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -468,16 +560,21 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     nodes,
     certs: { ca: files.caCert, control_cert: files.controlCert, control_key: files.controlKey },
     vip_events: state && state.vipMethod !== 'netns' ? files.vipEvents : null,
+    vip_port: db.network === 'netns' ? VIP_PORT : (state?.vipProxy?.port ?? null),
+    vip_proxy: state?.vipProxy
+      ? { pid: state.vipProxy.pid, config: state.vipProxy.config, log: state.vipProxy.log, running: processAlive(state.vipProxy.pid) }
+      : null,
   };
 }
 
 /** Human-readable `status`. */
 export function formatStatus(s: SandboxStatus): string {
   const pid = (p: number | null, alive: boolean): string => (p === null ? '-' : `${p}${alive ? '' : ' (dead)'}`);
+  const mariadbd = (n: NodeStatus): string => (n.mariadbd_pid === null ? 'stopped' : pid(n.mariadbd_pid, n.mariadbd_running));
   const rows = [
     ['node', 'mode', 'ip', 'mysql', 'mariadbd', 'agent', s.network === 'netns' ? 'netns' : 'agent port', 'vips'],
     ...s.nodes.map((n) => [
-      n.name, n.mode, n.ip, String(n.mysql_port), pid(n.mariadbd_pid, n.mariadbd_running), pid(n.agent_pid, n.agent_running),
+      n.name, n.mode, n.ip, String(n.mysql_port), mariadbd(n), pid(n.agent_pid, n.agent_running),
       s.network === 'netns' ? (n.netns ?? '-') : String(n.agent_port ?? '-'), n.vips.join(', ') || '-',
     ]),
   ];
@@ -492,6 +589,9 @@ export function formatStatus(s: SandboxStatus): string {
     `mmm_control: npx --no-install mmm_control -c ${s.control_config} show`,
     `certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`,
     ...(s.vip_events ? [`VIP steps:   ${s.vip_events} (recorded by the agents' ip_add_command/ip_del_command hook)`] : []),
+    ...(s.vip_proxy
+      ? [`VIPs:        port ${s.vip_port ?? '-'} on every VIP, forwarded to the holder's mariadbd by pid ${pid(s.vip_proxy.pid, s.vip_proxy.running)} (log ${s.vip_proxy.log})`]
+      : []),
   ].join('\n');
 }
 
@@ -499,6 +599,8 @@ export function formatStatus(s: SandboxStatus): string {
 export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { user: string; password: string }, monitorIpAddr?: string): string {
   const files = sandboxFiles(sandboxNames(state.dir));
   const ctl = `npx --no-install mmm_control -c ${files.control}`;
+  const ips = roleIps(sandboxNames(state.dir), dbNodes.length, state.network);
+  const app = `-u${appUser.user} -p${appUser.password} mmm_test`;
   const lines = [
     'Use the cluster:',
     `  ${ctl} show`,
@@ -512,15 +614,24 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
     ...dbNodes.map((n) => `  mariadb --defaults-file=${n.cnf}        # ${n.name} (${n.mode}), or: mariadb -S ${n.socket} -uroot`),
     '',
     `Application user (no SUPER: read_only stops it): ${appUser.user} / ${appUser.password}, schema mmm_test`,
-    state.network === 'netns'
-      ? `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${roleIps(sandboxNames(state.dir), dbNodes.length, 'netns').writer} -u${appUser.user} -p${appUser.password} mmm_test   # the writer VIP, from inside a node's namespace`
-      : `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} -u${appUser.user} -p${appUser.password} mmm_test   # db1 over TCP`,
+    ...(state.network === 'netns'
+      ? [`  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${ips.writer} ${app}   # the writer VIP, from inside a node's namespace`]
+      : [
+          ...(state.vipProxy
+            ? [
+                `  mariadb -h ${ips.writer} -P ${state.vipProxy.port} ${app}   # the writer VIP: whichever node is the writer`,
+                `  reader VIPs ${ips.readers.join(', ')}, port ${state.vipProxy.port} too`,
+              ]
+            : []),
+          `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} ${app}   # db1 itself over TCP`,
+        ]),
     ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
     ...(state.vipMethod !== 'netns' ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     '',
     'Logs: ' + [files.monitorLog, ...dbNodes.map((n) => agentLogFile(n))].join(', '),
     '',
     `Status: npx --no-install mmm_sandbox status --dir ${state.dir}   (--json: machine-readable)`,
+    `Node:   npx --no-install mmm_sandbox stop db3 --dir ${state.dir}   # stops db3's mariadbd (--kill: SIGKILL, a crash); then: start db3`,
     `Stop:   npx --no-install mmm_sandbox down --dir ${state.dir}`,
   ];
   return lines.join('\n');
