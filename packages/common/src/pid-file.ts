@@ -56,7 +56,9 @@ export function acquirePidFile(
   try {
     // /run/mmm is made by the package's tmpfiles.d (or RuntimeDirectory=); elsewhere make it here.
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    fs.writeFileSync(tmp, `${pid}\n`, { mode: 0o644 });
+    // 'wx' (O_CREAT|O_EXCL) never follows a symlink planted at the temp name: the folder may be
+    // writable by another user (/run/mmm belongs to mmm) while the agent runs as root.
+    fs.writeFileSync(tmp, `${pid}\n`, { mode: 0o644, flag: 'wx' });
     fs.renameSync(tmp, file);
   } catch (e) {
     try {
