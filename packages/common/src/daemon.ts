@@ -1,10 +1,12 @@
 // The start-up both daemons share (mmmd_agent, mmmd_mon): options, --check-config, logger, config,
 // signals. Only main.ts files call it; argv, signals and process.exit stay at this one edge.
+import { fstatSync } from 'node:fs';
 import { Command } from 'commander';
 import { type CommonCliOptions, addCommonOptions, checkConfigReport, extractCluster, mmmVersion } from './cli';
 import { type MmmConfig, loadConfig } from './config';
 import { ConfigError, errorMessage } from './errors';
 import { type Logger, createLogger } from './logger';
+import { wantsPriorityPrefix } from './log-priority';
 
 /** What a daemon offers its start-up: started once, stopped on SIGTERM/SIGINT, TLS reloaded on SIGHUP. */
 export interface Daemon {
@@ -39,7 +41,13 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     for (const l of r.err) process.stderr.write(`${l}\n`);
     return r.exitCode;
   }
-  const logger = createLogger({ level: o.logLevel, format: o.logFormat, file: o.logFile, program: spec.name });
+  const priorityPrefix = wantsPriorityPrefix({
+    flag: o.logPriorityPrefix,
+    logFile: o.logFile,
+    journalStream: process.env.JOURNAL_STREAM,
+    stderrStat: stderrStat(),
+  });
+  const logger = createLogger({ level: o.logLevel, format: o.logFormat, file: o.logFile, program: spec.name, priorityPrefix });
   let loaded;
   try {
     loaded = loadConfig(loadOpts);
@@ -60,9 +68,23 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => void daemon.reloadTls().catch(() => undefined));
+    process.on('SIGHUP', () => {
+      // First, so that what the reload logs lands in the fresh file (logrotate postrotate).
+      logger.reopen();
+      if (o.logFile) logger.info('SIGHUP: log file reopened', { file: o.logFile });
+      void daemon.reloadTls().catch(() => undefined);
+    });
   });
+  await logger.close();
   return 0;
+}
+
+function stderrStat(): { dev: bigint; ino: bigint } | undefined {
+  try {
+    return fstatSync(2, { bigint: true });
+  } catch {
+    return undefined; // stderr closed: nothing to compare with JOURNAL_STREAM
+  }
 }
 
 /** Runs a daemon from process.argv and exits with its status (1 with a message on an unexpected error). */
