@@ -58,7 +58,7 @@ describe('logs: a real mmmd_agent', function () {
     await waitForFile(child, f, /listening on/);
     fs.renameSync(f, `${f}.1`);
     process.kill(child.pid!, 'SIGHUP');
-    await waitForFile(child, f, /SIGHUP: log file reopened[\s\S]*SIGHUP: TLS material reloaded/);
+    await waitForFile(child, f, /INFO: log file reopened[\s\S]*SIGHUP: TLS material reloaded/);
     expect(read(`${f}.1`)).to.match(/listening on/).and.not.match(/log file reopened/);
     expect(read(f)).to.not.match(/listening on/);
     const code = await stopByPid(started.pop()!);

@@ -71,7 +71,6 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     process.on('SIGHUP', () => {
       // First, so that what the reload logs lands in the fresh file (logrotate postrotate).
       logger.reopen();
-      if (o.logFile) logger.info('SIGHUP: log file reopened', { file: o.logFile });
       void daemon.reloadTls().catch(() => undefined);
     });
   });

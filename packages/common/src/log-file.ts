@@ -11,7 +11,7 @@ export class ReopenableFile extends Writable {
   /** Opens `path` for appending now: a log file that cannot be opened is a start-up error. */
   constructor(
     readonly path: string,
-    /** Where a write or reopen failure is told (the log itself may be what fails): stderr by default. */
+    /** Where a write failure is told (the log itself is what fails): stderr by default. */
     private readonly onError: (msg: string) => void = (msg) => process.stderr.write(`${msg}\n`),
   ) {
     super();
@@ -24,19 +24,20 @@ export class ReopenableFile extends Writable {
 
   /**
    * Closes the current file (its queued lines still reach it, under its new name after a
-   * rename) and opens `path` again. If that fails, logging goes on to the old file.
+   * rename) and opens `path` again. If that fails, logging goes on to the old file and the
+   * failure is returned, for the caller to log there.
    */
-  reopen(): void {
+  reopen(): string | undefined {
     let next: fs.WriteStream;
     try {
       next = this.openStream();
     } catch (e) {
-      this.onError(`cannot reopen log file ${this.path}, still writing to the old one: ${errorMessage(e)}`);
-      return;
+      return `cannot reopen log file ${this.path}, still writing to the old one: ${errorMessage(e)}`;
     }
     const old = this.out;
     this.out = next;
     old.end();
+    return undefined;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {

@@ -65,7 +65,10 @@ class WinstonLogger implements Logger {
     return new WinstonLogger(this.w.child(meta), this.file);
   }
   reopen(): void {
-    this.file?.reopen();
+    if (!this.file) return;
+    const failed = this.file.reopen();
+    if (failed) this.w.error(failed);
+    else this.w.info('log file reopened', { file: this.file.path });
   }
 }
 

@@ -38,10 +38,10 @@ describe('logging: --log-file and its reopen', () => {
     log.info('after the rotation');
     await log.close();
     expect(read(`${f}.1`)).to.include('before the rotation').and.not.include('after the rotation');
-    const fresh = read(f).trim().split('\n');
-    expect(fresh).to.have.length(1);
-    expect(JSON.parse(fresh[0])).to.include({ message: 'after the rotation', program: 'mmmd_mon', level: 'info', priority: 6 });
-    expect(JSON.parse(fresh[0]).hostname).to.equal(os.hostname());
+    const fresh = read(f).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(fresh.map((l) => l.message)).to.deep.equal(['log file reopened', 'after the rotation']);
+    expect(fresh[0]).to.include({ file: f });
+    expect(fresh[1]).to.include({ program: 'mmmd_mon', level: 'info', priority: 6, hostname: os.hostname() });
   });
 
   it('close() writes the pending repeat counts to the file before it ends', async () => {
@@ -54,18 +54,31 @@ describe('logging: --log-file and its reopen', () => {
     expect(lines[1]).to.match(/ERROR: message repeated 9 times in the last 1 s: same repeated=9$/);
   });
 
-  it('a reopen that fails is told and logging goes on to the old file', async () => {
+  it('a reopen that fails is logged in the old file, and logging goes on there', async () => {
     const sub = path.join(dir, 'logs');
     fs.mkdirSync(sub);
-    const errors: string[] = [];
-    const s = new ReopenableFile(path.join(sub, 'x.log'), (m) => errors.push(m));
+    const log = createLogger({ file: path.join(sub, 'x.log') });
+    log.info('first');
+    await waitForText(path.join(sub, 'x.log'), 'first');
     fs.renameSync(sub, path.join(dir, 'moved')); // the path's folder is gone: open fails
-    s.reopen();
-    s.write('still here\n');
+    log.reopen();
+    log.info('still here');
+    await log.close();
+    const lines = read(path.join(dir, 'moved', 'x.log')).trim().split('\n');
+    expect(lines).to.have.length(3);
+    expect(lines[1]).to.match(/ERROR: cannot reopen log file .*x\.log, still writing to the old one: ENOENT/);
+    expect(lines[2]).to.match(/INFO: still here$/);
+  });
+
+  it('ReopenableFile returns the reopen failure and keeps the old file', async () => {
+    const sub = path.join(dir, 'logs');
+    fs.mkdirSync(sub);
+    const s = new ReopenableFile(path.join(sub, 'x.log'));
+    fs.renameSync(sub, path.join(dir, 'moved'));
+    expect(s.reopen()).to.match(/^cannot reopen log file .*x\.log, still writing to the old one: ENOENT/);
+    s.write('kept\n');
     await endFile(s);
-    expect(errors).to.have.length(1);
-    expect(errors[0]).to.match(/^cannot reopen log file .*x\.log, still writing to the old one: ENOENT/);
-    expect(read(path.join(dir, 'moved', 'x.log'))).to.equal('still here\n');
+    expect(read(path.join(dir, 'moved', 'x.log'))).to.equal('kept\n');
   });
 
   it('a log file that cannot be opened is a start-up error (typed)', () => {
