@@ -55,7 +55,7 @@ describe('logs: a real mmmd_agent', function () {
     started.push(child);
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    await waitForFile(child, f, /listening on/);
+    await waitForFile(child, f, /mmmd_agent for db1 listening on/); // the last start-up line
     fs.renameSync(f, `${f}.1`);
     process.kill(child.pid!, 'SIGHUP');
     await waitForFile(child, f, /INFO: log file reopened[\s\S]*SIGHUP: TLS material reloaded/);

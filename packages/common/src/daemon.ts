@@ -60,7 +60,20 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
   }
   for (const w of loaded.warnings) logger.warn(w);
   const daemon = spec.create(loaded.config, logger, o);
+  // Installed before start: a SIGHUP during start-up (logrotate's postrotate) would otherwise
+  // kill the process (the default action). A TLS reload asked for then runs once started.
+  let started = false;
+  let reloadAfterStart = false;
+  const reloadTls = (): void => void daemon.reloadTls().catch(() => undefined);
+  process.on('SIGHUP', () => {
+    // First, so that what the reload logs lands in the fresh file (logrotate postrotate).
+    logger.reopen();
+    if (started) reloadTls();
+    else reloadAfterStart = true;
+  });
   await daemon.start();
+  started = true;
+  if (reloadAfterStart) reloadTls();
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       logger.info(`${sig}: stopping`);
@@ -68,11 +81,6 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      // First, so that what the reload logs lands in the fresh file (logrotate postrotate).
-      logger.reopen();
-      void daemon.reloadTls().catch(() => undefined);
-    });
   });
   await logger.close();
   return 0;
