@@ -6,6 +6,7 @@
 // only the last one: a failed SET_STATUS logs two or three different lines per pass, and two
 // dead hosts alternate their lines, so "same as the previous line" would never match.
 import { type Clock, systemClock } from './clock';
+import { safeJson } from './log-line';
 import type { Logger, LogLevel } from './logger';
 
 export interface RepeatFilterOptions {
@@ -119,7 +120,7 @@ class RepeatState {
 export class RepeatFilter implements Logger {
   private constructor(
     private readonly inner: Logger,
-    /** Metadata of this child and its parents (its `host` is part of the key). */
+    /** Metadata of this child and its parents (part of the key). */
     private readonly bound: Meta,
     private readonly state: RepeatState,
   ) {}
@@ -154,9 +155,10 @@ export class RepeatFilter implements Logger {
   }
 
   private log(level: LogLevel, msg: string, meta: Meta | undefined): void {
-    // key = level + message + the host it is about; other metadata of repeats is not compared
-    const host = meta?.host ?? this.bound.host;
-    const key = `${level}\u0000${host === undefined ? '' : String(host)}\u0000${msg}`;
+    // The whole line but its time: level, message and all metadata (the child's `host` too).
+    // Message and host alone would hide 'SET_STATUS applied' {state: ONLINE} after the same
+    // line with {state: HARD_OFFLINE}; the per-pass lines this is for have constant metadata.
+    const key = `${level}\u0000${msg}\u0000${safeJson({ ...this.bound, ...(meta ?? {}) })}`;
     this.state.log(this.inner, key, level, msg, meta);
   }
 }

@@ -95,13 +95,24 @@ describe('logging: repeat suppression', () => {
     expect(out.entries.slice(3).map((e) => e.meta.host)).to.deep.equal(['db1', 'db2', undefined]);
   });
 
-  it('the key is level + message + host: another level or host is another line; other metadata is not compared', () => {
+  it('the key is the whole line but its time: another level, host or other metadata is another line', () => {
     const { out, log } = setup();
     log.error('m', { host: 'db1', error: 'a' });
-    log.warn('m', { host: 'db1' });
-    log.error('m', { host: 'db2' });
+    log.warn('m', { host: 'db1', error: 'a' });
+    log.error('m', { host: 'db2', error: 'a' });
     log.error('m', { host: 'db1', error: 'b' });
-    expect(out.entries.map((e) => `${e.level} ${String(e.meta.host)}`)).to.deep.equal(['error db1', 'warn db1', 'error db2']);
+    log.info('SET_STATUS applied', { state: 'HARD_OFFLINE' });
+    log.info('SET_STATUS applied', { state: 'ONLINE' });
+    log.error('m', { host: 'db1', error: 'a' });
+    log.info('SET_STATUS applied', { state: 'ONLINE' });
+    expect(out.entries.map((e) => `${e.level} ${e.msg} ${JSON.stringify(e.meta)}`)).to.deep.equal([
+      'error m {"host":"db1","error":"a"}',
+      'warn m {"host":"db1","error":"a"}',
+      'error m {"host":"db2","error":"a"}',
+      'error m {"host":"db1","error":"b"}',
+      'info SET_STATUS applied {"state":"HARD_OFFLINE"}',
+      'info SET_STATUS applied {"state":"ONLINE"}',
+    ]);
   });
 
   it('children share the suppression; a child\'s host is part of the key; the summary goes through the same child', () => {
