@@ -8,15 +8,18 @@
 import { type Clock, systemClock } from './clock';
 import { safeJson } from './log-line';
 import type { Logger, LogLevel } from './logger';
+import { SYSLOG_PRIORITY } from './log-priority';
 
 export interface RepeatFilterOptions {
   clock?: Clock;
   /** Length of a window (default 60 s): at its end the count is logged and the line may appear again. */
   windowMs?: number;
-  /** Distinct lines followed at once (default 64); beyond, the oldest is summed up and forgotten. */
+  /** Distinct lines followed at once (default 256); beyond, the oldest is summed up and forgotten. */
   maxTracked?: number;
   /** Timer seam: runs `fn` after `ms` and returns its cancel. Default: an unref'd setTimeout. */
   schedule?: (fn: () => void, ms: number) => () => void;
+  /** The logger's level: less severe lines are passed on untracked (the logger drops them anyway). */
+  level?: LogLevel;
 }
 
 type Meta = Record<string, unknown>;
@@ -43,6 +46,7 @@ class RepeatState {
   readonly windowMs: number;
   readonly maxTracked: number;
   readonly schedule: (fn: () => void, ms: number) => () => void;
+  readonly level?: LogLevel;
   readonly tracked = new Map<string, Tracked>();
   cancelTimer?: () => void;
   timerDue = 0;
@@ -51,7 +55,8 @@ class RepeatState {
   constructor(o: RepeatFilterOptions) {
     this.clock = o.clock ?? systemClock;
     this.windowMs = o.windowMs ?? 60_000;
-    this.maxTracked = o.maxTracked ?? 64;
+    this.maxTracked = o.maxTracked ?? 256;
+    this.level = o.level;
     this.schedule = o.schedule ?? unrefTimer;
   }
 
@@ -61,7 +66,7 @@ class RepeatState {
     const seen = this.tracked.get(key);
     if (seen && now - seen.firstAt < this.windowMs) {
       seen.repeats++;
-      this.arm(now);
+      this.armFor(seen.firstAt + this.windowMs, now);
       return;
     }
     if (seen) this.forget(key, seen, now);
@@ -82,7 +87,9 @@ class RepeatState {
       if (now - t.firstAt < this.windowMs) break;
       this.forget(key, t, now);
     }
-    this.arm(now);
+    for (const t of this.tracked.values()) {
+      if (t.repeats > 0) return this.armFor(t.firstAt + this.windowMs, now);
+    }
   }
 
   /** Every pending count now (close, or before the process exits). */
@@ -103,13 +110,12 @@ class RepeatState {
     });
   }
 
-  /** One timer, for the earliest window that has repeats to report. */
-  private arm(now: number): void {
-    if (this.closed) return;
-    const first = [...this.tracked.values()].find((t) => t.repeats > 0);
-    if (!first) return;
-    const due = first.firstAt + this.windowMs;
-    if (this.cancelTimer && this.timerDue <= due) return;
+  /**
+   * One timer, pending exactly while some line has repeats to report, due at the earliest of
+   * their window ends; a repeat only moves it earlier (O(1) per repeated line).
+   */
+  private armFor(due: number, now: number): void {
+    if (this.closed || (this.cancelTimer && this.timerDue <= due)) return;
     this.cancelTimer?.();
     this.timerDue = due;
     this.cancelTimer = this.schedule(() => this.expire(), Math.max(0, due - now));
@@ -155,6 +161,8 @@ export class RepeatFilter implements Logger {
   }
 
   private log(level: LogLevel, msg: string, meta: Meta | undefined): void {
+    const threshold = this.state.level;
+    if (threshold && SYSLOG_PRIORITY[level] > SYSLOG_PRIORITY[threshold]) return this.inner[level](msg, meta);
     // The whole line but its time: level, message and all metadata (the child's `host` too).
     // Message and host alone would hide 'SET_STATUS applied' {state: ONLINE} after the same
     // line with {state: HARD_OFFLINE}; the per-pass lines this is for have constant metadata.

@@ -93,7 +93,7 @@ export function createLogger(opts: LoggerOptions = {}): RootLogger {
     : new winston.transports.Console({ stderrLevels: [...LOG_LEVELS] });
   const w = winston.createLogger({ level: opts.level ?? 'info', format, transports: [transport] });
   const base = new WinstonLogger(w, file);
-  const filter = opts.repeatWindowMs === 0 ? undefined : RepeatFilter.wrap(base, { clock: opts.clock, windowMs: opts.repeatWindowMs });
+  const filter = opts.repeatWindowMs === 0 ? undefined : RepeatFilter.wrap(base, { clock: opts.clock, windowMs: opts.repeatWindowMs, level: opts.level ?? 'info' });
   const top: Logger = filter ?? base;
   return {
     error: (m, meta) => top.error(m, meta),

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { RepeatFilter } from '../../src/log-repeats';
+import type { LogLevel } from '../../src/logger';
 import { FakeClock, MemoryLogger } from '../../src/testing';
 
 /** The filter's timer seam on the fake clock, fired by hand (the filter keeps one timer at most). */
@@ -24,11 +25,11 @@ class FakeTimer {
   }
 }
 
-function setup(windowMs = 60_000, maxTracked?: number) {
+function setup(windowMs = 60_000, maxTracked?: number, level?: LogLevel) {
   const clock = new FakeClock(0);
   const timer = new FakeTimer(clock);
   const out = new MemoryLogger();
-  const log = RepeatFilter.wrap(out, { clock, windowMs, schedule: timer.schedule, maxTracked });
+  const log = RepeatFilter.wrap(out, { clock, windowMs, schedule: timer.schedule, maxTracked, level });
   return { clock, timer, out, log };
 }
 
@@ -179,6 +180,15 @@ describe('logging: repeat suppression', () => {
     clock.set(70_000);
     timer.fireIfDue();
     expect(out.messages().slice(3)).to.deep.equal(['message repeated 1 times in the last 60 s: b']);
+  });
+
+  it('lines below the logger level pass through untracked (they take no slot and start no timer)', () => {
+    const { timer, out, log } = setup(60_000, 1, 'info');
+    log.info('kept');
+    for (let i = 0; i < 3; i++) log.debug('chatty');
+    log.info('kept');
+    expect(out.messages()).to.deep.equal(['kept', 'chatty', 'chatty', 'chatty']);
+    expect(timer.pending?.due, 'the info repeat is still counted').to.equal(60_000);
   });
 
   it('reopen() is passed on to the logger it wraps', () => {
