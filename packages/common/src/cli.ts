@@ -76,6 +76,8 @@ export interface CommonCliOptions {
   logLevel: LogLevel;
   logFormat: 'text' | 'json';
   logFile?: string;
+  /** `<N>` syslog priority on every line; undefined: only when stderr is the journal (JOURNAL_STREAM). */
+  logPriorityPrefix?: boolean;
 }
 
 /** Adds -c/--config, --check-config and the log options to a commander program. */
@@ -86,7 +88,9 @@ export function addCommonOptions(cmd: Command, opts: { daemon: boolean }): Comma
     cmd.option('--user <name>', 'with --check-config: check that user NAME can read every file (default: the current user)');
     cmd.option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, parseLogLevel, 'info' as LogLevel);
     cmd.option('--log-format <format>', 'log format: text or json', parseLogFormat, 'text' as const);
-    cmd.option('--log-file <file>', 'log to this file instead of stderr');
+    cmd.option('--log-file <file>', 'log to this file instead of stderr (SIGHUP reopens it, for logrotate)');
+    cmd.option('--log-priority-prefix', 'start every line with its syslog priority <3> <4> <6> <7> (default: on when stderr is the systemd journal)');
+    cmd.option('--no-log-priority-prefix', 'never prefix lines with a priority, even on the journal');
   }
   return cmd;
 }

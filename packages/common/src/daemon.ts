@@ -1,5 +1,6 @@
 // The start-up both daemons share (mmmd_agent, mmmd_mon): options, --check-config, logger, config,
 // signals. Only main.ts files call it; argv, signals and process.exit stay at this one edge.
+import { fstatSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { type CommonCliOptions, addCommonOptions, checkConfigReport, clusterWithConfigError, extractCluster, mmmVersion, parseSeconds, runAsOption } from './cli';
 import { type MmmConfig, checkConfig } from './config';
@@ -7,6 +8,7 @@ import { MmmError, errorMessage, formatIssue } from './errors';
 import { EXIT } from './exit-codes';
 import { type Logger, createLogger } from './logger';
 import { type PidFile, acquirePidFile } from './pid-file';
+import { wantsPriorityPrefix } from './log-priority';
 
 /** What a daemon offers its start-up: started once, stopped on SIGTERM/SIGINT, TLS reloaded on SIGHUP. */
 export interface Daemon {
@@ -75,7 +77,13 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
     for (const l of r.err) process.stderr.write(`${l}\n`);
     return r.exitCode;
   }
-  const logger = createLogger({ level: o.logLevel, format: o.logFormat, file: o.logFile, program: spec.name });
+  const priorityPrefix = wantsPriorityPrefix({
+    flag: o.logPriorityPrefix,
+    logFile: o.logFile,
+    journalStream: process.env.JOURNAL_STREAM,
+    stderrStat: stderrStat(),
+  });
+  const logger = createLogger({ level: o.logLevel, format: o.logFormat, file: o.logFile, program: spec.name, priorityPrefix });
   // The start refuses exactly what --check-config refuses (the same function), as the user we run as.
   const checked = checkConfig(loadOpts);
   if (checked.issues.length > 0 || !checked.loaded) {
@@ -101,18 +109,38 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
   process.once('exit', () => pidFile?.release());
   const daemon = spec.create(loaded.config, logger, o);
   // Signal handlers go in before start(): a SIGTERM while starting must stop cleanly (and remove
-  // the pid file), not kill the process with Node's default action.
+  // the pid file), and a SIGHUP (logrotate's postrotate) must not kill the process (Node's default
+  // action). A TLS reload asked for while starting runs once started.
   const signalled = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  process.on('SIGHUP', () => void daemon.reloadTls().catch(() => undefined));
+  let started = false;
+  let reloadAfterStart = false;
+  const reloadTls = (): void => void daemon.reloadTls().catch(() => undefined);
+  process.on('SIGHUP', () => {
+    // First, so that what the reload logs lands in the fresh file (logrotate postrotate).
+    logger.reopen();
+    if (started) reloadTls();
+    else reloadAfterStart = true;
+  });
   await daemon.start();
+  started = true;
+  if (reloadAfterStart) reloadTls();
   const sig = await signalled;
   logger.info(`${sig}: stopping`);
   await daemon.stop();
   pidFile?.release();
+  await logger.close();
   return EXIT.OK;
+}
+
+function stderrStat(): { dev: bigint; ino: bigint } | undefined {
+  try {
+    return fstatSync(2, { bigint: true });
+  } catch {
+    return undefined; // stderr closed: nothing to compare with JOURNAL_STREAM
+  }
 }
 
 /** Runs a daemon from process.argv and exits with its status (1 with a message on an unexpected error). */

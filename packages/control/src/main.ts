@@ -72,7 +72,7 @@ Settings (highest first):
 
 function stderrLogger(): Logger {
   const log = (level: string) => (msg: string) => void process.stderr.write(`mmm_control: ${level}: ${msg}\n`);
-  const l: Logger = { error: log('error'), warn: log('warning'), info: () => {}, debug: () => {}, child: () => l };
+  const l: Logger = { error: log('error'), warn: log('warning'), info: () => {}, debug: () => {}, child: () => l, reopen: () => {} };
   return l;
 }
 

@@ -19,7 +19,7 @@ import { AgentSet } from './agents/agent-set';
 import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
 import { CheckStore } from './check-store';
-import { CheckRunner, MysqlSessions, createCheckFunctions, type CheckFunctions } from './checks';
+import { CheckRunner, MysqlSessions, checkChangeLine, createCheckFunctions, type CheckFunctions } from './checks';
 import { DecisionLog, type Recorded } from './decision-log';
 import { type KillHostResult, runKillHost } from './hooks/kill-host';
 import { Mutex } from './mutex';
@@ -130,7 +130,9 @@ export class Monitor {
       clock: this.clock,
       logger: o.logger.child({ part: 'checks' }),
       onResult: (r) => {
-        if (this.checks.apply(r)) this.logger.info(`check ${r.check} on ${r.host}: ${r.message}`);
+        if (!this.checks.apply(r)) return;
+        const l = checkChangeLine(r, this.checks.of(r.host, r.finishedAt)[r.check].ok);
+        this.logger[l.level](l.message, l.meta);
       },
     });
     const m = o.config.monitor;

@@ -30,6 +30,11 @@ export class MemoryLogger implements Logger {
   child(meta: Record<string, unknown>): Logger {
     return new MemoryLogger(this.entries, { ...this.base, ...meta });
   }
+  /** There is no file to reopen; counted so a test can see the call. */
+  reopened = 0;
+  reopen(): void {
+    this.reopened++;
+  }
   /** Every message text, optionally only of one level. */
   messages(level?: LogLevel): string[] {
     return this.entries.filter((e) => !level || e.level === level).map((e) => e.msg);

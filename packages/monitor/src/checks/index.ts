@@ -13,6 +13,7 @@ export * from './ping';
 export { makeMysqlCheck } from './mysql';
 export { makeRepThreadsCheck, makeRepBacklogCheck, type ReplicationCheckOptions } from './replication';
 export * from './runner';
+export * from './change-log';
 
 export interface CheckFunctionOptions extends PingOptions, ReplicationCheckOptions {
   /** Shared connection pool; the caller closes it on shutdown. */

@@ -44,7 +44,7 @@ export async function writeFileAtomic(path: string, data: string, opts: AtomicWr
 }
 
 /** Makes a rename durable. Some filesystems refuse fsync on a directory: that is not fatal. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let fh;
   try {
     fh = await open(dir, 'r');

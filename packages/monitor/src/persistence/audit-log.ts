@@ -1,9 +1,13 @@
 // Append-only JSON-lines record of every decision and blocked decision, plus the last N kept in
 // memory for status_json. Writes never block or throw into the monitor loop: entries queue and
-// one writer appends them in order, fsyncing each batch before the next.
-import { type FileHandle, open } from 'node:fs/promises';
+// one writer appends them in order, fsyncing each batch before the next. The file rotates at
+// a size (rotation.ts); the in-memory ring does not depend on the file.
+import { type FileHandle, open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type Clock, type DecisionKind, type Logger, MmmError, errorMessage, nullLogger, systemClock } from '@mmm/common';
 import { Ring } from './ring';
+import { syncDir } from './atomic-write';
+import { AUDIT_KEEP_FILES, AUDIT_MAX_BYTES, needsRotation, rotationRenames } from './rotation';
 
 export interface AuditEntry {
   /** ISO 8601 time of the decision. */
@@ -27,6 +31,10 @@ export interface AuditLogOptions {
   keep?: number;
   clock?: Clock;
   logger?: Logger;
+  /** Rotate before a batch would take the file past this (default AUDIT_MAX_BYTES, 10 MiB). */
+  maxBytes?: number;
+  /** Rotated files kept: `<file>.1` (newest) … `<file>.N` (default AUDIT_KEEP_FILES, 5). */
+  keepFiles?: number;
 }
 
 export class AuditLog {
@@ -34,6 +42,8 @@ export class AuditLog {
   private readonly clock: Clock;
   private readonly log: Logger;
   private fh?: FileHandle;
+  /** Bytes in the current file. */
+  private size = 0;
   private queue: string[] = [];
   private draining?: Promise<void>;
   private closed = false;
@@ -51,6 +61,7 @@ export class AuditLog {
     if (!this.opts.file || this.fh) return;
     try {
       this.fh = await open(this.opts.file, 'a', 0o640);
+      this.size = (await this.fh.stat()).size;
     } catch (e) {
       throw new MmmError('SYSTEM', `cannot open audit log ${this.opts.file}: ${errorMessage(e)}`, { cause: e });
     }
@@ -98,9 +109,13 @@ export class AuditLog {
       while (this.queue.length > 0 && this.fh) {
         const batch = this.queue.join('');
         this.queue = [];
+        const bytes = Buffer.byteLength(batch);
+        if (needsRotation(this.size, bytes, this.opts.maxBytes ?? AUDIT_MAX_BYTES)) await this.rotate();
+        if (!this.fh) break;
         try {
           await this.fh.write(batch);
           await this.fh.datasync();
+          this.size += bytes;
           this.lastError = undefined;
         } catch (e) {
           // Lost lines stay in memory (ring) and in the daemon log; the loop goes on.
@@ -110,6 +125,33 @@ export class AuditLog {
       }
     } finally {
       this.draining = undefined;
+    }
+  }
+
+  /** Between batches: close, shift the names, open a new file. A failure keeps appending to what is at the path. */
+  private async rotate(): Promise<void> {
+    const file = this.opts.file!;
+    const old = this.fh;
+    this.fh = undefined;
+    try {
+      await old?.close();
+      for (const [from, to] of rotationRenames(file, this.opts.keepFiles ?? AUDIT_KEEP_FILES)) {
+        await rename(from, to).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e; // fewer rotated files than kept: nothing to shift
+        });
+      }
+      await syncDir(dirname(file));
+    } catch (e) {
+      // Not a lost decision (lastError is for those): the file just grows; the next batch retries.
+      this.log.error('audit log rotation failed', { file, error: errorMessage(e) });
+    }
+    try {
+      this.fh = await open(file, 'a', 0o640);
+      this.size = (await this.fh.stat()).size;
+    } catch (e) {
+      // No file any more: later decisions stay in memory (ring) and the daemon log; lastError shows it.
+      this.lastError = `cannot reopen after rotation: ${errorMessage(e)}`;
+      this.log.error('audit log lost after rotation', { file, error: errorMessage(e) });
     }
   }
 }
