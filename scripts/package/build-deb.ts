@@ -293,7 +293,9 @@ async function main(): Promise<void> {
 
     for (const unit of ['mmm-agent.service', 'mmm-monitor.service']) stage.copy(join(root, 'etc/systemd', unit), `/lib/systemd/system/${unit}`, 0o644);
     stage.copy(join(root, 'packaging/deb/tmpfiles.conf'), '/usr/lib/tmpfiles.d/mmm.conf', 0o644);
+    stage.copy(join(root, 'etc/logrotate.d/mmm'), '/etc/logrotate.d/mmm', 0o644);
     const { conffiles, groupFiles } = examples(stage);
+    conffiles.push('/etc/logrotate.d/mmm');
     stage.copy(join(root, 'README.md'), '/usr/share/doc/mmm/README.md', 0o644);
     for (const d of OPERATOR_DOCS) stage.copy(join(root, 'docs', d), `/usr/share/doc/mmm/${d}`, 0o644);
     stage.write('/usr/share/doc/mmm/copyright', copyright(bundled), 0o644);

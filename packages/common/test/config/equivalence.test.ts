@@ -41,7 +41,7 @@ describe('config: 1.x and 2.x give the same model', () => {
     expect(c.socket.peerRoles).to.deep.include({ match: 'db2', role: 'agent' });
     const a = loadConfig({ program: 'agent', file: path.join(dir, '2.x', 'mmm_agent.conf') }).config;
     expect(a.this).to.equal('db1');
-    expect(a.hosts.db3).to.include({ agentUser: 'mmm_agent', pidPath: '/run/mmm/mmmd_agent.pid' });
+    expect(a.hosts.db3).to.include({ agentUser: 'mmm_agent', pidPath: '/run/mmmd_agent.pid' });
     expect(a.monitor).to.equal(undefined);
   });
 
