@@ -4,6 +4,7 @@ export * from './logger';
 export * from './clock';
 export * from './bounded';
 export * from './model';
+export * from './accounts';
 export * from './config';
 export * from './protocol';
 export * from './net';
