@@ -18,6 +18,7 @@ import type { ClusterSnapshot, HostObservation, MonitorState } from './analysis/
 import { AgentSet } from './agents/agent-set';
 import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
+import { CheckLog } from './check-log';
 import { CheckStore } from './check-store';
 import { CheckRunner, MysqlSessions, createCheckFunctions, type CheckFunctions } from './checks';
 import { DecisionLog, type Recorded } from './decision-log';
@@ -123,15 +124,14 @@ export class Monitor {
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
     this.decisions = new DecisionLog(this.audit, o.logger);
     const fns = { ...createCheckFunctions({ sessions: this.sessions }), ...(o.checkFns ?? {}) };
+    const checkLog = new CheckLog(o.logger);
     this.runner = new CheckRunner({
       hosts: Object.values(o.config.hosts).map((h) => ({ ...h, ...{} })),
       checks: Object.values(o.config.checks),
       fns,
       clock: this.clock,
       logger: o.logger.child({ part: 'checks' }),
-      onResult: (r) => {
-        if (this.checks.apply(r)) this.logger.info(`check ${r.check} on ${r.host}: ${r.message}`);
-      },
+      onResult: (r) => checkLog.note(r, this.checks.apply(r)),
     });
     const m = o.config.monitor;
     this.network = new NetworkCheck(m?.pingIps ?? [], (m?.pingInterval ?? 1) * 1000, fns.ping, o.config.checks.ping, o.logger);
