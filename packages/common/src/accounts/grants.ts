@@ -8,6 +8,8 @@ export interface ParsedGrants {
   schemas: Map<string, Set<string>>;
   /** Roles granted to the user (`GRANT role TO user`). */
   roles: string[];
+  /** MariaDB `SET DEFAULT ROLE r FOR …`: the role a new session starts with. */
+  defaultRole?: string;
 }
 
 // MariaDB 10.5+ spells these two ways; SHOW GRANTS prints the right-hand names.
@@ -52,6 +54,11 @@ export function parseShowGrants(lines: readonly string[], flavor: SqlFlavor): Pa
   const out: ParsedGrants = { global: new Set(), schemas: new Map(), roles: [] };
   for (const raw of lines) {
     const line = raw.trim();
+    const dr = /^SET\s+DEFAULT\s+ROLE\s+(\S+)\s+FOR\s+/i.exec(line);
+    if (dr) {
+      out.defaultRole = unquote(dr[1]!);
+      continue;
+    }
     const m = /^GRANT\s+(.+?)\s+ON\s+(\S+)\s+TO\s+/i.exec(line);
     if (!m) {
       const r = /^GRANT\s+(.+?)\s+TO\s+/i.exec(line);
@@ -133,6 +140,8 @@ export function grantStatement(privileges: readonly string[], grantee: string, o
 // Server errors that mean "this account may not": the session keeps the privileges it logged in
 // with, so after a GRANT only a new connection sees the change.
 export const ER_DBACCESS_DENIED_ERROR = 1044;
+/** KILL of another user's thread without CONNECTION ADMIN: "You are not owner of thread N". */
+export const ER_KILL_DENIED_ERROR = 1095;
 export const ER_ACCESS_DENIED_ERROR = 1045;
 export const ER_TABLEACCESS_DENIED_ERROR = 1142;
 export const ER_COLUMNACCESS_DENIED_ERROR = 1143;
@@ -145,6 +154,7 @@ export const ER_ACCOUNT_HAS_BEEN_LOCKED_MARIADB = 4151;
 
 const PRIVILEGE_ERRNOS = new Set([
   ER_DBACCESS_DENIED_ERROR,
+  ER_KILL_DENIED_ERROR,
   ER_ACCESS_DENIED_ERROR,
   ER_TABLEACCESS_DENIED_ERROR,
   ER_COLUMNACCESS_DENIED_ERROR,

@@ -46,6 +46,7 @@ describe('accounts: SHOW GRANTS parsing', () => {
     );
     expect([...g.global]).to.deep.equal(['SLAVE MONITOR']);
     expect(g.roles).to.deep.equal(['mmm_r']);
+    expect(g.defaultRole).to.equal('mmm_r');
     expect([...(g.schemas.get('mmm_test') ?? [])]).to.deep.equal(['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
   });
 
@@ -127,8 +128,8 @@ describe('accounts: texts and error numbers', () => {
     expect(deniedClient('something else')).to.equal(undefined);
   });
 
-  it('privilege errors: 1044, 1045, 1142, 1227 … are; 1290 (read_only) and 1040 are not', () => {
-    for (const e of [1044, 1045, 1142, 1143, 1227, 1370, 1698]) expect(isPrivilegeError(e), String(e)).to.equal(true);
+  it('privilege errors: 1044, 1045, 1095, 1142, 1227 … are; 1290 (read_only) and 1040 are not', () => {
+    for (const e of [1044, 1045, 1095, 1142, 1143, 1227, 1370, 1698]) expect(isPrivilegeError(e), String(e)).to.equal(true);
     for (const e of [1290, 1040, 2003, undefined]) expect(isPrivilegeError(e), String(e)).to.equal(false);
     expect(isLoginDenied(1045)).to.equal(true);
     expect(isLoginDenied(1227)).to.equal(false);
