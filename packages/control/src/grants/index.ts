@@ -1,6 +1,7 @@
 // `mmm_tls grants -c CONFIG`: log in to every server with the MySQL accounts the config gives its
 // program, and report per server and account what is missing with the GRANT that fixes it.
 // Needs no running daemon; changes nothing on the servers.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { formatIssue, readConfig, type Program } from '@mmm/common';
 import { parseProgram } from '../tls/verify-material';
@@ -38,6 +39,10 @@ function summary(findings: readonly GrantFinding[], accounts: number, code: 0 | 
 export async function checkGrants(o: GrantsOptions): Promise<GrantsResult> {
   const program = parseProgram(o.program, o.config);
   const file = path.resolve(o.config);
+  if (!existsSync(file)) {
+    const findings: GrantFinding[] = [{ verdict: 'FAIL', check: 'config', reason: `${file}: config file not found`, failure: 'unchecked' }];
+    return { program, findings, lines: findings.flatMap(formatGrantFinding), exitCode: 2 };
+  }
   const r = readConfig(program, file);
   if (!r.loaded) {
     const issues = r.issues.length ? r.issues : [{ file, line: 0, message: 'cannot be loaded' }];
