@@ -8,3 +8,4 @@ export * from './model';
 export * from './config/core';
 export * from './protocol';
 export * from './render';
+export * from './accounts';

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT, MmmError, errorMessage, mmmVersion, parseSeconds } from '@mmm/common';
+import { checkGrants } from './grants';
 import { formatFinding, initCa, issue, issueCrl, showLines, verify } from './tls';
 
 function positiveInt(s: string): number {
@@ -38,7 +39,8 @@ function program(setExit: (code: number) => void): Command {
     .usage('<command> [options]')
     .description(
       'Make and check mmm certificates: a CA (kept on an admin machine), node, monitor and operator ' +
-        'certificates with the right EKU and role, and `verify` for a config\'s TLS set-up.',
+        'certificates with the right EKU and role, and `verify` for a config\'s TLS set-up; ' +
+        '`grants` checks the MySQL accounts a config names.',
     )
     .version(mmmVersion());
 
@@ -95,6 +97,22 @@ function program(setExit: (code: number) => void): Command {
     .action(async (o: { config: string; program?: string; secure?: boolean; timeout: number }) => {
       const r = await verify({ config: o.config, program: o.program, secure: o.secure, timeoutMs: Math.round(o.timeout * 1000) });
       print(r.findings.map(formatFinding));
+      setExit(r.exitCode);
+    });
+
+  cmd
+    .command('grants')
+    .requiredOption('-c, --config <file>', 'mmm_mon.conf (monitor account) or mmm_agent.conf (agent and replication accounts)')
+    .option('--program <program>', 'agent | monitor (default: from the file name)')
+    .option('--timeout <ms>', 'bound per login and per statement', positiveInt, 5000)
+    .description(
+      'log in to every server with the MySQL accounts the config names and report, per server and account, ' +
+        'the missing privileges with the GRANT that fixes them (changes nothing; no daemon needed); ' +
+        'exit 0 nothing missing, 1 something missing, 3 a server could not be checked',
+    )
+    .action(async (o: { config: string; program?: string; timeout: number }) => {
+      const r = await checkGrants({ config: o.config, program: o.program, timeoutMs: o.timeout });
+      print(r.lines);
       setExit(r.exitCode);
     });
   return cmd;

@@ -18,6 +18,7 @@ import type { ClusterSnapshot, HostObservation, MonitorState } from './analysis/
 import { AgentSet } from './agents/agent-set';
 import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
+import { CheckLog } from './check-log';
 import { CheckStore } from './check-store';
 import { CheckRunner, MysqlSessions, checkChangeLine, createCheckFunctions, type CheckFunctions } from './checks';
 import { DecisionLog, type Recorded } from './decision-log';
@@ -123,6 +124,7 @@ export class Monitor {
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
     this.decisions = new DecisionLog(this.audit, o.logger);
     const fns = { ...createCheckFunctions({ sessions: this.sessions }), ...(o.checkFns ?? {}) };
+    const checkLog = new CheckLog(o.logger);
     this.runner = new CheckRunner({
       hosts: Object.values(o.config.hosts).map((h) => ({ ...h, ...{} })),
       checks: Object.values(o.config.checks),
@@ -130,7 +132,10 @@ export class Monitor {
       clock: this.clock,
       logger: o.logger.child({ part: 'checks' }),
       onResult: (r) => {
-        if (!this.checks.apply(r)) return;
+        const changed = this.checks.apply(r);
+        // A refused monitor account is warned with its fix (check-log.ts); other changes as change-log.ts says.
+        checkLog.note(r, r.cause ? changed : false);
+        if (r.cause || !changed) return;
         const l = checkChangeLine(r, this.checks.of(r.host, r.finishedAt)[r.check].ok);
         this.logger[l.level](l.message, l.meta);
       },

@@ -2,6 +2,7 @@
 // carries them and GTIDs stay equal everywhere). Host part '%': nodes connect from their own
 // addresses (another loopback address, another namespace, the monitor veth).
 import { randomBytes } from 'node:crypto';
+import { grantList } from '@mmm/common';
 import { queries, sqlString, type SocketTarget } from './sql';
 
 export interface Account {
@@ -27,12 +28,14 @@ export const TEST_SCHEMA = 'mmm_test';
  * REPLICATION SLAVE ADMIN runs CHANGE MASTER/START SLAVE; SLAVE MONITOR / BINLOG MONITOR read
  * SHOW SLAVE STATUS / binlog positions.
  */
-// Exactly what docs/agent.md says the agent needs, so the sandbox proves that list is enough
-// (no SUPER, no BINLOG MONITOR, no RELOAD).
-export const AGENT_PRIVILEGES = ['READ_ONLY ADMIN', 'CONNECTION ADMIN', 'PROCESS', 'SLAVE MONITOR', 'REPLICATION SLAVE ADMIN'];
-export const MONITOR_PRIVILEGES = ['REPLICATION CLIENT', 'SLAVE MONITOR', 'BINLOG MONITOR', 'PROCESS'];
+// Exactly what docs/accounts.md (the common accounts table) says each account needs, so every
+// test on the sandbox proves those lists are enough (no SUPER, no BINLOG MONITOR, no RELOAD).
+export const AGENT_PRIVILEGES = grantList('agent', 'mariadb');
+/** SLAVE MONITOR only: REPLICATION CLIENT (= BINLOG MONITOR on MariaDB 10.5+) and PROCESS are not used. */
+export const MONITOR_PRIVILEGES = grantList('monitor', 'mariadb');
+export const REPLICATION_PRIVILEGES = grantList('replication', 'mariadb');
 /** No SUPER, no READ_ONLY ADMIN: an application must be stopped by read_only. */
-export const APP_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+export const APP_PRIVILEGES = grantList('application', 'mariadb');
 
 const password = (): string => randomBytes(12).toString('hex');
 
@@ -53,7 +56,7 @@ export function userStatements(c: Credentials): string[] {
     `GRANT ${grants} ON ${on} TO ${sqlString(a.user)}@'%'`,
   ];
   return [
-    ...create(c.replication, 'REPLICATION SLAVE', '*.*'),
+    ...create(c.replication, REPLICATION_PRIVILEGES.join(', '), '*.*'),
     ...create(c.agent, AGENT_PRIVILEGES.join(', '), '*.*'),
     ...create(c.monitor, MONITOR_PRIVILEGES.join(', '), '*.*'),
     ...create(c.app, APP_PRIVILEGES.join(', '), `\`${TEST_SCHEMA}\`.*`),

@@ -66,13 +66,16 @@ describe('sandbox SQL and my.cnf text', () => {
     }
   });
 
-  it('gives the app user DML on mmm_test only, and the agent READ_ONLY ADMIN and CONNECTION ADMIN', () => {
+  it('gives the app user DML on mmm_test only, the agent READ_ONLY ADMIN and CONNECTION ADMIN, the monitor SLAVE MONITOR only', () => {
     const sql = userStatements(generateCredentials()).join('\n');
     expect(sql).to.match(/GRANT SELECT, INSERT, UPDATE, DELETE ON `mmm_test`\.\* TO 'app'@'%'/);
     const agentGrant = sql.split('\n').find((l) => l.startsWith('GRANT') && l.includes("TO 'mmm_agent'@'%'"));
     expect(agentGrant).to.match(/ ON \*\.\* TO /);
     for (const priv of ['READ_ONLY ADMIN', 'CONNECTION ADMIN']) expect(agentGrant).to.include(priv);
     expect(agentGrant).to.not.include('SUPER');
+    // the monitor gets what its checks need and nothing more (docs/accounts.md)
+    expect(sql).to.include("GRANT SLAVE MONITOR ON *.* TO 'mmm_monitor'@'%'");
+    expect(sql).to.include("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'");
   });
 
   it('re-points by GTID with fast retry and heartbeat', () => {

@@ -3,10 +3,12 @@
 // A connect per operation, closed by dropping the socket, cost a connection handshake several
 // times a second and wrote an "Aborted connection" warning to the server's error log for each one
 // (log_warnings=2, MariaDB's default). A connection whose query timed out is unusable (mysql2
-// leaves the command in flight): it is destroyed, never kept. Every connect and query is bounded.
+// leaves the command in flight): it is destroyed, never kept. One refused for lack of a privilege
+// is closed with every kept one, so a GRANT takes effect at the next operation. Every connect and
+// query is bounded.
 // SQL text comes only from mysql-dialect.ts.
 import * as mysql from 'mysql2/promise';
-import { MmmError, TimeoutError, bounded, errorMessage } from '@mmm/common';
+import { MmmError, TimeoutError, bounded, errorMessage, isPrivilegeError } from '@mmm/common';
 import { type ChangeMasterOptions, type Dialect, type Flavor, SELECT_VERSION, detectFlavor, dialectFor } from './mysql-dialect';
 import { type ProcessRow, threadsToKill } from './processlist';
 import { type SlaveStatus, parseSlaveStatus, pickDefaultConnection, receivedAllApplied } from './slave-status';
@@ -125,6 +127,7 @@ export class Mysql2LocalMysql implements LocalMysql {
   private async session<T>(what: string, fn: (q: (sql: string, timeoutMs?: number) => Promise<Row[]>) => Promise<T>): Promise<T> {
     let conn: mysql.Connection | undefined;
     let usable = false;
+    let refused = false;
     try {
       conn = await this.acquire();
       usable = true;
@@ -135,7 +138,10 @@ export class Mysql2LocalMysql implements LocalMysql {
           return Array.isArray(rows) ? (rows as Row[]) : [];
         } catch (e) {
           // a server error (e.g. ER_NO_SUCH_THREAD) leaves the connection fine; a timeout or a lost connection does not
-          if (!(typeof (e as { errno?: unknown }).errno === 'number' && (e as { fatal?: boolean }).fatal !== true)) usable = false;
+          const errno = (e as { errno?: unknown }).errno;
+          if (!(typeof errno === 'number' && (e as { fatal?: boolean }).fatal !== true)) usable = false;
+          // a session keeps the privileges it logged in with: after a GRANT only new ones have it
+          if (typeof errno === 'number' && isPrivilegeError(errno)) refused = true;
           throw e;
         }
       };
@@ -147,8 +153,15 @@ export class Mysql2LocalMysql implements LocalMysql {
       if (code === 'PROTOCOL_SEQUENCE_TIMEOUT' || code === 'ETIMEDOUT') throw new TimeoutError(`${what}: ${errorMessage(e)}`);
       throw new MysqlError(`${what}: ${errorMessage(e)}`, e);
     } finally {
-      if (conn) this.release(conn, usable);
+      if (refused) this.retireAll(conn);
+      else if (conn) this.release(conn, usable);
     }
+  }
+
+  /** After a privilege refusal: every kept connection predates a possible GRANT; end them all (COM_QUIT). */
+  private retireAll(current: mysql.Connection | undefined): void {
+    if (current) void quit(current);
+    for (const k of this.idle.splice(0)) void quit(k.c);
   }
 
   /**

@@ -1,5 +1,6 @@
 // Every text the monitor answers on the control port, as MMM 2.2.1 writes it (lib/Monitor/Commands.pm,
 // reference/mmm.md §7, mmm-wire.md §3.2). Monitor and tests use these so the wording lives in one place.
+import { type PrivilegeProblem, describeProblem } from '../accounts/problem';
 import type { HostState, Mode } from '../model/host-state';
 import { CONTROL_COMMANDS, helpLines } from './commands';
 
@@ -33,6 +34,17 @@ export const texts = {
   peerReplicationFailed: (peer: string, host: string) =>
     `ERROR: Some replication checks failed on peer '${peer}'. We can't set '${host}' online now. Please, wait some time.`,
   agentUnreachableState: (host: string) => `ERROR: Can't reach agent daemon on '${host}'! Can't switch its state!`,
+  /**
+   * Ours, in place of the three refusals above when the failing check failed because the monitor
+   * account was refused: MMM's "Please, wait some time" is wrong advice for a missing GRANT.
+   */
+  privilegeBlocksOnline: (target: string, host: string, check: string, p: PrivilegeProblem) => {
+    const what = describeProblem(p, host);
+    return (
+      `ERROR: ${what.charAt(0).toUpperCase()}${what.slice(1)} (check ${check}: ${p.serverMessage}), so '${target}' can't be switched to ONLINE. ` +
+      `Fix: ${p.fix} (no restart needed: the monitor reconnects after a refusal, the next check sees it)`
+    );
+  },
 
   // set_offline
   setOfflineOk: (host: string) =>

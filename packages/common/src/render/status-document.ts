@@ -26,7 +26,10 @@ export interface HostStatus {
   stateChangedAt: string | null;
   /** Always ping, mysql, rep_threads, rep_backlog, in that order. */
   checks: CheckStatus[];
-  /** Seconds_Behind_Master; null when unknown or NULL. */
+  /**
+   * Seconds_Behind_Master as the monitor's rep_backlog check last read it; null when unknown: NULL,
+   * no replication, or the monitor could not read replication (missing GRANT, host unreachable).
+   */
   replicationLagSeconds: number | null;
   agentReachable: boolean;
   /** read_only=0 as last reported by the agent; null when unknown. */

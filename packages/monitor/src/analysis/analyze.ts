@@ -4,7 +4,7 @@ import type { MmmConfig } from '@mmm/common/pure';
 import { activeMasterOf, normalizeAssignments } from './roles/role-table';
 import { applyRoles } from './apply-roles';
 import { applyTransitions } from './apply-transitions';
-import { DIAGNOSES, diagnoseHost, diagnoseWriter, diagnosisKey, trackDiagnoses, type Diagnosis } from './diagnosis';
+import { DIAGNOSES, diagnoseAccount, diagnoseHost, diagnoseWriter, diagnosisKey, trackDiagnoses, type Diagnosis } from './diagnosis';
 import { stepMode } from './modes';
 import { planSwitchBack, stepBackoff } from './planned-switch';
 import { makePolicy } from './policy';
@@ -55,7 +55,10 @@ export function analyze(
   const writerDiagnosis = diagnoseWriter(wObs, writerCtx);
   if (writerDiagnosis) diagnoses.push(writerDiagnosis);
   for (const h of Object.keys(snapshot.hosts).sort()) {
-    if (h === lastWriter || !config.hosts[h]) continue;
+    if (!config.hosts[h]) continue;
+    const refused = diagnoseAccount(h, snapshot.hosts[h]);
+    if (refused) diagnoses.push(refused);
+    if (h === lastWriter) continue;
     diagnoses.push(...diagnoseHost(h, snapshot.hosts[h], !!previous.hosts[h]?.flap.flapping));
   }
 

@@ -30,7 +30,7 @@ const moveDecision = (m: RoleMove): Decision => ({
 });
 
 function codeFor(state: HostMemory['state'], host: string, diagnoses: Diagnosis[]): DiagnosisCode {
-  const d = diagnoses.find((x) => x.host === host && x.code !== 'AgentUnreachable' && x.code !== 'HostFlapping');
+  const d = diagnoses.find((x) => x.host === host && x.code !== 'AgentUnreachable' && x.code !== 'HostFlapping' && x.code !== 'MonitorAccountRefused');
   if (d) return d.code;
   return state === 'REPLICATION_FAIL' ? 'ReplicaBroken' : state === 'REPLICATION_DELAY' ? 'ReplicaDelayed' : 'HostDown';
 }

@@ -3,10 +3,19 @@
 // restarts the error timer (MMM Checker: `-1/-2/-3` states, named here).
 import type { CheckResult, CheckState } from './snapshot';
 
+/** What every state keeps of the latest raw result, whatever the phase. */
+function latest(r: CheckResult): Pick<CheckState, 'lastMessage' | 'lastCause' | 'lastLagSeconds'> {
+  return {
+    lastMessage: r.message,
+    ...(r.cause ? { lastCause: r.cause } : {}),
+    ...(r.lagSeconds !== undefined ? { lastLagSeconds: r.lagSeconds } : {}),
+  };
+}
+
 /** Startup: MMM runs the checks once synchronously and treats anything but OK as failed. */
 export function initialCheckState(r: CheckResult, now: number): CheckState {
   const ok = r.status === 'OK';
-  return { phase: ok ? 'PASSING' : 'FAILED', ok, message: r.message, lastChange: now, lastMessage: r.message };
+  return { phase: ok ? 'PASSING' : 'FAILED', ok, message: r.message, lastChange: now, ...latest(r) };
 }
 
 export interface CheckStep {
@@ -17,11 +26,12 @@ export interface CheckStep {
 
 /** Feeds one raw result into a check's debounced state. */
 export function stepCheck(prev: CheckState, r: CheckResult, trapPeriodSec: number, now: number): CheckStep {
-  const base = { ...prev, lastMessage: r.message };
+  const { lastCause: _c, lastLagSeconds: _l, ...kept } = prev;
+  const base: CheckState = { ...kept, ...latest(r) };
   switch (r.status) {
     case 'OK':
       if (prev.phase === 'FAILED') {
-        return { state: { phase: 'PASSING', ok: true, message: r.message, lastChange: now, lastMessage: r.message }, changed: true };
+        return { state: { phase: 'PASSING', ok: true, message: r.message, lastChange: now, ...latest(r) }, changed: true };
       }
       // errors that never reached trap_period were never reported: nothing to recover from
       return { state: { ...base, phase: 'PASSING', errorSince: undefined }, changed: false };
@@ -32,7 +42,7 @@ export function stepCheck(prev: CheckState, r: CheckResult, trapPeriodSec: numbe
       if (prev.phase === 'FAILED') return { state: base, changed: false };
       const since = prev.phase === 'TRAPPING' && prev.errorSince !== undefined ? prev.errorSince : now;
       if (now - since >= trapPeriodSec * 1000) {
-        return { state: { phase: 'FAILED', ok: false, message: r.message, lastChange: now, lastMessage: r.message }, changed: true };
+        return { state: { phase: 'FAILED', ok: false, message: r.message, lastChange: now, ...latest(r) }, changed: true };
       }
       return { state: { ...base, phase: 'TRAPPING', errorSince: since }, changed: false };
     }

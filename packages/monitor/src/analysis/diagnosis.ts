@@ -1,6 +1,6 @@
 // Named diagnoses ("what is wrong"), kept apart from "what to do" (actionFor), as in
 // orchestrator's analysis.go. Detection always runs; acting is gated by mode and flapping.
-import type { Mode } from '@mmm/common/pure';
+import { type Mode, describeProblem } from '@mmm/common/pure';
 import type { Decision } from './decision';
 import type { HostObservation } from './snapshot';
 import { knownDead, replicasOfWriter, type WriterContext } from './writer-safety';
@@ -16,6 +16,7 @@ export const DIAGNOSES = {
   ReplicaDelayed: 'A host lags behind its source by more than max_backlog (rep_backlog failed).',
   AgentUnreachable: 'The host passes the monitor checks but its agent does not answer: it gets no new roles.',
   HostFlapping: 'The host dropped from ONLINE more than flap_count times within flap_duration: it waits in AWAITING_RECOVERY.',
+  MonitorAccountRefused: 'The monitor account is refused on this host (a missing GRANT or a wrong password): the checks it breaks fail for that reason, not because of the host.',
 } as const;
 
 export type DiagnosisCode = keyof typeof DIAGNOSES;
@@ -37,7 +38,8 @@ export type RemedyKind =
   | 'move_roles' // strip the host's roles, redistribute
   | 'assign_writer' // give the orphaned writer role to an eligible host
   | 'withhold_roles' // host gets no new roles
-  | 'hold_offline'; // no automatic return to ONLINE
+  | 'hold_offline' // no automatic return to ONLINE
+  | 'report'; // nothing of its own: the failing checks act as they always do
 
 export interface Remedy {
   remedy: RemedyKind;
@@ -62,6 +64,7 @@ const TABLE: Table = {
   ReplicaDelayed: { remedy: 'move_roles', modes: ['ACTIVE'] },
   AgentUnreachable: { remedy: 'withhold_roles', modes: ALL },
   HostFlapping: { remedy: 'hold_offline', modes: ALL },
+  MonitorAccountRefused: { remedy: 'report', modes: ALL },
 };
 
 export function actionFor(code: DiagnosisCode, mode: Mode): Remedy {
@@ -104,6 +107,25 @@ export function diagnoseHost(host: string, o: HostObservation, flapping: boolean
   }
   if (flapping) out.push(mk('HostFlapping'));
   return out;
+}
+
+/**
+ * Any host, the writer too: the checks whose latest run was refused to the monitor account
+ * (trapped or not), grouped by fix, e.g. "rep_threads, rep_backlog: the monitor account … lacks
+ * SLAVE MONITOR on 'db2'. Fix: GRANT …".
+ */
+export function diagnoseAccount(host: string, o: HostObservation): Diagnosis | undefined {
+  const byFix = new Map<string, { checks: string[]; what: string }>();
+  for (const [name, c] of Object.entries(o.checks)) {
+    const p = c.lastCause;
+    if (!p) continue;
+    const g = byFix.get(p.fix) ?? { checks: [], what: describeProblem(p, host) };
+    g.checks.push(name);
+    byFix.set(p.fix, g);
+  }
+  if (byFix.size === 0) return undefined;
+  const detail = [...byFix].map(([fix, g]) => `${g.checks.join(', ')}: ${g.what}. Fix: ${fix}`).join('; ');
+  return { code: 'MonitorAccountRefused', host, description: DIAGNOSES.MonitorAccountRefused, detail };
 }
 
 export const diagnosisKey = (d: Pick<Diagnosis, 'code' | 'host'>): string => `${d.code}@${d.host ?? ''}`;

@@ -2,7 +2,7 @@
 // the I/O layer fills a ClusterSnapshot each pass, keeps the MonitorState that analyze returns,
 // and executes its actions. All times are milliseconds since the epoch (Clock.now()); config
 // durations stay in seconds as MMM writes them and are converted where used.
-import type { AgentState, CheckName, HostState, Mode, RoleIp } from '@mmm/common/pure';
+import type { AgentState, CheckName, HostState, Mode, PrivilegeProblem, RoleIp } from '@mmm/common/pure';
 
 /** One raw check run (checker line `OK: …`, `ERROR: …`, `UNKNOWN: …`). */
 export type CheckStatus = 'OK' | 'ERROR' | 'UNKNOWN';
@@ -10,6 +10,10 @@ export type CheckStatus = 'OK' | 'ERROR' | 'UNKNOWN';
 export interface CheckResult {
   status: CheckStatus;
   message: string;
+  /** The monitor account was refused: what to fix (typed, never parsed from `message`). */
+  cause?: PrivilegeProblem;
+  /** rep_backlog: Seconds_Behind_Master as read (null: NULL or no replication); absent: not read. */
+  lagSeconds?: number | null;
 }
 
 /** Named trap states (MMM used -1/-2/-3). */
@@ -31,6 +35,10 @@ export interface CheckState {
   errorSince?: number;
   /** Message of the latest raw result, for display. */
   lastMessage?: string;
+  /** Cause of the latest raw result when the monitor account was refused. */
+  lastCause?: PrivilegeProblem;
+  /** rep_backlog: what the latest raw result read (see CheckResult.lagSeconds). */
+  lastLagSeconds?: number | null;
 }
 
 export type HostChecks = Record<CheckName, CheckState>;

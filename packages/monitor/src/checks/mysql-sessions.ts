@@ -1,9 +1,12 @@
 // One reused monitor connection per host: at 0.25 s check periods a connect per check is
 // wasteful. A connection that breaks is dropped and, if it was an old one, the query is retried
 // once on a fresh connection within the same deadline (a stale socket is not news about the host).
+// A connection refused a statement for lack of a privilege is closed too: the server keeps the
+// privileges a session logged in with, so only a new connection sees a GRANT made since (a kept
+// one that is refused is retried once on a fresh connection, like a broken one).
 import * as mysql from 'mysql2';
 import type { Connection, QueryError } from 'mysql2';
-import { bounded } from '@mmm/common';
+import { bounded, isPrivilegeError } from '@mmm/common';
 
 export interface MysqlEndpoint {
   host: string;
@@ -18,6 +21,10 @@ export interface MysqlFailure {
   /** mysql2/Node code, e.g. ER_CON_COUNT_ERROR, ECONNREFUSED. */
   code?: string;
   message: string;
+  /** Privilege errors on a statement: CURRENT_USER() of the refused session (`user@host`). */
+  account?: string;
+  /** Privilege errors on a statement: VERSION() of the server. */
+  serverVersion?: string;
 }
 
 export type QueryOutcome =
@@ -76,7 +83,18 @@ export class MysqlSessions {
         const fatal = (q.error as QueryError | undefined)?.fatal === true;
         if (fatal) this.drop(entry);
         if (fatal && reused) continue;
-        return { kind: 'query-error', error: failure(q.error) };
+        const f = failure(q.error);
+        if (!fatal && isPrivilegeError(f.errno)) {
+          // A kept session may predate a GRANT (the mysql check shares it): only a refusal on a
+          // fresh connection is news about the account.
+          if (reused) {
+            this.retire(entry);
+            continue;
+          }
+          Object.assign(f, await whoAmI(entry.conn, deadline - Date.now()));
+          this.retire(entry);
+        }
+        return { kind: 'query-error', error: f };
       }
       return { kind: 'rows', rows: q.value };
     }
@@ -136,6 +154,12 @@ export class MysqlSessions {
     return entry;
   }
 
+  /** Forgets a healthy connection and ends it with COM_QUIT in the background (bounded). */
+  private retire(entry: Entry): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    void quit(entry.conn);
+  }
+
   private drop(entry: Entry): void {
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
     try {
@@ -147,6 +171,20 @@ export class MysqlSessions {
 }
 
 const QUIT_MS = 500;
+/** Bound of the CURRENT_USER() query after a privilege error, within what is left of the check's. */
+const WHOAMI_MS = 500;
+
+/** Who the server took this session for, to name the account in the GRANT; {} when it does not say in time. */
+async function whoAmI(c: Connection, remainingMs: number): Promise<{ account?: string; serverVersion?: string }> {
+  if (remainingMs <= 0) return {};
+  const r = await bounded(runQuery(c, 'SELECT CURRENT_USER() AS account, VERSION() AS version'), Math.min(WHOAMI_MS, remainingMs));
+  if (r.kind !== 'value') return {};
+  const row = r.value[0] ?? {};
+  const out: { account?: string; serverVersion?: string } = {};
+  if (typeof row.account === 'string') out.account = row.account;
+  if (typeof row.version === 'string') out.serverVersion = row.version;
+  return out;
+}
 
 async function quit(c: Connection): Promise<void> {
   const r = await bounded(new Promise<void>((res, rej) => c.end((err) => (err ? rej(err) : res()))), QUIT_MS);

@@ -1,5 +1,5 @@
 // `mysql` check: can the monitor run `SELECT NOW()` on the host's server (MMM 2.x texts).
-import type { CheckConfig, HostConfig } from '@mmm/common';
+import { type CheckConfig, type HostConfig, loginProblemFor } from '@mmm/common';
 import { describeEndpoint, monitorEndpoint } from './endpoint';
 import type { MysqlSessions } from './mysql-sessions';
 import { type CheckFn, type CheckResult, error, ok, timeoutMs, unknown } from './types';
@@ -16,10 +16,13 @@ export function makeMysqlCheck(sessions: MysqlSessions): CheckFn {
         return ok();
       case 'timeout':
         return error('Timeout');
-      case 'connect-error':
+      case 'connect-error': {
         // Too many connections is the server protecting itself, not a dead host: no action.
         if (r.error.errno === ER_CON_COUNT_ERROR) return unknown(`Too many connections! ${r.error.message}`);
-        return error(`Connect error (${describeEndpoint(ep)})! ${r.error.message}`);
+        const e = error(`Connect error (${describeEndpoint(ep)})! ${r.error.message}`);
+        const cause = loginProblemFor('monitor', ep.user, r.error.errno, r.error.message);
+        return cause ? { ...e, cause } : e;
+      }
       case 'query-error':
         return error(`SQL Query Error: ${r.error.message}`);
     }

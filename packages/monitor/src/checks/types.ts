@@ -1,6 +1,6 @@
 // What a check is and what it reports. Checks are I/O edges: they observe one host once and
 // return a raw result; debouncing (trap_period) belongs to analysis/, not here.
-import type { CheckConfig, CheckName, HostConfig } from '@mmm/common';
+import type { CheckConfig, CheckName, HostConfig, PrivilegeProblem } from '@mmm/common';
 
 export type CheckStatus = 'OK' | 'ERROR' | 'UNKNOWN';
 
@@ -8,6 +8,13 @@ export interface CheckResult {
   status: CheckStatus;
   /** MMM's text, e.g. `OK`, `ERROR: Replication is broken`, `UNKNOWN: Connect error (…)`. */
   message: string;
+  /** The monitor account was refused (a missing GRANT, a wrong password): what to fix. */
+  cause?: PrivilegeProblem;
+  /**
+   * rep_backlog only: Seconds_Behind_Master as this run read it; null when the server says NULL
+   * or replication is not set up. Absent when the run could not read replication at all.
+   */
+  lagSeconds?: number | null;
 }
 
 /** One run of one check on one host, as the runner emits it. */

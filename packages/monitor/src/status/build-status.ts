@@ -54,7 +54,9 @@ function hostStatus(name: string, i: StatusInput): HostStatus {
       message: checks ? checks[c].message : '',
       lastChange: iso(checks?.[c].lastChange),
     })),
-    replicationLagSeconds: a?.health?.replication?.secondsBehindMaster ?? null,
+    // What the monitor's own rep_backlog check last read: when the monitor cannot read replication
+    // (missing GRANT, host unreachable) the lag is unknown, whatever an agent reported earlier.
+    replicationLagSeconds: checks?.rep_backlog.lastLagSeconds ?? null,
     agentReachable: !!a?.reachable,
     writable,
     flapping: !!mem?.flap.flapping,

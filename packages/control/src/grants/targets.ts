@@ -1,0 +1,46 @@
+// Pure: which MySQL accounts a config makes its program use, on which servers.
+import type { AccountKind, MmmConfig, Program } from '@mmm/common';
+
+export interface GrantTarget {
+  /** Host section name. */
+  host: string;
+  account: AccountKind;
+  /** The config key that names the user (for messages). */
+  userKey: string;
+  user: string;
+  password: string;
+  ip: string;
+  port: number;
+}
+
+export interface TargetPlan {
+  targets: GrantTarget[];
+  /** Accounts the program uses that the config does not name. */
+  unnamed: { host: string; account: AccountKind; userKey: string }[];
+}
+
+/**
+ * Monitor config: the monitor account on every host. Agent config: the agent account on its own
+ * host (`this`), and the replication account on every master (what this host's replica threads log
+ * in to). mmm_control uses no MySQL account.
+ */
+export function grantTargets(program: Program, config: MmmConfig): TargetPlan {
+  const plan: TargetPlan = { targets: [], unnamed: [] };
+  const add = (host: string, account: AccountKind, userKey: string, user: string | undefined, password: string | undefined): void => {
+    const h = config.hosts[host];
+    if (!h) return;
+    if (!user) plan.unnamed.push({ host, account, userKey });
+    else plan.targets.push({ host, account, userKey, user, password: password ?? '', ip: h.ip, port: h.mysqlPort });
+  };
+  const names = Object.keys(config.hosts).sort();
+  if (program === 'monitor') {
+    for (const n of names) add(n, 'monitor', 'monitor_user', config.hosts[n]!.monitorUser, config.hosts[n]!.monitorPassword);
+  } else if (program === 'agent' && config.this && config.hosts[config.this]) {
+    const me = config.hosts[config.this]!;
+    add(config.this, 'agent', 'agent_user', me.agentUser, me.agentPassword);
+    for (const n of names) {
+      if (config.hosts[n]!.mode === 'master') add(n, 'replication', 'replication_user', me.replicationUser, me.replicationPassword);
+    }
+  }
+  return plan;
+}
