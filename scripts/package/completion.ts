@@ -34,9 +34,10 @@ function valueCases(options: readonly HelpOption[], where: string): string[] {
     const pat = o.flags.join('|');
     const choices = o.flags.map((f) => CHOICES[f]).find((c) => c !== undefined);
     if (choices) {
-      const missing = choices.filter((c) => !o.description.includes(c));
-      if (missing.length) throw new Error(`${where}: ${o.flags.join(', ')}: --help does not mention ${missing.join(', ')}`);
-      out.push(`    ${pat}) COMPREPLY=($(compgen -W "${q(choices)}" -- "$cur")); return 0 ;;`);
+      // Per command, the values its own help lists (mmm_tls grants --program takes agent|monitor only).
+      const listed = choices.filter((c) => o.description.includes(c));
+      if (listed.length === 0) throw new Error(`${where}: ${o.flags.join(', ')}: --help mentions none of ${choices.join(', ')}`);
+      out.push(`    ${pat}) COMPREPLY=($(compgen -W "${q(listed)}" -- "$cur")); return 0 ;;`);
     } else if (FILE_VALUES.has(o.value)) {
       out.push(`    ${pat}) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;`);
     } else if (DIR_VALUES.has(o.value)) {
