@@ -95,8 +95,8 @@ export const PAGES: Record<'mmmd_agent' | 'mmmd_mon' | 'mmm_control' | 'mmm_tls'
     section: 1,
     summary: 'operate an mmm monitor',
     description: [
-      'It sends one command and prints the monitor\'s reply unchanged, as MMM 2.x did; lines it adds itself start with "# ". It runs anywhere the monitor\'s control port can be reached, with a certificate of the control role (or viewer, for the read-only commands).',
-      'Without -c it reads mmm_mon.conf by the MMM search order (/etc, /etc/mmm, /etc/mysql-mmm); away from the monitor host use a small mmm_control.conf (see /etc/mmm/examples/2.x/mmm_control.conf).',
+      'It sends one command and prints the monitor\'s reply unchanged, as MMM 2.x did; lines it adds itself start with "# ". It runs anywhere the monitor\'s control port can be reached, with a certificate of the control role, the monitor\'s own certificate, or viewer for the read-only commands.',
+      'Without -c it looks for mmm_control.conf in /etc, /etc/mmm and /etc/mysql-mmm, then for mmm_mon.conf in the same folders, so a dedicated client config wins and on the monitor host mmm_mon.conf alone works (see /etc/mmm/examples/2.x/mmm_control.conf).',
     ],
     fixed: [
       {

@@ -125,7 +125,7 @@ describe('mmm_tls grants against real MariaDB 10.11', function () {
 
   it('a server that does not answer cannot be checked: exit 2', async () => {
     const closed = await freePort(cl!.node('db2').ip);
-    const r = await mmmTls(['grants', '--timeout', '2000', '-c', monConf('gt_mon', 'mon-pw', (n) => (n.name === 'db2' ? closed : n.port))]);
+    const r = await mmmTls(['grants', '--timeout', '2', '-c', monConf('gt_mon', 'mon-pw', (n) => (n.name === 'db2' ? closed : n.port))]);
     expect(r.code, r.stdout + r.stderr).to.equal(3);
     expect(r.stdout).to.match(/^FAIL monitor@db2: cannot check: no session on /m);
     expect(r.stdout).to.match(/^FAIL: 1 of 3 accounts could not be checked$/m);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_LEVELS, type LogLevel } from './logger';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { MmmError, formatIssue } from './errors';
 import { checkConfig, lookupUser, type LoadOptions, type RunAs } from './config';
 
@@ -53,6 +53,15 @@ export function parseSeconds(v: string): number {
   const n = m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw new MmmError('USAGE', `'${v}' is not a positive duration: give seconds (10, 1.5) or milliseconds with ms (500ms)`);
   return n;
+}
+
+/** parseSeconds as a commander option parser (a bad value is commander's usage error, exit 2). */
+export function secondsOption(v: string): number {
+  try {
+    return parseSeconds(v);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** `@C` selects a file by name; with -c FILE it would be ignored, so refuse the pair. */

@@ -1,8 +1,8 @@
 // The start-up both daemons share (mmmd_agent, mmmd_mon): options, --check-config, logger, config,
 // signals. Only main.ts files call it; argv, signals and process.exit stay at this one edge.
 import { fstatSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { type CommonCliOptions, addCommonOptions, checkConfigReport, clusterWithConfigError, extractCluster, mmmVersion, parseSeconds, runAsOption } from './cli';
+import { Command, CommanderError } from 'commander';
+import { type CommonCliOptions, addCommonOptions, checkConfigReport, clusterWithConfigError, extractCluster, mmmVersion, runAsOption, secondsOption } from './cli';
 import { type MmmConfig, checkConfig } from './config';
 import { MmmError, errorMessage, formatIssue } from './errors';
 import { EXIT } from './exit-codes';
@@ -28,14 +28,8 @@ export interface DaemonSpec<O extends object> {
   create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & { bindRetry: number } & O): Daemon;
 }
 
-function bindRetrySeconds(s: string): number {
-  if (s.trim() === '0') return 0;
-  try {
-    return parseSeconds(s);
-  } catch (e) {
-    throw new InvalidArgumentError(errorMessage(e));
-  }
-}
+/** --bind-retry: a duration, or 0 to fail at once. */
+const bindRetrySeconds = (s: string): number => (s.trim() === '0' ? 0 : secondsOption(s));
 
 /** The pid file a config names for this daemon (`pid_path` of `this` host, or of <monitor>). */
 function pidPathOf(config: MmmConfig, program: 'agent' | 'monitor'): string | undefined {
@@ -130,7 +124,6 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
   const sig = await signalled;
   logger.info(`${sig}: stopping`);
   await daemon.stop();
-  pidFile?.release();
   await logger.close();
   return EXIT.OK;
 }

@@ -1,10 +1,10 @@
 // mmm_control entry point: the only place that touches argv, env and process.exit.
 import { existsSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import {
   ConfigError,
   clusterWithConfigError,
-  parseSeconds,
+  secondsOption,
   MmmError,
   addCommonOptions,
   checkConfigReport,
@@ -32,14 +32,6 @@ interface Options {
   wait: boolean;
   waitTimeout: number;
   force?: boolean;
-}
-
-function seconds(v: string): number {
-  try {
-    return parseSeconds(v);
-  } catch (e) {
-    throw new InvalidArgumentError(errorMessage(e));
-  }
 }
 
 function helpAfter(): string {
@@ -118,9 +110,9 @@ async function main(argv: string[], env: SettingsEnv): Promise<CommandOutput> {
   program
     .option('--json', "print the monitor's status_json document (show, status_json) or {command, ok, reply}, validated")
     .option('--monitor <host:port>', 'monitor address (default: <monitor> ip/port of the config; env MMM_MONITOR)')
-    .option('--timeout <seconds>', 'bound for connecting and for each reply', seconds, 10)
+    .option('--timeout <seconds>', 'bound for connecting and for each reply', secondsOption, 10)
     .option('--no-wait', 'move_role: do not wait for a writer move to complete')
-    .option('--wait-timeout <seconds>', 'move_role: bound for the wait', seconds, 60)
+    .option('--wait-timeout <seconds>', 'move_role: bound for the wait', secondsOption, 60)
     .option('--force', 'move_role --force <role> <host> (see help)')
     .version(mmmVersion(), '-V, --version')
     .addHelpText('after', helpAfter())

@@ -1,7 +1,7 @@
 // mmm_tls entry point: the only place that touches argv and process.exit.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { EXIT, MmmError, errorMessage, mmmVersion, parseSeconds } from '@mmm/common';
+import { EXIT, MmmError, errorMessage, mmmVersion, secondsOption } from '@mmm/common';
 import { checkGrants } from './grants';
 import { formatFinding, initCa, issue, issueCrl, showLines, verify } from './tls';
 
@@ -9,14 +9,6 @@ function positiveInt(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
   return n;
-}
-
-function seconds(v: string): number {
-  try {
-    return parseSeconds(v);
-  } catch (e) {
-    throw new InvalidArgumentError(errorMessage(e));
-  }
 }
 
 /** A file named on the command line, or a clear error (never a stack trace). */
@@ -92,7 +84,7 @@ function program(setExit: (code: number) => void): Command {
     .requiredOption('-c, --config <file>', 'mmm_agent.conf, mmm_mon.conf or mmm_control.conf')
     .option('--program <program>', 'agent | monitor | control (default: from the file name)')
     .option('--secure', 'also do a live handshake and a PING to every configured peer')
-    .option('--timeout <seconds>', 'bound per live connection (seconds, or 500ms)', seconds, 5)
+    .option('--timeout <seconds>', 'bound per live connection (seconds, or 500ms)', secondsOption, 5)
     .description('check the TLS material a config names; one OK/WARN/FAIL line per check; exit 0 OK, 1 failures, 5 warnings only')
     .action(async (o: { config: string; program?: string; secure?: boolean; timeout: number }) => {
       const r = await verify({ config: o.config, program: o.program, secure: o.secure, timeoutMs: Math.round(o.timeout * 1000) });
@@ -104,14 +96,14 @@ function program(setExit: (code: number) => void): Command {
     .command('grants')
     .requiredOption('-c, --config <file>', 'mmm_mon.conf (monitor account) or mmm_agent.conf (agent and replication accounts)')
     .option('--program <program>', 'agent | monitor (default: from the file name)')
-    .option('--timeout <ms>', 'bound per login and per statement', positiveInt, 5000)
+    .option('--timeout <seconds>', 'bound per login and per statement (seconds, or 500ms)', secondsOption, 5)
     .description(
       'log in to every server with the MySQL accounts the config names and report, per server and account, ' +
         'the missing privileges with the GRANT that fixes them (changes nothing; no daemon needed); ' +
         'exit 0 nothing missing, 1 something missing, 3 a server could not be checked',
     )
     .action(async (o: { config: string; program?: string; timeout: number }) => {
-      const r = await checkGrants({ config: o.config, program: o.program, timeoutMs: o.timeout });
+      const r = await checkGrants({ config: o.config, program: o.program, timeoutMs: Math.round(o.timeout * 1000) });
       print(r.lines);
       setExit(r.exitCode);
     });
