@@ -154,6 +154,17 @@ describe('mmm_control CLI against a fake mutual-TLS monitor', function () {
     expect(n.status).to.equal(0);
   });
 
+  it('move_role against an MMM 2.x monitor (no status_json): exit 0 on its OK, with a # note, as MMM mmm_control', async () => {
+    const legacy = await FakeMonitor.start({ pair: pki.monitor, clientCa: pki.ca, mmm2x: true });
+    extra.push(legacy);
+    const r = await runCli(['-c', await writeClientConfig(files, legacy.port, 'legacy_control.conf'), 'move_role', 'writer', 'db2']);
+    expect(r.stdout).to.equal(
+      `${texts.moveRoleOk('writer', 'db1', 'db2')}\n# Not followed: the monitor does not know status_json (an MMM 2.x monitor?); its OK is all it reports\n`,
+    );
+    expect(r.status).to.equal(0);
+    expect(legacy.lines).to.deep.equal(['move_role writer db2', 'status_json']);
+  });
+
   it('move_role --force is sent as MMM writes it', async () => {
     const before = mon.lines.length;
     await cli('move_role', '--force', 'writer', 'db2', '--no-wait');

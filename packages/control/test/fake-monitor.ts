@@ -63,6 +63,8 @@ export interface FakeMonitorOptions {
   moveRunningPolls?: number;
   /** The writer move ends aborted instead of done. */
   abortMove?: boolean;
+  /** Answer like an MMM 2.2.1 monitor: no status_json (MMM prints `Invalid command` and its help). */
+  mmm2x?: boolean;
 }
 
 export class FakeMonitor {
@@ -159,6 +161,7 @@ export class FakeMonitor {
         return texts.moveRoleOk(c.role, from, c.host);
       }
       case 'status_json': {
+        if (this.opts.mmm2x) return `Invalid command 'status_json'\n\n${HELP_TEXT.replace(/^ {4}status_json .*\n/m, '')}`;
         if (this.opts.badStatusJson) return JSON.stringify({ ...doc, schemaVersion: 99, mode: 'SOMETIMES' });
         this.progressMove();
         return encodeStatusJson(doc);

@@ -305,6 +305,11 @@ describe('mmm_control: move_role writer waits for the move', () => {
       expect(moveProgress(d, 'writer', 'db2').kind).to.equal(kind);
     });
   }
+  it('moveReport: an MMM 2.x monitor (no status_json) is exit 0 with a note', () => {
+    const r = moveReport({ kind: 'legacy' }, 'writer', 'db2', 10);
+    expect(r.exitCode).to.equal(0);
+    expect(r.extra).to.match(/^# Not followed: .*MMM 2\.x monitor/);
+  });
   it('moveReport: lost contact is exit 3', () => {
     expect(moveReport({ kind: 'lost', why: 'connection refused' }, 'writer', 'db2', 10)).to.deep.equal({
       extra: '# Could not follow the move of role writer to db2: connection refused\n',

@@ -12,6 +12,9 @@ export type MoveProgress =
   | { kind: 'done'; move: MoveStatus | null }
   | { kind: 'aborted'; move: MoveStatus };
 
+/** An MMM 2.x monitor answers `Invalid command 'status_json'`: it moved the role (its OK said so) but cannot be followed. */
+export const LEGACY_MONITOR_REPLY = /^Invalid command 'status_json'/;
+
 /** Pure: where a move of `role` to `host` stands in a status document. */
 export function moveProgress(doc: StatusDocument, role: string, host: string): MoveProgress {
   const r = doc.roles.find((x) => x.name === role);
@@ -27,7 +30,7 @@ export function moveProgress(doc: StatusDocument, role: string, host: string): M
 
 /** Pure: the `# ` line(s) and exit status for how the wait ended. */
 export function moveReport(
-  p: MoveProgress | { kind: 'timeout'; move: MoveStatus | null } | { kind: 'lost'; why: string },
+  p: MoveProgress | { kind: 'timeout'; move: MoveStatus | null } | { kind: 'lost'; why: string } | { kind: 'legacy' },
   role: string,
   host: string,
   waitedMs: number,
@@ -49,6 +52,9 @@ export function moveReport(
         extra: `# Move of role ${role} to ${host} not complete after ${formatDuration(waitedMs)}${p.move ? `: ${renderMoveExtra(p.move).slice(2).trim()}` : ''}\n`,
         exitCode: EXIT.ERROR_REPLY,
       };
+    case 'legacy':
+      // MMM's mmm_control exits 0 on its OK; its monitor has no status_json to follow the move with
+      return { extra: `# Not followed: the monitor does not know status_json (an MMM 2.x monitor?); its OK is all it reports\n`, exitCode: EXIT.OK };
     case 'lost':
       return { extra: `# Could not follow the move of role ${role} to ${host}: ${p.why}\n`, exitCode: EXIT.UNREACHABLE };
     case 'running':
@@ -65,6 +71,7 @@ async function follow(ctx: CommandContext, role: string, host: string) {
     } catch (e) {
       return { progress: { kind: 'lost' as const, why: describeUnreachable(e).reason }, waitedMs: ctx.now() - start };
     }
+    if (LEGACY_MONITOR_REPLY.test(reply)) return { progress: { kind: 'legacy' as const }, waitedMs: ctx.now() - start };
     const { doc, problems } = statusDocumentOf(reply);
     if (!doc) return { progress: { kind: 'lost' as const, why: problems[0] ?? 'invalid status_json' }, waitedMs: ctx.now() - start };
     const p = moveProgress(doc, role, host);
