@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { HELP_TEXT, renderChecks, renderShow, texts, validateStatusDocument } from '@mmm/common';
 import { FakeMonitor, clusterDoc } from './fake-monitor';
 import { HOST, makePki, runCli, writeClientConfig, writeClientFiles, writeTlsConf, type ClientFiles, type Pki } from './helpers';
@@ -163,6 +164,9 @@ describe('mmm_control CLI against a fake mutual-TLS monitor', function () {
     );
     expect(r.status).to.equal(0);
     expect(legacy.lines).to.deep.equal(['move_role writer db2', 'status_json']);
+    const show = await runCli(['-c', path.join(files.dir, 'legacy_control.conf'), 'show']);
+    expect(show.stdout).to.match(/\n# No details: status_json is not valid \(.*an MMM 2\.x monitor\?\)\)\n$/);
+    expect(show.status).to.equal(0);
   });
 
   it('move_role --force is sent as MMM writes it', async () => {
