@@ -48,6 +48,7 @@ export const V1_TOP: Record<string, TopMap> = {
   flap_duration: monitorOnly('flap_duration'),
   flap_count: monitorOnly('flap_count'),
   careful_startup: monitorOnly('careful_startup'),
+  first_start: monitorOnly('first_start'),
   kill_host_bin: monitorOnly('kill_host_bin'),
 };
 

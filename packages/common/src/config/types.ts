@@ -95,6 +95,12 @@ export interface MonitorConfig {
   autoSetOnline: number; // 0 = off
   killHostBin?: string;
   carefulStartup: boolean; // true (MMM code default)
+  /**
+   * Our addition. `manual` (default, as MMM operators see it): a host with no stored or reported
+   * state stays AWAITING_RECOVERY until `set_online`. `vote`: the startup writer vote's winner goes
+   * ONLINE at once (the sandbox uses it).
+   */
+  firstStart: 'manual' | 'vote';
   mode: MonitorMode; // active
   waitForOtherMaster: number; // 120
 }
@@ -151,6 +157,7 @@ export const DEFAULTS = {
   flapCount: 3,
   autoSetOnline: 0,
   carefulStartup: true,
+  firstStart: 'manual' as 'manual' | 'vote',
   monitorMode: 'active' as MonitorMode,
   waitForOtherMaster: 120,
   writerLease: 10,

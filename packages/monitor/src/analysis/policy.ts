@@ -20,6 +20,7 @@ export function monitorSettings(config: MmmConfig): {
   autoSetOnlineMs: number;
   waitForOtherMasterMs: number;
   carefulStartup: boolean;
+  firstStart: 'manual' | 'vote';
   killHostBin?: string;
 } {
   const m = config.monitor;
@@ -29,6 +30,7 @@ export function monitorSettings(config: MmmConfig): {
     autoSetOnlineMs: (m?.autoSetOnline ?? 0) * 1000,
     waitForOtherMasterMs: (m?.waitForOtherMaster ?? 120) * 1000,
     carefulStartup: m?.carefulStartup ?? true,
+    firstStart: m?.firstStart ?? 'manual',
     killHostBin: m?.killHostBin,
   };
 }

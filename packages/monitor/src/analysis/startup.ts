@@ -107,8 +107,17 @@ export function reconcileStartup(input: StartupInput): StartupResult {
     for (const h of order) if (writerVotes[h] > 0 && (!writer || writerVotes[h] > writerVotes[writer])) writer = h;
     if (writer) {
       const st = hosts[writer].state;
-      if (!manual || st === 'REPLICATION_FAIL' || st === 'REPLICATION_DELAY') hosts[writer] = { ...hosts[writer], state: 'ONLINE' };
-      decisions.push({ kind: 'role_assign', host: writer, role: `${amRole.name}(${amIp})`, reason: `startup writer vote: ${JSON.stringify(writerVotes)}`, blocked: false });
+      // MMM sets a REPLICATION_* winner ONLINE in every mode. An AWAITING_RECOVERY one (nothing
+      // stored, nothing reported: a first start) waits for set_online unless first_start is vote.
+      const replicating = st === 'REPLICATION_FAIL' || st === 'REPLICATION_DELAY';
+      const promote = replicating || (!manual && st !== 'AWAITING_RECOVERY') || (!manual && ms.firstStart === 'vote');
+      if (promote) hosts[writer] = { ...hosts[writer], state: 'ONLINE' };
+      const waits = hosts[writer].state === 'AWAITING_RECOVERY';
+      decisions.push({
+        kind: 'role_assign', host: writer, role: `${amRole.name}(${amIp})`,
+        reason: `startup writer vote: ${JSON.stringify(writerVotes)}${waits ? `; ${writer} stays AWAITING_RECOVERY until set_online (first_start manual)` : ''}`,
+        blocked: waits,
+      });
     } else {
       decisions.push({ kind: 'role_assign', role: `${amRole.name}(${amIp})`, reason: `startup writer vote found no candidate: ${JSON.stringify(writerVotes)}`, blocked: true });
     }

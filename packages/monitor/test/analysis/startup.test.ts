@@ -39,8 +39,32 @@ describe('startup: writer vote', () => {
     });
     expect(r.writerVotes).to.deep.equal({ db1: 6, db2: 6 });
     expect(r.writer).to.equal('db1'); // tie: preferred host
-    expect(r.state.hosts.db1.state).to.equal('ONLINE');
+    // first_start manual (default, MMM): db1 had no stored or reported state, it waits for set_online
+    expect(r.state.hosts.db1.state).to.equal('AWAITING_RECOVERY');
+    expect(r.decisions.find((d) => d.kind === 'role_assign')).to.include({ host: 'db1', blocked: true });
   });
+
+  const FIRST_START: [string, 'manual' | 'vote', string | undefined, string][] = [
+    ['nothing stored, first_start manual', 'manual', undefined, 'AWAITING_RECOVERY'],
+    ['nothing stored, first_start vote', 'vote', undefined, 'ONLINE'],
+    ['stored ONLINE, first_start manual', 'manual', 'ONLINE', 'ONLINE'],
+    ['stored REPLICATION_DELAY, first_start manual (MMM sets the winner ONLINE)', 'manual', 'REPLICATION_DELAY', 'ONLINE'],
+    ['stored AWAITING_RECOVERY, first_start vote', 'vote', 'AWAITING_RECOVERY', 'ONLINE'],
+  ];
+  for (const [what, firstStart, stored, want] of FIRST_START) {
+    it(`the vote's winner: ${what} ⇒ ${want}`, () => {
+      const c = makeConfig();
+      c.monitor = { ...c.monitor!, firstStart };
+      const r = reconcileStartup({
+        config: c, now: 0,
+        ...(stored ? { stored: { db1: { state: stored as never, roles: [] } } } : {}),
+        hosts: { db1: host({ system: sys({ writable: true }) }), db2: host({ system: sys({ masterIp: '10.0.0.11' }) }) },
+      });
+      expect(r.writer).to.equal('db1');
+      expect(r.state.hosts.db1.state).to.equal(want);
+      expect(r.state.hosts.db2.state).to.equal('AWAITING_RECOVERY');
+    });
+  }
 
   it('HARD_OFFLINE and ADMIN_OFFLINE hosts get no votes', () => {
     const r = reconcileStartup({
