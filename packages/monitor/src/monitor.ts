@@ -57,6 +57,12 @@ export function defaultPassIntervalMs(config: MmmConfig): number {
 }
 
 const SYSTEM_STATUS_EVERY_MS = 5000;
+
+const roleKey = (r: { name: string; ip: string }): string => `${r.name}(${r.ip})`;
+function rolesDiffer(a: readonly { name: string; ip: string }[], b: readonly { name: string; ip: string }[]): boolean {
+  const x = a.map(roleKey).sort().join(',');
+  return x !== b.map(roleKey).sort().join(',');
+}
 /** The pass waits this long for the slowest agents (re-pointing replicas); they finish in the background. */
 const REST_WAIT_MS = 1500;
 
@@ -261,7 +267,20 @@ export class Monitor {
     const o = this.agents.obs[host];
     const now = this.clock.now();
     const wasUnreachable = !o.reachable;
-    await this.agents.health(host);
+    if (o.legacy) {
+      // An MMM 2.x agent knows no GET_HEALTH, and dies on GET_SYSTEM_STATUS while its mysqld is
+      // down (reference/mmm-interop.md §2): PING it, and ask the system status only while the
+      // monitor's own mysql check passes without a pending error.
+      await this.agents.ping(host);
+      if (!o.reachable || this.checks.of(host, now).mysql.phase !== 'PASSING') return;
+      // its OK to a status proves nothing: confirm a changed role list on its interface at once
+      const applied = o.lastApplied;
+      if (applied && (o.systemAt ?? 0) < applied.at && rolesDiffer(applied.roles, o.system?.configuredRoles ?? [])) {
+        this.systemAt[host] = now;
+        await this.agents.system(host);
+        return;
+      }
+    } else await this.agents.health(host);
     if (o.reachable && (wasUnreachable || !o.system || now - (this.systemAt[host] ?? 0) >= SYSTEM_STATUS_EVERY_MS)) {
       this.systemAt[host] = now;
       await this.agents.system(host);

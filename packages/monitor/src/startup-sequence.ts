@@ -60,8 +60,11 @@ export async function runStartup(m: StartupDeps): Promise<MonitorState> {
   const hosts = m.agents.hosts;
   await Promise.all(hosts.map(async (h) => {
     await m.agents.agentStatus(h);
-    await m.agents.system(h);
+    // GET_HEALTH first: it tells an MMM 2.x agent apart, which must not get GET_SYSTEM_STATUS
+    // while its mysqld is down (it dies on it); MMM's own monitor asked regardless.
     await m.agents.health(h);
+    const legacyDown = m.agents.obs[h].legacy && !m.checks.of(h, m.clock.now()).mysql.ok;
+    if (!legacyDown) await m.agents.system(h);
   }));
   const now = m.clock.now();
   const inputs: Record<string, StartupHostInput> = {};

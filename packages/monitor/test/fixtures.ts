@@ -28,7 +28,7 @@ export function makeConfig(over: Partial<MmmConfig> = {}, monitor: Partial<NonNu
     socket: { type: 'plain', verifyMode: 1, tlsMinVersion: 'TLSv1.2', tlsListen: 'tls', tlsConnect: 'enforce', certExpiryWarnDays: 30, peerRoles: [] },
     monitor: {
       ip: '127.0.0.1', port: 9988, pingIps: ['10.0.0.1'], pingInterval: 1, flapDuration: 3600, flapCount: 3, autoSetOnline: 0,
-      carefulStartup: true, firstStart: 'manual', mode: 'active', waitForOtherMaster: 120, ...monitor,
+      carefulStartup: true, firstStart: 'manual', legacyFailover: 'safe', mode: 'active', waitForOtherMaster: 120, ...monitor,
     },
     writerLease: 10,
     switchTimeout: 10,

@@ -164,6 +164,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       killHostBin: get<string>(monSec, 'kill_host_bin'),
       carefulStartup: get<boolean>(monSec, 'careful_startup') ?? DEFAULTS.carefulStartup,
       firstStart: get<MonitorConfig['firstStart']>(monSec, 'first_start') ?? DEFAULTS.firstStart,
+      legacyFailover: get<MonitorConfig['legacyFailover']>(monSec, 'legacy_failover') ?? DEFAULTS.legacyFailover,
       mode: get<MonitorConfig['mode']>(monSec, 'mode') ?? DEFAULTS.monitorMode,
       waitForOtherMaster: get<number>(monSec, 'wait_for_other_master') ?? DEFAULTS.waitForOtherMaster,
     });

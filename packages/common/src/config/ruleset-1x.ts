@@ -49,6 +49,7 @@ export const V1_TOP: Record<string, TopMap> = {
   flap_count: monitorOnly('flap_count'),
   careful_startup: monitorOnly('careful_startup'),
   first_start: monitorOnly('first_start'),
+  legacy_failover: monitorOnly('legacy_failover'),
   kill_host_bin: monitorOnly('kill_host_bin'),
 };
 

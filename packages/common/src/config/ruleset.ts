@@ -64,6 +64,7 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       kill_host_bin: path,
       careful_startup: { kind: 'bool', default: '1' },
       first_start: { kind: 'enum', values: ['manual', 'vote'], ours: true, default: 'manual' },
+      legacy_failover: { kind: 'enum', values: ['safe', 'mmm'], ours: true, default: 'safe' },
       mode: { kind: 'enum', values: ['active', 'manual', 'wait', 'passive'], default: 'active' },
       wait_for_other_master: { kind: 'unum', default: '120' },
       writer_lease: { kind: 'posnum', ours: true, default: '10' },

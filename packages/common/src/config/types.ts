@@ -101,6 +101,12 @@ export interface MonitorConfig {
    * ONLINE at once (the sandbox uses it).
    */
   firstStart: 'manual' | 'vote';
+  /**
+   * Our addition: a failed writer that runs an MMM 2.x agent (no lease). `safe` (default): another
+   * host is made writable only once it is known dead or fenced (docs/upgrade.md). `mmm`: after
+   * trap_period, as MMM 2.x did — a crash may leave two writers; warned at start.
+   */
+  legacyFailover: 'safe' | 'mmm';
   mode: MonitorMode; // active
   waitForOtherMaster: number; // 120
 }
@@ -158,6 +164,7 @@ export const DEFAULTS = {
   autoSetOnline: 0,
   carefulStartup: true,
   firstStart: 'manual' as 'manual' | 'vote',
+  legacyFailover: 'safe' as 'safe' | 'mmm',
   monitorMode: 'active' as MonitorMode,
   waitForOtherMaster: 120,
   writerLease: 10,

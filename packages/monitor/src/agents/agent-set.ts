@@ -35,6 +35,22 @@ export interface AgentSetOptions {
 
 export type CallResult = { ok: true; reply: AgentReply } | { ok: false; error: string; reply?: AgentReply };
 
+/** Our extension commands: an MMM 2.x agent answers them `Invalid command '<CMD>'!`. */
+const EXTENSIONS = new Set(['GET_HEALTH', 'GET_GTID', 'WAIT_GTID']);
+const INVALID_COMMAND = /^Invalid command '([A-Z_]+)'!?$/;
+
+/** Pure: does this reply to `kind` say the agent does not know our extensions (an MMM 2.x agent)? */
+export function saysLegacy(kind: string, reply: AgentReply): boolean {
+  if (reply.ok || !EXTENSIONS.has(kind)) return false;
+  const m = INVALID_COMMAND.exec(reply.message.trim());
+  return !!m && m[1] === kind;
+}
+
+/** Pure: an `UP:` lower than the last one seen means the agent restarted (1 s of slack for rounding). */
+export function restarted(previousUptime: number | undefined, uptime: number | undefined): boolean {
+  return previousUptime !== undefined && uptime !== undefined && uptime + 1 < previousUptime;
+}
+
 export class AgentSet {
   readonly obs: Record<string, AgentObservation> = {};
   /** Last failure per host (no reply, or ERROR text), for warnings. */
@@ -71,7 +87,12 @@ export class AgentSet {
     try {
       const reply = await this.clients[host].request(req, timeoutMs);
       const now = this.o.clock.now();
+      if (restarted(o.uptime, reply.uptime)) this.noteRestart(host, `its uptime went back from ${o.uptime} s to ${reply.uptime} s`);
       Object.assign(o, { reachable: true, lastContact: now, ...(reply.uptime !== undefined ? { uptime: reply.uptime } : {}) });
+      if (saysLegacy(req.kind, reply) && !o.legacy) {
+        o.legacy = true;
+        this.o.logger.warn(`agent ${host} is an MMM 2.x agent (${reply.message.trim()}): sending it MMM 2.x commands only`);
+      }
       if (!reply.ok) {
         this.lastError[host] = `${req.kind}: ERROR: ${reply.message}`;
         return { ok: false, error: reply.message, reply };
@@ -83,6 +104,15 @@ export class AgentSet {
       this.lastError[host] = `${req.kind}: no reply: ${errorMessage(e)}`;
       return { ok: false, error: `no reply: ${errorMessage(e)}` };
     }
+  }
+
+  /** A restart: MMM agents forget their roles, so the monitor sends CLEAR_BAD_ROLES after the next status. */
+  private noteRestart(host: string, why: string): void {
+    const o = this.obs[host];
+    o.restartedAt = this.o.clock.now();
+    if (o.legacy) this.o.logger.warn(`agent ${host} restarted (${why}): it may have forgotten its roles`);
+    else this.o.logger.info(`agent ${host} restarted (${why})`);
+    o.legacy = undefined; // re-learned: it may have been upgraded
   }
 
   async ping(host: string): Promise<boolean> {
@@ -107,6 +137,7 @@ export class AgentSet {
     try {
       const s = parseSystemStatus(r.reply);
       this.obs[host].system = { writable: s.writable, configuredRoles: s.roles, masterIp: s.masterIp };
+      this.obs[host].systemAt = this.o.clock.now();
     } catch (e) {
       this.o.logger.warn(`bad GET_SYSTEM_STATUS reply from ${host}: ${errorMessage(e)}`);
     }
@@ -117,6 +148,7 @@ export class AgentSet {
     if (!r.ok) return;
     try {
       this.obs[host].reported = parseAgentStatus(r.reply);
+      if (this.obs[host].reported?.state === 'UNKNOWN' && this.obs[host].lastApplied) this.noteRestart(host, 'it reports state UNKNOWN');
     } catch (e) {
       this.o.logger.warn(`bad GET_AGENT_STATUS reply from ${host}: ${errorMessage(e)}`);
     }
@@ -143,7 +175,8 @@ export class AgentSet {
   }
 
   async clearBadRoles(host: string): Promise<void> {
-    await this.call({ kind: 'CLEAR_BAD_ROLES', host });
+    const r = await this.call({ kind: 'CLEAR_BAD_ROLES', host });
+    if (r.ok) this.obs[host].clearedBadRolesAt = this.o.clock.now();
   }
 
   /** New TLS material: kept connections are dropped so the next request uses it. */

@@ -47,6 +47,8 @@ export function analyze(
     lastWriterContact: contacts.length ? Math.max(...contacts) : undefined,
     activeMasterRole: amRole,
     writerLeaseSec: config.writerLease,
+    mysqlTrapSec: config.checks.mysql?.trapPeriod,
+    legacyFailover: config.monitor?.legacyFailover ?? 'safe',
     policy,
     now,
   };
@@ -77,6 +79,8 @@ export function analyze(
   }
 
   const actions: Action[] = [...rp.actions];
+  // a legacy old writer known dead answers CLEAR_BAD_ROLES before another host is promoted
+  if (rp.safety?.needsClearBadRoles) actions.push({ kind: 'clear_bad_roles', host: rp.safety.needsClearBadRoles });
   for (const h of Object.keys(snapshot.hosts).sort()) if (snapshot.hosts[h].fence && tp.hosts[h]?.state === 'ONLINE') actions.push({ kind: 'clear_fence', host: h });
   const backoff = stepBackoff(previous.switchBackoff, snapshot.lastSwitch, now);
   const sb = ms.mode === 'PASSIVE' ? undefined : planSwitchBack({ config, table, applied: prevTable, to: withheld, from: lastWriter, hosts: tp.hosts, snapshot, backoff, now });

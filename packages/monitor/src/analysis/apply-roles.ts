@@ -94,5 +94,9 @@ export function applyRoles(args: {
     return { table, withheldWriter: '', writer: newWriter, safety, decisions, actions };
   }
   decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${safety.reason}`, blocked: true });
+  const kill = monitorSettings(config).killHostBin;
+  if (safety.legacyUnproven && kill && !snapshot.hosts[lastWriter]?.fence && !actions.some((a) => a.kind === 'kill_host' && a.host === lastWriter)) {
+    actions.push({ kind: 'kill_host', host: lastWriter, reason: `${lastWriter} runs an MMM 2.x agent, which cannot fence itself: ${safety.reason}` });
+  }
   return { table, withheldWriter: newWriter, writer: lastWriter, safety, decisions, actions };
 }

@@ -15,7 +15,7 @@ function latest(r: CheckResult): Pick<CheckState, 'lastMessage' | 'lastCause' | 
 /** Startup: MMM runs the checks once synchronously and treats anything but OK as failed. */
 export function initialCheckState(r: CheckResult, now: number): CheckState {
   const ok = r.status === 'OK';
-  return { phase: ok ? 'PASSING' : 'FAILED', ok, message: r.message, lastChange: now, ...latest(r) };
+  return { phase: ok ? 'PASSING' : 'FAILED', ok, message: r.message, lastChange: now, ...latest(r), ...(r.refused ? { refusedSince: now } : {}) };
 }
 
 export interface CheckStep {
@@ -26,6 +26,14 @@ export interface CheckStep {
 
 /** Feeds one raw result into a check's debounced state. */
 export function stepCheck(prev: CheckState, r: CheckResult, trapPeriodSec: number, now: number): CheckStep {
+  const step = stepTrap(prev, r, trapPeriodSec, now);
+  const { refusedSince: _r, ...state } = step.state;
+  // refused connects only, without a break: a timeout or any other answer starts over
+  const refusedSince = r.refused ? (prev.refusedSince ?? now) : undefined;
+  return { ...step, state: refusedSince === undefined ? state : { ...state, refusedSince } };
+}
+
+function stepTrap(prev: CheckState, r: CheckResult, trapPeriodSec: number, now: number): CheckStep {
   const { lastCause: _c, lastLagSeconds: _l, ...kept } = prev;
   const base: CheckState = { ...kept, ...latest(r) };
   switch (r.status) {

@@ -3,7 +3,7 @@
 import { type Mode, describeProblem } from '@mmm/common/pure';
 import type { Decision } from './decision';
 import type { HostObservation } from './snapshot';
-import { knownDead, replicasOfWriter, type WriterContext } from './writer-safety';
+import { knownDead, legacyRefusedFor, replicasOfWriter, type WriterContext } from './writer-safety';
 
 export const DIAGNOSES = {
   MonitorIsolated: 'None of ping_ips answers: the monitor itself is cut off; states are frozen and nothing is sent.',
@@ -16,6 +16,9 @@ export const DIAGNOSES = {
   ReplicaDelayed: 'A host lags behind its source by more than max_backlog (rep_backlog failed).',
   AgentUnreachable: 'The host passes the monitor checks but its agent does not answer: it gets no new roles.',
   HostFlapping: 'The host dropped from ONLINE more than flap_count times within flap_duration: it waits in AWAITING_RECOVERY.',
+  LegacyWriterUnfenced: 'The failed writer runs an MMM 2.x agent, which holds no lease and cannot fence itself: no other host is made writable until its MySQL port refused every connect for trap_period (and it answered a role-less status and CLEAR_BAD_ROLES), or kill_host_bin fenced it.',
+  RoleOnWrongHost: 'A host has a role IP on its interface that the monitor did not give it: two hosts may answer on that address. It is told to remove it (CLEAR_BAD_ROLES).',
+  LegacyRolesUnknown: 'An MMM 2.x agent whose MySQL does not answer may still hold role IPs (it can be asked only while its MySQL answers): those IPs go to no other host until it answered a role-less status and CLEAR_BAD_ROLES, or kill_host_bin fenced it.',
   MonitorAccountRefused: 'The monitor account is refused on this host (a missing GRANT or a wrong password): the checks it breaks fail for that reason, not because of the host.',
 } as const;
 
@@ -63,6 +66,9 @@ const TABLE: Table = {
   ReplicaBroken: { remedy: 'move_roles', modes: ['ACTIVE'] },
   ReplicaDelayed: { remedy: 'move_roles', modes: ['ACTIVE'] },
   AgentUnreachable: { remedy: 'withhold_roles', modes: ALL },
+  LegacyWriterUnfenced: { remedy: 'failover', modes: ['ACTIVE'] },
+  RoleOnWrongHost: { remedy: 'report', modes: ALL },
+  LegacyRolesUnknown: { remedy: 'report', modes: ALL },
   HostFlapping: { remedy: 'hold_offline', modes: ALL },
   MonitorAccountRefused: { remedy: 'report', modes: ALL },
 };
@@ -86,6 +92,11 @@ export function diagnoseWriter(o: HostObservation | undefined, c: WriterContext)
   const monitorSees = o.checks.ping.ok && o.checks.mysql.ok;
   if (monitorSees) return o.agent.reachable ? undefined : mk('AgentUnreachable', 'writer agent does not answer; the writer keeps its role');
   if (o.fence?.ok) return mk('DeadWriter', 'kill_host succeeded');
+  if (o.agent.legacy) {
+    const refused = legacyRefusedFor(o, c);
+    if (refused !== undefined) return mk('DeadWriter', `MMM 2.x agent answers; its MySQL port refused every connect for ${(refused / 1000).toFixed(1)} s`);
+    return mk('LegacyWriterUnfenced', o.agent.reachable ? `its agent answers; its MySQL is not known dead (${o.checks.mysql.lastMessage ?? o.checks.mysql.message})` : 'its agent does not answer');
+  }
   const dead = knownDead(o, c);
   if (dead) return mk('DeadWriter', dead);
   if (o.agent.reachable) return mk('UnreachableWriter', 'its agent answers and does not report mysqld down');

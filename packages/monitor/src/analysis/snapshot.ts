@@ -14,6 +14,8 @@ export interface CheckResult {
   cause?: PrivilegeProblem;
   /** rep_backlog: Seconds_Behind_Master as read (null: NULL or no replication); absent: not read. */
   lagSeconds?: number | null;
+  /** mysql only: the TCP connect was refused (RST on the MySQL port). */
+  refused?: boolean;
 }
 
 /** Named trap states (MMM used -1/-2/-3). */
@@ -39,6 +41,11 @@ export interface CheckState {
   lastCause?: PrivilegeProblem;
   /** rep_backlog: what the latest raw result read (see CheckResult.lagSeconds). */
   lastLagSeconds?: number | null;
+  /**
+   * mysql: start of the current uninterrupted run of refused connects (every raw result since was a
+   * refused TCP connect). A legacy MMM agent's server counts as dead only on this evidence.
+   */
+  refusedSince?: number;
 }
 
 export type HostChecks = Record<CheckName, CheckState>;
@@ -119,8 +126,20 @@ export interface AgentObservation {
   /** When `health` was taken (ms). */
   healthAt?: number;
   system?: SystemStatus;
+  /** When `system` was taken (ms). */
+  systemAt?: number;
   reported?: AgentReportedStatus;
   lastApplied?: AppliedStatus;
+  /**
+   * An MMM 2.x agent: it answered one of our extension commands with `Invalid command`. It is sent
+   * MMM 2.x commands only; its OK to SET_STATUS proves nothing (MMM agents always answer OK).
+   * Forgotten when the agent restarts (re-learned from its next answer).
+   */
+  legacy?: boolean;
+  /** When a restart of the agent was seen (its `UP:` went back, or it reported state UNKNOWN). */
+  restartedAt?: number;
+  /** When the agent last answered CLEAR_BAD_ROLES with OK (ms). */
+  clearedBadRolesAt?: number;
 }
 
 export interface HostObservation {

@@ -19,7 +19,7 @@ export function makeMysqlCheck(sessions: MysqlSessions): CheckFn {
       case 'connect-error': {
         // Too many connections is the server protecting itself, not a dead host: no action.
         if (r.error.errno === ER_CON_COUNT_ERROR) return unknown(`Too many connections! ${r.error.message}`);
-        const e = error(`Connect error (${describeEndpoint(ep)})! ${r.error.message}`);
+        const e = { ...error(`Connect error (${describeEndpoint(ep)})! ${r.error.message}`), ...(r.error.code === 'ECONNREFUSED' ? { refused: true } : {}) };
         const cause = loginProblemFor('monitor', ep.user, r.error.errno, r.error.message);
         return cause ? { ...e, cause } : e;
       }

@@ -15,6 +15,8 @@ export interface CheckResult {
    * or replication is not set up. Absent when the run could not read replication at all.
    */
   lagSeconds?: number | null;
+  /** mysql only: the TCP connect was refused (RST): nothing listens on the MySQL port (not a hang, not a timeout). */
+  refused?: boolean;
 }
 
 /** One run of one check on one host, as the runner emits it. */

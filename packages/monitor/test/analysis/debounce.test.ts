@@ -65,3 +65,23 @@ describe('check debounce (trap logic)', () => {
     expect(initialCheckState(UNK, 1)).to.include({ ok: false, phase: 'FAILED' });
   });
 });
+
+describe('debounce: refused connects (evidence that a legacy writer is dead)', () => {
+  const REF: CheckResult = { status: 'ERROR', message: 'ERROR: Connect error! connect ECONNREFUSED', refused: true };
+  const TIMEOUT: CheckResult = { status: 'ERROR', message: 'ERROR: Timeout' };
+  const ROWS: [string, [number, CheckResult][], number | undefined][] = [
+    ['an unbroken run of refusals keeps its start', [[1, REF], [5, REF], [12, REF]], 1000],
+    ['a timeout breaks the run', [[1, REF], [5, TIMEOUT], [12, REF]], 12_000],
+    ['an OK ends it', [[1, REF], [5, OK]], undefined],
+    ['UNKNOWN ends it too', [[1, REF], [5, UNK]], undefined],
+    ['plain errors never start one', [[1, ERR], [5, ERR]], undefined],
+  ];
+  for (const [what, seq, since] of ROWS) {
+    it(what, () => {
+      expect(feed(seq).last.refusedSince).to.equal(since);
+    });
+  }
+  it('a first result that was refused starts the run', () => {
+    expect(initialCheckState(REF, 7).refusedSince).to.equal(7);
+  });
+});

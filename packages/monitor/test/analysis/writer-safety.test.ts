@@ -33,6 +33,52 @@ const ROWS: { label: string; c: WriterContext; allowed: boolean; basis?: string;
   { label: 'old writer reachable, not demoted yet', c: ctx({ checks: checks(), agent: { reachable: true } }), allowed: false },
 ];
 
+// An MMM 2.x old writer (issue 14): no lease, and its OK replies prove nothing.
+const REFUSED_SINCE = NOW - 12_000;
+const legacy = (over: { refusedSince?: number; mysqlMessage?: string; reachable?: boolean; applied?: { at: number; roles: { name: string; ip: string }[] }; clearedAt?: number; system?: { at: number; writable: boolean; roles: { name: string; ip: string }[] } } = {}): HostObservation => {
+  const c = checks(['mysql']);
+  c.mysql = { ...c.mysql, lastMessage: over.mysqlMessage ?? 'ERROR: Connect error (db1)! connect ECONNREFUSED', ...(over.refusedSince !== undefined ? { refusedSince: over.refusedSince } : {}) };
+  return {
+    checks: c,
+    agent: {
+      reachable: over.reachable ?? true, lastContact: NOW, legacy: true,
+      ...(over.applied ? { lastApplied: { at: over.applied.at, ok: true, state: 'HARD_OFFLINE' as const, roles: over.applied.roles } } : {}),
+      ...(over.clearedAt !== undefined ? { clearedBadRolesAt: over.clearedAt } : {}),
+      ...(over.system ? { systemAt: over.system.at, system: { writable: over.system.writable, configuredRoles: over.system.roles, masterIp: '' } } : {}),
+    },
+  };
+};
+const W = { name: 'writer', ip: '10.0.0.100' };
+const LEGACY_ROWS: { label: string; c: WriterContext; allowed: boolean; basis?: string; reason?: RegExp; clear?: boolean; unproven?: boolean }[] = [
+  { label: 'legacy: refused for trap_period, role-less status and CLEAR_BAD_ROLES answered ⇒ dead', c: ctx(legacy({ refusedSince: REFUSED_SINCE, applied: { at: NOW - 2000, roles: [] }, clearedAt: NOW - 1000 }), {}, { mysqlTrapSec: 10 }), allowed: true, basis: 'dead' },
+  { label: 'legacy: refused for trap_period, no role-less status yet ⇒ waits for it', c: ctx(legacy({ refusedSince: REFUSED_SINCE }), {}, { mysqlTrapSec: 10 }), allowed: false, reason: /status without roles/ },
+  { label: 'legacy: a role-less status from before the refusals does not count', c: ctx(legacy({ refusedSince: REFUSED_SINCE, applied: { at: REFUSED_SINCE - 1, roles: [] }, clearedAt: NOW }), {}, { mysqlTrapSec: 10 }), allowed: false, reason: /status without roles/ },
+  { label: 'legacy: status answered, CLEAR_BAD_ROLES not yet ⇒ analysis sends it', c: ctx(legacy({ refusedSince: REFUSED_SINCE, applied: { at: NOW - 2000, roles: [] } }), {}, { mysqlTrapSec: 10 }), allowed: false, reason: /CLEAR_BAD_ROLES/, clear: true },
+  { label: 'legacy: refused for less than trap_period ⇒ not dead', c: ctx(legacy({ refusedSince: NOW - 5000, applied: { at: NOW - 2000, roles: [] }, clearedAt: NOW - 1000 }), {}, { mysqlTrapSec: 10 }), allowed: false, unproven: true },
+  { label: 'legacy: a timeout is never dead', c: ctx(legacy({ mysqlMessage: 'ERROR: Timeout', applied: { at: NOW - 2000, roles: [] }, clearedAt: NOW - 1000 }), {}, { mysqlTrapSec: 10 }), allowed: false, reason: /cannot fence itself.*Timeout/, unproven: true },
+  { label: 'legacy: refused but its agent does not answer ⇒ not dead', c: ctx(legacy({ refusedSince: REFUSED_SINCE, reachable: false }), {}, { mysqlTrapSec: 10 }), allowed: false, reason: /does not answer/, unproven: true },
+  { label: 'legacy: an OK to the demotion alone proves nothing', c: ctx(legacy({ mysqlMessage: 'ERROR: Timeout', applied: { at: NOW - 2000, roles: [] } })), allowed: false, unproven: true },
+  { label: 'legacy: demotion verified by a later system status (read-only, no writer IP)', c: ctx(legacy({ mysqlMessage: 'OK', applied: { at: NOW - 2000, roles: [] }, system: { at: NOW - 1000, writable: false, roles: [] } })), allowed: true, basis: 'demoted' },
+  { label: 'legacy: a system status from before the demotion does not verify it', c: ctx(legacy({ mysqlMessage: 'OK', applied: { at: NOW - 2000, roles: [] }, system: { at: NOW - 3000, writable: false, roles: [] } })), allowed: false, unproven: true },
+  { label: 'legacy: system status still shows the writer IP', c: ctx(legacy({ mysqlMessage: 'OK', applied: { at: NOW - 2000, roles: [] }, system: { at: NOW - 1000, writable: false, roles: [W] } })), allowed: false, unproven: true },
+  { label: 'legacy: the lease rule does not apply (no lease)', c: ctx(legacy({ reachable: false }), {}, { lastWriterContact: NOW - 600_000 }), allowed: false, unproven: true },
+  { label: 'legacy: fenced by kill_host_bin', c: ctx({ ...legacy({ reachable: false }), fence: { at: NOW, ok: true } }), allowed: true, basis: 'fenced' },
+  { label: 'legacy: legacy_failover mmm promotes by MMM rule', c: ctx(legacy({ mysqlMessage: 'ERROR: Timeout' }), {}, { legacyFailover: 'mmm' }), allowed: true, basis: 'mmm-rule', reason: /without proof/ },
+];
+
+describe('writer safety with an MMM 2.x old writer', () => {
+  for (const r of LEGACY_ROWS) {
+    it(r.label, () => {
+      const s = writerSafety('db2', r.c);
+      expect(s.allowed, s.reason).to.equal(r.allowed);
+      if (r.basis) expect(s.basis).to.equal(r.basis);
+      if (r.reason) expect(s.reason).to.match(r.reason);
+      expect(s.needsClearBadRoles === 'db1', 'needsClearBadRoles').to.equal(!!r.clear);
+      expect(!!s.legacyUnproven, 'legacyUnproven').to.equal(!!r.unproven);
+    });
+  }
+});
+
 describe('writer safety (DESIGN §5 one writer, always)', () => {
   for (const r of ROWS) {
     it(r.label, () => {
