@@ -10,6 +10,7 @@ import { planSwitchBack, stepBackoff } from './planned-switch';
 import { makePolicy } from './policy';
 import type { Action, AnalysisResult, Decision } from './result';
 import { planStatuses } from './status-plan';
+import { placeRoles } from './role-placement';
 import type { AnalysisPolicy, ClusterSnapshot, MonitorState } from './snapshot';
 import type { WriterContext } from './writer-safety';
 
@@ -92,10 +93,16 @@ export function analyze(
     writer = lastWriter;
   } else decisions.push(...rp.decisions);
 
+  let legacyHeld = previous.legacyHeld;
   if (sb?.action) actions.push(sb.action, { kind: 'persist' });
   else if (ms.mode !== 'PASSIVE') {
+    const placed = placeRoles({ snapshot, before: prevTable, after: table, previousHeld: previous.legacyHeld, activeMasterRole: amRole });
+    table = placed.table;
+    legacyHeld = placed.held;
+    diagnoses.push(...placed.diagnoses);
+    decisions.push(...placed.decisions);
     const lastApplied = Object.fromEntries(Object.keys(config.hosts).map((h) => [h, snapshot.hosts[h]?.agent.lastApplied]));
-    actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), { kind: 'persist' });
+    actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), ...placed.actions, { kind: 'persist' });
   }
 
   const tracked = trackDiagnoses(diagnoses, previous.diagnosedSince, now);
@@ -113,6 +120,7 @@ export function analyze(
     lastWriterContact: newContact,
     switchBackoff: backoff,
     diagnosedSince: tracked.since,
+    ...(legacyHeld && Object.keys(legacyHeld).length ? { legacyHeld } : {}),
   };
   return { state, diagnoses: tracked.diagnoses, transitions: tp.transitions, roleAssignments: table, decisions, actions, mode: ms.mode };
 }

@@ -200,6 +200,8 @@ export interface MonitorState {
   switchBackoff?: Record<string, number>;
   /** Diagnoses present in the last pass, `code@host` → since when (ms). */
   diagnosedSince?: Record<string, number>;
+  /** MMM 2.x agents: role IPs each may still hold (role-placement.ts), host → IPs. */
+  legacyHeld?: Record<string, string[]>;
 }
 
 /** Knobs not in MmmConfig, with defaults in policy.ts. */
