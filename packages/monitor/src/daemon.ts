@@ -75,6 +75,9 @@ export class MonitorDaemon {
     bound(true);
     await started;
     logger.info(`mmmd_mon running: control on ${m.ip}:${this.listener.port}`);
+    if (config.monitor?.legacyFailover === 'mmm') {
+      logger.warn("legacy_failover mmm: a failed writer that runs an MMM 2.x agent is replaced after trap_period, as MMM 2.x did, without proof that it stopped writing or dropped the writer IP: a crash may leave two writers (docs/upgrade.md)");
+    }
   }
 
   /** SIGHUP: new material for the listener and for new agent connections; bad material is refused. */

@@ -18,6 +18,7 @@ import type { ClusterSnapshot, HostObservation, MonitorState } from './analysis/
 import { AgentSet } from './agents/agent-set';
 import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
+import { SqlProbe } from './actions/sql-probe';
 import { CheckLog } from './check-log';
 import { CheckStore } from './check-store';
 import { CheckRunner, MysqlSessions, checkChangeLine, createCheckFunctions, type CheckFunctions } from './checks';
@@ -89,6 +90,8 @@ export class Monitor {
   readonly setStatusTimeoutMs: number;
   private readonly passIntervalMs: number;
   private readonly sessions = new MysqlSessions();
+  /** Planned moves involving an MMM 2.x agent check over MySQL (own connections). */
+  private readonly probe: SqlProbe;
   private readonly runner: CheckRunner;
   readonly network: NetworkCheck;
   private running = false;
@@ -125,6 +128,7 @@ export class Monitor {
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
       });
     this.checks = new CheckStore(o.config);
+    this.probe = new SqlProbe(o.config.hosts);
     const statusPath = o.config.monitor?.statusPath;
     const auditFile = o.auditFile === null ? undefined : (o.auditFile ?? (statusPath ? `${statusPath}.audit.jsonl` : undefined));
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
@@ -166,6 +170,7 @@ export class Monitor {
     this.network.stop();
     await this.runner.stop();
     await this.sessions.close();
+    await this.probe.close();
     this.agents.close();
     await this.audit.close();
   }
@@ -341,6 +346,7 @@ export class Monitor {
         getState: () => this.state,
         setState: (s) => (this.state = s),
         setLastMove: (m) => (this.lastMove = m),
+        probe: this.probe,
       },
       a,
     );

@@ -10,6 +10,8 @@ import type { MonitorState } from '../analysis/snapshot';
 import type { StatusLine } from '../analysis/result';
 import type { AgentSet } from '../agents/agent-set';
 import type { DecisionLog } from '../decision-log';
+import type { SqlProbe } from './sql-probe';
+import { legacyMove, legacyPrecheck, legacyRestored } from './switch-writer-legacy';
 
 export interface SwitchDeps {
   config: MmmConfig;
@@ -20,6 +22,8 @@ export interface SwitchDeps {
   getState(): MonitorState;
   setState(s: MonitorState): void;
   setLastMove(m: MoveStatus): void;
+  /** The monitor's own MySQL checks, for moves involving an MMM 2.x agent. */
+  probe?: Pick<SqlProbe, 'writeState' | 'position' | 'replica' | 'waitFor' | 'seesAllThreads'>;
 }
 
 export type SwitchOutcome = { ok: true; durationMs: number } | { ok: false; reason: string; restored: boolean };
@@ -39,18 +43,40 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
   //    writer is touched (else writes stop for switch_timeout, and the restore may fail too)
   await d.agents.health(to);
   await d.agents.health(from);
-  const missing = missingOnWriter(d.agents.obs[to]?.health, d.agents.obs[from]?.health);
-  if (missing && missing.length > 0) {
-    const reason = `refused before anything changed: ${divergenceReason(to, from, missing)}`;
+  const refuse = (why: string): SwitchOutcome => {
+    const reason = `refused before anything changed: ${why}`;
     d.setLastMove(move('aborted', reason));
     d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} ${reason}`, blocked: true });
     return { ok: false, reason, restored: true };
+  };
+  const missing = missingOnWriter(d.agents.obs[to]?.health, d.agents.obs[from]?.health);
+  if (missing && missing.length > 0) return refuse(divergenceReason(to, from, missing));
+
+  // an MMM 2.x agent on either side: the monitor checks over MySQL what its OK cannot prove
+  const legacy = !!(d.agents.obs[from]?.legacy || d.agents.obs[to]?.legacy);
+  const ld = d.probe && { config: d.config, agents: d.agents, clock: d.clock, probe: d.probe, send };
+  let useGtid = false;
+  if (legacy) {
+    if (!ld) return refuse(`${d.agents.obs[from]?.legacy ? from : to} runs an MMM 2.x agent and this monitor has no MySQL probe`);
+    const pc = await legacyPrecheck(ld, from, to);
+    if ('refused' in pc) return refuse(pc.refused);
+    useGtid = pc.useGtid;
   }
 
   // 1. demote: from here on nobody is writable until step 3 (or the restore)
   d.setState(duringSwitch(d.getState(), d.config, a));
-  const dem = await send(a.demote);
   let failure: string | undefined;
+  if (legacy && ld) {
+    const r = await legacyMove(ld, a, useGtid, () => {
+      const s = d.getState();
+      d.setState({ ...s, roles: withWriter(s.roles, am, to) });
+    });
+    if (!r.failure) return promoted();
+    failure = r.failure;
+    if (r.promoteSent) await unpromote();
+    return restore(failure);
+  }
+  const dem = await send(a.demote);
   if (!dem) failure = `${from} did not answer its demotion`;
   else if (!dem.ok) failure = `${from} did not confirm its demotion: ${dem.error ?? 'ERROR'}`;
 
@@ -69,28 +95,37 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
     const s = d.getState();
     d.setState({ ...s, roles: withWriter(s.roles, am, to) });
     const p = await send(a.promote);
-    if (p?.ok) {
-      d.setState(afterSwitch(d.getState(), d.config, a, true, d.clock.now()));
-      const m = move('done', why);
-      d.setLastMove(m);
-      d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `${am} moved from ${from} to ${to} in ${m.durationMs} ms`, blocked: false });
-      return { ok: true, durationMs: m.durationMs ?? 0 };
-    }
+    if (p?.ok) return promoted();
     failure = `${to} did not confirm its promotion: ${p ? (p.error ?? 'ERROR') : 'no reply'}`;
-    // it may have become writable partly: take the role away again before restoring the old writer
+    await unpromote();
+  }
+  return restore(failure ?? 'unknown failure');
+
+  function promoted(): SwitchOutcome {
+    d.setState(afterSwitch(d.getState(), d.config, a, true, d.clock.now()));
+    const m = move('done', why);
+    d.setLastMove(m);
+    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `${am} moved from ${from} to ${to} in ${m.durationMs} ms`, blocked: false });
+    return { ok: true, durationMs: m.durationMs ?? 0 };
+  }
+
+  // it may have become writable partly: take the role away again before restoring the old writer
+  async function unpromote(): Promise<void> {
     await send(a.unpromote);
     const b = d.getState();
     d.setState({ ...b, roles: withWriter(b.roles, am, ''), lastWriter: to });
   }
 
   // abort: restore the old writer
-  const s = d.getState();
-  d.setState({ ...s, roles: withWriter(s.roles, am, from), lastWriter: from });
-  const r = await send(a.restore);
-  const restored = !!r?.ok;
-  if (restored) d.setState(afterSwitch(d.getState(), d.config, a, false, d.clock.now()));
-  const reason = `${failure}; ${restored ? `${from} restored as writer` : `restoring ${from} failed: ${r?.error ?? 'no reply'}`}`;
-  d.setLastMove(move('aborted', reason));
-  d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} aborted: ${reason}`, blocked: true });
-  return { ok: false, reason, restored };
+  async function restore(why: string): Promise<SwitchOutcome> {
+    const s = d.getState();
+    d.setState({ ...s, roles: withWriter(s.roles, am, from), lastWriter: from });
+    const r = await send(a.restore);
+    const restored = ld ? await legacyRestored(ld, from, !!r?.ok) : !!r?.ok;
+    if (restored) d.setState(afterSwitch(d.getState(), d.config, a, false, d.clock.now()));
+    const reason = `${why}; ${restored ? `${from} restored as writer` : `restoring ${from} failed: ${r?.ok ? 'still read-only' : (r?.error ?? 'no reply')}`}`;
+    d.setLastMove(move('aborted', reason));
+    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} aborted: ${reason}`, blocked: true });
+    return { ok: false, reason, restored };
+  }
 }

@@ -120,6 +120,7 @@ export class AgentSet {
   }
 
   async health(host: string): Promise<void> {
+    if (this.obs[host].legacy) return; // it knows no GET_HEALTH (it logs an ERROR for each)
     const r = await this.call({ kind: 'GET_HEALTH', host });
     if (!r.ok) return;
     try {
