@@ -75,7 +75,8 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     o.vips ??
     new IpVipManager({ iface: host.clusterInterface ?? 'eth0', logger, addCommand: host.ipAddCommand, delCommand: host.ipDelCommand });
   const writerRole = config.roles[config.activeMasterRole];
-  const writerIps = writerRole?.ips ?? [];
+  // Mutable: without role sections (an MMM 1.x agent file) they grow as SET_STATUS names roles.
+  const writerIps = [...(writerRole?.ips ?? [])];
   const masters: Record<string, MasterAddress> = {};
   for (const h of Object.values(config.hosts)) if (h.mode === 'master') masters[h.name] = { ip: h.ip, port: h.mysqlPort };
   const peer = host.peer ? config.hosts[host.peer] : undefined;
@@ -110,6 +111,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     wanted: { state: 'UNKNOWN', roles: [], activeMaster: '' },
     roleIps: Object.values(config.roles).flatMap((r) => r.ips.map((ip) => ({ name: r.name, ip }))),
     writerIps,
+    learnRoles: Object.keys(config.roles).length === 0,
     masters,
     catchUpTimeoutMs: config.switchTimeout * 1000,
     graceMs: o.graceMs ?? Math.round(config.demoteGrace * 1000),

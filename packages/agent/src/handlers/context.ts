@@ -24,8 +24,10 @@ export interface AgentContext {
   /** The state the monitor last asked for (UNKNOWN after a restart). */
   wanted: WantedStatus;
   /** Role IPs of every configured role, for GET_SYSTEM_STATUS and CLEAR_BAD_ROLES. */
-  roleIps: ReadonlyArray<{ name: string; ip: string }>;
-  writerIps: readonly string[];
+  roleIps: Array<{ name: string; ip: string }>;
+  writerIps: string[];
+  /** No role sections in the config (an MMM 1.x agent file): role IPs are learned from SET_STATUS. */
+  learnRoles: boolean;
   masters: Readonly<Record<string, MasterAddress>>;
   catchUpTimeoutMs: number;
   graceMs: number;

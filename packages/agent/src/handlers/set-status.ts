@@ -18,7 +18,14 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
     ctx.newestStatusConn = from.connSeq;
     // A role this agent was not configured with would put an unknown address on its interface.
     const unknown = req.roles.filter((r) => !ctx.roleIps.some((c) => c.name === r.name && c.ip === r.ip));
-    if (unknown.length > 0) {
+    if (unknown.length > 0 && ctx.learnRoles) {
+      // no role sections (MMM 1.x agent file): the monitor's roles are all there is to go by
+      for (const r of unknown) {
+        ctx.roleIps.push({ name: r.name, ip: r.ip });
+        if (r.name === ctx.config.activeMasterRole && !ctx.writerIps.includes(r.ip)) ctx.writerIps.push(r.ip);
+      }
+      ctx.logger.info('role IPs learned from the monitor (no role sections in the config)', { roles: unknown.map((r) => `${r.name}(${r.ip})`).join(', ') });
+    } else if (unknown.length > 0) {
       const list = unknown.map((r) => `${r.name}(${r.ip})`).join(', ');
       ctx.logger.error('SET_STATUS refused: roles not in this agent\'s configuration', { roles: list });
       return { ok: false, text: `Unknown role ${list}: not in this agent's configuration, nothing changed` };

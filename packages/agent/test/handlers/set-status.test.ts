@@ -63,3 +63,29 @@ describe('handlers/set-status: the reply', () => {
     expect(await run(st([W]), st([]))).to.match(/^ERROR: .*read_only=1/);
   });
 });
+
+describe('handlers/set-status: an MMM 1.x agent file without role sections', () => {
+  const V1 = ['this db1', 'cluster_interface eth0', 'replication_user repl', 'replication_password rpw',
+    'host db1', '  ip 10.0.0.11', '  mode master', '  peer db2', '  user mmm_agent', '  password pw',
+    'host db2', '  ip 10.0.0.12', '  mode master', '  peer db1', '  user mmm_agent', '  password pw',
+  ].join('\n');
+
+  it('takes the roles the monitor sends, and knows the writer IP from then on (fencing, CLEAR_BAD_ROLES)', async () => {
+    const loaded = parseConfigTextOrThrow('agent', { '/etc/mmm/mmm_agent.conf': V1 }, '/etc/mmm/mmm_agent.conf');
+    expect(loaded.warnings.join('\n')).to.match(/no role sections/);
+    const mysql = new FakeLocalMysql();
+    const vips = new FakeVipManager('eth0');
+    const { ctx } = buildAgentParts({ config: loaded.config, logger: new MemoryLogger(), mysql, vips, graceMs: 0 }, () => 1);
+    expect(ctx.learnRoles).to.equal(true);
+    const reply = await setStatus(ctx, { kind: 'SET_STATUS', host: 'db1', ...st([W, R1]) }, { connSeq: 1 });
+    expect(reply).to.deep.equal({ ok: true, text: 'Status applied successfully!' });
+    expect(ctx.writerIps).to.deep.equal([W.ip]);
+    expect(ctx.roleIps).to.deep.equal([W, R1]);
+    expect(mysql.readOnly).to.equal(false);
+  });
+
+  it('a configured agent still refuses roles it does not know', async () => {
+    const { run } = setup();
+    expect(await run(st([]), st([{ name: 'reader', ip: '10.9.9.9' }]))).to.match(/^ERROR: Unknown role reader\(10\.9\.9\.9\)/);
+  });
+});

@@ -125,6 +125,9 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
   if (!roles[activeMasterRole] && (amrGiven !== undefined || program !== 'control') && !top.invalid.has('active_master_role')) {
     if (amrGiven !== undefined) {
       err(originOf(top, 'active_master_role'), `active_master_role '${amrGiven}' is not a role`, didYouMean(amrGiven, Object.keys(roles)));
+    } else if (syntax === '1.x' && program === 'agent' && Object.keys(roles).length === 0) {
+      // MMM 1.x kept roles in the monitor's file only: the agent takes them as the monitor sends them
+      warnings.push('no role sections (an MMM 1.x agent file): role IPs are taken as the monitor sends them, this agent cannot check them');
     } else if (syntax === '1.x') {
       err(top.header, "no role 'writer' (1.x files have no active_master_role: the role named writer is the active master role)",
         "add a 'role writer' section, or 'active_master_role <role>'");

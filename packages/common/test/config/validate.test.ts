@@ -88,6 +88,15 @@ describe('config: validation', () => {
     expect(ok.config.roles.writer.mode).to.equal('exclusive'); // 1.x agent conf without role mode
   });
 
+  it('1.x agent file with no role sections at all (MMM 1.x kept roles in the monitor file): loads, with a warning', () => {
+    const text = 'this db1\ncluster_interface eth0\nhost db1\n  ip 10.0.0.1\n  mode slave\n';
+    const ok = parseConfigTextOrThrow('agent', { [M]: text }, M);
+    expect(ok.config.roles).to.deep.equal({});
+    expect(ok.warnings.join('\n')).to.match(/no role sections .*role IPs are taken as the monitor sends them/);
+    // the monitor still needs its roles
+    expect(issues('monitor', `${text}<monitor>\n`.replace('<monitor>\n', 'monitor_ip 127.0.0.1\n')).map((i) => i.message).join('\n')).to.match(/no role 'writer'|role/);
+  });
+
   it('host ip required (header line), mode enum, mode required for agent/monitor', () => {
     const is = issues('monitor', `active_master_role writer\n<monitor>\nip 127.0.0.1\n</monitor>\n${HOSTS2}<host db3>\n  mode replica\n</host>\n<host db4>\nip 10.0.0.4\n</host>\n`);
     expect(lines(is)).to.deep.equal(['mmm.conf:21', 'mmm.conf:22', 'mmm.conf:24']);
