@@ -60,7 +60,10 @@ export class LegacyAgent {
     if (this.s.mode === 'slave' && state === 'ONLINE' && master !== '' && master !== this.activeMaster) {
       const at = this.s.mysqlOf(master);
       if (!at) this.s.log('FATAL', `Unknown master host '${master}'`);
-      else await this.helper(`set_active_master ${master}`, () => this.s.mysql.setActiveMaster(at));
+      else {
+        this.s.log('INFO', `set_active_master ${master}: re-pointing replication`);
+        await this.helper(`set_active_master ${master}`, () => this.s.mysql.setActiveMaster(at));
+      }
       this.activeMaster = master;
     }
     const { removed, added } = diffRoles(this.roles, roles);

@@ -204,6 +204,18 @@ ${hosts}
     return r?.reply ?? '';
   }
 
+  /** A TLS connection that completed its handshake and one PING, then stays open (the caller destroys it). */
+  async holdOpen(name: string): Promise<tls.TLSSocket> {
+    const n = this.node(name);
+    const sock = tls.connect({ host: n.ip, port: this.ports.get(name)!, ca: this.caPem, ...this.client.get('monitor')!, checkServerIdentity: () => undefined });
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.once('secureConnect', () => sock.write(`PING|1|${name}\n`));
+      sock.once('data', () => resolve());
+    });
+    return sock;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.agents.keys()].map((n) => this.stopAgent(n).catch(() => undefined)));
     await this.db.stop({ keepDir: false });
