@@ -77,10 +77,12 @@ describe('legacy-agent double: an MMM 2.2.1 agent on real MariaDB (TLS)', functi
   it('answers several lines on one connection, and serves one connection at a time', async () => {
     const both = await r().exchange('db3', ['PING|1|db3', 'GET_AGENT_STATUS|1|db3']);
     expect(both.map((x) => strip(x.reply))).to.deep.equal(['OK: Pinged!', 'OK: Returning status!|UNKNOWN||']);
-    // A holds a connection (handshake done, one answer), then B asks: B must be answered only
-    // after A has gone, whatever the timing.
+    // A holds a connection (handshake done, one answer), C comes and goes, then B asks: B must be
+    // answered only after A has gone, whatever the timing.
     const events: string[] = [];
     const a = await r().holdOpen('db3');
+    const c = await r().rawConnect('db3'); // queued behind A, gives up before its turn
+    c.destroy();
     const b = r().exchange('db3', ['PING|1|db3']).then((x) => events.push(`B answered ${strip(x[0]!.reply)}`));
     await new Promise((res) => setTimeout(res, 300)); // gives a concurrent server every chance to answer B first
     events.push('A closing');

@@ -38,7 +38,19 @@
 //   replication account, START SLAVE); roles re-asserted after every connection; roles in memory
 //   only. GET_SYSTEM_STATUS with mysqld down: the worker logs Perl's
 //   `Can't call method "selectrow_hashref" on an undefined value …` and exits 1.
-// Not modelled: 1.x wire format, FreeBSD/Solaris ifconfig, pid files, Log4perl configs.
+// Where the documents are silent, this double chooses (and tests rely on):
+// - GET_SYSTEM_STATUS lists role IPs in config order (MMM: Perl hash order, which varies).
+// - "mysqld down" = the agent account cannot connect to ip:mysql_port (5 s connect timeout);
+//   the interface is checked first, so an `ip` failure still gives MMM's ERROR reply.
+// - kill_sql kills every client thread not running a writing statement each round and stops
+//   when it spared none (so idle clients cost no 1 s wait); writing ones die in the last round.
+// - set_active_master remembers the new master even when the switch failed (the reply is OK
+//   anyway), and leaves replication stopped when the new master does not answer.
+// - A client certificate from another CA is dropped without the `unknown ca` alert MMM's
+//   OpenSSL sends (Node verifies after the handshake); it is refused all the same.
+// - arping (iputils, one unsolicited ARP, not awaited) stands in for Net::ARP.
+// Not modelled: 1.x wire format, FreeBSD/Solaris ifconfig, pid files, Log4perl configs, the
+// SIGPIPE death of mmm-wire.md §5.2.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '@mmm/common';
@@ -206,4 +218,5 @@ function main(): void {
   });
 }
 
-main();
+// Only as a program: mocha given the folder loads every .ts in it.
+if (require.main === module) main();

@@ -216,6 +216,16 @@ ${hosts}
     return sock;
   }
 
+  /** A bare TCP connection to the agent port (no TLS, nothing sent). */
+  rawConnect(name: string): Promise<net.Socket> {
+    const n = this.node(name);
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host: n.ip, port: this.ports.get(name)! });
+      sock.once('connect', () => resolve(sock));
+      sock.once('error', reject);
+    });
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.agents.keys()].map((n) => this.stopAgent(n).catch(() => undefined)));
     await this.db.stop({ keepDir: false });

@@ -2,7 +2,9 @@
 // connections wait, paused, in arrival order; only the one being served gets its TLS handshake
 // (as a Perl accept() with IO::Socket::SSL does), so an idle client blocks everyone else.
 // TLS (`<socket> type ssl`) demands a client certificate signed by ca_file, nothing more: no
-// name or role check (mmm.md §1.2, VERIFY_PEER|FAIL_IF_NO_PEER_CERT).
+// name or role check (mmm.md §1.2, VERIFY_PEER|FAIL_IF_NO_PEER_CERT). No half-open sockets:
+// a client that ends its side closes the connection (a TLS handshake then fails at once); MMM's
+// monitor reads the reply before it closes.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 
@@ -34,15 +36,28 @@ export async function startSerialServer(o: SerialServerOptions): Promise<net.Ser
     if (busy) return;
     const raw = queue.shift();
     if (!raw) return;
+    if (raw.destroyed) return next(); // the client gave up while waiting its turn
     busy = true;
     let finished = false;
     const done = (): void => {
       if (finished) return;
       finished = true;
+      tlsServer?.off('secureConnection', onSecure).off('tlsClientError', onFail);
       void o.afterConnection().catch((e: Error) => o.onError(`after connection: ${e.message}`)).finally(() => {
         busy = false;
         next();
       });
+    };
+    // Only one connection is in the TLS server at a time, so its next event is this one's.
+    const onSecure = (s: tls.TLSSocket): void => {
+      tlsServer?.off('tlsClientError', onFail);
+      serve(s, done);
+    };
+    const onFail = (e: Error, s: tls.TLSSocket): void => {
+      tlsServer?.off('secureConnection', onSecure);
+      o.onError(`TLS handshake failed: ${e.message.trim()}`);
+      s.destroy();
+      raw.destroy();
     };
     raw.once('close', done);
     if (!tlsServer) {
@@ -50,16 +65,6 @@ export async function startSerialServer(o: SerialServerOptions): Promise<net.Ser
       raw.resume();
       return;
     }
-    const onSecure = (s: tls.TLSSocket): void => {
-      tlsServer.off('tlsClientError', onFail);
-      serve(s, done);
-    };
-    const onFail = (e: Error, s: tls.TLSSocket): void => {
-      tlsServer.off('secureConnection', onSecure);
-      o.onError(`TLS handshake failed: ${e.message.trim()}`);
-      s.destroy();
-      raw.destroy();
-    };
     tlsServer.once('secureConnection', onSecure);
     tlsServer.once('tlsClientError', onFail);
     tlsServer.emit('connection', raw); // documented: inject a TCP connection into a TLS server
@@ -84,16 +89,11 @@ export async function startSerialServer(o: SerialServerOptions): Promise<net.Ser
         buf = buf.slice(i + 1);
       }
     });
-    s.on('end', () => {
-      if (buf !== '') push(buf); // Perl's readline hands over a last line without newline at EOF
-      buf = '';
-      void chain.then(() => s.end());
-    });
     s.on('error', (e) => o.onError(`connection: ${e.message}`));
     s.once('close', done);
   };
 
-  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (raw) => {
+  const server = net.createServer({ pauseOnConnect: true }, (raw) => {
     raw.on('error', () => undefined); // reported by the serving side, if it gets that far
     queue.push(raw);
     next();
