@@ -222,6 +222,17 @@ describe('legacy-agent double: an MMM 2.2.1 agent on real MariaDB (TLS)', functi
     expect(await send('db2', 'GET_SYSTEM_STATUS|1|db2')).to.equal(`OK: Returning status!|||${r().node('db1').ip}`);
   });
 
+  it('a worker killed by a signal is restarted at once by the angel', async () => {
+    const agent = r().agents.get('db3')!;
+    const [worker] = agent.workers();
+    const listening = r().log('db3').split('\n').filter((l) => l.includes('Listener: listening')).length;
+    process.kill(worker!, 'SIGKILL');
+    await waitForLog(r().logFile('db3'), /FATAL Child exited with signal SIGKILL, restarting$/);
+    await r().waitListening('db3', listening + 1);
+    expect(agent.workers()).to.have.length(1).and.not.include(worker);
+    expect(await send('db3', 'GET_AGENT_STATUS|1|db3')).to.equal('OK: Returning status!|UNKNOWN||');
+  });
+
   it('a stopped and restarted agent has forgotten its roles; SIGTERM to the angel stops its worker too', async () => {
     await send('db1', `SET_STATUS|1|db1|ONLINE|reader(${r().vips.readers[0]})|db1`);
     const old = r().agents.get('db1')!;
