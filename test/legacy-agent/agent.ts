@@ -8,7 +8,6 @@ import type { Endpoint, MysqlHelpers } from './mysql-helpers';
 import { diffRoles, type LegacyRole, type ParsedLine, PERL_DEATH, REPLY, rolesFromString, rolesToString } from './wire';
 
 export interface AgentSetup {
-  name: string;
   mode: 'master' | 'slave';
   /** The configured peer's MySQL (masters), for sync_with_master. */
   peer?: Endpoint;

@@ -113,7 +113,6 @@ async function runWorker(o: Options, log: Log): Promise<void> {
   };
   const device = o.device ?? me.clusterInterface ?? 'eth0';
   const agent = new LegacyAgent({
-    name,
     mode: me.mode,
     ...(me.peer && endpoint(me.peer) ? { peer: endpoint(me.peer)! } : {}),
     writerRole: config.activeMasterRole,
