@@ -48,6 +48,11 @@ describe('legacy-agent double: an MMM 2.2.1 agent on real MariaDB (TLS)', functi
     await Promise.all(['db1', 'db2', 'db3'].map((n) => r().startAgent(n)));
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed' || !rig) return;
+    for (const n of ['db1', 'db2', 'db3']) console.log(`    --- ${n} legacy-agent log (tail) ---\n${r().log(n).trim().split('\n').slice(-25).join('\n')}`);
+  });
+
   after(async () => {
     if (figures.length) console.log(`    figures: ${figures.join('; ')}`);
     await rig?.stop();

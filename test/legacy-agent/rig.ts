@@ -4,7 +4,7 @@
 // addresses with --no-ip. MMM-style configs (mmm_common.conf + mmm_agent.conf per node), MMM's
 // agent grants (SUPER, REPLICATION CLIENT, PROCESS, READ_ONLY ADMIN, mmm-interop.md), and
 // openssl-style certificates made here: IP SANs, no role URI. Everything stops by PID.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,7 @@ export class LegacyRig {
       db = await startDbCluster({ dir: join(dir, 'db'), replicas: 1, netns });
     } catch (e) {
       await stopDbCluster(join(dir, 'db')).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
       throw e;
     }
     // Loopback runs never touch an interface (--no-ip): these TEST-NET addresses stay unused.
@@ -228,7 +229,11 @@ ${hosts}
 
   async stop(): Promise<void> {
     await Promise.all([...this.agents.keys()].map((n) => this.stopAgent(n).catch(() => undefined)));
-    await this.db.stop({ keepDir: false });
+    try {
+      await this.db.stop({ keepDir: false });
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true }); // configs, certificates, logs
+    }
   }
 }
 
