@@ -272,11 +272,25 @@ export class Monitor {
     const o = this.agents.obs[host];
     const now = this.clock.now();
     const wasUnreachable = !o.reachable;
+    if (wasUnreachable) {
+      // Back after no answer: it may have restarted. `UP:` is the host's uptime (it goes back only
+      // on a reboot), so ask its state first, before this pass's status hides it: UNKNOWN after
+      // a status marks a restart (an MMM agent has then forgotten its roles: CLEAR_BAD_ROLES).
+      await this.agents.agentStatus(host);
+      if (!o.reachable) return;
+    }
+    // GET_HEALTH tells an MMM 2.x agent apart (it answers Invalid command); from then on, in this
+    // very pass too, it gets MMM's rhythm only.
+    let answered = wasUnreachable;
+    if (!o.legacy) {
+      await this.agents.health(host);
+      answered = true;
+    }
     if (o.legacy) {
       // An MMM 2.x agent knows no GET_HEALTH, and dies on GET_SYSTEM_STATUS while its mysqld is
       // down (reference/mmm-interop.md §2): PING it, and ask the system status only while the
       // monitor's own mysql check passes without a pending error.
-      await this.agents.ping(host);
+      if (!answered) await this.agents.ping(host);
       if (!o.reachable || this.checks.of(host, now).mysql.phase !== 'PASSING') return;
       // its OK to a status proves nothing: confirm a changed role list on its interface at once
       const applied = o.lastApplied;
@@ -285,7 +299,7 @@ export class Monitor {
         await this.agents.system(host);
         return;
       }
-    } else await this.agents.health(host);
+    }
     if (o.reachable && (wasUnreachable || !o.system || now - (this.systemAt[host] ?? 0) >= SYSTEM_STATUS_EVERY_MS)) {
       this.systemAt[host] = now;
       await this.agents.system(host);
