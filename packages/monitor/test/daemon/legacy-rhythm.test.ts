@@ -23,10 +23,16 @@ class FakeLegacy {
   roles = '';
   master = '';
   down = false;
+  /** Refuses this many more requests, then answers again (a restart finishing mid-pass). */
+  refuseNext = 0;
   log: string[] = [];
 
   answer(req: AgentRequest): AgentReply {
     if (this.down) throw new Error('connect ECONNREFUSED');
+    if (this.refuseNext > 0) {
+      this.refuseNext--;
+      throw new Error('connect ECONNREFUSED');
+    }
     this.log.push(req.kind);
     switch (req.kind) {
       case 'PING': return reply(true, 'Pinged!');
@@ -106,6 +112,24 @@ describe('monitor observe: MMM 2.x agents', () => {
     await r.pass();
     await r.pass();
     expect(db3.log.filter((k) => k === 'CLEAR_BAD_ROLES').length, 'once per restart').to.equal(before);
+  });
+
+  it('a restarted agent that answers again between a pass\'s observe and its statuses is asked its state before the status', async () => {
+    const r = rig();
+    await r.pass();
+    await r.pass();
+    const db3 = r.fakes.db3;
+    db3.down = true;
+    await r.pass();
+    db3.restart();
+    db3.down = false;
+    db3.refuseNext = 1; // this pass's GET_AGENT_STATUS in observe fails; its SET_STATUS finds the agent up
+    db3.log = [];
+    await r.pass();
+    expect(db3.log.slice(0, 2)).to.deep.equal(['GET_AGENT_STATUS', 'SET_STATUS']);
+    expect(r.agents.obs.db3.restartedAt, 'restart noticed').to.be.a('number');
+    await r.pass();
+    expect(db3.log, 'CLEAR_BAD_ROLES after its first status').to.include('CLEAR_BAD_ROLES');
   });
 
   it('an agent back after a silence that kept its state is not taken for restarted', async () => {
