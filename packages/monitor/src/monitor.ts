@@ -49,7 +49,11 @@ export interface MonitorOptions {
   killHost?: (host: string, pingOk: boolean) => Promise<KillHostResult>;
   /** Audit log file; default `<status_path>.audit.jsonl`, none without status_path. */
   auditFile?: string | null;
+  /** Injected for tests: the monitor's own MySQL probe (default: real connections). */
+  probe?: MonitorProbe;
 }
+
+type MonitorProbe = Pick<SqlProbe, 'answers' | 'writeState' | 'position' | 'replica' | 'waitFor' | 'seesAllThreads' | 'close'>;
 
 /** A pass as often as the fastest check can change something, but at least every second (MMM: 3 s). */
 export function defaultPassIntervalMs(config: MmmConfig): number {
@@ -91,7 +95,7 @@ export class Monitor {
   private readonly passIntervalMs: number;
   private readonly sessions = new MysqlSessions();
   /** Planned moves involving an MMM 2.x agent check over MySQL (own connections). */
-  private readonly probe: SqlProbe;
+  private readonly probe: MonitorProbe;
   private readonly runner: CheckRunner;
   readonly network: NetworkCheck;
   private running = false;
@@ -128,7 +132,7 @@ export class Monitor {
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
       });
     this.checks = new CheckStore(o.config);
-    this.probe = new SqlProbe(o.config.hosts);
+    this.probe = o.probe ?? new SqlProbe(o.config.hosts);
     const statusPath = o.config.monitor?.statusPath;
     const auditFile = o.auditFile === null ? undefined : (o.auditFile ?? (statusPath ? `${statusPath}.audit.jsonl` : undefined));
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
@@ -295,15 +299,27 @@ export class Monitor {
       // its OK to a status proves nothing: confirm a changed role list on its interface at once
       const applied = o.lastApplied;
       if (applied && (o.systemAt ?? 0) < applied.at && rolesDiffer(applied.roles, o.system?.configuredRoles ?? [])) {
-        this.systemAt[host] = now;
-        await this.agents.system(host);
+        await this.legacySystem(host, now);
         return;
       }
     }
     if (o.reachable && (wasUnreachable || !o.system || now - (this.systemAt[host] ?? 0) >= SYSTEM_STATUS_EVERY_MS)) {
+      if (o.legacy) return this.legacySystem(host, now);
       this.systemAt[host] = now;
       await this.agents.system(host);
     }
+  }
+
+  /**
+   * GET_SYSTEM_STATUS to an MMM 2.x agent, only if its server answers the monitor right now: the
+   * mysql check may lag a crash by up to check_period + timeout (seconds with MMM's 5 s periods),
+   * and the agent dies on this request while its mysqld is down.
+   */
+  private async legacySystem(host: string, now: number): Promise<void> {
+    const timeoutMs = Math.max(1, Math.round((this.config.checks.mysql?.timeout ?? 2) * 1000));
+    if (!(await this.probe.answers(host, timeoutMs)).ok) return;
+    this.systemAt[host] = now;
+    await this.agents.system(host);
   }
 
   private send(d: StatusLine): Promise<boolean> {

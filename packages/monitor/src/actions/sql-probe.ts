@@ -54,6 +54,12 @@ export class SqlProbe {
     return r.kind === 'rows' ? { ok: true, value: r.rows } : { ok: false, error: `${host}: ${describe(r)}` };
   }
 
+  /** The server answers the monitor's own connection now (`SELECT 1`). */
+  async answers(host: string, timeoutMs: number): Promise<Probed<void>> {
+    const r = await this.rows(host, 'SELECT 1 AS one', timeoutMs);
+    return r.ok ? { ok: true, value: undefined } : r;
+  }
+
   /** @@read_only and the client threads running a writing statement. */
   async writeState(host: string, timeoutMs: number): Promise<Probed<WriteState>> {
     const ro = await this.rows(host, 'SELECT @@global.read_only AS ro', timeoutMs);

@@ -63,7 +63,18 @@ function rig() {
     config, clock, logger: nullLogger, material: () => undefined,
     clientFor: (host) => ({ request: async (req: AgentRequest) => fakes[host].answer(req), close: () => undefined, reset: () => undefined }),
   });
-  const monitor = new Monitor({ config, logger: nullLogger, clock, agents, auditFile: null });
+  // the monitor's own MySQL probe: which servers answer it right now
+  const answering: Record<string, boolean> = Object.fromEntries(Object.keys(config.hosts).map((h) => [h, true]));
+  const probed: string[] = [];
+  const no = async () => ({ ok: false as const, error: 'not in this test' });
+  const probe = {
+    answers: async (host: string) => {
+      probed.push(host);
+      return answering[host] ? { ok: true as const, value: undefined } : { ok: false as const, error: `${host}: cannot connect: ECONNREFUSED` };
+    },
+    writeState: no, position: no, replica: no, waitFor: no, seesAllThreads: no, close: async () => undefined,
+  };
+  const monitor = new Monitor({ config, logger: nullLogger, clock, agents, auditFile: null, probe });
   const roles = normalizeAssignments(config.roles, [
     { role: 'writer', ip: '10.0.0.100', host: 'db1' },
     { role: 'reader', ip: '10.0.0.101', host: 'db1' },
@@ -84,7 +95,7 @@ function rig() {
     clock.advance(250);
     await monitor.pass();
   };
-  return { monitor, fakes, pass, checksOk, agents };
+  return { monitor, fakes, pass, checksOk, agents, answering, probed };
 }
 
 describe('monitor observe: MMM 2.x agents', () => {
@@ -144,6 +155,23 @@ describe('monitor observe: MMM 2.x agents', () => {
     await r.pass();
     expect(r.agents.obs.db3.restartedAt).to.equal(undefined);
     expect(r.fakes.db3.log).to.not.include('CLEAR_BAD_ROLES');
+  });
+
+  it('no GET_SYSTEM_STATUS to an MMM 2.x agent whose server does not answer the monitor right now, even while its mysql check still passes (the check lags a crash)', async () => {
+    const r = rig();
+    await r.pass();
+    await r.pass();
+    expect(r.fakes.db3.log, 'asked while its server answers').to.include('GET_SYSTEM_STATUS');
+    r.answering.db3 = false; // mysqld just died; the mysql check has not run since
+    r.fakes.db3.log = [];
+    r.probed.length = 0;
+    for (let i = 0; i < 30; i++) await r.pass(); // 7.5 s: past the 5 s period
+    expect(r.probed, 'the monitor asked the server itself').to.include('db3');
+    expect(r.fakes.db3.log).to.not.include('GET_SYSTEM_STATUS');
+    expect(r.fakes.db4.log, 'our check of another legacy host goes on').to.include('GET_SYSTEM_STATUS');
+    r.answering.db3 = true;
+    for (let i = 0; i < 2; i++) await r.pass();
+    expect(r.fakes.db3.log).to.include('GET_SYSTEM_STATUS');
   });
 
   it('an agent learned to be MMM 2.x in this pass gets no GET_SYSTEM_STATUS while its mysql check fails', async () => {
