@@ -52,23 +52,31 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
   }
 }
 
-export interface E2eCluster {
+/**
+ * What the workload, the observer and the invariants use of a cluster: a sandbox (E2eCluster) or
+ * another rig built on the same DB layer (test/upgrade's mixed cluster). `dir` holds the
+ * monitor's status file (DIR/mmm_mond.status, its audit log next to it) and DIR/monitor/mmmd_mon.log.
+ */
+export interface ClusterView {
   dir: string;
-  /** `status --json` as read right after `up` (PIDs may change: see refresh()). */
-  status: SandboxStatus;
   db: DbCluster;
   writerVip: string;
-  readerVips: string[];
-  /** Namespace the workload runs in: our own client namespace on the sandbox bridge. */
+  /** Namespace the workload runs in, on the cluster's bridge. */
   clientNs: string;
+  /** `mmm_control -c <its control config> ARGS…` (the built binary). */
+  control(...args: string[]): Promise<Ran>;
+  /** The monitor's status_json document. */
+  statusDoc(timeoutMs?: number): Promise<StatusDocument>;
+}
+
+export interface E2eCluster extends ClusterView {
+  /** `status --json` as read right after `up` (PIDs may change: see refresh()). */
+  status: SandboxStatus;
+  readerVips: string[];
   clientIp: string;
   /** Re-reads `status --json`. */
   refresh(): Promise<SandboxStatus>;
   node(name: string): SandboxStatus['nodes'][number];
-  /** `mmm_control -c DIR/mmm_control.conf ARGS…` (the built binary). */
-  control(...args: string[]): Promise<Ran>;
-  /** The monitor's status_json document (over the control protocol, in-process: cheap to poll). */
-  statusDoc(timeoutMs?: number): Promise<StatusDocument>;
   /** Tears everything down; safe to call twice. */
   teardown(): Promise<void>;
 }
@@ -110,7 +118,7 @@ export function recordDaemonPid(dir: string, which: 'monitor' | string, pid: num
 const ip = (args: string[]): Promise<unknown> => run('ip', args, { timeoutMs: 10_000 });
 
 /** A client namespace `<prefix>-cli` with eth0 on the sandbox's bridge at .60 (like a node, without MySQL). */
-async function createClientNs(dir: string): Promise<{ ns: string; ip: string }> {
+export async function createClientNs(dir: string): Promise<{ ns: string; ip: string }> {
   const names = sandboxNames(dir);
   const ns = `${names.prefix}-cli`;
   const addr = `${names.netns.subnet}.60`;
@@ -126,7 +134,7 @@ async function createClientNs(dir: string): Promise<{ ns: string; ip: string }> 
 }
 
 /** Stops what still runs in our client namespace (only our workload can) and deletes it. */
-async function removeClientNs(ns: string): Promise<void> {
+export async function removeClientNs(ns: string): Promise<void> {
   if (!(await listNamespaces()).includes(ns)) return;
   for (const pid of await nsPids(ns)) await stopPid(pid, { graceMs: 3_000 });
   await run('ip', ['netns', 'del', ns], { allowFail: true, timeoutMs: 10_000 });

@@ -3,7 +3,7 @@
 // and convergence (one writer, every replica replicating from it, monitor states right) within
 // 30 s of the fault ending. Each check returns what it found; the scenario asserts on it.
 import { TEST_SCHEMA, query, readOnly, slaveStatus, vipsOf } from '../../../packages/sandbox/src';
-import { WRITES_TABLE, describeRoles, log, sleep, stateOf, transitionsOf, writerOf, type E2eCluster } from './cluster';
+import { WRITES_TABLE, describeRoles, log, sleep, stateOf, transitionsOf, writerOf, type ClusterView } from './cluster';
 import { holdersIn, writableIn, type Observer } from './observer';
 import type { Ack } from './workload';
 
@@ -38,7 +38,7 @@ export interface LostWrites {
 }
 
 /** Acknowledged ids missing on `node` (read as root over its socket). */
-export async function lostWrites(c: E2eCluster, node: string, acks: Ack[]): Promise<LostWrites> {
+export async function lostWrites(c: ClusterView, node: string, acks: Ack[]): Promise<LostWrites> {
   const rows = await query(c.db.node(node), `SELECT id FROM ${TEST_SCHEMA}.${WRITES_TABLE}`);
   const have = new Set(rows.map((r) => Number(r.id)));
   return { acknowledged: acks.length, lost: acks.map((a) => a.id).filter((id) => !have.has(id)), rows: have.size };
@@ -62,7 +62,7 @@ export interface Converged {
 }
 
 /** What is not converged yet, or '' when it is. */
-async function notConverged(c: E2eCluster, o: ConvergeOptions): Promise<{ why: string; writer: string; roles: string }> {
+async function notConverged(c: ClusterView, o: ConvergeOptions): Promise<{ why: string; writer: string; roles: string }> {
   const doc = await c.statusDoc();
   const writer = writerOf(doc);
   const roles = describeRoles(doc);
@@ -98,7 +98,7 @@ async function notConverged(c: E2eCluster, o: ConvergeOptions): Promise<{ why: s
  * VIP (and only it); every other live node replicates from it with both threads running; the
  * monitor's states are as expected. Throws with the last reason otherwise.
  */
-export async function converge(c: E2eCluster, o: ConvergeOptions = {}): Promise<Converged> {
+export async function converge(c: ClusterView, o: ConvergeOptions = {}): Promise<Converged> {
   const t0 = Date.now();
   const bound = o.boundMs ?? CONVERGENCE_BOUND_MS;
   let last = { why: 'not checked', writer: '', roles: '' };
@@ -111,7 +111,7 @@ export async function converge(c: E2eCluster, o: ConvergeOptions = {}): Promise<
     }
     if (Date.now() - t0 > bound) {
       // what a DBA would look at first: each node's replication and the monitor's failing checks
-      const lines = await Promise.all(c.status.nodes.map((n) => replicationLine(c, n.name)));
+      const lines = await Promise.all(c.db.nodes.map((n) => replicationLine(c, n.name)));
       const checks = await c.control('checks', 'all').then((r) => r.stdout.split('\n').filter((l) => l && !/\sOK/.test(l)).join(' | '), () => '');
       throw new Error(`not converged within ${bound} ms: ${last.why} (monitor: ${last.roles}); failing checks: ${checks || 'none'}; ${lines.join('; ')}`);
     }
@@ -121,9 +121,9 @@ export async function converge(c: E2eCluster, o: ConvergeOptions = {}): Promise<
 
 /** Waits for a monitor-visible condition (status_json), bounded; returns the matching document's description. */
 export async function waitForMonitor(
-  c: E2eCluster,
+  c: ClusterView,
   what: string,
-  pred: (doc: Awaited<ReturnType<E2eCluster['statusDoc']>>) => boolean,
+  pred: (doc: Awaited<ReturnType<ClusterView['statusDoc']>>) => boolean,
   boundMs = 30_000,
 ): Promise<string> {
   const t0 = Date.now();
@@ -150,7 +150,7 @@ export function report(name: string, figures: Record<string, string | number>): 
 }
 
 /** One line about a node's replication and GTID state, for failure reports. */
-export async function replicationLine(c: E2eCluster, name: string): Promise<string> {
+export async function replicationLine(c: ClusterView, name: string): Promise<string> {
   try {
     const n = c.db.node(name);
     const s = await slaveStatus(n);
@@ -177,7 +177,7 @@ export interface Comeback {
  * Waits until `old` is ONLINE holding the writer role again, or is kept out as diverged (a
  * transaction committed on it at the fault never reached `next`: asynchronous replication).
  */
-export async function awaitComeback(c: E2eCluster, old: string, next: string, since: number, boundMs: number): Promise<Comeback> {
+export async function awaitComeback(c: ClusterView, old: string, next: string, since: number, boundMs: number): Promise<Comeback> {
   const reason = (): string | undefined => transitionsOf(c.dir, old, since).find((r) => /lacks/.test(r));
   let outcome = 'neither' as Comeback['outcome']; // set in the callback below
   await waitForMonitor(c, `${old} ONLINE with the writer role again, or kept out as diverged`, (d) => {

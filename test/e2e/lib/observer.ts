@@ -4,7 +4,7 @@
 // (a SIGSTOPped mariadbd never answers) is not stacked: that node's tick records `null` (unknown).
 import { execFile } from 'node:child_process';
 import mysql from 'mysql2/promise';
-import type { E2eCluster } from './cluster';
+import type { ClusterView } from './cluster';
 
 export const SAMPLE_EVERY_MS = 100;
 const PROBE_TIMEOUT_MS = 1_000;
@@ -53,7 +53,7 @@ interface Prober {
   ipBusy: boolean;
 }
 
-export function startObserver(c: E2eCluster): Observer {
+export function startObserver(c: Pick<ClusterView, 'db'>): Observer {
   const ticks: Tick[] = [];
   const probers: Prober[] = c.db.nodes.map((n) => ({ name: n.name, conn: null, dbBusy: false, ipBusy: false }));
   let n = 0;

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { TEST_SCHEMA, processAlive, stopPid } from '../../../packages/sandbox/src';
-import { WRITES_TABLE, type E2eCluster } from './cluster';
+import { WRITES_TABLE, type ClusterView } from './cluster';
 
 export const CLIENT_SCRIPT = join(__dirname, 'writer-client.js');
 
@@ -45,7 +45,7 @@ export interface WorkloadOptions {
 }
 
 /** Starts the workload against the writer VIP; returns once it is running (not necessarily writing). */
-export function startWorkload(c: E2eCluster, opts: WorkloadOptions = {}): Workload {
+export function startWorkload(c: Pick<ClusterView, 'db' | 'clientNs' | 'writerVip'>, opts: WorkloadOptions = {}): Workload {
   const app = c.db.credentials.app;
   const args = [
     'netns', 'exec', c.clientNs, process.execPath, CLIENT_SCRIPT,

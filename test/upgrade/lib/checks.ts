@@ -1,0 +1,49 @@
+// Checks the mixed-cluster tests share: any VIP (writer or reader) on two hosts in an observer
+// tick, and a bounded wait until every VIP is exactly where the monitor says it is.
+import { readOnly, vipsOf } from '../../../packages/sandbox/src';
+import { describeRoles, sleep, writerOf } from '../../e2e/lib/cluster';
+import { holdersIn, type Observer } from '../../e2e/lib/observer';
+import { HOSTS, type MixedCluster } from './mixed-cluster';
+
+export function countLines(text: string, re: RegExp): number {
+  return text.split('\n').filter((l) => re.test(l)).length;
+}
+
+/** Ticks in which some VIP (writer or reader) was on the eth0 of more than one host. */
+export function vipsTwice(o: Observer, c: Pick<MixedCluster, 'writerVip' | 'readerVips'>): string[] {
+  const out: string[] = [];
+  for (const t of o.ticks) {
+    for (const vip of [c.writerVip, ...c.readerVips]) {
+      const h = holdersIn(t, vip);
+      if (h.length > 1) out.push(`tick ${t.n} at ${new Date(t.t).toISOString()}: ${vip} on ${h.join(' and ')}`);
+    }
+  }
+  return out;
+}
+
+/** What differs between the monitor's roles and the interfaces ('' when they agree and `writer` alone is writable). */
+async function placementDiff(c: MixedCluster, writer: string): Promise<string> {
+  const doc = await c.statusDoc();
+  if (writerOf(doc) !== writer) return `writer role on ${writerOf(doc) || 'nobody'}, want ${writer} (${describeRoles(doc)})`;
+  for (const h of HOSTS) {
+    const want = (doc.hosts.find((x) => x.name === h)?.roles ?? []).map((r) => r.ip).sort().join(',');
+    const have = (await vipsOf(c.db.node(h))).sort().join(',');
+    if (want !== have) return `${h}: monitor says [${want}], eth0 has [${have}] (${describeRoles(doc)})`;
+    const ro = await readOnly(c.db.node(h)).catch(() => null);
+    if (ro === false && h !== writer) return `${h} is writable, the writer is ${writer}`;
+    if (h === writer && ro !== false) return `${h} (the writer) is read-only`;
+  }
+  return '';
+}
+
+/** Waits (≤ boundMs) until each host's eth0 holds exactly the VIPs the monitor gave it and only `writer` is writable. */
+export async function reconverge(c: MixedCluster, writer: string, boundMs = 30_000): Promise<number> {
+  const t0 = Date.now();
+  let why = '';
+  for (;;) {
+    why = await placementDiff(c, writer).catch((e: Error) => `probe failed: ${e.message}`);
+    if (!why) return Date.now() - t0;
+    if (Date.now() - t0 > boundMs) throw new Error(`VIPs not where the monitor put them within ${boundMs} ms: ${why}`);
+    await sleep(200);
+  }
+}
