@@ -100,19 +100,19 @@ export class LegacyRig {
 
   private async writeCertificates(): Promise<void> {
     const tlsDir = join(this.dir, 'tls');
-    const ca = await createCa({ commonName: 'legacy-test-ca', days: 2 });
+    const ca = await createCa({ commonName: 'legacy-test-ca', days: 365 });
     await writeKeyPair(tlsDir, 'ca', ca);
     this.caPem = ca.certPem;
     for (const n of this.db.nodes) {
-      await writeKeyPair(tlsDir, n.name, await issueCert({ ca, commonName: n.name, ips: [n.ip], usage: 'both', days: 2 }));
+      await writeKeyPair(tlsDir, n.name, await issueCert({ ca, commonName: n.name, ips: [n.ip], usage: 'both', days: 365 }));
     }
     // The monitor's certificate also serves its control port on 127.0.0.1 (mixed-cluster tests);
     // `control` is mmm_control's client certificate. Neither carries a role URI.
-    const mon = await issueCert({ ca, commonName: 'monitor', ips: [...new Set([this.db.monitorIp ?? '127.0.0.1', '127.0.0.1'])], usage: 'both', days: 2 });
+    const mon = await issueCert({ ca, commonName: 'monitor', ips: [...new Set([this.db.monitorIp ?? '127.0.0.1', '127.0.0.1'])], usage: 'both', days: 365 });
     await writeKeyPair(tlsDir, 'monitor', mon);
-    await writeKeyPair(tlsDir, 'control', await issueCert({ ca, commonName: 'control', usage: 'client', days: 2 }));
-    const rogueCa = await createCa({ commonName: 'rogue-ca', days: 2 });
-    const rogue: CertKeyPair = await issueCert({ ca: rogueCa, commonName: 'monitor', ips: ['127.0.0.1'], usage: 'both', days: 2 });
+    await writeKeyPair(tlsDir, 'control', await issueCert({ ca, commonName: 'control', usage: 'client', days: 365 }));
+    const rogueCa = await createCa({ commonName: 'rogue-ca', days: 365 });
+    const rogue: CertKeyPair = await issueCert({ ca: rogueCa, commonName: 'monitor', ips: ['127.0.0.1'], usage: 'both', days: 365 });
     this.client.set('monitor', { cert: mon.certPem, key: mon.keyPem });
     this.client.set('rogue', { cert: rogue.certPem, key: rogue.keyPem });
   }

@@ -1,6 +1,6 @@
 // Checks the mixed-cluster tests share: any VIP (writer or reader) on two hosts in an observer
 // tick, and a bounded wait until every VIP is exactly where the monitor says it is.
-import { readOnly, vipsOf } from '../../../packages/sandbox/src';
+import { query, readOnly, vipsOf } from '../../../packages/sandbox/src';
 import { describeRoles, sleep, writerOf } from '../../e2e/lib/cluster';
 import { holdersIn, type Observer } from '../../e2e/lib/observer';
 import { HOSTS, type MixedCluster } from './mixed-cluster';
@@ -45,5 +45,24 @@ export async function reconverge(c: MixedCluster, writer: string, boundMs = 30_0
     if (!why) return Date.now() - t0;
     if (Date.now() - t0 > boundMs) throw new Error(`VIPs not where the monitor put them within ${boundMs} ms: ${why}`);
     await sleep(200);
+  }
+}
+
+/**
+ * Waits (≤ boundMs) until every other node has applied `writer`'s binary log up to its current
+ * position (MASTER_POS_WAIT as root on each replica of it). A crash test pauses the workload and
+ * calls this first: with asynchronous replication a transaction in flight at a kill -9 can reach
+ * one replica and not the candidate, and MMM's file/position re-point then stops that replica
+ * with error 1950 — an outcome of the replication, not of the manager (e2e 01/09 cover it).
+ */
+export async function replicasCaughtUp(c: MixedCluster, writer: string, boundMs = 15_000): Promise<void> {
+  const w = c.db.node(writer);
+  const [pos] = await query(w, 'SHOW MASTER STATUS');
+  if (!pos) throw new Error(`${writer}: SHOW MASTER STATUS is empty`);
+  for (const h of HOSTS) {
+    if (h === writer) continue;
+    const n = c.db.node(h);
+    const [r] = await query(n, 'SELECT MASTER_POS_WAIT(?, ?, ?) AS r', [String(pos.File), Number(pos.Position), Math.ceil(boundMs / 1000)]);
+    if (r?.r === null || Number(r?.r) < 0) throw new Error(`${h} did not reach ${writer}'s ${String(pos.File)}:${String(pos.Position)} within ${boundMs} ms (MASTER_POS_WAIT = ${String(r?.r)})`);
   }
 }
