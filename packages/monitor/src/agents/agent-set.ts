@@ -159,7 +159,12 @@ export class AgentSet {
   async setStatus(host: string, state: HostState, roles: RoleIp[], activeMaster: string, timeoutMs: number): Promise<AppliedStatus | undefined> {
     // Back after a silence (it may answer again between a pass's observe and its statuses): a
     // restart shows only in its state (UNKNOWN), which this status would overwrite: ask it first.
-    if (!this.obs[host].reachable) await this.agentStatus(host);
+    // No answer: the status is not sent either, so a dead agent costs one connect timeout, not two
+    // (the pass waits for a demotion: a longer pass would outlast the new writer's lease).
+    if (!this.obs[host].reachable) {
+      await this.agentStatus(host);
+      if (!this.obs[host].reachable) return undefined;
+    }
     const r = await this.call({ kind: 'SET_STATUS', host, state, roles, activeMaster }, timeoutMs);
     if (!r.ok && !r.reply) return undefined; // no answer: we know nothing new about what it applied
     const applied: AppliedStatus = { at: this.o.clock.now(), ok: r.ok, state, roles, ...(r.ok ? {} : { error: r.error }) };

@@ -143,6 +143,24 @@ describe('monitor observe: MMM 2.x agents', () => {
     expect(db3.log, 'CLEAR_BAD_ROLES after its first status').to.include('CLEAR_BAD_ROLES');
   });
 
+  it('an agent still silent gets one request per status, not two (a dead old writer must not lengthen the pass)', async () => {
+    const r = rig();
+    await r.pass();
+    let tries = 0;
+    const db1 = r.fakes.db1;
+    db1.down = true;
+    const answer = db1.answer.bind(db1);
+    db1.answer = (req) => {
+      tries++;
+      return answer(req);
+    };
+    await r.pass(); // observe: PING/GET_HEALTH fail; the statuses find it unreachable
+    tries = 0;
+    const applied = await r.agents.setStatus('db1', 'ONLINE', [], 'db1', 5000);
+    expect(applied).to.equal(undefined);
+    expect(tries, 'GET_AGENT_STATUS only').to.equal(1);
+  });
+
   it('an agent back after a silence that kept its state is not taken for restarted', async () => {
     const r = rig();
     await r.pass();
