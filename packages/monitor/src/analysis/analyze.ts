@@ -93,12 +93,12 @@ export function analyze(
     writer = lastWriter;
   } else decisions.push(...rp.decisions);
 
-  let legacyHeld = previous.legacyHeld;
+  let mayHold = previous.mayHold;
   if (sb?.action) actions.push(sb.action, { kind: 'persist' });
   else if (ms.mode !== 'PASSIVE') {
-    const placed = placeRoles({ snapshot, before: prevTable, after: table, previousHeld: previous.legacyHeld, activeMasterRole: amRole });
+    const placed = placeRoles({ snapshot, before: prevTable, after: table, previousHeld: previous.mayHold, activeMasterRole: amRole });
     table = placed.table;
-    legacyHeld = placed.held;
+    mayHold = placed.held;
     diagnoses.push(...placed.diagnoses);
     decisions.push(...placed.decisions);
     const lastApplied = Object.fromEntries(Object.keys(config.hosts).map((h) => [h, snapshot.hosts[h]?.agent.lastApplied]));
@@ -120,7 +120,7 @@ export function analyze(
     lastWriterContact: newContact,
     switchBackoff: backoff,
     diagnosedSince: tracked.since,
-    ...(legacyHeld && Object.keys(legacyHeld).length ? { legacyHeld } : {}),
+    ...(mayHold && Object.keys(mayHold).length ? { mayHold } : {}),
   };
   return { state, diagnoses: tracked.diagnoses, transitions: tp.transitions, roleAssignments: table, decisions, actions, mode: ms.mode };
 }

@@ -1,9 +1,13 @@
 // "No VIP on two hosts, ever" (issue 14) for what the monitor cannot see directly:
 // - an MMM 2.x agent forgets its roles when it restarts, its OK to SET_STATUS proves nothing, and it
 //   can be asked what is on its interface (GET_SYSTEM_STATUS) only while its MySQL answers. So the
-//   IPs it may still hold are remembered (`legacyHeld`) and given to no other host until it answered
+//   IPs it may still hold are remembered (`mayHold`) and given to no other host until it answered
 //   a status without them and then CLEAR_BAD_ROLES (which removes configured IPs it does not hold),
 //   its interface showed them gone, or kill_host_bin fenced it;
+// - our agents tell the truth, but one pass's statuses go out in parallel: an IP leaving one of
+//   them goes to its new host only once a status without it was answered OK (a pass later), else
+//   both would hold it for the time the two statuses take (seen in the mixed-cluster tests). An
+//   agent that does not answer cannot confirm anything: its IPs move at once, as before;
 // - any agent seen holding an IP the monitor gave to another host (or to none) is an invariant
 //   violation: diagnosed, audited and told CLEAR_BAD_ROLES;
 // - any agent that restarted gets CLEAR_BAD_ROLES once it answered its first status since, as MMM does.
@@ -56,13 +60,24 @@ export function placeRoles(i: PlacementInput): PlacementResult {
   const clear = new Set<string>();
   const held: Record<string, string[]> = {};
 
+  const writerIps = new Set([...i.before, ...i.after].filter((a) => a.role === i.activeMasterRole).map((a) => a.ip));
   for (const h of hosts) {
     const o = i.snapshot.hosts[h];
-    if (!o.agent.legacy) continue;
+    const assigned = (ip: string): boolean => i.after.some((a) => a.host === h && a.ip === ip);
     const may = new Set(i.previousHeld?.[h] ?? []);
-    for (const a of [...i.before, ...i.after]) if (a.host === h) may.add(a.ip);
-    for (const r of o.agent.system?.configuredRoles ?? []) may.add(r.ip);
-    const still = [...may].filter((ip) => i.after.some((a) => a.host === h && a.ip === ip) || !dropped(o, ip)).sort();
+    if (o.agent.legacy) {
+      for (const a of [...i.before, ...i.after]) if (a.host === h) may.add(a.ip);
+      for (const r of o.agent.system?.configuredRoles ?? []) may.add(r.ip);
+      const still = [...may].filter((ip) => assigned(ip) || !dropped(o, ip)).sort();
+      if (still.length) held[h] = still;
+      continue;
+    }
+    // ours: the writer IP is writer safety's; an agent that does not answer confirms nothing
+    if (!o.agent.reachable || o.fence?.ok) continue;
+    for (const a of i.before) if (a.host === h) may.add(a.ip);
+    const ap = o.agent.lastApplied;
+    const gone = (ip: string): boolean => !!ap && ap.ok && !has(ap.roles, ip);
+    const still = [...may].filter((ip) => !writerIps.has(ip) && !assigned(ip) && !gone(ip)).sort();
     if (still.length) held[h] = still;
   }
 
@@ -71,11 +86,13 @@ export function placeRoles(i: PlacementInput): PlacementResult {
     if (a.host === '' || a.role === i.activeMasterRole) return { ...a };
     const other = Object.keys(held).find((h) => h !== a.host && held[h].includes(a.ip));
     if (!other) return { ...a };
-    decisions.push({ kind: 'role_assign', role: `${a.role}(${a.ip})`, host: a.host, reason: `not given to ${a.host} yet: ${other} (MMM 2.x agent) may still hold ${a.ip}`, blocked: true });
+    const why = i.snapshot.hosts[other].agent.legacy ? `${other} (MMM 2.x agent) may still hold ${a.ip}` : `${other} has not yet confirmed a status without ${a.ip}`;
+    decisions.push({ kind: 'role_assign', role: `${a.role}(${a.ip})`, host: a.host, reason: `not given to ${a.host} yet: ${why}`, blocked: true });
     return { ...a, host: '' };
   });
   for (const h of Object.keys(held)) {
     const o = i.snapshot.hosts[h];
+    if (!o.agent.legacy) continue;
     const elsewhere = held[h].filter((ip) => !table.some((a) => a.host === h && a.ip === ip));
     if (elsewhere.length === 0) continue;
     diagnoses.push({ code: 'LegacyRolesUnknown', host: h, description: DIAGNOSES.LegacyRolesUnknown, detail: `may still hold ${elsewhere.join(', ')}` });

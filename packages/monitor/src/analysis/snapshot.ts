@@ -200,8 +200,8 @@ export interface MonitorState {
   switchBackoff?: Record<string, number>;
   /** Diagnoses present in the last pass, `code@host` → since when (ms). */
   diagnosedSince?: Record<string, number>;
-  /** MMM 2.x agents: role IPs each may still hold (role-placement.ts), host → IPs. */
-  legacyHeld?: Record<string, string[]>;
+  /** Role IPs each agent may still hold besides its assignment (role-placement.ts), host → IPs. */
+  mayHold?: Record<string, string[]>;
 }
 
 /** Knobs not in MmmConfig, with defaults in policy.ts. */
