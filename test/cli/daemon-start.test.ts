@@ -91,9 +91,43 @@ describe('daemon start-up: pid file, start check, exit codes (real mmmd_agent)',
     expect(user).to.deep.include({ status: 2, stderr: 'mmmd_agent: --user no-such-user-mmm: no such user in /etc/passwd\n' });
   });
 
-  it('--check-config --user checks readability as that user: a root-only key is refused for nobody, with the ownership rule as hint', () => {
+  it('--check-config --user checks readability as that user: the root-only config first, then its key, with the ownership rule as hint', () => {
     const r = run(['-c', conf, '--check-config', '--user', 'nobody']);
     expect(r.status).to.equal(1);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    // The config file itself comes first: the daemon would not get past reading it.
+    expect(lines[0]).to.match(/^(\S+):0: config file cannot be read by nobody: (not readable by nobody|folder .* is not searchable by nobody) \(the agent runs as root: chown root:root \1; chmod 600 \1\)$/);
+    expect(lines[0]!.startsWith(`${conf}:0: `)).to.equal(true);
     expect(r.stdout).to.match(/key_file .*db1\.key cannot be read by nobody: (not readable by nobody|folder .* is not searchable by nobody) \(the agent runs as root: chown root:root .*; chmod 600 .*\)/);
+  });
+
+  it('--check-config --user checks every included file too: a main file that user owns, including a root-only one (root only)', function () {
+    if (process.getuid?.() !== 0) {
+      console.log('      skipping: not root (chown to nobody needs root)');
+      return this.skip();
+    }
+    // A searchable folder, so that only the files' own modes decide.
+    const dir = fs.mkdtempSync(path.join(path.dirname(cluster.dir), 'mmm-include-'));
+    try {
+      fs.chmodSync(dir, 0o755);
+      const common = path.join(dir, 'common.conf');
+      const main = path.join(dir, 'agent.conf');
+      fs.writeFileSync(common, '# root only\n', { mode: 0o600 });
+      // The cluster's TLS files stay where they are (paths are relative to the config's folder).
+      const text = fs.readFileSync(conf, 'utf8').replace(/^(\s*(?:cert|key|ca)_file\s+)(\S+)/gm, (_, k: string, f: string) => `${k}${path.resolve(cluster.dir, f)}`);
+      fs.writeFileSync(main, `include common.conf\n${text}`, { mode: 0o600 });
+      const nobody = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim();
+      fs.chownSync(main, Number(nobody), 0);
+      const r = run(['-c', main, '--check-config', '--user', 'nobody']);
+      expect(r.status).to.equal(1);
+      const lines = r.stdout.split('\n').filter(Boolean);
+      expect(lines[0]).to.equal(`${common}:0: config file cannot be read by nobody: not readable by nobody (the agent runs as root: chown root:root ${common}; chmod 600 ${common})`);
+      expect(lines.filter((l) => l.startsWith(`${main}:0: config file`)), 'the main file is readable by its owner').to.deep.equal([]);
+      // As root (no --user) the same files are fine.
+      const asRoot = run(['-c', main, '--check-config']);
+      expect(asRoot, asRoot.stdout).to.deep.include({ status: 0, stdout: 'OK\n' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

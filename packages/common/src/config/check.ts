@@ -1,5 +1,6 @@
 // --check-config: everything loadConfig checks, plus the files the config refers to (they
-// must exist and, for private keys, be unreadable by other users). The parser never does this.
+// must exist and, for private keys, be unreadable by other users), and with `--user NAME` that
+// NAME can read the config, its includes and those files. The parser never does this.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
@@ -39,6 +40,14 @@ export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions[
   const main = loaded.files[0];
   const where = (key: string): { file: string; line: number } => loaded.origins?.[key] ?? { file: main, line: 0 };
   const issue = (key: string, message: string, hint: string): void => void issues.push({ ...where(key), message, hint });
+  // The config and its includes were read by the current user (root for `--check-config --user
+  // mmm` on a monitor host): the user the daemon will run as must be able to read them too.
+  if (runAs) {
+    for (const f of loaded.files) {
+      const denied = unreadableReason(f, runAs);
+      if (denied) issues.push({ file: f, line: 0, message: `config file cannot be read by ${runAs.name}: ${denied}`, hint: ownershipHint(program, f) });
+    }
+  }
   const isFile = (f: string): boolean => {
     try {
       return fs.statSync(f).isFile();
