@@ -18,6 +18,7 @@ import {
   sandboxFiles, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
+import type { Credentials } from './users';
 import { portFree, vipRoles, writeVipProxyConfig } from './vip-proxy';
 
 export const DEFAULT_SANDBOX_DIR = '.mmm-sandbox';
@@ -55,6 +56,11 @@ export interface UpOptions {
   timeoutMs?: number;
   /** Development: stop after the agents are up (no monitor, no ONLINE wait). */
   noMonitor?: boolean;
+  /**
+   * MariaDB only (nodes, accounts, replication, network): no certificates, configs, agents or
+   * monitor, for running mmm from elsewhere (the installed package: scripts/deploy-demo.sh).
+   */
+  noAgents?: boolean;
   /** Aborts `up` (Ctrl-C): everything started is cleaned up. */
   signal?: AbortSignal;
   /** Check settings of mmm_mon.conf (default TUNED_CHECKS; see parseSandboxChecks). */
@@ -149,6 +155,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   let failingLog: string | undefined;
   try {
     aborted();
+    if (opts.noAgents) return { state, show: '', elapsedMs: Date.now() - t0 };
     // Certificates: same code as mmm_tls (common/tls), CA valid one year.
     const monIps = netns ? ['127.0.0.1', monitorIp(names)] : ['127.0.0.1'];
     await issueClusterCerts({
@@ -571,6 +578,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
 export function formatStatus(s: SandboxStatus): string {
   const pid = (p: number | null, alive: boolean): string => (p === null ? '-' : `${p}${alive ? '' : ' (dead)'}`);
   const mariadbd = (n: NodeStatus): string => (n.mariadbd_pid === null ? 'stopped' : pid(n.mariadbd_pid, n.mariadbd_running));
+  const agents = s.nodes.some((n) => n.agent_pid !== null);
   const rows = [
     ['node', 'mode', 'ip', 'mysql', 'mariadbd', 'agent', s.network === 'netns' ? 'netns' : 'agent port', 'vips'],
     ...s.nodes.map((n) => [
@@ -582,12 +590,14 @@ export function formatStatus(s: SandboxStatus): string {
   const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
   return [
     `sandbox ${s.dir} (${s.network}, ${s.nodes.length} nodes)`,
-    `monitor  pid ${pid(s.monitor.pid, s.monitor.running)}, control ${s.monitor.control}, config ${s.monitor.config}`,
+    s.monitor.pid !== null
+      ? `monitor  pid ${pid(s.monitor.pid, s.monitor.running)}, control ${s.monitor.control}, config ${s.monitor.config}`
+      : `monitor  none (${agents ? 'up --no-monitor' : 'up --no-agents: MariaDB only'})`,
     '',
     table,
     '',
-    `mmm_control: npx --no-install mmm_control -c ${s.control_config} show`,
-    `certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`,
+    ...(s.monitor.pid !== null ? [`mmm_control: npx --no-install mmm_control -c ${s.control_config} show`] : []),
+    ...(agents || s.monitor.pid !== null ? [`certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`] : []),
     ...(s.vip_events ? [`VIP steps:   ${s.vip_events} (recorded by the agents' ip_add_command/ip_del_command hook)`] : []),
     ...(s.vip_proxy
       ? [`VIPs:        port ${s.vip_port ?? '-'} on every VIP, forwarded to the holder's mariadbd by pid ${pid(s.vip_proxy.pid, s.vip_proxy.running)} (log ${s.vip_proxy.log})`]
@@ -595,27 +605,53 @@ export function formatStatus(s: SandboxStatus): string {
   ].join('\n');
 }
 
-/** The commands printed after `up`. */
-export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { user: string; password: string }, monitorIpAddr?: string): string {
+/**
+ * The commands printed after `up`: only those that work on what runs (`--no-monitor`: no
+ * mmm_control; `--no-agents`: MariaDB only, with the accounts and VIPs to configure mmm with).
+ */
+export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: Credentials, monitorIpAddr?: string): string {
   const files = sandboxFiles(sandboxNames(state.dir));
   const ctl = `npx --no-install mmm_control -c ${files.control}`;
   const ips = roleIps(sandboxNames(state.dir), dbNodes.length, state.network);
+  const appUser = credentials.app;
   const app = `-u${appUser.user} -p${appUser.password} mmm_test`;
+  const agents = Object.keys(state.agents).length > 0;
+  const control = state.monitor
+    ? [
+        'Use the cluster:',
+        `  ${ctl} show`,
+        `  ${ctl} checks all`,
+        `  ${ctl} show --json            # the status_json document`,
+        `  ${ctl} set_offline db3        # then: set_online db3`,
+        `  ${ctl} set_manual && ${ctl} move_role writer db2`,
+        '                                 # (writer prefers db1: active mode keeps it there; set_active to go back)',
+      ]
+    : agents
+      ? [
+          'No monitor (up --no-monitor): the agents listen; a monitor on the written config:',
+          `  npx --no-install mmmd_mon -c ${files.mon}`,
+          `  then: ${ctl} show`,
+        ]
+      : [
+          'MariaDB only (up --no-agents): no certificates, configs, agents or monitor. For your own mmm configs',
+          `(also in ${sandboxNames(state.dir).stateFile}, mode 0600):`,
+          ...(['agent', 'monitor', 'replication'] as const).map((k) => `  ${`${k} account:`.padEnd(21)}${credentials[k].user} / ${credentials[k].password}`),
+          `  ${'VIPs (unused):'.padEnd(21)}writer ${ips.writer}, readers ${ips.readers.join(', ')}`,
+        ];
+  const logs = [...(state.monitor ? [files.monitorLog] : []), ...(agents ? dbNodes.map((n) => agentLogFile(n)) : [])];
   const lines = [
-    'Use the cluster:',
-    `  ${ctl} show`,
-    `  ${ctl} checks all`,
-    `  ${ctl} show --json            # the status_json document`,
-    `  ${ctl} set_offline db3        # then: set_online db3`,
-    `  ${ctl} set_manual && ${ctl} move_role writer db2`,
-    '                                 # (writer prefers db1: active mode keeps it there; set_active to go back)',
+    ...control,
     '',
     'MariaDB as root, through each node\'s socket:',
     ...dbNodes.map((n) => `  mariadb --defaults-file=${n.cnf}        # ${n.name} (${n.mode}), or: mariadb -S ${n.socket} -uroot`),
     '',
     `Application user (no SUPER: read_only stops it): ${appUser.user} / ${appUser.password}, schema mmm_test`,
     ...(state.network === 'netns'
-      ? [`  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${ips.writer} ${app}   # the writer VIP, from inside a node's namespace`]
+      ? [
+          agents
+            ? `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${ips.writer} ${app}   # the writer VIP, from inside a node's namespace`
+            : `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${dbNodes[0]!.ip} ${app}   # db1, from inside a node's namespace`,
+        ]
       : [
           ...(state.vipProxy
             ? [
@@ -626,9 +662,8 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
           `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} ${app}   # db1 itself over TCP`,
         ]),
     ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
-    ...(state.vipMethod !== 'netns' ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
-    '',
-    'Logs: ' + [files.monitorLog, ...dbNodes.map((n) => agentLogFile(n))].join(', '),
+    ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
+    ...(logs.length ? ['', `Logs: ${logs.join(', ')}`] : []),
     '',
     `Status: npx --no-install mmm_sandbox status --dir ${state.dir}   (--json: machine-readable)`,
     `Node:   npx --no-install mmm_sandbox stop db3 --dir ${state.dir}   # stops db3's mariadbd (--kill: SIGKILL, a crash); then: start db3`,
