@@ -3,7 +3,7 @@
 // certificates made here: the client-visible outcome and the server's logged reason.
 // Good mTLS under forced TLS 1.2 and 1.3; resumed sessions (authorized, same role; a reload
 // forces a full handshake); a CRL of another CA; an expired CRL; ALPN mismatch; our client
-// against plaintext-only servers; peer_role rules matching nobody; the connection cap.
+// against plaintext-only servers; peer_role rules matching nobody; the established-connection pool.
 import { expect } from 'chai';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -284,25 +284,27 @@ describe('tls matrix: real listener, remaining cases of tls.md §5', function ()
     }
   });
 
-  it('maxConnections: connections over the cap are closed and logged; a good client is served once the flood ends', async () => {
-    const { listener, seen } = await start({ maxConnections: 5 });
-    const flood = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        new Promise<net.Socket>((resolve) => {
-          const s = net.connect(listener.port, HOST, () => resolve(s));
-          s.on('error', () => {});
-          sockets.push(s);
-        }),
-      ),
-    );
-    await waitFor(() => listener.connectionCount === 5, 5000, '5 open sockets');
-    const err = await dial(listener.port).catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(ConnectError);
-    const e = await logged(/connection refused: 5 connections open/);
-    expect(String(e.meta.peer)).to.match(/^127\.0\.0\.1:\d+$/);
-    expect(seen.conns).to.have.length(0);
-    for (const s of flood) s.destroy();
-    await waitFor(() => listener.connectionCount === 0, 5000, 'flood closed');
+  it('established connections have a pool of their own: silent sockets do not take it, a full one refuses in the summary line', async () => {
+    const { listener, seen } = await start({ limits: { perSource: 2, unauthenticated: 4, established: 2 }, pressureWindowMs: 200 });
+    const held = [await dial(listener.port), await dial(listener.port)];
+    for (const c of held) expect(await c.request('PING|1|db1')).to.match(/^OK: PING/);
+    // 20 silent sockets: the unauthenticated pool (4) evicts among them, the established pool stays at 2
+    for (let i = 0; i < 20; i++) {
+      const s = net.connect(listener.port, HOST);
+      s.on('error', () => {});
+      sockets.push(s);
+    }
+    await waitFor(() => listener.connectionCount >= 4, 5000, 'silent sockets accepted');
+    // a third authenticated client: its handshake passes, the full established pool closes it
+    const third = await dial(listener.port)
+      .then((c) => c.request('PING|1|db1'))
+      .catch((e: unknown) => e);
+    expect(third).to.be.instanceOf(Error);
+    await logged(/^listener limits: .*1 refused \(2 connections established\); top sources: 127\.0\.0\.1/);
+    // one slot freed: the next client is served, silent sockets or not
+    held[0]!.destroy();
+    await waitFor(() => seen.conns.filter((c) => !c.closed).length < 2, 5000, 'a slot freed');
     expect(await (await dial(listener.port)).request('PING|1|db1')).to.match(/^OK: PING\|1\|db1\|role=monitor/);
+    expect(await held[1]!.request('PING|1|db1')).to.match(/^OK: PING/);
   });
 });
