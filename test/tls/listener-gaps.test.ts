@@ -226,10 +226,22 @@ describe('tls matrix: real listener, remaining cases of tls.md §5', function ()
       const { port, received } = await plainServer((s) => s.end('ERROR: Invalid request\n'));
       const err = await dial(port).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ConnectError);
-      expect((err as Error).message).to.match(/ERR_SSL_WRONG_VERSION_NUMBER|closed during the TLS handshake|ECONNRESET/);
-      expect((err as Error).message).to.match(/tls_connect relaxed would allow that/);
+      expect((err as Error).message).to.match(/ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG/);
+      // plain bytes came back: the only case where the client names tls_connect relaxed
+      expect((err as Error).message).to.match(/answered in plain text: it may speak only plain; tls_connect relaxed would allow that/);
       await new Promise((r) => setTimeout(r, 100));
       expect(received.map((b) => b[0])).to.deep.equal([0x16]); // one connection, a ClientHello only
+    });
+
+    it('a server that closes at once without a byte (a full listener): the hint names the limits, not relaxed', async () => {
+      const srv = net.createServer((s) => s.destroy());
+      servers.push(srv);
+      await new Promise<void>((r) => srv.listen(0, HOST, () => r()));
+      const err = await dial((srv.address() as net.AddressInfo).port).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ConnectError);
+      expect((err as Error).message).to.match(/ECONNRESET|EPIPE|closed during the TLS handshake/);
+      expect((err as Error).message).to.match(/closed the connection before the TLS handshake finished: its connection limits may be full \(see 'listener limits:' in its log\)/);
+      expect((err as Error).message).to.not.match(/relaxed/);
     });
   });
 
