@@ -296,6 +296,25 @@ describe('tls matrix: real listener, remaining cases of tls.md §5', function ()
     }
   });
 
+  it('silent sockets over the per-source limit are evicted once their grace ends, with no new arrival; one summary line', async () => {
+    const { listener } = await start({ limits: { perSource: 2, unauthenticated: 8, graceMs: 200 }, pressureWindowMs: 300 });
+    const closed: boolean[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = net.connect(listener.port, HOST);
+      s.on('error', () => {});
+      s.on('close', () => closed.push(true));
+      sockets.push(s);
+    }
+    await waitFor(() => closed.length === 8, 5000, '8 silent sockets evicted');
+    expect(listener.unauthenticatedCount).to.equal(2);
+    const e = await logged(/^listener limits: /);
+    expect(e.msg).to.match(/^listener limits: 8 connections closed in the last \d+ s: 8 unauthenticated evicted \(limits 2 per address, 8 in all\); top sources: 127\.0\.0\.1 \(8\)$/);
+    expect(log.messages('warn').filter((m) => /listener limits/.test(m))).to.have.length(1);
+    // a client from the same address evicts one of the two silent ones past their grace, and is served
+    expect(await (await dial(listener.port)).request('PING|1|db1')).to.match(/^OK: PING/);
+    await waitFor(() => closed.length === 9, 5000, 'a 9th silent socket evicted');
+  });
+
   it('established connections have a pool of their own: silent sockets do not take it, a full one refuses in the summary line', async () => {
     const { listener, seen } = await start({ limits: { perSource: 2, unauthenticated: 4, established: 2 }, pressureWindowMs: 200 });
     const held = [await dial(listener.port), await dial(listener.port)];

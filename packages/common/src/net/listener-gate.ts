@@ -1,6 +1,7 @@
 // The listener's admission at the socket edge: admission.ts decides, this closes what it evicts,
 // runs the trim timer for sockets still in their grace, and feeds the summary line
 // (pressure-log.ts). The listener calls it at arrival, first byte, handshake, timeout and close.
+// Times are performance.now(): monotonic, so a wall-clock step cannot stretch or skip the grace.
 import type * as net from 'node:net';
 import type { Logger } from '../logger';
 import { Admission, sourceOf, type AdmissionLimits, type Evicted } from './admission';
@@ -33,7 +34,7 @@ export class ListenerGate {
   /** A new raw socket: admitted; what it evicts is closed now. Returns its source. */
   arrive(raw: net.Socket): string {
     const source = sourceOf(raw.remoteAddress);
-    this.evict(this.admission.arrive(raw, source, Date.now()));
+    this.evict(this.admission.arrive(raw, source, performance.now()));
     this.scheduleTrim();
     return source;
   }
@@ -88,9 +89,9 @@ export class ListenerGate {
     if (this.trimTimer) clearTimeout(this.trimTimer.timer);
     const timer = setTimeout(() => {
       this.trimTimer = undefined;
-      this.evict(this.admission.trim(Date.now()));
+      this.evict(this.admission.trim(performance.now()));
       this.scheduleTrim();
-    }, Math.max(0, at - Date.now()));
+    }, Math.max(0, at - performance.now()));
     timer.unref();
     this.trimTimer = { at, timer };
   }
