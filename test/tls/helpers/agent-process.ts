@@ -1,10 +1,11 @@
-// The built mmmd_agent as a child process: started with a config, its stderr kept for
-// assertions, stopped by PID (SIGTERM, then SIGKILL at a bound).
+// The built mmmd_agent (or mmmd_mon) as a child process: started with a config, its stderr kept
+// for assertions, stopped by PID (SIGTERM, then SIGKILL at a bound).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { REPO } from './cluster';
 
 export const AGENT_BIN = path.join(REPO, 'packages/agent/bin/mmmd_agent.js');
+export const MONITOR_BIN = path.join(REPO, 'packages/monitor/bin/mmmd_mon.js');
 
 export interface AgentProcess {
   child: ChildProcess;
@@ -16,8 +17,18 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-export async function startAgent(conf: string, startMs = 15_000): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [AGENT_BIN, '-c', conf, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startAgent(conf: string, startMs = 15_000): Promise<AgentProcess> {
+  return startDaemon([AGENT_BIN, '-c', conf, '--log-level', 'debug'], /listening on/, startMs);
+}
+
+/** The monitor, one pass every 200 ms; ready once it logs that it runs (its SIGHUP handler is set). */
+export function startMonitor(conf: string, startMs = 15_000): Promise<AgentProcess> {
+  return startDaemon([MONITOR_BIN, '-c', conf, '--pass-interval-ms', '200', '--log-level', 'debug'], /mmmd_mon running/, startMs);
+}
+
+async function startDaemon(args: string[], ready: RegExp, startMs: number): Promise<AgentProcess> {
+  const name = path.basename(args[0]!, '.js');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -25,8 +36,8 @@ export async function startAgent(conf: string, startMs = 15_000): Promise<AgentP
   const waitForLog = async (re: RegExp, ms = 10_000, from = 0): Promise<void> => {
     const end = Date.now() + ms;
     while (!re.test(err.slice(from))) {
-      if (child.exitCode !== null) throw new Error(`mmmd_agent exited (${child.exitCode}) before logging ${String(re)}:\n${err}`);
-      if (Date.now() > end) throw new Error(`mmmd_agent did not log ${String(re)} within ${ms} ms:\n${err}`);
+      if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before logging ${String(re)}:\n${err}`);
+      if (Date.now() > end) throw new Error(`${name} did not log ${String(re)} within ${ms} ms:\n${err}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -46,7 +57,7 @@ export async function startAgent(conf: string, startMs = 15_000): Promise<AgentP
     },
   };
   try {
-    await waitForLog(/listening on/, startMs);
+    await waitForLog(ready, startMs);
   } catch (e) {
     await a.stop();
     throw e;

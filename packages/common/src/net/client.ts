@@ -34,17 +34,39 @@ function warnOnce(set: Set<string>, key: string, logger: Logger, msg: string, me
   logger.warn(msg, meta);
 }
 
-/** A TLS failure that looks like a plain-only peer: reset/closed/plain bytes, and no TLS alert. */
-class PlainPeerSuspected extends ConnectError {}
+/**
+ * A TLS failure that looks like a plain-only peer: reset/closed/plain bytes, and no TLS alert.
+ * `spokePlain`: the peer sent bytes that are not TLS. Without them it only closed (or reset) the
+ * connection, which is also what a full listener does (issue 15).
+ */
+class PlainPeerSuspected extends ConnectError {
+  constructor(
+    message: string,
+    readonly spokePlain: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
-const PLAIN_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+const CLOSED_SIGNS = new Set(['ECONNRESET', 'EPIPE']);
+const PLAIN_BYTES_SIGNS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/** What an enforcing client adds to a PlainPeerSuspected: relaxed only for a peer that spoke plain. */
+function plainPeerHint(spokePlain: boolean): string {
+  return spokePlain
+    ? 'the peer answered in plain text: it may speak only plain; tls_connect relaxed would allow that'
+    : "the peer closed the connection before the TLS handshake finished: its connection limits may be full (see 'listener limits:' in its log) or it refused the connection (its log says why)";
+}
 
 function mapHandshakeError(e: NodeJS.ErrnoException, where: string): Error {
   const code = e.code ?? '';
   if (code === IDENTITY_MISMATCH || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new TlsError('TLS_IDENTITY', `${where}: ${e.message}`, { cause: e });
   }
-  if (PLAIN_SIGNS.has(code)) return new PlainPeerSuspected(`${where}: TLS handshake failed (${code})`, { cause: e });
+  if (CLOSED_SIGNS.has(code) || PLAIN_BYTES_SIGNS.has(code)) {
+    return new PlainPeerSuspected(`${where}: TLS handshake failed (${code})`, PLAIN_BYTES_SIGNS.has(code), { cause: e });
+  }
   // OpenSSL verification codes (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE…) and TLS alerts.
   if (/^[A-Z_]+$/.test(code) && !code.startsWith('E')) {
     return new TlsError('TLS_AUTH_FAILED', `${where}: server certificate refused: ${code}`, { cause: e });
@@ -86,7 +108,7 @@ function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Pro
       timeoutMs,
     );
     s.once('error', (e: NodeJS.ErrnoException) => fail(mapHandshakeError(e, where)));
-    s.once('close', () => fail(new PlainPeerSuspected(`${where}: closed during the TLS handshake`)));
+    s.once('close', () => fail(new PlainPeerSuspected(`${where}: closed during the TLS handshake`, false)));
     s.once('secureConnect', () => {
       if (settled) return;
       settled = true;
@@ -144,7 +166,7 @@ export async function connect(o: ConnectOptions): Promise<ClientConnection> {
   } catch (e) {
     if (!(e instanceof PlainPeerSuspected) || o.socket.tlsConnect !== 'relaxed') {
       if (e instanceof PlainPeerSuspected) {
-        throw new ConnectError(`${e.message} (the peer may speak only plain; tls_connect relaxed would allow that)`, { cause: e });
+        throw new ConnectError(`${e.message} (${plainPeerHint(e.spokePlain)})`, { cause: e });
       }
       throw e;
     }

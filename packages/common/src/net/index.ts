@@ -3,6 +3,7 @@ export * from './material';
 export * from './peer';
 export * from './connection';
 export * from './client-connection';
+export * from './admission';
 export * from './listener';
 export * from './server-identity';
 export * from './client';
