@@ -10,6 +10,7 @@ import {
   encodeAgentReply,
   errorMessage,
   isAllowed,
+  noRoleReason,
 } from '@mmm/common';
 import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease/index';
 import type { HealthWatch } from './health/index';
@@ -86,13 +87,16 @@ export class Agent {
     if (res.versionWarning) ctx.logger.warn(`request with protocol version ${res.version}`, { peer: conn.peer.address });
     const kind = res.request.kind;
     if (!isAllowed(conn.peer.role, kind, AGENT_COMMAND_MATRIX)) {
+      const noRights = conn.peer.role === null ? noRoleReason(conn.peer) : undefined;
       ctx.logger.warn('refused: certificate role may not run this command', {
         peer: conn.peer.address,
         cn: conn.peer.cn,
         role: conn.peer.role,
         command: kind,
+        ...(noRights !== undefined ? { why: noRights } : {}),
       });
-      return encodeAgentReply({ ok: false, text: `Not authorized: ${kind} needs the monitor role`, uptime });
+      const text = noRights !== undefined ? `Not authorized: this certificate has no rights (${noRights})` : `Not authorized: ${kind} needs the monitor role`;
+      return encodeAgentReply({ ok: false, text, uptime });
     }
     // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
     if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn })) ctx.lease.renew();

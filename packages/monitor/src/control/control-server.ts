@@ -9,6 +9,7 @@ import {
   type TlsMaterial,
   createListener,
   errorMessage,
+  noRoleReason,
   parseControlCommand,
 } from '@mmm/common';
 import { type CommandHost, authorized, changesCluster, executeCommand, notAuthorizedText } from '../commands';
@@ -44,9 +45,10 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
     }
     let reply: string;
     if (!authorized(conn.peer.role, cmd)) {
-      const why = conn.peer.role === null ? 'the certificate has no role' : `${cmd.kind} needs the control or monitor role`;
+      const noRights = conn.peer.role === null ? noRoleReason(conn.peer) : undefined;
+      const why = noRights !== undefined ? `the certificate has no rights: ${noRights}` : `${cmd.kind} needs the control or monitor role`;
       o.logger.warn(`control command refused: ${why}`, peer);
-      reply = notAuthorizedText(cmd.kind, conn.peer.role);
+      reply = notAuthorizedText(cmd.kind, conn.peer.role, noRights);
     } else {
       const changes = changesCluster(cmd);
       // Reads skip the mutex once there is a state to read; during startup (which holds the
