@@ -5,5 +5,6 @@ export * from './connection';
 export * from './client-connection';
 export * from './listener';
 export * from './server-identity';
+export * from './server-role';
 export * from './client';
 export * from './authorize';
