@@ -18,6 +18,7 @@ import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { type AgentOptions, buildAgentParts, mysqlPidfileWarning } from './agent-parts';
 import type { SerialLock } from './serial-lock';
 import { reassertRoles } from './reassert-roles';
+import { refusalOf } from './handlers/validate';
 
 export type { AgentOptions } from './agent-parts';
 
@@ -97,6 +98,13 @@ export class Agent {
       });
       const text = noRights !== undefined ? `Not authorized: this certificate has no rights (${noRights})` : `Not authorized: ${kind} needs the monitor role`;
       return encodeAgentReply({ ok: false, text, uptime });
+    }
+    // A request this agent cannot apply is refused before it renews the lease or counts as the
+    // monitor's newest connection (handlers/validate.ts).
+    const invalid = refusalOf(ctx, res.request);
+    if (invalid) {
+      ctx.logger.error(`${kind} refused: ${invalid}`, { peer: conn.peer.address });
+      return encodeAgentReply({ ok: false, text: invalid, uptime });
     }
     // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
     if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn })) ctx.lease.renew();
