@@ -1,4 +1,4 @@
-import { agentTexts, errorMessage, rolesToString } from '@mmm/common';
+import { agentTexts, clipInput, errorMessage, rolesToString } from '@mmm/common';
 import { planSetStatus } from '../roles/plan';
 import { applySteps, observe } from '../roles/apply';
 import type { Handler } from './context';
@@ -11,7 +11,7 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
     // Validation first: a refused request must not count as the newest monitor connection.
     const invalid = refusalOf(ctx, req);
     if (invalid) {
-      ctx.logger.error(`SET_STATUS refused: ${invalid}`);
+      ctx.logger.error(`SET_STATUS refused: ${clipInput(invalid)}`);
       return { ok: false, text: invalid };
     }
     const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);

@@ -7,6 +7,8 @@ import {
   type MmmConfig,
   type PeerConnection,
   type TlsMaterial,
+  LogLimiter,
+  clipInput,
   createListener,
   errorMessage,
   noRoleReason,
@@ -26,8 +28,12 @@ export interface ControlServerOptions {
   bindRetryMs?: number;
 }
 
-export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOptions, 'logger' | 'target' | 'mutex'>): Promise<void> {
+/** What serveControl needs; `refusals` bounds refusal lines across connections (log-limit.ts). */
+export type ServeOptions = Pick<ControlServerOptions, 'logger' | 'target' | 'mutex'> & { refusals?: LogLimiter };
+
+export async function serveControl(conn: PeerConnection, o: ServeOptions): Promise<void> {
   const peer = { peer: conn.peer.address, cn: conn.peer.cn, role: String(conn.peer.role) };
+  const refusals = o.refusals ?? new LogLimiter(o.logger);
   for await (const item of conn.items()) {
     if (item.kind === 'error') {
       await conn.write(`ERROR: ${item.error.message}`).catch(() => undefined);
@@ -47,7 +53,7 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
     if (!authorized(conn.peer.role, cmd)) {
       const noRights = conn.peer.role === null ? noRoleReason(conn.peer) : undefined;
       const why = noRights !== undefined ? `the certificate has no rights: ${noRights}` : `${cmd.kind} needs the control or monitor role`;
-      o.logger.warn(`control command refused: ${why}`, peer);
+      refusals.warn('control command refused', `control command refused: ${why}`, peer);
       reply = notAuthorizedText(cmd.kind, conn.peer.role, noRights);
     } else {
       const changes = changesCluster(cmd);
@@ -60,7 +66,7 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
         o.logger.error(`control command ${cmd.kind} failed: ${errorMessage(e)}`, peer);
         reply = `ERROR: ${errorMessage(e)}`;
       }
-      if (changes) o.logger.info(`control: ${item.line} -> ${reply}`, peer);
+      if (changes) o.logger.info(`control: ${clipInput(item.line)} -> ${clipInput(reply)}`, peer);
     }
     try {
       await conn.write(reply);
@@ -70,14 +76,22 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
   }
 }
 
-export function startControlServer(o: ControlServerOptions): Promise<Listener> {
-  return createListener({
+export async function startControlServer(o: ControlServerOptions): Promise<Listener> {
+  const refusals = new LogLimiter(o.logger.child({ part: 'control' }));
+  const listener = await createListener({
     host: o.host,
     port: o.port,
     socket: o.config.socket,
     material: o.material,
     logger: o.logger.child({ part: 'control' }),
     ...(o.bindRetryMs !== undefined ? { bindRetryMs: o.bindRetryMs } : {}),
-    onConnection: (conn) => serveControl(conn, o),
+    onConnection: (conn) => serveControl(conn, { ...o, refusals }),
   });
+  const close = listener.close.bind(listener);
+  // Suppressed refusals are summed up when the monitor stops.
+  listener.close = async () => {
+    await close();
+    refusals.close();
+  };
+  return listener;
 }
