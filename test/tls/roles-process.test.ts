@@ -124,4 +124,36 @@ describe('tls roles: a role URI decides, peer_role cannot lend a role (real daem
     expect(ok.out, 'authorized: the monitor answers with its own refusal of the state').to.match(/^ERROR: Host 'db1' is '[A-Z_]+' at the moment/);
     expect(ok.out).to.not.match(/Not authorized/);
   });
+
+  it('monitor: 300 refused state changes from a viewer on one connection are logged within the budget (20 lines, then a summary at stop)', async () => {
+    const from = monitor!.log().length;
+    const c = await connect({
+      host: cluster.monitor.ip,
+      port: cluster.monitor.port,
+      socket: SOCKET,
+      material: mat(pairs['viewer-named-control']!),
+      timeoutMs: 5000,
+      logger: new MemoryLogger(),
+      warned: new Set(),
+      expectedRole: 'monitor',
+    });
+    open.push(c);
+    const chunks: Buffer[] = [];
+    c.tapData((d) => chunks.push(d));
+    void (async () => {
+      for await (const _ of c.items()) {
+        /* raw bytes above */
+      }
+    })().catch(() => undefined);
+    await c.writeLine(`${Array.from({ length: 300 }, (_, i) => `set_offline db${i}`).join('\n')}\nquit`);
+    await Promise.race([c.whenClosed(), new Promise((r) => setTimeout(r, 20_000))]);
+    const replies = Buffer.concat(chunks).toString('utf8').split('ERROR: Not authorized').length - 1;
+    expect(replies, 'every command answered').to.equal(300);
+    await monitor!.stop(); // the pending summary is logged at stop
+    const lines = monitor!.log().slice(from).split('\n').filter((l) => /control command refused/.test(l));
+    // 20 within the budget (identical ones further folded by the repeat filter), then the summary
+    expect(lines.length, lines.join('\n')).to.be.within(2, 22);
+    expect(lines.join('\n')).to.match(/\d+ more 'control command refused' lines suppressed in the last \d+ s \(at most 20 per 60 s\)/);
+    monitor = undefined;
+  });
 });
