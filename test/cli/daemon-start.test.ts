@@ -6,14 +6,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeTestCluster, type TestCluster } from '../tls/helpers/cluster';
-import { AGENT_BIN, startAgent, type AgentProcess } from '../tls/helpers/agent-process';
+import { AGENT_BIN, MONITOR_BIN, startAgent, type AgentProcess } from '../tls/helpers/agent-process';
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [AGENT_BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+function run(args: string[], bin = AGENT_BIN): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('daemon start-up: pid file, start check, exit codes (real mmmd_agent)', function () {
+describe('daemon start-up: pid file, start check, exit codes (real mmmd_agent; mmmd_mon for the start check)', function () {
   this.timeout(120_000);
   let cluster: TestCluster;
   let agent: AgentProcess | undefined;
@@ -63,20 +63,42 @@ describe('daemon start-up: pid file, start check, exit codes (real mmmd_agent)',
     expect(fs.existsSync(pidFile)).to.equal(false);
   });
 
-  it('refuses to start on what --check-config refuses (a world-readable key), exit 1, the same lines', () => {
+  it('refuses to start on what --check-config refuses (a world-readable key or config), exit 1, the same lines', () => {
     expect(fs.existsSync(pidFile), 'the previous agent removed its pid file').to.equal(false);
     const key = path.join(cluster.dir, 'db1.key');
-    fs.chmodSync(key, 0o644);
-    try {
-      const check = run(['-c', conf, '--check-config']);
-      const start = run(['-c', conf]);
-      expect(check.status).to.equal(1);
-      expect(start.status).to.equal(1);
-      expect(check.stdout).to.match(/private key .*db1\.key is readable by other users \(mode 0644\)/);
-      expect(start.stderr.trim()).to.equal(check.stdout.trim());
-      expect(fs.existsSync(pidFile)).to.equal(false);
-    } finally {
-      fs.chmodSync(key, 0o600);
+    for (const [file, what] of [[key, /private key .*db1\.key is readable by other users \(mode 0644\)/], [conf, /agent-pid\.conf:0: config file is readable by other users \(mode 0644\)/]] as const) {
+      fs.chmodSync(file, 0o644);
+      try {
+        const check = run(['-c', conf, '--check-config']);
+        const start = run(['-c', conf]);
+        expect(check.status).to.equal(1);
+        expect(start.status).to.equal(1);
+        expect(check.stdout).to.match(what);
+        expect(start.stderr.trim()).to.equal(check.stdout.trim());
+        expect(fs.existsSync(pidFile)).to.equal(false);
+      } finally {
+        fs.chmodSync(file, 0o600);
+      }
+    }
+  });
+
+  it('mmmd_mon refuses to start on a world-readable key or config too: exit 1, the --check-config lines, nothing listens', () => {
+    const conf = cluster.monitor.conf;
+    const key = path.join(cluster.dir, 'monitor.key');
+    for (const [file, what] of [[key, /private key .*monitor\.key is readable by other users \(mode 0644\)/], [conf, /mmm_mon\.conf:0: config file is readable by other users \(mode 0644\)/]] as const) {
+      fs.chmodSync(file, 0o644);
+      try {
+        const check = run(['-c', conf, '--check-config'], MONITOR_BIN);
+        const start = run(['-c', conf], MONITOR_BIN);
+        expect(check.status, check.stdout + check.stderr).to.equal(1);
+        expect(start.status, start.stdout + start.stderr).to.equal(1);
+        expect(check.stdout).to.match(what);
+        expect(check.stdout).to.match(/chmod 600/);
+        expect(start.stderr.trim()).to.equal(check.stdout.trim());
+        expect(start.stderr).to.not.match(/listening on/);
+      } finally {
+        fs.chmodSync(file, 0o600);
+      }
     }
   });
 

@@ -266,13 +266,14 @@ describe('tls matrix: real listener, remaining cases of tls.md §5', function ()
         });
       });
       // isAllowed(null, …) is false for every command: even `show` (a read) is refused
-      expect(out).to.equal(notAuthorizedText('show', null) + notAuthorizedText('set_offline', null));
+      const why = 'CN=stranger matches no peer_role rule and has no urn:mmm:role URI';
+      expect(out).to.equal(notAuthorizedText('show', null, why) + notAuthorizedText('set_offline', null, why));
       expect(out).to.include('matches no peer_role rule');
       expect(host.state.hosts.db3!.state).to.equal('ONLINE');
       const refusals = log.entries.filter((e) => /control command refused/.test(e.msg));
       expect(refusals.map((e) => e.msg)).to.have.length(2);
       expect(refusals[0]!.meta).to.include({ cn: 'stranger', role: 'null' });
-      expect(refusals[0]!.msg).to.include('the certificate has no role');
+      expect(refusals[0]!.msg).to.include(`the certificate has no rights: ${why}`);
       // the named certificate is served
       const ops = await roleCert(pki, 'ops-laptop');
       const ok = await attemptControl(l.port, ops, 'mode\nquit\n');

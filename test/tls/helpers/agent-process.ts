@@ -1,5 +1,5 @@
-// The built mmmd_agent (or mmmd_mon) as a child process: started with a config, its stderr kept
-// for assertions, stopped by PID (SIGTERM, then SIGKILL at a bound).
+// The built mmmd_agent / mmmd_mon as child processes: started with a config, the log (stderr +
+// stdout) kept for assertions, stopped by PID (SIGTERM, then SIGKILL at a bound).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { REPO } from './cluster';
@@ -17,18 +17,10 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-export function startAgent(conf: string, startMs = 15_000): Promise<AgentProcess> {
-  return startDaemon([AGENT_BIN, '-c', conf, '--log-level', 'debug'], /listening on/, startMs);
-}
-
-/** The monitor, one pass every 200 ms; ready once it logs that it runs (its SIGHUP handler is set). */
-export function startMonitor(conf: string, startMs = 15_000): Promise<AgentProcess> {
-  return startDaemon([MONITOR_BIN, '-c', conf, '--pass-interval-ms', '200', '--log-level', 'debug'], /mmmd_mon running/, startMs);
-}
-
-async function startDaemon(args: string[], ready: RegExp, startMs: number): Promise<AgentProcess> {
-  const name = path.basename(args[0]!, '.js');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A daemon process; resolves once its log matches `ready` (stopped again if it does not). */
+export async function startDaemon(bin: string, args: string[], ready: RegExp, startMs = 15_000): Promise<AgentProcess> {
+  const name = path.basename(bin, '.js');
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -63,4 +55,13 @@ async function startDaemon(args: string[], ready: RegExp, startMs: number): Prom
     throw e;
   }
   return a;
+}
+
+export function startAgent(conf: string, startMs = 15_000): Promise<AgentProcess> {
+  return startDaemon(AGENT_BIN, ['-c', conf, '--log-level', 'debug'], /listening on/, startMs);
+}
+
+/** mmmd_mon with a short pass interval; ready once its control port listens. */
+export function startMonitor(conf: string, startMs = 20_000): Promise<AgentProcess> {
+  return startDaemon(MONITOR_BIN, ['-c', conf, '--log-level', 'debug', '--pass-interval-ms', '200'], /mmmd_mon running: control on/, startMs);
 }

@@ -27,6 +27,10 @@ export interface ClusterOptions {
   socketExtra?: string[];
   /** Extra lines for the agents' <socket> block only. */
   agentSocketExtra?: string[];
+  /** Extra lines for the monitor's <socket> block only. */
+  monitorSocketExtra?: string[];
+  /** Extra lines for mmm_control's <socket> block only. */
+  controlSocketExtra?: string[];
   /** false: write configs only; certificates are the caller's job. */
   makeCerts?: boolean;
 }
@@ -109,14 +113,14 @@ export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestClust
       '    monitor_user mmm_monitor',
       '    monitor_password MonPw',
       '</host>',
-      socketBlock('monitor.crt', 'monitor.key', o.socketExtra ?? []),
+      socketBlock('monitor.crt', 'monitor.key', [...(o.socketExtra ?? []), ...(o.monitorSocketExtra ?? [])]),
       '',
     ].join('\n'),
   );
   const controlConf = path.join(dir, 'mmm_control.conf');
   write(
     controlConf,
-    ['<monitor>', '    ip 127.0.0.1', `    port ${monitorPort}`, '</monitor>', socketBlock('control.crt', 'control.key', o.socketExtra ?? [], true), ''].join('\n'),
+    ['<monitor>', '    ip 127.0.0.1', `    port ${monitorPort}`, '</monitor>', socketBlock('control.crt', 'control.key', [...(o.socketExtra ?? []), ...(o.controlSocketExtra ?? [])], true), ''].join('\n'),
   );
   return {
     dir,

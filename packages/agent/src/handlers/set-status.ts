@@ -1,12 +1,19 @@
-import { agentTexts, errorMessage, rolesToString } from '@mmm/common';
+import { agentTexts, clipInput, errorMessage, rolesToString } from '@mmm/common';
 import { planSetStatus } from '../roles/plan';
 import { applySteps, observe } from '../roles/apply';
 import type { Handler } from './context';
 import { staleStatusReason } from '../lease/index';
+import { refusalOf } from './validate';
 
 // Brings the node to the wanted state; OK only if every step worked, else ERROR naming the failed steps.
 export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
   ctx.exclusive(async () => {
+    // Validation first: a refused request must not count as the newest monitor connection.
+    const invalid = refusalOf(ctx, req);
+    if (invalid) {
+      ctx.logger.error(`SET_STATUS refused: ${clipInput(invalid)}`);
+      return { ok: false, text: invalid };
+    }
     const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
     const stale = staleStatusReason({ origin: from, newestStatusConn: ctx.newestStatusConn, fencedAtConn: ctx.lease.fenced ? ctx.fencedAtConn : undefined, givesWriter: holdsWriter });
     if (stale) {
@@ -16,13 +23,6 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
       return { ok: false, text: `Refused: ${stale}; nothing changed` };
     }
     ctx.newestStatusConn = from.connSeq;
-    // A role this agent was not configured with would put an unknown address on its interface.
-    const unknown = req.roles.filter((r) => !ctx.roleIps.some((c) => c.name === r.name && c.ip === r.ip));
-    if (unknown.length > 0) {
-      const list = unknown.map((r) => `${r.name}(${r.ip})`).join(', ');
-      ctx.logger.error('SET_STATUS refused: roles not in this agent\'s configuration', { roles: list });
-      return { ok: false, text: `Unknown role ${list}: not in this agent's configuration, nothing changed` };
-    }
     const next = { state: req.state, roles: req.roles, activeMaster: req.activeMaster };
     try {
       const observed = await observe(ctx.apply);

@@ -2,7 +2,7 @@
 // and what is really on the node, so a repeated SET_STATUS changes nothing and a node left in the
 // wrong state by hand (or by a restart) is put right.
 import type { AgentState, HostMode, RoleIp } from '@mmm/common/pure';
-import { roleToString, sameRole } from '@mmm/common/pure';
+import { own, roleToString, sameRole } from '@mmm/common/pure';
 
 export interface WantedStatus {
   state: AgentState;
@@ -159,7 +159,7 @@ function repointSteps(p: PlanInput): Step[] {
   const { prev, next, host, observed: o } = p;
   if (host.mode !== 'slave' || next.activeMaster === '' || next.activeMaster === host.name) return [];
   if (next.state === 'ADMIN_OFFLINE') return []; // re-pointed when it leaves ADMIN_OFFLINE
-  const target = p.masters[next.activeMaster];
+  const target = own(p.masters, next.activeMaster); // a name from the wire: never Object.prototype's
   if (!target) {
     const reason = `unknown host '${next.activeMaster}'`;
     return [{ kind: 'unresolvable', reason, name: `re-point to ${next.activeMaster} (${reason})`, group: 'replication', halts: true }];

@@ -175,6 +175,14 @@ describe('roles/plan: replicas follow the active master', () => {
     expect(steps.map((s) => s.kind)).to.deep.equal(['read_only', 'unresolvable']);
   });
 
+  it('an active master named like an Object.prototype member is unknown, never re-pointed to undefined', () => {
+    for (const n of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const steps = p(st('ONLINE', [], 'db1'), st('ONLINE', [], n), obs({ replication: { host: '10.0.0.11', port: 3306 } }));
+      expect(steps.map((s) => s.kind), n).to.deep.equal(['read_only', 'unresolvable']);
+      expect(steps[1]!.name).to.equal(`re-point to ${n} (unknown host '${n}')`);
+    }
+  });
+
   it('empty active master: replicas are left alone', () => {
     expect(names(p(st('ONLINE', [], 'db1'), st('ONLINE', [], ''), obs({ replication: { host: '10.0.0.11', port: 3306 } })))).to.deep.equal(['read_only=1']);
   });

@@ -8,6 +8,8 @@ import { ClientConnection } from './client-connection';
 import { ALPN, TLS_CIPHERS, crlOption, loadTlsMaterial, type TlsMaterial } from './material';
 import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { IDENTITY_MISMATCH, checkServerIdentity } from './server-identity';
+import { checkServerRole } from './server-role';
+import type { PeerRole } from '../model/peer-role';
 
 export interface ConnectOptions {
   host: string;
@@ -15,6 +17,8 @@ export interface ConnectOptions {
   socket: SocketConfig;
   /** The configured host ip or name the server certificate must carry (default: host). */
   expectedName?: string;
+  /** The role the server must have (verify_mode 1): mmm_control wants monitor, the monitor agent. */
+  expectedRole?: PeerRole;
   /** PEM material; read from the socket block's files when absent. */
   material?: TlsMaterial;
   /** Bound for TCP connect + handshake, and the default per-request bound. */
@@ -111,13 +115,22 @@ function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Pro
     s.once('close', () => fail(new PlainPeerSuspected(`${where}: closed during the TLS handshake`, false)));
     s.once('secureConnect', () => {
       if (settled) return;
+      const x = s.getPeerX509Certificate();
+      const address = remoteAddress(s);
+      const peer = x ? peerFromCert(x, o.socket.peerRoles, address) : { ...plainPeer(address), plain: false, role: null };
+      // Before the first byte goes out: a server with the wrong role never sees a command.
+      if (verify && o.expectedRole && peer.cert) {
+        const v = checkServerRole(peer.cert, o.socket.peerRoles, o.expectedRole);
+        if (!v.ok) {
+          fail(new TlsError('TLS_ROLE', `${where}: ${v.reason}`));
+          return;
+        }
+        if (v.unchecked) warnOnce(warned, `role|${o.expectedRole}|${expected}:${o.port}`, o.logger, v.unchecked, { peer: address });
+      }
       settled = true;
       clearTimeout(timer);
       s.removeAllListeners('error');
       s.removeAllListeners('close');
-      const x = s.getPeerX509Certificate();
-      const address = remoteAddress(s);
-      const peer = x ? peerFromCert(x, o.socket.peerRoles, address) : { ...plainPeer(address), plain: false, role: null };
       if (!verify) {
         warnOnce(warned, `verify0|${expected}:${o.port}`, o.logger, `verify_mode 0: server certificate of ${expected} not verified`, {
           peer: address,
@@ -155,7 +168,7 @@ function connectPlain(o: ConnectOptions): Promise<ClientConnection> {
  * Connects to a daemon. TLS unless `socket_type plain`; with `tls_connect relaxed` falls back to
  * plain only when the peer looks plain-only (reset or closed in the handshake, no TLS alert),
  * never after a failed verification. Rejects with TlsError (TLS_AUTH_FAILED, TLS_IDENTITY,
- * TLS_MATERIAL) or ConnectError (CONNECT_FAILED, TIMEOUT).
+ * TLS_ROLE, TLS_MATERIAL) or ConnectError (CONNECT_FAILED, TIMEOUT).
  */
 export async function connect(o: ConnectOptions): Promise<ClientConnection> {
   if (o.socket.type === 'plain') return connectPlain(o);

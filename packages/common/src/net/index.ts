@@ -6,5 +6,7 @@ export * from './client-connection';
 export * from './admission';
 export * from './listener';
 export * from './server-identity';
+export * from './server-role';
+export * from './refusal-reason';
 export * from './client';
 export * from './authorize';

@@ -4,7 +4,7 @@
 // is listener-gate.ts over admission.ts.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { SocketConfig } from '../config/types';
 import type { Logger } from '../logger';
 import { TlsError, errorMessage } from '../errors';
@@ -14,6 +14,9 @@ import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { expiryWarnings } from '../tls/expiry';
 import type { AdmissionLimits } from './admission';
 import { ListenerGate } from './listener-gate';
+import { LogLimiter } from '../log-limit';
+import { captureClientCerts } from './peer-capture';
+import { describeRefusal } from './refusal-reason';
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
@@ -101,6 +104,9 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
   const pending = new WeakMap<net.Socket, { deadline: NodeJS.Timeout; address: string; source: string }>();
   const timers = new Set<NodeJS.Timeout>();
   const seenExpiring = new Set<string>();
+  // Refused clients decide how often we would log: per kind, a budget and then a summary.
+  const refusals = new LogLimiter(logger);
+  let certOf: ((s: tls.TLSSocket) => X509Certificate | undefined) | undefined;
 
   let tlsServer: tls.Server | undefined;
   if (useTls) {
@@ -114,6 +120,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       handshakeTimeout: handshakeTimeoutMs, // backstop; our own deadline fires first
       ALPNProtocols: ALPN,
     });
+    certOf = captureClientCerts(tlsServer);
     if (cfg.peerRoles.length === 0) {
       logger.warn(
         'no peer_role configured: every certificate signed by ca_file may run every command ' +
@@ -148,21 +155,22 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
   tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, s: tls.TLSSocket) => {
     // The useful reason (CERT_HAS_EXPIRED…) is in authorizationError; err.code is often ECONNRESET.
     const address = settle(s);
-    const reason = (s.authorizationError as unknown as string | undefined) ?? err.code ?? err.message;
-    logger.warn(`TLS handshake refused: ${String(reason)}`, { peer: address });
+    const verifyCode = s.authorizationError as unknown as string | undefined;
+    const r = describeRefusal({ verifyCode, errorCode: err.code, errorMessage: err.message, cert: certOf?.(s) });
+    refusals.warn(`TLS handshake refused: ${r.code}`, `TLS handshake refused: ${r.code}: ${r.reason}`, { peer: address });
     s.destroy(); // Node leaves the TCP socket open after some handshake failures
   });
   tlsServer?.on('secureConnection', (s: tls.TLSSocket) => {
     const address = settle(s);
     const x = s.getPeerX509Certificate();
     if (!s.authorized || !x) {
-      logger.warn(`TLS peer not authorized: ${String(s.authorizationError ?? 'no certificate')}`, { peer: address });
+      refusals.warn('TLS peer not authorized', `TLS peer not authorized: ${String(s.authorizationError ?? 'no certificate')}`, { peer: address });
       s.destroy();
       return;
     }
     // OpenSSL accepts a trusted CA certificate as a client's leaf; a peer identity must be a leaf.
     if (x.ca) {
-      logger.warn('TLS peer refused: a CA certificate presented as a client certificate', { peer: address, subject: x.subject });
+      refusals.warn('TLS peer refused: CA certificate', 'TLS peer refused: a CA certificate presented as a client certificate', { peer: address, subject: x.subject });
       s.destroy();
       return;
     }
@@ -262,6 +270,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
         for (const t of timers) clearTimeout(t);
         timers.clear();
         gate.close();
+        refusals.close();
       });
     },
   };
