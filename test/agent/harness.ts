@@ -132,6 +132,7 @@ export class AgentCluster {
     ip                   ${n.ip}
     mode                 ${n.mode}${peer}
     mysql_pidfile        ${n.pidFile}
+    mysql_socket         ${n.socket}
 </host>`;
       })
       .join('\n\n');

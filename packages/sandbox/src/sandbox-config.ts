@@ -167,6 +167,7 @@ export function commonConf(layout: SandboxLayout): string {
       `    agent_port          ${agentPort(names, n, layout.network)}`,
       `    cluster_interface   ${clusterInterface(layout, n)}`,
       `    mysql_pidfile       ${n.pidFile}`,
+      `    mysql_socket        ${n.socket}`,
       '</host>',
       '',
     );

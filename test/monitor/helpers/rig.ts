@@ -59,6 +59,7 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
         `    mode ${n.mode}`,
         ...(n.name === 'db1' ? ['    peer db2'] : n.name === 'db2' ? ['    peer db1'] : []),
         `    mysql_port ${n.port}`,
+        `    mysql_socket ${n.socket}`,
         `    agent_port ${loopbackAgentPort(cluster.names, n.index)}`,
         '</host>',
       ].join('\n'))

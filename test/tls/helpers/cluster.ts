@@ -65,6 +65,7 @@ export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestClust
     '    replication_user repl',
     '    replication_password ReplPw',
     `    mysql_port ${mysqlPort}`,
+    '    mysql_socket none',
     `    ip_add_command ${hook}`,
     `    ip_del_command ${hook}`,
     '</host>',
