@@ -153,6 +153,7 @@ export function commonConf(layout: SandboxLayout): string {
     '<host default>',
     `    replication_user        ${c.replication.user}`,
     `    replication_password    ${c.replication.password}`,
+    '    mysql_ssl               off',
     '</host>',
     '',
   ];

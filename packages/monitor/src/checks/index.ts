@@ -10,7 +10,7 @@ export * from './mysql-sessions';
 export * from './endpoint';
 export * from './slave-status';
 export * from './ping';
-export { makeMysqlCheck } from './mysql';
+export { makeMysqlCheck, tlsHint } from './mysql';
 export { makeRepThreadsCheck, makeRepBacklogCheck, type ReplicationCheckOptions } from './replication';
 export * from './runner';
 export * from './change-log';
@@ -24,7 +24,7 @@ export interface CheckFunctionOptions extends PingOptions, ReplicationCheckOptio
 export function createCheckFunctions(opts: CheckFunctionOptions): CheckFunctions {
   return {
     ping: makePingCheck(opts),
-    mysql: makeMysqlCheck(opts.sessions),
+    mysql: makeMysqlCheck(opts.sessions, opts),
     rep_threads: makeRepThreadsCheck(opts.sessions, opts),
     rep_backlog: makeRepBacklogCheck(opts.sessions, opts),
   };
