@@ -149,6 +149,8 @@ writer_lease        ${WRITER_LEASE_S}
     agent_password        ${cr.agent.password}
     replication_user      ${cr.replication.user}
     replication_password  ${cr.replication.password}
+    # the DB layer's servers offer no TLS yet: re-points stay in clear
+    mysql_ssl             off
 </host>
 
 ${hosts}

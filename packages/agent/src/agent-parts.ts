@@ -2,7 +2,7 @@
 // handlers' context and the health watch. No I/O happens here; Agent.start() starts the loops.
 import { readFileSync, statSync } from 'node:fs';
 import {
-  type Clock, type HostConfig, type Logger, type MmmConfig, type TlsMaterial, MmmError, localMysqlTarget, systemClock,
+  type Clock, type HostConfig, type Logger, type MmmConfig, type TlsMaterial, MmmError, localMysqlTarget, mysqlTlsOf, systemClock,
 } from '@mmm/common';
 import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
 import { IpVipManager, type VipManager } from './system/ip';
@@ -104,7 +104,11 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   const writerRole = config.roles[config.activeMasterRole];
   const writerIps = writerRole?.ips ?? [];
   const masters: Record<string, MasterAddress> = {};
-  for (const h of Object.values(config.hosts)) if (h.mode === 'master') masters[h.name] = { ip: h.ip, port: h.mysqlPort };
+  for (const h of Object.values(config.hosts)) {
+    if (h.mode !== 'master') continue;
+    const tls = mysqlTlsOf(config, h); // the master's server: mysql_ssl / mysql_ssl_ca of its host entry
+    masters[h.name] = { ip: h.ip, port: h.mysqlPort, ...(tls ? { tls: { caFile: tls.caFile } } : {}) };
+  }
   const peer = host.peer ? config.hosts[host.peer] : undefined;
   const replication =
     host.replicationUser !== undefined ? { user: host.replicationUser, password: host.replicationPassword ?? '' } : undefined;
