@@ -10,7 +10,7 @@ export * from './mysql-sessions';
 export * from './endpoint';
 export * from './slave-status';
 export * from './ping';
-export { makeMysqlCheck, tlsHint } from './mysql';
+export { makeMysqlCheck } from './mysql';
 export { makeRepThreadsCheck, makeRepBacklogCheck, type ReplicationCheckOptions } from './replication';
 export * from './runner';
 export * from './change-log';
