@@ -149,8 +149,7 @@ writer_lease        ${WRITER_LEASE_S}
     agent_password        ${cr.agent.password}
     replication_user      ${cr.replication.user}
     replication_password  ${cr.replication.password}
-    # the DB layer's servers offer no TLS yet: re-points stay in clear
-    mysql_ssl             off
+    mysql_ssl_ca          ${this.db.mysqlCa!}
 </host>
 
 ${hosts}

@@ -22,6 +22,8 @@ export interface SandboxLayout {
   credentials: Credentials;
   /** Check settings of mmm_mon.conf (default: the tuned ones). */
   checks?: SandboxChecks;
+  /** MariaDB offers TLS (default true); false: `mysql_ssl off` for every host. */
+  mysqlTls?: boolean;
 }
 
 /** Check settings for mmm_mon.conf: `tuned` (the sandbox's), MMM 2.x `default`, or explicit numbers. */
@@ -153,7 +155,9 @@ export function commonConf(layout: SandboxLayout): string {
     '<host default>',
     `    replication_user        ${c.replication.user}`,
     `    replication_password    ${c.replication.password}`,
-    '    mysql_ssl               off',
+    ...(layout.mysqlTls === false
+      ? ['    # up --no-mysql-tls: the servers offer no TLS; checks and replication in clear', '    mysql_ssl               off']
+      : ['    # MySQL links (checks, replication) over TLS, verified against each program\'s ca_file (mysql_ssl default)']),
     '</host>',
     '',
   ];

@@ -72,7 +72,7 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
       '    cluster_interface lo',
       `    replication_user ${c.replication.user}`,
       `    replication_password ${c.replication.password}`,
-      '    mysql_ssl off',
+      `    mysql_ssl_ca ${cluster.mysqlCa}`, // the DB layer's own CA (its servers' certificates)
       `    ip_add_command ${hook} add`,
       `    ip_del_command ${hook} del`,
       '</host>',
