@@ -58,8 +58,8 @@ export async function issue(o: IssueOptions): Promise<IssueResult> {
       `wrote ${keyFile} (mode 0600)`,
       ...(role === 'mysql'
         ? [
-            `mariadbd ([mariadbd] in my.cnf, then restart): ssl_cert = ${certFile}, ssl_key = ${keyFile}, ssl_ca = ${path.join(o.caDir, 'ca.crt')}`,
-            `  the key must be readable by mariadbd's user: chown mysql ${keyFile} (docs/mysql-tls.md)`,
+            `mariadbd: copy ${path.basename(certFile)}, ${path.basename(keyFile)} and ca.crt to the node (the key owned by mysql, mode 0600), then in [mariadbd]: ` +
+              `ssl_cert = …/${path.basename(certFile)}, ssl_key = …/${path.basename(keyFile)}, ssl_ca = …/ca.crt, and restart it (docs/mysql-tls.md)`,
           ]
         : []),
     ],

@@ -61,7 +61,11 @@ describe('mmm_tls: init-ca, issue, show', function () {
     expect(d.role).to.equal(undefined);
     expect(d.san).to.deep.include({ ips: ['10.0.0.11'], dns: ['db1.example'], uris: [] });
     expect(r.lines[0]).to.match(/^wrote .*db1-mysql\.crt \(CN=db1-mysql, MariaDB\/MySQL server, no mmm role, EKU serverAuth, SAN /);
-    expect(r.lines[2]).to.equal(`mariadbd ([mariadbd] in my.cnf, then restart): ssl_cert = ${r.certFile}, ssl_key = ${r.keyFile}, ssl_ca = ${path.join(caDir, 'ca.crt')}`);
+    expect(r.lines[2]).to.equal(
+      'mariadbd: copy db1-mysql.crt, db1-mysql.key and ca.crt to the node (the key owned by mysql, mode 0600), then in [mariadbd]: ' +
+        'ssl_cert = …/db1-mysql.crt, ssl_key = …/db1-mysql.key, ssl_ca = …/ca.crt, and restart it (docs/mysql-tls.md)',
+    );
+    expect(r.lines).to.have.length(3);
     const e = await issue({ caDir, name: 'db2-mysql', role: 'mysql', out }).catch((err: unknown) => err);
     expect((e as Error).message).to.equal("--role mysql: a server certificate needs --ip (or --dns): the monitor and the replicas check it against the host's ip");
   });
