@@ -70,8 +70,10 @@ function localSession(s: net.Socket): void {
 export async function startFakeMysql(hosts: Array<{ ip: string; port: number; cert: string; key: string }>, socket: string): Promise<FakeMysql> {
   const servers: net.Server[] = [];
   const open = new Set<net.Socket>(); // close() ends them: the agents keep idle connections
+  let closing = false;
   const track = (srv: net.Server): void => {
     srv.on('connection', (s: net.Socket) => {
+      if (closing) return void s.destroy(); // an agent reconnecting while we close
       open.add(s);
       s.on('close', () => open.delete(s));
     });
@@ -97,8 +99,10 @@ export async function startFakeMysql(hosts: Array<{ ip: string; port: number; ce
   servers.push(local);
   return {
     close: async () => {
+      closing = true;
+      const closed = Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
       for (const s of open) s.destroy();
-      await Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
+      await closed;
       fs.rmSync(socket, { force: true });
     },
   };

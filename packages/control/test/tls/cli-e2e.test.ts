@@ -48,8 +48,8 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
   });
   after(async () => {
     await monitor?.close();
-    await servers?.close();
     await Promise.all(Object.values(agents).map((a) => a?.stop()));
+    await servers?.close();
     rmDir(admin);
     rmDir(cluster?.dir);
   });
