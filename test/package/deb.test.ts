@@ -277,7 +277,7 @@ describe('the .deb package (npm run package, dpkg -i, dpkg --purge)', function (
       expect(complete(d, ['--log-level', ''])).to.have.members(['error', 'warn', 'info', 'debug']);
     }
     expect(complete('mmm_tls', [''])).to.include.members(['init-ca', 'issue', 'crl', 'show', 'verify']);
-    expect(complete('mmm_tls', ['issue', '--role', ''])).to.have.members(['agent', 'monitor', 'control', 'viewer']);
+    expect(complete('mmm_tls', ['issue', '--role', ''])).to.have.members(['agent', 'monitor', 'control', 'viewer', 'mysql']);
   });
 
   it('makes the mmm system user, its folders, the units, and applies the ownership rule', () => {

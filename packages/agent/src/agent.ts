@@ -15,7 +15,7 @@ import {
 import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease/index';
 import type { HealthWatch } from './health/index';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
-import { type AgentOptions, buildAgentParts, mysqlPidfileWarning } from './agent-parts';
+import { type AgentOptions, buildAgentParts, mysqlPidfileWarning, mysqlSocketWarning } from './agent-parts';
 import type { SerialLock } from './serial-lock';
 import { reassertRoles } from './reassert-roles';
 import { refusalOf } from './handlers/validate';
@@ -58,6 +58,8 @@ export class Agent {
     });
     const pidWarning = mysqlPidfileWarning(host.mysqlPidfile);
     if (pidWarning) this.o.logger.warn(pidWarning);
+    const socketWarning = this.o.mysql ? undefined : mysqlSocketWarning(host);
+    if (socketWarning) this.o.logger.warn(socketWarning);
     await adoptWriterLease(this.ctx);
     this.ctx.lease.start();
     this.healthWatch.start();

@@ -10,7 +10,7 @@ import { controlCommand, statusJson } from './control';
 import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
 import { destroyNetwork, vipsOf } from './netns';
 import {
-  controlPort, loopbackVipPortFallback, monitorIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
+  controlPort, loopbackVipPortFallback, monitorIp, nodeIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
 } from './paths';
 import { readOnly, slaveStatus } from './sql';
 import {
@@ -44,6 +44,8 @@ export interface SandboxState {
   monitor?: DaemonRecord;
   /** Loopback mode: the VIP forwarder (`mmm_sandbox vip-proxy`) and the port it serves every VIP on. */
   vipProxy?: DaemonRecord & { port: number };
+  /** MariaDB's links use TLS (false: `up --no-mysql-tls`). Absent in older state files: false. */
+  mysqlTls?: boolean;
 }
 
 export interface UpOptions {
@@ -65,6 +67,11 @@ export interface UpOptions {
   signal?: AbortSignal;
   /** Check settings of mmm_mon.conf (default TUNED_CHECKS; see parseSandboxChecks). */
   checks?: SandboxChecks;
+  /**
+   * MariaDB with TLS from the sandbox CA, the monitor's checks and replication over it, the
+   * monitor and replication accounts REQUIRE SSL (default true; `--no-mysql-tls`: all in clear).
+   */
+  mysqlTls?: boolean;
 }
 
 export interface UpResult {
@@ -100,7 +107,7 @@ async function loAddresses(): Promise<string[]> {
 }
 
 function layoutOf(state: DbClusterState, names: SandboxNames, vipMethod: VipMethod): SandboxLayout {
-  return { names, network: state.network, vipMethod, nodes: state.nodes, credentials: state.credentials };
+  return { names, network: state.network, vipMethod, nodes: state.nodes, credentials: state.credentials, mysqlTls: state.mysqlTls !== undefined };
 }
 
 class UpFailure extends SandboxError {}
@@ -138,8 +145,35 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     if (opts.signal?.aborted) throw new UpFailure('SANDBOX', 'interrupted');
   };
 
-  log(`starting MariaDB ${Array.from({ length: count }, (_, i) => nodeName(i + 1)).join(', ')}${netns ? ' in network namespaces' : ' on loopback'}…`);
-  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`) });
+  // Certificates first (same code as mmm_tls, CA valid one year): mariadbd needs its own at start.
+  const mysqlTls = opts.mysqlTls ?? true;
+  const nodeAddrs = Array.from({ length: count }, (_, i) => ({ name: nodeName(i + 1), ip: nodeIp(names, i + 1, netns) }));
+  let certs: Awaited<ReturnType<typeof issueClusterCerts>>;
+  try {
+    mkdirSync(names.dir, { recursive: true });
+    certs = await issueClusterCerts({
+      dir: files.tlsDir,
+      nodes: nodeAddrs,
+      monitorIps: netns ? ['127.0.0.1', monitorIp(names)] : ['127.0.0.1'],
+      caName: `mmm sandbox CA (${names.prefix})`,
+      caDays: 365,
+      days: 365,
+      mysql: mysqlTls,
+    });
+  } catch (e) {
+    rmSync(names.dir, { recursive: true, force: true });
+    throw e;
+  }
+  log(`certificates in ${files.tlsDir}${mysqlTls ? ' (with the MariaDB servers\')' : ''} (${Date.now() - t0} ms)`);
+  const dbTls = mysqlTls
+    ? { caFile: certs.caCertFile, nodes: Object.fromEntries(Object.entries(certs.mysql).map(([n, w]) => [n, { certFile: w.certFile, keyFile: w.keyFile }])) }
+    : false;
+
+  log(`starting MariaDB ${nodeAddrs.map((n) => n.name).join(', ')}${netns ? ' in network namespaces' : ' on loopback'}${mysqlTls ? ', with TLS' : ', without TLS'}…`);
+  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`), mysqlTls: dbTls }).catch((e: unknown) => {
+    if (!readDbClusterState(names.dir)) rmSync(names.dir, { recursive: true, force: true }); // only the certificates were there
+    throw e;
+  });
   const state: SandboxState = {
     version: 1,
     dir: names.dir,
@@ -149,6 +183,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     createdAt: new Date().toISOString(),
     control: `127.0.0.1:${controlPort(names)}`,
     agents: {},
+    mysqlTls,
   };
   writeState(state);
   const daemons = new Map<string, { d: Daemon; log: string }>();
@@ -156,18 +191,6 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   try {
     aborted();
     if (opts.noAgents) return { state, show: '', elapsedMs: Date.now() - t0 };
-    // Certificates: same code as mmm_tls (common/tls), CA valid one year.
-    const monIps = netns ? ['127.0.0.1', monitorIp(names)] : ['127.0.0.1'];
-    await issueClusterCerts({
-      dir: files.tlsDir,
-      nodes: db.nodes.map((n) => ({ name: n.name, ip: n.ip })),
-      monitorIps: monIps,
-      caName: `mmm sandbox CA (${names.prefix})`,
-      caDays: 365,
-      days: 365,
-    });
-    log(`certificates in ${files.tlsDir} (${Date.now() - t0} ms)`);
-
     const dbState = readDbClusterState(names.dir)!;
     const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}) };
     writePrivate(files.common, commonConf(layout));
@@ -515,6 +538,8 @@ export interface SandboxStatus {
   vip_port: number | null;
   /** Loopback mode: the VIP forwarder (null in netns mode). */
   vip_proxy: { pid: number; config: string; log: string; running: boolean } | null;
+  /** MariaDB's links use TLS verified against certs.ca (false: `up --no-mysql-tls`). */
+  mysql_tls: boolean;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -571,6 +596,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     vip_proxy: state?.vipProxy
       ? { pid: state.vipProxy.pid, config: state.vipProxy.config, log: state.vipProxy.log, running: processAlive(state.vipProxy.pid) }
       : null,
+    mysql_tls: db.mysqlTls !== undefined,
   };
 }
 
@@ -589,7 +615,7 @@ export function formatStatus(s: SandboxStatus): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
   return [
-    `sandbox ${s.dir} (${s.network}, ${s.nodes.length} nodes)`,
+    `sandbox ${s.dir} (${s.network}, ${s.nodes.length} nodes, MySQL links ${s.mysql_tls ? 'over TLS' : 'in clear'})`,
     s.monitor.pid !== null
       ? `monitor  pid ${pid(s.monitor.pid, s.monitor.running)}, control ${s.monitor.control}, config ${s.monitor.config}`
       : `monitor  none (${agents ? 'up --no-monitor' : 'up --no-agents: MariaDB only'})`,
@@ -662,6 +688,10 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
           `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} ${app}   # db1 itself over TCP`,
         ]),
     ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
+    '',
+    state.mysqlTls
+      ? `MySQL links over TLS: MariaDB certificates ${files.tlsDir}/dbN-mysql.crt from ${files.caCert}; the monitor's checks and replication verify them, the monitor and replication accounts REQUIRE SSL, the agents use their node's socket (mmm_agent@localhost).${agents ? ` Check: npx --no-install mmm_tls verify --secure -c ${files.mon}` : ''}`
+      : 'MySQL links in clear (up --no-mysql-tls): no TLS on MariaDB, no REQUIRE SSL; the agents use their node\'s socket (mmm_agent@localhost).',
     ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     ...(logs.length ? ['', `Logs: ${logs.join(', ')}`] : []),
     '',

@@ -38,6 +38,8 @@ export interface Observed {
 export interface MasterAddress {
   ip: string;
   port: number;
+  /** Replication from it over TLS, verified against this CA file (read by mysqld). */
+  tls?: { caFile: string };
 }
 
 export interface PlanInput {
@@ -71,7 +73,7 @@ export type Step = StepBase &
     | { kind: 'del_vip'; role: RoleIp }
     | { kind: 'add_vip'; role: RoleIp }
     | { kind: 'catch_up'; timeoutMs: number }
-    | { kind: 'repoint'; master: string; ip: string; port: number; timeoutMs: number }
+    | { kind: 'repoint'; master: string; ip: string; port: number; timeoutMs: number; tls?: { caFile: string } }
     | { kind: 'unresolvable'; reason: string }
     | { kind: 'stop_slave' }
     | { kind: 'start_slave' }
@@ -175,7 +177,10 @@ function repointSteps(p: PlanInput): Step[] {
   const t = p.catchUpTimeoutMs;
   const steps: Step[] = [];
   if (o.replication !== null) steps.push({ kind: 'catch_up', timeoutMs: t, name: 'catch up before re-point', group: 'replication', halts: true });
-  steps.push({ kind: 'repoint', master: next.activeMaster, ip: target.ip, port: target.port, timeoutMs: t, name: `re-point to ${next.activeMaster}`, group: 'replication', halts: true });
+  steps.push({
+    kind: 'repoint', master: next.activeMaster, ip: target.ip, port: target.port, timeoutMs: t,
+    ...(target.tls ? { tls: target.tls } : {}), name: `re-point to ${next.activeMaster}`, group: 'replication', halts: true,
+  });
   return steps;
 }
 

@@ -12,6 +12,8 @@ import { label, ruleFor, rulesFor } from './merge';
 import { v1Name } from './ruleset-1x';
 import { didYouMean } from './suggest';
 import { own } from '../model/own';
+import { MYSQL_SOCKET_NONE, clusterCa } from './mysql-link';
+import * as path from './posix-path';
 
 export interface Built {
   config?: MmmConfig;
@@ -77,6 +79,9 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       mysqlCnf: get<string>(s, 'mysql_cnf'),
       ipAddCommand: get<string>(s, 'ip_add_command'),
       ipDelCommand: get<string>(s, 'ip_del_command'),
+      mysqlSocket: socketPath(get<string>(s, 'mysql_socket'), originOf(s, 'mysql_socket').file),
+      mysqlSsl: get<boolean>(s, 'mysql_ssl'),
+      mysqlSslCa: get<string>(s, 'mysql_ssl_ca'),
     });
   }
   for (const s of hostSecs) {
@@ -147,6 +152,13 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
   }
 
   const socket = buildSocket(m.sections.get('socket')!, program, get, warnings);
+  for (const s of hostSecs) {
+    const h = hosts[s.name!];
+    if (h.mysqlSsl === true && h.mysqlSslCa === undefined && clusterCa(socket) === undefined) {
+      err(originOf(s, 'mysql_ssl'), `mysql_ssl on for ${s.name} needs the CA that signed its MySQL server certificate`,
+        `set 'mysql_ssl_ca <file>'${where(s)}, or configure the socket's ca_file`);
+    }
+  }
   const monSec = m.sections.get('monitor');
   let monitor: MonitorConfig | undefined;
   if (monSec && (program !== 'agent' || monSec.values.has('ip'))) {
@@ -193,6 +205,12 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
 }
 
 type Get = <T>(s: Section, key: string, required?: boolean) => T | undefined;
+
+/** mysql_socket: `none` as written, a path resolved against the folder of the file that says it. */
+function socketPath(v: string | undefined, file: string): string | undefined {
+  if (v === undefined || v === MYSQL_SOCKET_NONE) return v;
+  return path.resolve(path.dirname(file), v);
+}
 
 function buildSocket(s: Section, program: Program, get: Get, warnings: string[]): SocketConfig {
   const type = get<'plain' | 'ssl'>(s, 'type') ?? 'plain';

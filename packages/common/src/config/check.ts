@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { ConfigIssue } from '../errors';
 import type { LoadedConfig } from './types';
+import { mysqlTlsOf } from './mysql-link';
 import { loadConfig, unsafeModeIssue } from './read';
 import { type RunAs, unreadableReason } from './access';
 import { currentUserName, ownershipHint } from './ownership';
@@ -77,6 +78,21 @@ export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions[
       if (unsafe) issue(key, unsafe.message, unsafe.hint ?? `chmod 600 ${file}`);
       const denied = unreadableReason(file, runAs);
       if (denied) issue(key, `${name} ${file} cannot be read by ${runAs?.name ?? currentUserName()}: ${denied}`, ownershipHint(program, file));
+    }
+  }
+  if (program === 'agent' || program === 'monitor') {
+    // The CA the monitor (every host) or this node's replica thread (its masters) verifies MySQL with.
+    const seen = new Set(s.type === 'ssl' && s.caFile ? [s.caFile] : []);
+    for (const h of Object.values(config.hosts)) {
+      const f = mysqlTlsOf(config, h)?.caFile;
+      if (f === undefined || seen.has(f)) continue;
+      seen.add(f);
+      const key = `host.${h.name}.mysql_ssl_ca`;
+      if (!isFile(f)) issue(key, `mysql_ssl_ca ${f} does not exist`, 'copy the CA that signed the MySQL server certificates there, or fix the path');
+      else {
+        const denied = unreadableReason(f, runAs);
+        if (denied) issue(key, `mysql_ssl_ca ${f} cannot be read by ${runAs?.name ?? currentUserName()}: ${denied}`, ownershipHint(program, f));
+      }
     }
   }
   const mon = config.monitor;

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, type ClientConnection, type Listener } from '../../src/net';
 import { TlsError } from '../../src/errors';
-import { createCa, createSelfSigned, issueCert } from '../../src/tls';
+import { createCa, createSelfSigned, issueCert, issueMysqlCert } from '../../src/tls';
 import { MemoryLogger } from '../../src/testing';
 import { HOST, echoListener, makePki, material, socketConfig, waitFor, type Pki, type Seen } from './fixtures';
 
@@ -114,6 +114,11 @@ describe('net: mutual TLS listener and client', function () {
   it('refuses a server-only (EKU serverAuth) certificate used as a client', async () => {
     const srv = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'server' });
     await expectRefused({ cert: srv.certPem, key: srv.keyPem }, /TLS handshake refused: INVALID_PURPOSE|UNSUPPORTED/);
+  });
+
+  it('refuses a MariaDB server certificate (mmm_tls issue --role mysql) used as a client (serverAuth only)', async () => {
+    const db = await issueMysqlCert({ ca: pki.ca, name: 'monitor', ips: ['127.0.0.1'] });
+    await expectRefused({ cert: db.certPem, key: db.keyPem }, /TLS handshake refused: INVALID_PURPOSE|UNSUPPORTED/);
   });
 
   it('refuses a weak RSA-1024 client key (SECLEVEL=2)', async () => {
