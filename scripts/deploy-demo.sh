@@ -185,7 +185,7 @@ SANDBOX=1
   || { cat "$WORK/logs/sandbox-up.out"; die "mmm_sandbox up failed"; }
 grep -E '^(starting|  network|  mariadbd running|  replication verified|mmm sandbox up)' "$WORK/logs/sandbox-up.out"
 # Nodes, namespaces, addresses and the accounts the sandbox made, from its state file (0600).
-declare -A IP=() MYPID=()
+declare -A IP=() MYPID=() MYSOCK=()
 MONITOR_IP='' AGENT_PW='' MONITOR_PW='' REPL_USER='' REPL_PW=''
 # shellcheck disable=SC2016 # JavaScript, not shell
 while IFS='=' read -r k v; do
@@ -193,11 +193,12 @@ while IFS='=' read -r k v; do
     ns_*) NS[${k#ns_}]=$v ;;
     ip_*) IP[${k#ip_}]=$v ;;
     pidfile_*) MYPID[${k#pidfile_}]=$v ;;
+    socket_*) MYSOCK[${k#socket_}]=$v ;;
     *) printf -v "$k" '%s' "$v" ;;
   esac
 done < <(node -e '
   const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  for (const n of s.nodes) console.log(`ns_${n.name}=${n.netns}\nip_${n.name}=${n.ip}\npidfile_${n.name}=${n.pidFile}`);
+  for (const n of s.nodes) console.log(`ns_${n.name}=${n.netns}\nip_${n.name}=${n.ip}\npidfile_${n.name}=${n.pidFile}\nsocket_${n.name}=${n.socket}`);
   const c = s.credentials;
   console.log(`MONITOR_IP=${s.monitorIp}\nAGENT_PW=${c.agent.password}\nMONITOR_PW=${c.monitor.password}\nREPL_USER=${c.replication.user}\nREPL_PW=${c.replication.password}`);
 ' "$SBX/db-cluster.json")
@@ -235,12 +236,16 @@ for n in "${NODES[@]}"; do
   install -d -o root -g root -m 0755 "$d" "$d/ssl"
   common_conf | install -o root -g root -m 0600 /dev/stdin "$d/mmm_common.conf"
   # One machine plays three hosts: their /run is shared, so each agent's pid file gets its own
-  # name; mysql_pidfile is where the sandbox's mariadbd writes its PID.
+  # name; mysql_pidfile and mysql_socket are where the sandbox's mariadbd has them. MariaDB's
+  # certificates come from the sandbox's own CA: mysql_ssl_ca names it where mariadbd reads it too
+  # (replication's MASTER_SSL_CA; docs/mysql-tls.md).
   sed -e "s/^this db1\$/this $n/" \
       -e "s/AgentPassword/$AGENT_PW/" \
       -e "s|/run/mmmd_agent\.pid|/run/mmmd_agent_$n.pid|" \
       -e "s|/etc/mmm/ssl/db1\.|/etc/mmm/ssl/$n.|g" \
       -e "s|^\(\s*\)# mysql_pidfile .*|\1mysql_pidfile   ${MYPID[$n]}|" \
+      -e "s|^\(\s*\)# mysql_socket .*|\1mysql_socket    ${MYSOCK[$n]}|" \
+      -e "s|^\(\s*\)# mysql_ssl_ca .*|\1mysql_ssl_ca    $SBX/tls/ca.crt|" \
       "$EX/mmm_agent.conf" | install -o root -g root -m 0600 /dev/stdin "$d/mmm_agent.conf"
   install -o root -g root -m 0644 "$CA/ca.crt" "$OUT/$n.crt" "$d/ssl/"
   install -o root -g root -m 0600 "$OUT/$n.key" "$d/ssl/"
@@ -251,10 +256,12 @@ ETC_FILES+=(/etc/mmm/mmm_common.conf /etc/mmm/mmm_mon.conf /etc/mmm/ssl)
 common_conf | install -o root -g mmm -m 0640 /dev/stdin /etc/mmm/mmm_common.conf
 sed -e "s/192\.168\.0\./$SUBNET./g" \
     -e "s/MonitorPassword/$MONITOR_PW/" \
-    -e "s/^\(\s*port\s\+\)9988\$/\1$PORT/" "$EX/mmm_mon.conf" | install -o root -g mmm -m 0640 /dev/stdin /etc/mmm/mmm_mon.conf
+    -e "s/^\(\s*port\s\+\)9988\$/\1$PORT/" \
+    -e "s|^\(\s*\)# mysql_ssl_ca .*|\1mysql_ssl_ca            /etc/mmm/ssl/mysql-ca.crt|" "$EX/mmm_mon.conf" | install -o root -g mmm -m 0640 /dev/stdin /etc/mmm/mmm_mon.conf
 install -d -o root -g mmm -m 0750 /etc/mmm/ssl
 install -o root -g mmm -m 0644 "$CA/ca.crt" "$OUT/monitor.crt" /etc/mmm/ssl/
 install -o root -g mmm -m 0640 "$OUT/monitor.key" /etc/mmm/ssl/
+install -o root -g mmm -m 0644 "$SBX/tls/ca.crt" /etc/mmm/ssl/mysql-ca.crt
 
 show ls -l /etc/mmm /etc/mmm/ssl
 n=db1
