@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--netns', 'every node in its own network namespace (root)', false)
       .option('--timeout <SECONDS>', 'bound for the whole start', (v) => Number(v), 90)
       .option('--no-monitor', 'development: stop after the agents are up')
-      .option('--no-agents', 'MariaDB only (accounts, replication, network): no certificates, configs, agents or monitor, for mmm run from elsewhere (e.g. the installed package)')
+      .option('--no-agents', 'MariaDB only (accounts, replication, network; over TLS with the sandbox CA unless --no-mysql-tls): no mmm configs, agents or monitor, for mmm run from elsewhere (e.g. the installed package)')
       .option('--no-mysql-tls', 'MariaDB without TLS: the monitor\'s checks and replication in clear, accounts without REQUIRE SSL (to compare)')
       .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg),
   ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; checks?: SandboxChecks }) => {

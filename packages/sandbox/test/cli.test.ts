@@ -266,20 +266,22 @@ describe('mmm_sandbox CLI', function () {
       for (const d of dirs) await cleanup(d);
     });
 
-    it('--no-agents: MariaDB only (replicating), no certificates, configs or daemons; the accounts printed; down leaves nothing', async () => {
+    it('--no-agents: MariaDB only (replicating, over TLS with its certificates), no mmm configs or daemons; the accounts printed; down leaves nothing', async () => {
       const dir = freshDir('noagents');
       dirs.push(dir);
       rmSync(dir, { recursive: true, force: true });
       const r = await sandbox(['up', '--dir', dir, '--no-agents']);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stderr).to.match(/replication verified on 3 nodes/);
-      expect(r.stderr).to.not.match(/certificates|agents up|monitor up/);
+      expect(r.stderr).to.not.match(/agents up|monitor up/);
       expect(r.stdout).to.include('MariaDB only (up --no-agents)');
       expect(r.stdout).to.not.include('mmm_control');
       expect(r.stdout).to.not.include('Logs:');
       const db = JSON.parse(readFileSync(join(dir, 'db-cluster.json'), 'utf8')) as { credentials: Record<string, { user: string; password: string }> };
       for (const k of ['agent', 'monitor', 'replication']) expect(r.stdout).to.include(`${db.credentials[k]!.user} / ${db.credentials[k]!.password}`);
-      for (const f of ['tls', 'mmm_common.conf', 'mmm_mon.conf', 'mmm_control.conf', join('db1', 'mmm_agent.conf')]) {
+      // MariaDB keeps its TLS (the CA and the servers' certificates); nothing of mmm's own
+      expect(existsSync(join(dir, 'tls', 'ca.crt')), 'tls/ca.crt').to.equal(true);
+      for (const f of ['mmm_common.conf', 'mmm_mon.conf', 'mmm_control.conf', join('db1', 'mmm_agent.conf')]) {
         expect(existsSync(join(dir, f)), f).to.equal(false);
       }
       const st = await statusJson(dir);
