@@ -19,7 +19,7 @@ const PURE_COMMON = [
   'packages/common/src/protocol/**/*.ts',
   'packages/common/src/render/**/*.ts',
   'packages/common/src/accounts/**/*.ts',
-  'packages/common/src/config/{core,types,raw,lexer,normalize,merge,build,ruleset,ruleset-1x,parse,values,suggest,posix-path}.ts',
+  'packages/common/src/config/{core,types,raw,lexer,normalize,merge,build,ruleset,ruleset-1x,parse,values,suggest,posix-path,mysql-link}.ts',
 ];
 const PURE = [...PURE_COMMON, 'packages/monitor/src/analysis/**/*.ts', 'packages/agent/src/roles/plan*.ts'];
 

@@ -61,6 +61,7 @@ function simMonitorConf(dir: string, n: number, agentPort: number, mysqlPort: nu
     '    replication_user        repl',
     '    replication_password    repl',
     '    cluster_interface       eth0',
+    '    mysql_ssl               off', // the simulated servers speak no TLS
     '</host>',
     ...hosts,
     '<role writer>', '    hosts   sim1, sim2', '    ips     127.0.11.250', '    mode    exclusive', '</role>',

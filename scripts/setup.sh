@@ -7,11 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # man-db: test/package/deb.test.ts checks the .deb's man pages with `man -w` (dpkg-deb is in dpkg).
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db)
+# tcpdump: test/mysql-tls/wire-capture.netns.test.ts reads the sandbox's MySQL links off the wire.
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump)
 
 bins=(mariadbd mariadb-install-db ip ping arping)
-# man only matters as root: the .deb test is skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man); fi
+# man and tcpdump only matter as root: the .deb and capture tests are skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

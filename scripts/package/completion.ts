@@ -8,7 +8,7 @@ import { helpCommands, helpOptions, type HelpOption, type ParsedHelp } from './h
 const CHOICES: Record<string, string[]> = {
   '--log-level': ['error', 'warn', 'info', 'debug'],
   '--log-format': ['text', 'json'],
-  '--role': ['agent', 'monitor', 'control', 'viewer'],
+  '--role': ['agent', 'monitor', 'control', 'viewer', 'mysql'],
   '--program': ['agent', 'monitor', 'control'],
 };
 

@@ -1,7 +1,9 @@
-// `mmm_tls grants` (the BUILT binary) against a real MariaDB 10.11 cluster: a monitor account with
-// REPLICATION CLIENT only (what MMM 2.x's example config says) is reported per host with SLAVE
-// MONITOR and the GRANT that fixes it, exit 1; after that GRANT, exit 0; full agent and
-// replication accounts, exit 0; a server that does not answer, exit 2.
+// `mmm_tls grants` (the BUILT binary) against a real MariaDB 10.11 cluster with TLS (the DB layer's
+// CA as mysql_ssl_ca): a monitor account with REPLICATION CLIENT only (what MMM 2.x's example
+// config says) is reported per host with SLAVE MONITOR and the GRANT that fixes it, exit 1; after
+// that GRANT, exit 0; an account at '%' without REQUIRE SSL is warned with ALTER/RENAME USER; the
+// DB layer's own accounts (agent at localhost over the socket, monitor and replication REQUIRE SSL
+// over TLS) get no warning; a server that does not answer, exit 3.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,11 +33,15 @@ async function onEvery(nodes: readonly DbNode[], statements: string[]): Promise<
   await Promise.all(nodes.map((n) => queries(n, ['SET SESSION sql_log_bin = 0', ...statements])));
 }
 
-function hostSections(nodes: readonly DbNode[], port?: (n: DbNode) => number): string {
+/** `ca`: mysql_ssl_ca (the DB layer's CA), so the tool logs in over TLS as the programs do. */
+function hostSections(nodes: readonly DbNode[], ca: string, port?: (n: DbNode) => number): string {
   return nodes
     .map((n) => {
       const peer = n.name === 'db1' ? 'db2' : n.name === 'db2' ? 'db1' : undefined;
-      return [`<host ${n.name}>`, `    ip ${n.ip}`, `    mysql_port ${port ? port(n) : n.port}`, `    mode ${n.mode}`, ...(peer ? [`    peer ${peer}`] : []), '</host>'].join('\n');
+      return [
+        `<host ${n.name}>`, `    ip ${n.ip}`, `    mysql_port ${port ? port(n) : n.port}`, `    mysql_socket ${n.socket}`, `    mysql_ssl_ca ${ca}`, `    mode ${n.mode}`,
+        ...(peer ? [`    peer ${peer}`] : []), '</host>',
+      ].join('\n');
     })
     .join('\n');
 }
@@ -56,7 +62,7 @@ describe('mmm_tls grants against real MariaDB 10.11', function () {
     writeConf(
       `mmm_mon_${user}.conf`,
       `active_master_role writer\n<monitor>\n    ip 127.0.0.1\n    ping_ips 127.0.0.1\n</monitor>\n` +
-        `<host default>\n    monitor_user ${user}\n    monitor_password ${password}\n</host>\n${hostSections(cl!.nodes, port)}\n${ROLE}`,
+        `<host default>\n    monitor_user ${user}\n    monitor_password ${password}\n</host>\n${hostSections(cl!.nodes, cl!.mysqlCa!, port)}\n${ROLE}`,
     );
 
   before(async function () {
@@ -101,11 +107,23 @@ describe('mmm_tls grants against real MariaDB 10.11', function () {
     expect(r.stdout).to.match(/^WARN monitor@db1: .* also holds BINLOG MONITOR \(what MariaDB 10\.5\+ calls REPLICATION CLIENT\)/m);
   });
 
-  it('monitor with exactly SLAVE MONITOR: OK only, exit 0', async () => {
+  it("monitor with exactly SLAVE MONITOR at '%', no REQUIRE SSL: OK per host, each WARNed with the statements that narrow it; exit 0", async () => {
     const r = await mmmTls(['grants', '-c', monConf('gt_mon', 'mon-pw')]);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout.trim().split('\n')).to.have.length(4);
+    expect(r.stdout.trim().split('\n').filter((l) => !/^(WARN|    fix)/.test(l))).to.have.length(4);
     expect(r.stdout).to.match(/^OK: every account has what mmm needs \(3 checked\)$/m);
+    for (const n of cl!.nodes) {
+      expect(r.stdout).to.include(`    fix on ${n.name}: ALTER USER 'gt_mon'@'%' REQUIRE SSL;\n`);
+      expect(r.stdout).to.include(`    fix on ${n.name}: RENAME USER 'gt_mon'@'%' TO 'gt_mon'@'127.0.0.1';\n`);
+    }
+    expect(r.stdout).to.not.match(/logged in without TLS/); // mysql_ssl_ca: the tool used TLS, as the monitor does
+  });
+
+  it("the DB layer's own monitor account (127.0.0.1, REQUIRE SSL) over TLS: OK only", async () => {
+    const m = cl!.credentials.monitor;
+    const r = await mmmTls(['grants', '-c', monConf(m.user, m.password)]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n'), r.stdout).to.have.length(4);
   });
 
   it('agent config (the sandbox\'s agent and replication accounts): OK, exit 0', async () => {
@@ -113,17 +131,18 @@ describe('mmm_tls grants against real MariaDB 10.11', function () {
     const f = writeConf(
       'mmm_agent.conf',
       `active_master_role writer\nthis db3\n<host default>\n    cluster_interface lo\n    agent_user ${c.agent.user}\n    agent_password ${c.agent.password}\n` +
-        `    replication_user ${c.replication.user}\n    replication_password ${c.replication.password}\n</host>\n${hostSections(cl!.nodes)}\n${ROLE}`,
+        `    replication_user ${c.replication.user}\n    replication_password ${c.replication.password}\n</host>\n${hostSections(cl!.nodes, cl!.mysqlCa!)}\n${ROLE}`,
     );
     const r = await mmmTls(['grants', '-c', f]);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^OK agent@db3: 'mmm_agent'@'%' .* has READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN \(SHOW ALL SLAVES STATUS ran\)$/m);
+    expect(r.stdout).to.match(/^OK agent@db3: 'mmm_agent'@'localhost' on \S+\/db3\/mysqld\.sock .* has READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN \(SHOW ALL SLAVES STATUS ran\)$/m);
+    expect(r.stdout, 'socket, TLS, REQUIRE SSL and narrow hosts: nothing to warn about').to.not.match(/^WARN/m);
     expect(r.stdout).to.match(/^OK replication@db1: .* has REPLICATION SLAVE$/m);
     expect(r.stdout).to.match(/^OK replication@db2: .* has REPLICATION SLAVE$/m);
     expect(r.stdout).to.not.match(/^OK replication@db3/m); // db3 is no master: nobody replicates from it
   });
 
-  it('a server that does not answer cannot be checked: exit 2', async () => {
+  it('a server that does not answer cannot be checked: exit 3', async () => {
     const closed = await freePort(cl!.node('db2').ip);
     const r = await mmmTls(['grants', '--timeout', '2', '-c', monConf('gt_mon', 'mon-pw', (n) => (n.name === 'db2' ? closed : n.port))]);
     expect(r.code, r.stdout + r.stderr).to.equal(3);

@@ -132,6 +132,7 @@ export class AgentCluster {
     ip                   ${n.ip}
     mode                 ${n.mode}${peer}
     mysql_pidfile        ${n.pidFile}
+    mysql_socket         ${n.socket}
 </host>`;
       })
       .join('\n\n');
@@ -148,6 +149,7 @@ writer_lease        ${WRITER_LEASE_S}
     agent_password        ${cr.agent.password}
     replication_user      ${cr.replication.user}
     replication_password  ${cr.replication.password}
+    mysql_ssl_ca          ${this.db.mysqlCa!}
 </host>
 
 ${hosts}

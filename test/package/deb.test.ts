@@ -277,7 +277,7 @@ describe('the .deb package (npm run package, dpkg -i, dpkg --purge)', function (
       expect(complete(d, ['--log-level', ''])).to.have.members(['error', 'warn', 'info', 'debug']);
     }
     expect(complete('mmm_tls', [''])).to.include.members(['init-ca', 'issue', 'crl', 'show', 'verify']);
-    expect(complete('mmm_tls', ['issue', '--role', ''])).to.have.members(['agent', 'monitor', 'control', 'viewer']);
+    expect(complete('mmm_tls', ['issue', '--role', ''])).to.have.members(['agent', 'monitor', 'control', 'viewer', 'mysql']);
   });
 
   it('makes the mmm system user, its folders, the units, and applies the ownership rule', () => {
@@ -306,7 +306,10 @@ describe('the .deb package (npm run package, dpkg -i, dpkg --purge)', function (
       expect(unit).to.not.include('/opt/mmm');
     }
     expect(fs.readFileSync('/lib/systemd/system/mmm-agent.service', 'utf8')).to.match(/^User=root$/m);
-    expect(fs.readFileSync('/lib/systemd/system/mmm-monitor.service', 'utf8')).to.match(/^User=mmm$/m);
+    const monitorUnit = fs.readFileSync('/lib/systemd/system/mmm-monitor.service', 'utf8');
+    expect(monitorUnit).to.match(/^User=mmm$/m);
+    // The ping check under NoNewPrivileges (test/package/units.test.ts reads every line).
+    expect(monitorUnit).to.match(/^AmbientCapabilities=CAP_NET_RAW$/m).and.match(/^CapabilityBoundingSet=CAP_NET_RAW$/m);
     if (has('systemd-analyze')) {
       for (const u of ['mmm-agent.service', 'mmm-monitor.service']) {
         const r = sh('systemd-analyze', ['verify', `/lib/systemd/system/${u}`]);

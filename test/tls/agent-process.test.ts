@@ -206,7 +206,7 @@ describe('tls: a real mmmd_agent with a CRL', function () {
       (e: unknown) => e as { code?: string },
     );
     expect(err?.code).to.equal('TLS_AUTH_FAILED');
-    await agent!.waitForLog(/TLS handshake refused: CERT_REVOKED peer=127\.0\.0\.1:\d+/, 5000, from);
+    await agent!.waitForLog(/TLS handshake refused: CERT_REVOKED: certificate CN=monitor \(serial [0-9a-f]+\) is revoked by crl_file peer=127\.0\.0\.1:\d+/, 5000, from);
     expect(await ping('control')).to.match(/^OK: Pinged!/);
   });
 });

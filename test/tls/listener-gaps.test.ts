@@ -3,7 +3,7 @@
 // certificates made here: the client-visible outcome and the server's logged reason.
 // Good mTLS under forced TLS 1.2 and 1.3; resumed sessions (authorized, same role; a reload
 // forces a full handshake); a CRL of another CA; an expired CRL; ALPN mismatch; our client
-// against plaintext-only servers; peer_role rules matching nobody; the connection cap.
+// against plaintext-only servers; peer_role rules matching nobody; the established-connection pool.
 import { expect } from 'chai';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -226,10 +226,22 @@ describe('tls matrix: real listener, remaining cases of tls.md §5', function ()
       const { port, received } = await plainServer((s) => s.end('ERROR: Invalid request\n'));
       const err = await dial(port).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ConnectError);
-      expect((err as Error).message).to.match(/ERR_SSL_WRONG_VERSION_NUMBER|closed during the TLS handshake|ECONNRESET/);
-      expect((err as Error).message).to.match(/tls_connect relaxed would allow that/);
+      expect((err as Error).message).to.match(/ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG/);
+      // plain bytes came back: the only case where the client names tls_connect relaxed
+      expect((err as Error).message).to.match(/answered in plain text: it may speak only plain; tls_connect relaxed would allow that/);
       await new Promise((r) => setTimeout(r, 100));
       expect(received.map((b) => b[0])).to.deep.equal([0x16]); // one connection, a ClientHello only
+    });
+
+    it('a server that closes at once without a byte (a full listener): the hint names the limits, not relaxed', async () => {
+      const srv = net.createServer((s) => s.destroy());
+      servers.push(srv);
+      await new Promise<void>((r) => srv.listen(0, HOST, () => r()));
+      const err = await dial((srv.address() as net.AddressInfo).port).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ConnectError);
+      expect((err as Error).message).to.match(/ECONNRESET|EPIPE|closed during the TLS handshake/);
+      expect((err as Error).message).to.match(/closed the connection before the TLS handshake finished: its connection limits may be full \(see 'listener limits:' in its log\)/);
+      expect((err as Error).message).to.not.match(/relaxed/);
     });
   });
 
@@ -254,13 +266,14 @@ describe('tls matrix: real listener, remaining cases of tls.md §5', function ()
         });
       });
       // isAllowed(null, …) is false for every command: even `show` (a read) is refused
-      expect(out).to.equal(notAuthorizedText('show', null) + notAuthorizedText('set_offline', null));
+      const why = 'CN=stranger matches no peer_role rule and has no urn:mmm:role URI';
+      expect(out).to.equal(notAuthorizedText('show', null, why) + notAuthorizedText('set_offline', null, why));
       expect(out).to.include('matches no peer_role rule');
       expect(host.state.hosts.db3!.state).to.equal('ONLINE');
       const refusals = log.entries.filter((e) => /control command refused/.test(e.msg));
       expect(refusals.map((e) => e.msg)).to.have.length(2);
       expect(refusals[0]!.meta).to.include({ cn: 'stranger', role: 'null' });
-      expect(refusals[0]!.msg).to.include('the certificate has no role');
+      expect(refusals[0]!.msg).to.include(`the certificate has no rights: ${why}`);
       // the named certificate is served
       const ops = await roleCert(pki, 'ops-laptop');
       const ok = await attemptControl(l.port, ops, 'mode\nquit\n');
@@ -284,25 +297,46 @@ describe('tls matrix: real listener, remaining cases of tls.md §5', function ()
     }
   });
 
-  it('maxConnections: connections over the cap are closed and logged; a good client is served once the flood ends', async () => {
-    const { listener, seen } = await start({ maxConnections: 5 });
-    const flood = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        new Promise<net.Socket>((resolve) => {
-          const s = net.connect(listener.port, HOST, () => resolve(s));
-          s.on('error', () => {});
-          sockets.push(s);
-        }),
-      ),
-    );
-    await waitFor(() => listener.connectionCount === 5, 5000, '5 open sockets');
-    const err = await dial(listener.port).catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(ConnectError);
-    const e = await logged(/connection refused: 5 connections open/);
-    expect(String(e.meta.peer)).to.match(/^127\.0\.0\.1:\d+$/);
-    expect(seen.conns).to.have.length(0);
-    for (const s of flood) s.destroy();
-    await waitFor(() => listener.connectionCount === 0, 5000, 'flood closed');
+  it('silent sockets over the per-source limit are evicted once their grace ends, with no new arrival; one summary line', async () => {
+    const { listener } = await start({ limits: { perSource: 2, unauthenticated: 8, graceMs: 200 }, pressureWindowMs: 300 });
+    const closed: boolean[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = net.connect(listener.port, HOST);
+      s.on('error', () => {});
+      s.on('close', () => closed.push(true));
+      sockets.push(s);
+    }
+    await waitFor(() => closed.length === 8, 5000, '8 silent sockets evicted');
+    expect(listener.unauthenticatedCount).to.equal(2);
+    const e = await logged(/^listener limits: /);
+    expect(e.msg).to.match(/^listener limits: 8 connections closed in the last \d+ s: 8 unauthenticated evicted \(limits 2 per address, 8 in all\); top sources: 127\.0\.0\.1 \(8\)$/);
+    expect(log.messages('warn').filter((m) => /listener limits/.test(m))).to.have.length(1);
+    // a client from the same address evicts one of the two silent ones past their grace, and is served
+    expect(await (await dial(listener.port)).request('PING|1|db1')).to.match(/^OK: PING/);
+    await waitFor(() => closed.length === 9, 5000, 'a 9th silent socket evicted');
+  });
+
+  it('established connections have a pool of their own: silent sockets do not take it, a full one refuses in the summary line', async () => {
+    const { listener, seen } = await start({ limits: { perSource: 2, unauthenticated: 4, established: 2 }, pressureWindowMs: 200 });
+    const held = [await dial(listener.port), await dial(listener.port)];
+    for (const c of held) expect(await c.request('PING|1|db1')).to.match(/^OK: PING/);
+    // 20 silent sockets: the unauthenticated pool (4) evicts among them, the established pool stays at 2
+    for (let i = 0; i < 20; i++) {
+      const s = net.connect(listener.port, HOST);
+      s.on('error', () => {});
+      sockets.push(s);
+    }
+    await waitFor(() => listener.connectionCount >= 4, 5000, 'silent sockets accepted');
+    // a third authenticated client: its handshake passes, the full established pool closes it
+    const third = await dial(listener.port)
+      .then((c) => c.request('PING|1|db1'))
+      .catch((e: unknown) => e);
+    expect(third).to.be.instanceOf(Error);
+    await logged(/^listener limits: .*1 refused \(2 connections established\); top sources: 127\.0\.0\.1/);
+    // one slot freed: the next client is served, silent sockets or not
+    held[0]!.destroy();
+    await waitFor(() => seen.conns.filter((c) => !c.closed).length < 2, 5000, 'a slot freed');
     expect(await (await dial(listener.port)).request('PING|1|db1')).to.match(/^OK: PING\|1\|db1\|role=monitor/);
+    expect(await held[1]!.request('PING|1|db1')).to.match(/^OK: PING/);
   });
 });

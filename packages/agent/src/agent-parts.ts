@@ -1,7 +1,9 @@
 // Builds the agent's parts from the config: the local MySQL and VIP ports, the writer lease, the
 // handlers' context and the health watch. No I/O happens here; Agent.start() starts the loops.
-import { readFileSync } from 'node:fs';
-import { type Clock, type HostConfig, type Logger, type MmmConfig, type TlsMaterial, MmmError, systemClock } from '@mmm/common';
+import { readFileSync, statSync } from 'node:fs';
+import {
+  type Clock, type HostConfig, type Logger, type MmmConfig, type TlsMaterial, MmmError, localMysqlTarget, mysqlTlsOf, systemClock,
+} from '@mmm/common';
 import { Mysql2LocalMysql, type LocalMysql } from './system/mysql';
 import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
@@ -26,6 +28,25 @@ export function mysqlPidfileWarning(configured: string | undefined, read = (f: s
     const why = configured === undefined ? `mysql_pidfile is not set and MMM's default ${file}` : `mysql_pidfile ${file}`;
     return `${why} cannot be read (${code}): a hung mysqld cannot be killed by this agent, so an isolated hung writer waits for the writer lease; set mysql_pidfile to the server's pid-file (SELECT @@pid_file)`;
   }
+}
+
+/**
+ * The start-up warning when the agent's MySQL socket is missing: the agent would see its server as
+ * not answering (mysqld may just be down; a wrong path never heals by itself).
+ */
+export function mysqlSocketWarning(host: HostConfig, isSocket = (f: string) => statSync(f).isSocket()): string | undefined {
+  const t = localMysqlTarget(host);
+  if (t.kind === 'tcp') return undefined;
+  let why: string;
+  try {
+    if (isSocket(t.socketPath)) return undefined;
+    why = 'not a socket';
+  } catch (e) {
+    why = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+  }
+  const which = host.mysqlSocket === undefined ? `mysql_socket is not set and the default ${t.socketPath}` : `mysql_socket ${t.socketPath}`;
+  const state = why === 'ENOENT' ? 'missing (ENOENT)' : why === 'not a socket' ? why : `unreadable (${why})`;
+  return `${which} is ${state}: unless mysqld is down, set mysql_socket to the server's socket (SELECT @@socket), or 'none' for TCP to 127.0.0.1`;
 }
 
 export interface AgentOptions {
@@ -68,9 +89,15 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   const { config, logger } = o;
   const host = thisHost(config);
   const clock = o.clock ?? systemClock;
+  // Its own server over the unix socket (mysql_socket): the agent account needs no network grant.
+  const local = localMysqlTarget(host);
   const mysql =
     o.mysql ??
-    new Mysql2LocalMysql({ host: host.ip, port: host.mysqlPort, user: host.agentUser ?? 'mmm_agent', password: host.agentPassword });
+    new Mysql2LocalMysql({
+      ...(local.kind === 'socket' ? { socketPath: local.socketPath } : { host: local.host, port: local.port }),
+      user: host.agentUser ?? 'mmm_agent',
+      password: host.agentPassword,
+    });
   const vips =
     o.vips ??
     new IpVipManager({ iface: host.clusterInterface ?? 'eth0', logger, addCommand: host.ipAddCommand, delCommand: host.ipDelCommand });
@@ -78,7 +105,11 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   // Mutable: without role sections (an MMM 1.x agent file) they grow as SET_STATUS names roles.
   const writerIps = [...(writerRole?.ips ?? [])];
   const masters: Record<string, MasterAddress> = {};
-  for (const h of Object.values(config.hosts)) if (h.mode === 'master') masters[h.name] = { ip: h.ip, port: h.mysqlPort };
+  for (const h of Object.values(config.hosts)) {
+    if (h.mode !== 'master') continue;
+    const tls = mysqlTlsOf(config, h); // the master's server: mysql_ssl / mysql_ssl_ca of its host entry
+    masters[h.name] = { ip: h.ip, port: h.mysqlPort, ...(tls ? { tls: { caFile: tls.caFile } } : {}) };
+  }
   const peer = host.peer ? config.hosts[host.peer] : undefined;
   const replication =
     host.replicationUser !== undefined ? { user: host.replicationUser, password: host.replicationPassword ?? '' } : undefined;
@@ -127,6 +158,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     pidfileConfigured: host.mysqlPidfile !== undefined,
     mysqlHost: host.ip,
     mysqlPort: host.mysqlPort,
+    ...(local.kind === 'socket' ? { socketPath: local.socketPath } : {}),
     writerIps,
     lease: () => lease.status(),
     holdsWriter: () => holdsWriter(ctx),

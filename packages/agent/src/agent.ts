@@ -10,13 +10,16 @@ import {
   encodeAgentReply,
   errorMessage,
   isAllowed,
+  noRoleReason,
 } from '@mmm/common';
 import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease/index';
 import type { HealthWatch } from './health/index';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
-import { type AgentOptions, buildAgentParts, mysqlPidfileWarning } from './agent-parts';
+import { type AgentOptions, buildAgentParts, mysqlPidfileWarning, mysqlSocketWarning } from './agent-parts';
 import type { SerialLock } from './serial-lock';
 import { reassertRoles } from './reassert-roles';
+import { refusalOf } from './handlers/validate';
+import { RefusalLog } from './refusal-log';
 
 export type { AgentOptions } from './agent-parts';
 
@@ -28,12 +31,14 @@ export class Agent {
   private stopping = false;
   private connSeq = 0;
   private readonly conns = new Set<PeerConnection>();
+  private readonly refusals: RefusalLog;
 
   constructor(private readonly o: AgentOptions) {
     const parts = buildAgentParts(o, () => this.connSeq);
     this.ctx = parts.ctx;
     this.lock = parts.lock;
     this.healthWatch = parts.healthWatch;
+    this.refusals = new RefusalLog(o.logger);
   }
 
   get address(): { host: string; port: number } | undefined {
@@ -53,6 +58,8 @@ export class Agent {
     });
     const pidWarning = mysqlPidfileWarning(host.mysqlPidfile);
     if (pidWarning) this.o.logger.warn(pidWarning);
+    const socketWarning = this.o.mysql ? undefined : mysqlSocketWarning(host);
+    if (socketWarning) this.o.logger.warn(socketWarning);
     await adoptWriterLease(this.ctx);
     this.ctx.lease.start();
     this.healthWatch.start();
@@ -67,6 +74,7 @@ export class Agent {
     for (const c of this.conns) c.destroy();
     await this.lock.idle();
     await this.ctx.mysql.close?.();
+    this.refusals.close();
   }
 
   /** SIGHUP: re-read certificate, key, CA and CRL; on error the old ones stay. */
@@ -78,21 +86,29 @@ export class Agent {
   async handleLine(line: string, conn: Pick<PeerConnection, 'peer'>, from: RequestContext): Promise<string> {
     const { ctx } = this;
     const uptime = await ctx.uptime();
+    const { peer } = conn;
+    // Authorization before anything of the line is looked at or logged: no rights, no reading.
+    if (peer.role === null) {
+      this.refusals.noRights(peer);
+      return encodeAgentReply({ ok: false, text: `Not authorized: this certificate has no rights (${noRoleReason(peer)})`, uptime });
+    }
     const res = decodeAgentRequestFor(line, ctx.host.name);
     if (!res.ok) {
-      ctx.logger.warn('rejected request', { peer: conn.peer.address, reason: res.message });
+      this.refusals.rejected(peer, res.code, res.message);
       return encodeAgentReply({ ok: false, text: res.message, uptime });
     }
-    if (res.versionWarning) ctx.logger.warn(`request with protocol version ${res.version}`, { peer: conn.peer.address });
+    if (res.versionWarning) this.refusals.newerVersion(peer, res.version);
     const kind = res.request.kind;
-    if (!isAllowed(conn.peer.role, kind, AGENT_COMMAND_MATRIX)) {
-      ctx.logger.warn('refused: certificate role may not run this command', {
-        peer: conn.peer.address,
-        cn: conn.peer.cn,
-        role: conn.peer.role,
-        command: kind,
-      });
+    if (!isAllowed(peer.role, kind, AGENT_COMMAND_MATRIX)) {
+      this.refusals.notAllowed(peer, kind);
       return encodeAgentReply({ ok: false, text: `Not authorized: ${kind} needs the monitor role`, uptime });
+    }
+    // A request this agent cannot apply is refused before it renews the lease or counts as the
+    // monitor's newest connection (handlers/validate.ts).
+    const invalid = refusalOf(ctx, res.request);
+    if (invalid) {
+      this.refusals.invalid(peer, kind, invalid);
+      return encodeAgentReply({ ok: false, text: invalid, uptime });
     }
     // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
     if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn })) ctx.lease.renew();

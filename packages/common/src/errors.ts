@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'TLS_MATERIAL'
   | 'TLS_AUTH_FAILED'
   | 'TLS_IDENTITY'
+  | 'TLS_ROLE'
   | 'CONNECT_FAILED'
   | 'TIMEOUT'
   | 'COMMAND_REJECTED'

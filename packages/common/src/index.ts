@@ -10,3 +10,4 @@ export * from './cli';
 export * from './daemon';
 export * from './exit-codes';
 export * from './pid-file';
+export * from './log-limit';

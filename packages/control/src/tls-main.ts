@@ -50,12 +50,12 @@ function program(setExit: (code: number) => void): Command {
     .command('issue')
     .requiredOption('--ca <dir>', 'folder holding ca.crt and ca.key')
     .requiredOption('--name <name>', 'certificate CN and file name')
-    .option('--ip <ip>', 'IP SAN (repeatable); daemons: the configured host ip', collect, [])
+    .option('--ip <ip>', 'IP SAN (repeatable); daemons and MariaDB servers: the configured host ip', collect, [])
     .option('--dns <name>', 'DNS SAN (repeatable)', collect, [])
-    .option('--role <role>', 'agent | monitor (serverAuth+clientAuth), control | viewer (clientAuth)', 'agent')
+    .option('--role <role>', 'agent | monitor (serverAuth+clientAuth), control | viewer (clientAuth), mysql (a MariaDB/MySQL server: serverAuth, no mmm role)', 'agent')
     .option('--days <n>', 'validity in days', positiveInt, 365)
     .requiredOption('--out <dir>', 'folder for NAME.crt and NAME.key (0600)')
-    .description('issue NAME.crt and NAME.key signed by the CA, with the role as SAN URI urn:mmm:role:<role>')
+    .description('issue NAME.crt and NAME.key signed by the CA, with the role as SAN URI urn:mmm:role:<role> (--role mysql: a certificate for mariadbd\'s ssl_cert/ssl_key)')
     .action(async (o: { ca: string; name: string; ip: string[]; dns: string[]; role: string; days: number; out: string }) => {
       print((await issue({ caDir: o.ca, name: o.name, ips: o.ip, dns: o.dns, role: o.role, days: o.days, out: o.out })).lines);
     });
@@ -83,7 +83,7 @@ function program(setExit: (code: number) => void): Command {
     .command('verify')
     .requiredOption('-c, --config <file>', 'mmm_agent.conf, mmm_mon.conf or mmm_control.conf')
     .option('--program <program>', 'agent | monitor | control (default: from the file name)')
-    .option('--secure', 'also do a live handshake and a PING to every configured peer')
+    .option('--secure', 'also do a live handshake and a PING to every configured peer, and check that every MySQL link is TLS')
     .option('--timeout <seconds>', 'bound per live connection (seconds, or 500ms)', secondsOption, 5)
     .description('check the TLS material a config names; one OK/WARN/FAIL line per check; exit 0 OK, 1 failures, 5 warnings only')
     .action(async (o: { config: string; program?: string; secure?: boolean; timeout: number }) => {

@@ -2,12 +2,14 @@
 // at once after a control command changed something. Passes and commands hold one mutex.
 import {
   type Clock,
+  type HostConfig,
   type MmmConfig,
   type Logger,
   type MoveStatus,
   type StatusDocument,
   type TlsMaterial,
   errorMessage,
+  mysqlTlsOf,
   systemClock,
 } from '@mmm/common';
 import { analyze } from './analysis/analyze';
@@ -137,7 +139,8 @@ export class Monitor {
     const auditFile = o.auditFile === null ? undefined : (o.auditFile ?? (statusPath ? `${statusPath}.audit.jsonl` : undefined));
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
     this.decisions = new DecisionLog(this.audit, o.logger);
-    const fns = { ...createCheckFunctions({ sessions: this.sessions }), ...(o.checkFns ?? {}) };
+    const tlsFor = (h: HostConfig) => mysqlTlsOf(o.config, h);
+    const fns = { ...createCheckFunctions({ sessions: this.sessions, tlsFor }), ...(o.checkFns ?? {}) };
     const checkLog = new CheckLog(o.logger);
     this.runner = new CheckRunner({
       hosts: Object.values(o.config.hosts).map((h) => ({ ...h, ...{} })),

@@ -2,7 +2,7 @@
 // file, ask every agent GET_AGENT_STATUS + GET_SYSTEM_STATUS, reconcile (writer vote,
 // careful_startup ⇒ PASSIVE on conflicts), then execute what reconciliation decided
 // (unless passive: CLEAR_BAD_ROLES everywhere).
-import { type Clock, type Logger, type MmmConfig, errorMessage } from '@mmm/common';
+import { type Clock, type Logger, type MmmConfig, errorMessage, own } from '@mmm/common';
 import type { Action } from './analysis/result';
 import type { MonitorState } from './analysis/snapshot';
 import { reconcileStartup, type StartupHostInput, type StoredHostStatus } from './analysis/startup';
@@ -49,7 +49,7 @@ export async function runStartup(m: StartupDeps): Promise<MonitorState> {
   if (path) {
     try {
       const entries = await readStatusFile(path);
-      if (entries) stored = Object.fromEntries(entries.filter((e) => config.hosts[e.host]).map((e) => [e.host, { state: e.state, roles: e.roles }]));
+      if (entries) stored = Object.fromEntries(entries.filter((e) => own(config.hosts, e.host)).map((e) => [e.host, { state: e.state, roles: e.roles }]));
       logger.info(entries ? `status file ${path} loaded` : `no status file ${path}: first start`);
     } catch (e) {
       m.warnings.set('status_file', `status file ignored: ${errorMessage(e)}`);

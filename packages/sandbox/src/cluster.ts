@@ -2,6 +2,8 @@
 // topology and (netns mode) their network. The state file in DIR lets another process tear down
 // by PID what this one started.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCa, issueMysqlCert, mysqlCertName, writeKeyPair } from '@mmm/common';
 import { cmdlineOf, processAlive, SandboxError } from './exec';
 import { findBinary, initInstance, startInstance, stopInstance, type InstanceSpec } from './mariadb';
 import { createNetwork, destroyNetwork, netnsSupport } from './netns';
@@ -9,8 +11,8 @@ import {
   checkNodeCount, monitorIp, nodeFiles, nodeIp, nodeName, nodeNs, nodePort, sandboxNames, type SandboxNames,
 } from './paths';
 import { setupTopology, verifyReplication } from './replication';
-import type { DbClusterState, DbNode, NetworkMode } from './types';
-import { createUsers, generateCredentials, type Credentials } from './users';
+import type { DbClusterState, DbNode, DbTls, NetworkMode } from './types';
+import { LOOPBACK_HOSTS, createUsers, generateCredentials, type AccountHosts, type Credentials } from './users';
 
 export interface StartDbClusterOptions {
   /** Sandbox directory (created; must not hold a sandbox already). */
@@ -21,6 +23,12 @@ export interface StartDbClusterOptions {
   netns?: boolean;
   /** Progress lines (e.g. console.log); silent by default. */
   log?: (line: string) => void;
+  /**
+   * MariaDB's TLS: the certificates to use (the sandbox passes its cluster CA's), false for none
+   * (the servers offer no TLS, the accounts do not REQUIRE SSL). Default: a CA and certificates
+   * of its own in DIR/mysql-tls.
+   */
+  mysqlTls?: DbTls | false;
 }
 
 export interface DbCluster {
@@ -31,6 +39,8 @@ export interface DbCluster {
   credentials: Credentials;
   /** netns mode: root-namespace address of the monitor veth (.10). */
   monitorIp?: string;
+  /** The CA that signed the servers' certificates (mysql_ssl_ca); absent without TLS. */
+  mysqlCa?: string;
   /** The node called `name`; throws if there is none. */
   node(name: string): DbNode;
   /** Stops one node's mariadbd by PID (SIGTERM, or SIGKILL with `kill` to simulate a crash). */
@@ -76,14 +86,30 @@ function planNodes(names: SandboxNames, count: number, netns: boolean): DbNode[]
   });
 }
 
-function specOf(names: SandboxNames, n: DbNode): InstanceSpec {
+function specOf(names: SandboxNames, n: DbNode, tls: DbTls | undefined): InstanceSpec {
+  const own = tls?.nodes[n.name];
   return {
     files: nodeFiles(names, n.name),
     serverId: n.index,
     bindAddress: n.netns ? '0.0.0.0' : n.ip,
     port: n.port,
     ...(n.netns ? { netns: n.netns } : {}),
+    ...(tls && own ? { tls: { certFile: own.certFile, keyFile: own.keyFile, caFile: tls.caFile } } : {}),
   };
+}
+
+/** A CA and one MariaDB server certificate per node (IP SAN = its address), in DIR/mysql-tls. */
+async function issueDbTls(dir: string, nodes: DbNode[]): Promise<DbTls> {
+  const tlsDir = join(dir, 'mysql-tls');
+  const ca = await createCa({ commonName: `mmm sandbox MariaDB CA (${dir})`, days: 365 });
+  const { certFile: caFile } = await writeKeyPair(tlsDir, 'ca', ca);
+  const out: DbTls = { caFile, nodes: {} };
+  for (const n of nodes) {
+    const name = mysqlCertName(n.name);
+    const w = await writeKeyPair(tlsDir, name, await issueMysqlCert({ ca, name, ips: [n.ip], days: 365 }));
+    out.nodes[n.name] = { certFile: w.certFile, keyFile: w.keyFile };
+  }
+  return out;
 }
 
 /** Runs `fn` on every node in parallel; records what succeeded before rethrowing the first failure. */
@@ -138,13 +164,21 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
       save();
       log(`network ${names.netns.subnet}.0/24 ready (${Date.now() - t0} ms)`);
     }
-    await eachNode(nodes, (n) => initInstance(specOf(names, n)));
+    const tls = opts.mysqlTls === false ? undefined : (opts.mysqlTls ?? (await issueDbTls(names.dir, nodes)));
+    if (tls) {
+      state.mysqlTls = tls;
+      save();
+    }
+    await eachNode(nodes, (n) => initInstance(specOf(names, n, tls)));
     log(`datadirs initialised (${Date.now() - t0} ms)`);
-    await eachNode(nodes, (n) => startInstance(specOf(names, n)), (n, pid) => (n.pid = pid));
+    await eachNode(nodes, (n) => startInstance(specOf(names, n, tls)), (n, pid) => (n.pid = pid));
     save();
-    log(`mariadbd running: ${nodes.map((n) => `${n.name}=${n.pid}`).join(' ')} (${Date.now() - t0} ms)`);
-    await eachNode(nodes, (n) => createUsers(n, state.credentials));
-    await setupTopology(nodes, state.credentials.replication);
+    log(`mariadbd running${tls ? ' (TLS)' : ''}: ${nodes.map((n) => `${n.name}=${n.pid}`).join(' ')} (${Date.now() - t0} ms)`);
+    const hosts: AccountHosts = netns
+      ? { monitor: monitorIp(names), replication: `${names.netns.subnet}.%`, tls: tls !== undefined }
+      : { ...LOOPBACK_HOSTS, tls: tls !== undefined };
+    await eachNode(nodes, (n) => createUsers(n, state.credentials, hosts));
+    await setupTopology(nodes, state.credentials.replication, tls?.caFile);
     await verifyReplication(nodes, nodes[0]!);
     await verifyReplication(nodes, nodes[1]!);
     log(`replication verified on ${count} nodes (${Date.now() - t0} ms)`);
@@ -168,6 +202,7 @@ function clusterOf(state: DbClusterState, names: SandboxNames): DbCluster {
     nodes: state.nodes,
     credentials: state.credentials,
     ...(state.monitorIp ? { monitorIp: state.monitorIp } : {}),
+    ...(state.mysqlTls ? { mysqlCa: state.mysqlTls.caFile } : {}),
     node,
     async stopNode(name, o) {
       const n = node(name);
@@ -181,7 +216,7 @@ function clusterOf(state: DbClusterState, names: SandboxNames): DbCluster {
       const running = runningPid(n);
       if (running) throw new SandboxError('CONFLICT', `${name}: mariadbd is already running (pid ${running})`);
       try {
-        n.pid = await startInstance(specOf(names, n));
+        n.pid = await startInstance(specOf(names, n, state.mysqlTls));
       } finally {
         writeState(state, names.stateFile); // a failed start was stopped by startInstance: no PID recorded
       }

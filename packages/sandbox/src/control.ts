@@ -32,6 +32,7 @@ export async function controlCommand(target: ControlTarget, line: string, timeou
     host: config.monitor.ip,
     port: config.monitor.port,
     socket: config.socket,
+    expectedRole: 'monitor',
     logger: nullLogger,
     timeoutMs,
     maxLineBytes: MAX_REPLY_LINE_BYTES,

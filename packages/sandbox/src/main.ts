@@ -49,8 +49,10 @@ async function main(argv: string[]): Promise<number> {
       .option('--netns', 'every node in its own network namespace (root)', false)
       .option('--timeout <SECONDS>', 'bound for the whole start', (v) => Number(v), 90)
       .option('--no-monitor', 'development: stop after the agents are up')
+      .option('--no-agents', 'MariaDB only (accounts, replication, network; over TLS with the sandbox CA unless --no-mysql-tls): no mmm configs, agents or monitor, for mmm run from elsewhere (e.g. the installed package)')
+      .option('--no-mysql-tls', 'MariaDB without TLS: the monitor\'s checks and replication in clear, accounts without REQUIRE SSL (to compare)')
       .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg),
-  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; checks?: SandboxChecks }) => {
+  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; checks?: SandboxChecks }) => {
     const ac = new AbortController();
     const onSig = (): void => {
       err('interrupted: cleaning up…');
@@ -60,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSig);
     try {
       const r = await up({
-        dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor,
+        dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor, noAgents: !o.agents, mysqlTls: o.mysqlTls,
         timeoutMs: o.timeout * 1000, log: err, signal: ac.signal, ...(o.checks ? { checks: o.checks } : {}),
       });
       const db = readDbClusterState(o.dir)!;
@@ -68,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`mmm sandbox up in ${secs} s: ${db.nodes.length} nodes (${db.network}) in ${r.state.dir}\n\n`);
       if (r.show) process.stdout.write(`$ mmm_control show\n${r.show.trimEnd()}\n\n`);
       const monIp = db.network === 'netns' ? monitorIp(sandboxNames(o.dir)) : undefined;
-      process.stdout.write(`${usageText(r.state, db.nodes, db.credentials.app, monIp)}\n`);
+      process.stdout.write(`${usageText(r.state, db.nodes, db.credentials, monIp)}\n`);
     } catch (e) {
       code = fail(e);
     } finally {

@@ -31,6 +31,8 @@ export interface InstanceSpec {
   port: number;
   /** Namespace to run mariadbd in (netns mode). */
   netns?: string;
+  /** TLS: ssl_cert, ssl_key, ssl_ca (the server then offers TLS; have_ssl=YES). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 /** The my.cnf of one node: small buffers, GTID binlog, read-only at start, fast failure detection. */
@@ -60,6 +62,7 @@ export function myCnf(spec: InstanceSpec): string {
     'innodb_log_file_size=8M',
     'key_buffer_size=1M',
     'max_connections=50',
+    ...(spec.tls ? [`ssl_cert=${spec.tls.certFile}`, `ssl_key=${spec.tls.keyFile}`, `ssl_ca=${spec.tls.caFile}`] : []),
     '',
     '[client]',
     `socket=${f.socket}`,

@@ -5,19 +5,23 @@ import { query, queries, slaveStatus, sqlString, type Row } from './sql';
 import type { DbNode } from './types';
 import { TEST_SCHEMA, type Account } from './users';
 
-/** Statements that make `replica` replicate from `master` by GTID and start it. */
-export function changeMasterStatements(master: Pick<DbNode, 'ip' | 'port'>, repl: Account): string[] {
+/**
+ * Statements that make `replica` replicate from `master` by GTID and start it; with `caFile` over
+ * TLS, the master verified against it (what the agent writes on a re-point).
+ */
+export function changeMasterStatements(master: Pick<DbNode, 'ip' | 'port'>, repl: Account, caFile?: string): string[] {
   return [
     'STOP SLAVE',
     `CHANGE MASTER TO MASTER_HOST=${sqlString(master.ip)}, MASTER_PORT=${master.port}, ` +
       `MASTER_USER=${sqlString(repl.user)}, MASTER_PASSWORD=${sqlString(repl.password)}, ` +
-      'MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1',
+      'MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1' +
+      (caFile ? `, MASTER_SSL=1, MASTER_SSL_CA=${sqlString(caFile)}, MASTER_SSL_VERIFY_SERVER_CERT=1` : ''),
     'START SLAVE',
   ];
 }
 
-export async function replicateFrom(replica: DbNode, master: DbNode, repl: Account): Promise<void> {
-  await queries(replica, changeMasterStatements(master, repl));
+export async function replicateFrom(replica: DbNode, master: DbNode, repl: Account, caFile?: string): Promise<void> {
+  await queries(replica, changeMasterStatements(master, repl, caFile));
 }
 
 /** The master each node replicates from: db1 <- db2, db2 <- db1, dbN <- db1. */
@@ -29,8 +33,8 @@ export function masterOf(node: DbNode, nodes: DbNode[]): DbNode {
 }
 
 /** Sets up the whole topology (nodes must be running and have the replication user). */
-export async function setupTopology(nodes: DbNode[], repl: Account): Promise<void> {
-  await Promise.all(nodes.map((n) => replicateFrom(n, masterOf(n, nodes), repl)));
+export async function setupTopology(nodes: DbNode[], repl: Account, caFile?: string): Promise<void> {
+  await Promise.all(nodes.map((n) => replicateFrom(n, masterOf(n, nodes), repl, caFile)));
 }
 
 const running = (s: Row | null): boolean => s?.Slave_IO_Running === 'Yes' && s?.Slave_SQL_Running === 'Yes';

@@ -22,6 +22,8 @@ export interface SandboxLayout {
   credentials: Credentials;
   /** Check settings of mmm_mon.conf (default: the tuned ones). */
   checks?: SandboxChecks;
+  /** MariaDB offers TLS (default true); false: `mysql_ssl off` for every host. */
+  mysqlTls?: boolean;
 }
 
 /** Check settings for mmm_mon.conf: `tuned` (the sandbox's), MMM 2.x `default`, or explicit numbers. */
@@ -153,6 +155,9 @@ export function commonConf(layout: SandboxLayout): string {
     '<host default>',
     `    replication_user        ${c.replication.user}`,
     `    replication_password    ${c.replication.password}`,
+    ...(layout.mysqlTls === false
+      ? ['    # up --no-mysql-tls: the servers offer no TLS; checks and replication in clear', '    mysql_ssl               off']
+      : ['    # MySQL links (checks, replication) over TLS, verified against each program\'s ca_file (mysql_ssl default)']),
     '</host>',
     '',
   ];
@@ -167,6 +172,7 @@ export function commonConf(layout: SandboxLayout): string {
       `    agent_port          ${agentPort(names, n, layout.network)}`,
       `    cluster_interface   ${clusterInterface(layout, n)}`,
       `    mysql_pidfile       ${n.pidFile}`,
+      `    mysql_socket        ${n.socket}`,
       '</host>',
       '',
     );

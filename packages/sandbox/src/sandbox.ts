@@ -10,7 +10,7 @@ import { controlCommand, statusJson } from './control';
 import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
 import { destroyNetwork, vipsOf } from './netns';
 import {
-  controlPort, loopbackVipPortFallback, monitorIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
+  controlPort, loopbackVipPortFallback, monitorIp, nodeIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
 } from './paths';
 import { readOnly, slaveStatus } from './sql';
 import {
@@ -18,6 +18,7 @@ import {
   sandboxFiles, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
+import type { Credentials } from './users';
 import { portFree, vipRoles, writeVipProxyConfig } from './vip-proxy';
 
 export const DEFAULT_SANDBOX_DIR = '.mmm-sandbox';
@@ -43,6 +44,8 @@ export interface SandboxState {
   monitor?: DaemonRecord;
   /** Loopback mode: the VIP forwarder (`mmm_sandbox vip-proxy`) and the port it serves every VIP on. */
   vipProxy?: DaemonRecord & { port: number };
+  /** MariaDB's links use TLS (false: `up --no-mysql-tls`). Absent in older state files: false. */
+  mysqlTls?: boolean;
 }
 
 export interface UpOptions {
@@ -55,10 +58,20 @@ export interface UpOptions {
   timeoutMs?: number;
   /** Development: stop after the agents are up (no monitor, no ONLINE wait). */
   noMonitor?: boolean;
+  /**
+   * MariaDB only (nodes, accounts, replication, network): no certificates, configs, agents or
+   * monitor, for running mmm from elsewhere (the installed package: scripts/deploy-demo.sh).
+   */
+  noAgents?: boolean;
   /** Aborts `up` (Ctrl-C): everything started is cleaned up. */
   signal?: AbortSignal;
   /** Check settings of mmm_mon.conf (default TUNED_CHECKS; see parseSandboxChecks). */
   checks?: SandboxChecks;
+  /**
+   * MariaDB with TLS from the sandbox CA, the monitor's checks and replication over it, the
+   * monitor and replication accounts REQUIRE SSL (default true; `--no-mysql-tls`: all in clear).
+   */
+  mysqlTls?: boolean;
 }
 
 export interface UpResult {
@@ -94,7 +107,7 @@ async function loAddresses(): Promise<string[]> {
 }
 
 function layoutOf(state: DbClusterState, names: SandboxNames, vipMethod: VipMethod): SandboxLayout {
-  return { names, network: state.network, vipMethod, nodes: state.nodes, credentials: state.credentials };
+  return { names, network: state.network, vipMethod, nodes: state.nodes, credentials: state.credentials, mysqlTls: state.mysqlTls !== undefined };
 }
 
 class UpFailure extends SandboxError {}
@@ -132,8 +145,35 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     if (opts.signal?.aborted) throw new UpFailure('SANDBOX', 'interrupted');
   };
 
-  log(`starting MariaDB ${Array.from({ length: count }, (_, i) => nodeName(i + 1)).join(', ')}${netns ? ' in network namespaces' : ' on loopback'}…`);
-  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`) });
+  // Certificates first (same code as mmm_tls, CA valid one year): mariadbd needs its own at start.
+  const mysqlTls = opts.mysqlTls ?? true;
+  const nodeAddrs = Array.from({ length: count }, (_, i) => ({ name: nodeName(i + 1), ip: nodeIp(names, i + 1, netns) }));
+  let certs: Awaited<ReturnType<typeof issueClusterCerts>>;
+  try {
+    mkdirSync(names.dir, { recursive: true });
+    certs = await issueClusterCerts({
+      dir: files.tlsDir,
+      nodes: nodeAddrs,
+      monitorIps: netns ? ['127.0.0.1', monitorIp(names)] : ['127.0.0.1'],
+      caName: `mmm sandbox CA (${names.prefix})`,
+      caDays: 365,
+      days: 365,
+      mysql: mysqlTls,
+    });
+  } catch (e) {
+    rmSync(names.dir, { recursive: true, force: true });
+    throw e;
+  }
+  log(`certificates in ${files.tlsDir}${mysqlTls ? ' (with the MariaDB servers\')' : ''} (${Date.now() - t0} ms)`);
+  const dbTls = mysqlTls
+    ? { caFile: certs.caCertFile, nodes: Object.fromEntries(Object.entries(certs.mysql).map(([n, w]) => [n, { certFile: w.certFile, keyFile: w.keyFile }])) }
+    : false;
+
+  log(`starting MariaDB ${nodeAddrs.map((n) => n.name).join(', ')}${netns ? ' in network namespaces' : ' on loopback'}${mysqlTls ? ', with TLS' : ', without TLS'}…`);
+  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`), mysqlTls: dbTls }).catch((e: unknown) => {
+    if (!readDbClusterState(names.dir)) rmSync(names.dir, { recursive: true, force: true }); // only the certificates were there
+    throw e;
+  });
   const state: SandboxState = {
     version: 1,
     dir: names.dir,
@@ -143,24 +183,14 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     createdAt: new Date().toISOString(),
     control: `127.0.0.1:${controlPort(names)}`,
     agents: {},
+    mysqlTls,
   };
   writeState(state);
   const daemons = new Map<string, { d: Daemon; log: string }>();
   let failingLog: string | undefined;
   try {
     aborted();
-    // Certificates: same code as mmm_tls (common/tls), CA valid one year.
-    const monIps = netns ? ['127.0.0.1', monitorIp(names)] : ['127.0.0.1'];
-    await issueClusterCerts({
-      dir: files.tlsDir,
-      nodes: db.nodes.map((n) => ({ name: n.name, ip: n.ip })),
-      monitorIps: monIps,
-      caName: `mmm sandbox CA (${names.prefix})`,
-      caDays: 365,
-      days: 365,
-    });
-    log(`certificates in ${files.tlsDir} (${Date.now() - t0} ms)`);
-
+    if (opts.noAgents) return { state, show: '', elapsedMs: Date.now() - t0 };
     const dbState = readDbClusterState(names.dir)!;
     const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}) };
     writePrivate(files.common, commonConf(layout));
@@ -508,6 +538,8 @@ export interface SandboxStatus {
   vip_port: number | null;
   /** Loopback mode: the VIP forwarder (null in netns mode). */
   vip_proxy: { pid: number; config: string; log: string; running: boolean } | null;
+  /** MariaDB's links use TLS verified against certs.ca (false: `up --no-mysql-tls`). */
+  mysql_tls: boolean;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -564,6 +596,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     vip_proxy: state?.vipProxy
       ? { pid: state.vipProxy.pid, config: state.vipProxy.config, log: state.vipProxy.log, running: processAlive(state.vipProxy.pid) }
       : null,
+    mysql_tls: db.mysqlTls !== undefined,
   };
 }
 
@@ -571,6 +604,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
 export function formatStatus(s: SandboxStatus): string {
   const pid = (p: number | null, alive: boolean): string => (p === null ? '-' : `${p}${alive ? '' : ' (dead)'}`);
   const mariadbd = (n: NodeStatus): string => (n.mariadbd_pid === null ? 'stopped' : pid(n.mariadbd_pid, n.mariadbd_running));
+  const agents = s.nodes.some((n) => n.agent_pid !== null);
   const rows = [
     ['node', 'mode', 'ip', 'mysql', 'mariadbd', 'agent', s.network === 'netns' ? 'netns' : 'agent port', 'vips'],
     ...s.nodes.map((n) => [
@@ -581,13 +615,15 @@ export function formatStatus(s: SandboxStatus): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
   return [
-    `sandbox ${s.dir} (${s.network}, ${s.nodes.length} nodes)`,
-    `monitor  pid ${pid(s.monitor.pid, s.monitor.running)}, control ${s.monitor.control}, config ${s.monitor.config}`,
+    `sandbox ${s.dir} (${s.network}, ${s.nodes.length} nodes, MySQL links ${s.mysql_tls ? 'over TLS' : 'in clear'})`,
+    s.monitor.pid !== null
+      ? `monitor  pid ${pid(s.monitor.pid, s.monitor.running)}, control ${s.monitor.control}, config ${s.monitor.config}`
+      : `monitor  none (${agents ? 'up --no-monitor' : 'up --no-agents: MariaDB only'})`,
     '',
     table,
     '',
-    `mmm_control: npx --no-install mmm_control -c ${s.control_config} show`,
-    `certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`,
+    ...(s.monitor.pid !== null ? [`mmm_control: npx --no-install mmm_control -c ${s.control_config} show`] : []),
+    ...(agents || s.monitor.pid !== null ? [`certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`] : []),
     ...(s.vip_events ? [`VIP steps:   ${s.vip_events} (recorded by the agents' ip_add_command/ip_del_command hook)`] : []),
     ...(s.vip_proxy
       ? [`VIPs:        port ${s.vip_port ?? '-'} on every VIP, forwarded to the holder's mariadbd by pid ${pid(s.vip_proxy.pid, s.vip_proxy.running)} (log ${s.vip_proxy.log})`]
@@ -595,27 +631,53 @@ export function formatStatus(s: SandboxStatus): string {
   ].join('\n');
 }
 
-/** The commands printed after `up`. */
-export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { user: string; password: string }, monitorIpAddr?: string): string {
+/**
+ * The commands printed after `up`: only those that work on what runs (`--no-monitor`: no
+ * mmm_control; `--no-agents`: MariaDB only, with the accounts and VIPs to configure mmm with).
+ */
+export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: Credentials, monitorIpAddr?: string): string {
   const files = sandboxFiles(sandboxNames(state.dir));
   const ctl = `npx --no-install mmm_control -c ${files.control}`;
   const ips = roleIps(sandboxNames(state.dir), dbNodes.length, state.network);
+  const appUser = credentials.app;
   const app = `-u${appUser.user} -p${appUser.password} mmm_test`;
+  const agents = Object.keys(state.agents).length > 0;
+  const control = state.monitor
+    ? [
+        'Use the cluster:',
+        `  ${ctl} show`,
+        `  ${ctl} checks all`,
+        `  ${ctl} show --json            # the status_json document`,
+        `  ${ctl} set_offline db3        # then: set_online db3`,
+        `  ${ctl} set_manual && ${ctl} move_role writer db2`,
+        '                                 # (writer prefers db1: active mode keeps it there; set_active to go back)',
+      ]
+    : agents
+      ? [
+          'No monitor (up --no-monitor): the agents listen; a monitor on the written config:',
+          `  npx --no-install mmmd_mon -c ${files.mon}`,
+          `  then: ${ctl} show`,
+        ]
+      : [
+          'MariaDB only (up --no-agents): no certificates, configs, agents or monitor. For your own mmm configs',
+          `(also in ${sandboxNames(state.dir).stateFile}, mode 0600):`,
+          ...(['agent', 'monitor', 'replication'] as const).map((k) => `  ${`${k} account:`.padEnd(21)}${credentials[k].user} / ${credentials[k].password}`),
+          `  ${'VIPs (unused):'.padEnd(21)}writer ${ips.writer}, readers ${ips.readers.join(', ')}`,
+        ];
+  const logs = [...(state.monitor ? [files.monitorLog] : []), ...(agents ? dbNodes.map((n) => agentLogFile(n)) : [])];
   const lines = [
-    'Use the cluster:',
-    `  ${ctl} show`,
-    `  ${ctl} checks all`,
-    `  ${ctl} show --json            # the status_json document`,
-    `  ${ctl} set_offline db3        # then: set_online db3`,
-    `  ${ctl} set_manual && ${ctl} move_role writer db2`,
-    '                                 # (writer prefers db1: active mode keeps it there; set_active to go back)',
+    ...control,
     '',
     'MariaDB as root, through each node\'s socket:',
     ...dbNodes.map((n) => `  mariadb --defaults-file=${n.cnf}        # ${n.name} (${n.mode}), or: mariadb -S ${n.socket} -uroot`),
     '',
     `Application user (no SUPER: read_only stops it): ${appUser.user} / ${appUser.password}, schema mmm_test`,
     ...(state.network === 'netns'
-      ? [`  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${ips.writer} ${app}   # the writer VIP, from inside a node's namespace`]
+      ? [
+          agents
+            ? `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${ips.writer} ${app}   # the writer VIP, from inside a node's namespace`
+            : `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${dbNodes[0]!.ip} ${app}   # db1, from inside a node's namespace`,
+        ]
       : [
           ...(state.vipProxy
             ? [
@@ -626,9 +688,12 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], appUser: { use
           `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} ${app}   # db1 itself over TCP`,
         ]),
     ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
-    ...(state.vipMethod !== 'netns' ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     '',
-    'Logs: ' + [files.monitorLog, ...dbNodes.map((n) => agentLogFile(n))].join(', '),
+    state.mysqlTls
+      ? `MySQL links over TLS: MariaDB certificates ${files.tlsDir}/dbN-mysql.crt from ${files.caCert}; the monitor's checks and replication verify them, the monitor and replication accounts REQUIRE SSL, the agents use their node's socket (mmm_agent@localhost).${agents ? ` Check: npx --no-install mmm_tls verify --secure -c ${files.mon}` : ''}`
+      : 'MySQL links in clear (up --no-mysql-tls): no TLS on MariaDB, no REQUIRE SSL; the agents use their node\'s socket (mmm_agent@localhost).',
+    ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
+    ...(logs.length ? ['', `Logs: ${logs.join(', ')}`] : []),
     '',
     `Status: npx --no-install mmm_sandbox status --dir ${state.dir}   (--json: machine-readable)`,
     `Node:   npx --no-install mmm_sandbox stop db3 --dir ${state.dir}   # stops db3's mariadbd (--kill: SIGKILL, a crash); then: start db3`,

@@ -38,4 +38,12 @@ export interface DbClusterState {
   monitorIp?: string;
   nodes: DbNode[];
   credentials: Credentials;
+  /** MariaDB's TLS (ssl_cert/ssl_key per node, the CA); absent: the servers offer no TLS. */
+  mysqlTls?: DbTls;
+}
+
+/** Per node the MariaDB server certificate, and the CA the monitor and replicas verify it with. */
+export interface DbTls {
+  caFile: string;
+  nodes: Record<string, { certFile: string; keyFile: string }>;
 }

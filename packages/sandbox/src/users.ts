@@ -1,6 +1,8 @@
 // The accounts every node gets, created with sql_log_bin=0 on each node (so replication never
-// carries them and GTIDs stay equal everywhere). Host part '%': nodes connect from their own
-// addresses (another loopback address, another namespace, the monitor veth).
+// carries them and GTIDs stay equal everywhere), each at the narrowest host that works
+// (docs/accounts.md): the agent at localhost (it uses the socket), the monitor at the monitor's
+// address, replication at the nodes' addresses; with TLS both REQUIRE SSL. The application user
+// is '%' (tests run it from anywhere) and has no REQUIRE.
 import { randomBytes } from 'node:crypto';
 import { grantList } from '@mmm/common';
 import { queries, sqlString, type SocketTarget } from './sql';
@@ -49,21 +51,33 @@ export function generateCredentials(): Credentials {
   };
 }
 
+/** Where each account may log in from; `tls`: the monitor and replication accounts REQUIRE SSL. */
+export interface AccountHosts {
+  /** The address the monitor connects from. */
+  monitor: string;
+  /** The nodes' addresses (a replica's IO thread logs in from its node). */
+  replication: string;
+  tls: boolean;
+}
+
+/** Loopback nodes: every connection to 127.0.0.x comes from 127.0.0.1 (the route to lo says src 127.0.0.1). */
+export const LOOPBACK_HOSTS: Omit<AccountHosts, 'tls'> = { monitor: '127.0.0.1', replication: '127.0.0.1' };
+
 /** The statements that create the accounts (session must have sql_log_bin=0). */
-export function userStatements(c: Credentials): string[] {
-  const create = (a: Account, grants: string, on: string): string[] => [
-    `CREATE USER ${sqlString(a.user)}@'%' IDENTIFIED BY ${sqlString(a.password)}`,
-    `GRANT ${grants} ON ${on} TO ${sqlString(a.user)}@'%'`,
+export function userStatements(c: Credentials, hosts: AccountHosts): string[] {
+  const create = (a: Account, host: string, grants: string, on: string, requireSsl = false): string[] => [
+    `CREATE USER ${sqlString(a.user)}@${sqlString(host)} IDENTIFIED BY ${sqlString(a.password)}${requireSsl ? ' REQUIRE SSL' : ''}`,
+    `GRANT ${grants} ON ${on} TO ${sqlString(a.user)}@${sqlString(host)}`,
   ];
   return [
-    ...create(c.replication, REPLICATION_PRIVILEGES.join(', '), '*.*'),
-    ...create(c.agent, AGENT_PRIVILEGES.join(', '), '*.*'),
-    ...create(c.monitor, MONITOR_PRIVILEGES.join(', '), '*.*'),
-    ...create(c.app, APP_PRIVILEGES.join(', '), `\`${TEST_SCHEMA}\`.*`),
+    ...create(c.replication, hosts.replication, REPLICATION_PRIVILEGES.join(', '), '*.*', hosts.tls),
+    ...create(c.agent, 'localhost', AGENT_PRIVILEGES.join(', '), '*.*'),
+    ...create(c.monitor, hosts.monitor, MONITOR_PRIVILEGES.join(', '), '*.*', hosts.tls),
+    ...create(c.app, '%', APP_PRIVILEGES.join(', '), `\`${TEST_SCHEMA}\`.*`),
   ];
 }
 
 /** Creates the accounts on one node without writing them to its binlog. */
-export async function createUsers(node: SocketTarget, c: Credentials): Promise<void> {
-  await queries(node, ['SET SESSION sql_log_bin = 0', ...userStatements(c), 'SET SESSION sql_log_bin = 1']);
+export async function createUsers(node: SocketTarget, c: Credentials, hosts: AccountHosts): Promise<void> {
+  await queries(node, ['SET SESSION sql_log_bin = 0', ...userStatements(c, hosts), 'SET SESSION sql_log_bin = 1']);
 }

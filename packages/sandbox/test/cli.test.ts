@@ -4,7 +4,7 @@
 // nothing behind. Every step is bounded; after() calls down, then stopDbCluster as a fallback.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -256,6 +256,67 @@ describe('mmm_sandbox CLI', function () {
       const d = await asNobody(['down', '--dir', dir], 60_000);
       expect(d.code, d.stderr).to.equal(0);
       await expectNothingLeft(dir, s);
+    });
+  });
+
+  describe('up --no-agents, up --no-monitor: only what runs is offered', function () {
+    this.timeout(180_000);
+    const dirs: string[] = [];
+    after(async () => {
+      for (const d of dirs) await cleanup(d);
+    });
+
+    it('--no-agents: MariaDB only (replicating, over TLS with its certificates), no mmm configs or daemons; the accounts printed; down leaves nothing', async () => {
+      const dir = freshDir('noagents');
+      dirs.push(dir);
+      rmSync(dir, { recursive: true, force: true });
+      const r = await sandbox(['up', '--dir', dir, '--no-agents']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(/replication verified on 3 nodes/);
+      expect(r.stderr).to.not.match(/agents up|monitor up/);
+      expect(r.stdout).to.include('MariaDB only (up --no-agents)');
+      expect(r.stdout).to.not.include('mmm_control');
+      expect(r.stdout).to.not.include('Logs:');
+      const db = JSON.parse(readFileSync(join(dir, 'db-cluster.json'), 'utf8')) as { credentials: Record<string, { user: string; password: string }> };
+      for (const k of ['agent', 'monitor', 'replication']) expect(r.stdout).to.include(`${db.credentials[k]!.user} / ${db.credentials[k]!.password}`);
+      // MariaDB keeps its TLS (the CA and the servers' certificates); nothing of mmm's own
+      expect(existsSync(join(dir, 'tls', 'ca.crt')), 'tls/ca.crt').to.equal(true);
+      for (const f of ['mmm_common.conf', 'mmm_mon.conf', 'mmm_control.conf', join('db1', 'mmm_agent.conf')]) {
+        expect(existsSync(join(dir, f)), f).to.equal(false);
+      }
+      const st = await statusJson(dir);
+      expect(st.monitor.pid).to.equal(null);
+      expect(st.nodes.map((n) => n.agent_pid)).to.deep.equal([null, null, null]);
+      expect(st.nodes.every((n) => n.mariadbd_running)).to.equal(true);
+      const s3 = await slaveStatus(st.nodes[2]!);
+      expect([s3?.Slave_IO_Running, s3?.Slave_SQL_Running]).to.deep.equal(['Yes', 'Yes']);
+      const text = await sandbox(['status', '--dir', dir], 30_000);
+      expect(text.stdout).to.include('monitor  none (up --no-agents: MariaDB only)');
+      expect(text.stdout).to.not.match(/mmm_control:|certs:/);
+      const d = await sandbox(['down', '--dir', dir], 60_000);
+      expect(d.code, d.stderr).to.equal(0);
+      await expectNothingLeft(dir, st);
+    });
+
+    it('--no-monitor: the agents run, no mmm_control commands (no monitor answers them), how to start one instead', async () => {
+      const dir = freshDir('nomon');
+      dirs.push(dir);
+      rmSync(dir, { recursive: true, force: true });
+      const r = await sandbox(['up', '--dir', dir, '--no-monitor']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(/agents up/);
+      expect(r.stdout).to.include(`No monitor (up --no-monitor)`);
+      expect(r.stdout).to.include(`mmmd_mon -c ${join(dir, 'mmm_mon.conf')}`);
+      expect(r.stdout).to.not.include('set_offline');
+      expect(r.stdout).to.match(/Logs: \S+db1\/mmmd_agent\.log/);
+      expect(r.stdout).to.not.include('mmmd_mon.log');
+      const st = await statusJson(dir);
+      expect(st.nodes.every((n) => n.agent_running)).to.equal(true);
+      const text = await sandbox(['status', '--dir', dir], 30_000);
+      expect(text.stdout).to.include('monitor  none (up --no-monitor)');
+      const d = await sandbox(['down', '--dir', dir], 60_000);
+      expect(d.code, d.stderr).to.equal(0);
+      await expectNothingLeft(dir, st);
     });
   });
 

@@ -1,7 +1,7 @@
 // Real MariaDB: 2 masters + 1 replica, in loopback mode and (root with working `ip netns`) in
 // netns mode. Every wait is bounded; after() tears down even when a test failed.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,17 @@ import {
   startDbCluster, stopDbCluster, TEST_SCHEMA, verifyReplication, vipsOf, waitFor, type Account, type DbCluster, type DbNode,
 } from '../src';
 
-/** A TCP connection to a node (loopback address, or a netns node through the root-namespace monitor veth). */
-function tcp(node: DbNode, a: Account): Promise<mysql.Connection> {
-  return mysql.createConnection({ host: node.ip, port: node.port, user: a.user, password: a.password, connectTimeout: 3_000 });
+/** A TCP connection to a node (loopback address, or a netns node through the root-namespace monitor veth); `ca`: over TLS. */
+function tcp(node: DbNode, a: Account, ca?: string): Promise<mysql.Connection> {
+  return mysql.createConnection({
+    host: node.ip, port: node.port, user: a.user, password: a.password, connectTimeout: 3_000,
+    ...(ca ? { ssl: { ca: readFileSync(ca, 'utf8'), rejectUnauthorized: true } } : {}),
+  });
+}
+
+/** The agent's way in: its node's unix socket. */
+function socketLogin(node: DbNode, a: Account): Promise<mysql.Connection> {
+  return mysql.createConnection({ socketPath: node.socket, user: a.user, password: a.password, connectTimeout: 3_000 });
 }
 
 async function errnoOf(p: Promise<unknown>): Promise<number | undefined> {
@@ -95,12 +103,12 @@ function clusterSuite(netns: boolean): void {
       }
     });
 
-    it('lets mmm_agent set read_only and kill the app user\'s connections, and mmm_monitor read slave status', async () => {
+    it('lets mmm_agent (over the socket) set read_only and kill the app user\'s connections, and mmm_monitor (over TLS) read slave status', async () => {
       const cl = cluster();
       const db3 = cl.node('db3');
       const app = await tcp(db3, cl.credentials.app);
       conns.push(app);
-      const agent = await tcp(db3, cl.credentials.agent);
+      const agent = await socketLogin(db3, cl.credentials.agent);
       conns.push(agent);
       await agent.query('SET GLOBAL read_only = 1');
       const [ids] = await agent.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'app'");
@@ -108,10 +116,24 @@ function clusterSuite(netns: boolean): void {
       expect(list.length).to.equal(1);
       await agent.query(`KILL CONNECTION ${list[0]!.ID}`);
       expect(await errnoOf(app.query('SELECT 1'))).to.not.equal(undefined);
-      const mon = await tcp(db3, cl.credentials.monitor);
+      const mon = await tcp(db3, cl.credentials.monitor, cl.mysqlCa);
       conns.push(mon);
       const [rows] = await mon.query('SHOW SLAVE STATUS');
-      expect((rows as Array<Record<string, unknown>>)[0]?.Slave_IO_Running).to.equal('Yes');
+      const s = (rows as Array<Record<string, unknown>>)[0];
+      expect(s).to.include({ Slave_IO_Running: 'Yes', Master_SSL_Allowed: 'Yes', Master_SSL_Verify_Server_Cert: 'Yes' }); // replication over TLS
+    });
+
+    it('grants mmm_agent at localhost only, and the monitor and replication accounts REQUIRE SSL from the nodes\' addresses', async () => {
+      const cl = cluster();
+      const db2 = cl.node('db2');
+      expect(await errnoOf(tcp(db2, cl.credentials.agent)), 'the agent password over TCP').to.equal(1045);
+      expect(await errnoOf(tcp(db2, cl.credentials.monitor)), 'the monitor password without TLS').to.equal(1045);
+      expect(await errnoOf(tcp(db2, cl.credentials.replication)), 'the replication password without TLS').to.equal(1045);
+      const hosts = (await query(db2, "SELECT User, Host, ssl_type FROM mysql.user WHERE User IN ('mmm_agent', 'mmm_monitor', 'repl') ORDER BY User"))
+        .map((r) => `${String(r.User)}@${String(r.Host)} ${String(r.ssl_type) || 'none'}`);
+      const monitorFrom = netns ? cl.monitorIp! : '127.0.0.1';
+      const nodesFrom = netns ? `${cl.names.netns.subnet}.%` : '127.0.0.1';
+      expect(hosts).to.deep.equal([`mmm_agent@localhost none`, `mmm_monitor@${monitorFrom} ANY`, `repl@${nodesFrom} ANY`]);
     });
 
     it('crashes and restarts a node: its peer notices, the node comes back read-only and replication resumes', async () => {
@@ -141,7 +163,7 @@ function clusterSuite(netns: boolean): void {
 
     if (netns) {
       const serverIdFrom = async (cl: DbCluster, client: DbNode, target: DbNode): Promise<string> => {
-        const m = cl.credentials.monitor;
+        const m = cl.credentials.app; // the monitor account logs in from the monitor's address only
         const r = await execInNs(client.netns!, 'mariadb', [
           '--no-defaults', `-h${target.ip}`, `-P${target.port}`, `-u${m.user}`, `-p${m.password}`,
           '--connect-timeout=2', '-N', '-e', 'SELECT @@server_id',

@@ -66,21 +66,33 @@ describe('sandbox SQL and my.cnf text', () => {
     }
   });
 
-  it('gives the app user DML on mmm_test only, the agent READ_ONLY ADMIN and CONNECTION ADMIN, the monitor SLAVE MONITOR only', () => {
-    const sql = userStatements(generateCredentials()).join('\n');
+  it('gives the app user DML on mmm_test only, the agent READ_ONLY ADMIN and CONNECTION ADMIN at localhost, the monitor SLAVE MONITOR only from its address', () => {
+    const sql = userStatements(generateCredentials(), { monitor: '10.1.2.10', replication: '10.1.2.%', tls: true }).join('\n');
     expect(sql).to.match(/GRANT SELECT, INSERT, UPDATE, DELETE ON `mmm_test`\.\* TO 'app'@'%'/);
-    const agentGrant = sql.split('\n').find((l) => l.startsWith('GRANT') && l.includes("TO 'mmm_agent'@'%'"));
+    const agentGrant = sql.split('\n').find((l) => l.startsWith('GRANT') && l.includes("TO 'mmm_agent'@'localhost'"));
     expect(agentGrant).to.match(/ ON \*\.\* TO /);
     for (const priv of ['READ_ONLY ADMIN', 'CONNECTION ADMIN']) expect(agentGrant).to.include(priv);
     expect(agentGrant).to.not.include('SUPER');
     // the monitor gets what its checks need and nothing more (docs/accounts.md)
-    expect(sql).to.include("GRANT SLAVE MONITOR ON *.* TO 'mmm_monitor'@'%'");
-    expect(sql).to.include("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'");
+    expect(sql).to.include("GRANT SLAVE MONITOR ON *.* TO 'mmm_monitor'@'10.1.2.10'");
+    expect(sql).to.include("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.1.2.%'");
+    // with TLS the monitor and replication accounts REQUIRE SSL; the agent (socket) and the app do not
+    expect(sql.split('\n').filter((l) => l.endsWith(' REQUIRE SSL')).map((l) => l.split(' IDENTIFIED')[0])).to.deep.equal([
+      "CREATE USER 'repl'@'10.1.2.%'", "CREATE USER 'mmm_monitor'@'10.1.2.10'",
+    ]);
+    expect(userStatements(generateCredentials(), { monitor: '127.0.0.1', replication: '127.0.0.1', tls: false }).join('\n')).to.not.include('REQUIRE');
   });
 
   it('re-points by GTID with fast retry and heartbeat', () => {
     const [, change] = changeMasterStatements({ ip: '10.1.2.11', port: 3306 }, { user: 'repl', password: "p'w" });
     expect(change).to.equal("CHANGE MASTER TO MASTER_HOST='10.1.2.11', MASTER_PORT=3306, MASTER_USER='repl', " +
       "MASTER_PASSWORD='p''w', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1");
+    const [, tls] = changeMasterStatements({ ip: '10.1.2.11', port: 3306 }, { user: 'repl', password: 'x' }, '/s/tls/ca.crt');
+    expect(tls).to.match(/, MASTER_SSL=1, MASTER_SSL_CA='\/s\/tls\/ca\.crt', MASTER_SSL_VERIFY_SERVER_CERT=1$/);
+  });
+  it('gives mariadbd its certificate, key and CA with TLS', () => {
+    const t = myCnf({ files: nodeFiles(n, 'db1'), serverId: 1, bindAddress: '127.0.0.5', port: 1, tls: { certFile: '/c', keyFile: '/k', caFile: '/ca' } });
+    expect(t.split('\n')).to.include.members(['ssl_cert=/c', 'ssl_key=/k', 'ssl_ca=/ca']);
+    expect(cnf).to.not.match(/ssl_/);
   });
 });

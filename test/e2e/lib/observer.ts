@@ -87,23 +87,23 @@ export function startObserver(c: Pick<ClusterView, 'db'>): Observer {
   const sampleNode = async (p: Prober): Promise<NodeSample> => {
     const s: NodeSample = { node: p.name, readOnly: null, vips: null, masterHost: null, ioRunning: null, sqlRunning: null, lastSqlErrno: null };
     const node = c.db.node(p.name);
-    const jobs: Array<Promise<void>> = [];
+    // The interface first, then MySQL: an agent makes a node writable before it adds the writer VIP,
+    // so a VIP seen implies read_only=0 was already set when read_only is read. Sampled the other
+    // way round (or at once), a promotion between the two reads looks like "VIP without writable".
+    if (!p.ipBusy && node.netns) {
+      p.ipBusy = true;
+      const ip = ipAddrs(node.netns)
+        .then((a) => void (s.vips = a.filter((x) => x !== node.ip)))
+        .catch(() => undefined)
+        .finally(() => (p.ipBusy = false));
+      await Promise.race([ip, new Promise<void>((r) => setTimeout(r, PROBE_TIMEOUT_MS + 200))]);
+    }
     if (!p.dbBusy) {
       p.dbBusy = true;
       const j = dbProbe(p).then((r) => void Object.assign(s, r)).finally(() => (p.dbBusy = false));
       // Never wait longer than a bound for a tick.
-      jobs.push(Promise.race([j, new Promise<void>((r) => setTimeout(r, PROBE_TIMEOUT_MS + 200))]));
+      await Promise.race([j, new Promise<void>((r) => setTimeout(r, PROBE_TIMEOUT_MS + 200))]);
     } else s.error = 'previous probe still running';
-    if (!p.ipBusy && node.netns) {
-      p.ipBusy = true;
-      jobs.push(
-        ipAddrs(node.netns)
-          .then((a) => void (s.vips = a.filter((x) => x !== node.ip)))
-          .catch(() => undefined)
-          .finally(() => (p.ipBusy = false)),
-      );
-    }
-    await Promise.all(jobs);
     return { ...s }; // a snapshot: an answer arriving after the bound does not rewrite this tick
   };
 

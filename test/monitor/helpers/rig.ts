@@ -59,6 +59,7 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
         `    mode ${n.mode}`,
         ...(n.name === 'db1' ? ['    peer db2'] : n.name === 'db2' ? ['    peer db1'] : []),
         `    mysql_port ${n.port}`,
+        `    mysql_socket ${n.socket}`,
         `    agent_port ${loopbackAgentPort(cluster.names, n.index)}`,
         '</host>',
       ].join('\n'))
@@ -71,6 +72,7 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
       '    cluster_interface lo',
       `    replication_user ${c.replication.user}`,
       `    replication_password ${c.replication.password}`,
+      `    mysql_ssl_ca ${cluster.mysqlCa}`, // the DB layer's own CA (its servers' certificates)
       `    ip_add_command ${hook} add`,
       `    ip_del_command ${hook} del`,
       '</host>',

@@ -1,10 +1,11 @@
-// The built mmmd_agent as a child process: started with a config, its stderr kept for
-// assertions, stopped by PID (SIGTERM, then SIGKILL at a bound).
+// The built mmmd_agent / mmmd_mon as child processes: started with a config, the log (stderr +
+// stdout) kept for assertions, stopped by PID (SIGTERM, then SIGKILL at a bound).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { REPO } from './cluster';
 
 export const AGENT_BIN = path.join(REPO, 'packages/agent/bin/mmmd_agent.js');
+export const MONITOR_BIN = path.join(REPO, 'packages/monitor/bin/mmmd_mon.js');
 
 export interface AgentProcess {
   child: ChildProcess;
@@ -16,8 +17,10 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-export async function startAgent(conf: string, startMs = 15_000): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [AGENT_BIN, '-c', conf, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A daemon process; resolves once its log matches `ready` (stopped again if it does not). */
+export async function startDaemon(bin: string, args: string[], ready: RegExp, startMs = 15_000): Promise<AgentProcess> {
+  const name = path.basename(bin, '.js');
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -25,8 +28,8 @@ export async function startAgent(conf: string, startMs = 15_000): Promise<AgentP
   const waitForLog = async (re: RegExp, ms = 10_000, from = 0): Promise<void> => {
     const end = Date.now() + ms;
     while (!re.test(err.slice(from))) {
-      if (child.exitCode !== null) throw new Error(`mmmd_agent exited (${child.exitCode}) before logging ${String(re)}:\n${err}`);
-      if (Date.now() > end) throw new Error(`mmmd_agent did not log ${String(re)} within ${ms} ms:\n${err}`);
+      if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before logging ${String(re)}:\n${err}`);
+      if (Date.now() > end) throw new Error(`${name} did not log ${String(re)} within ${ms} ms:\n${err}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -46,10 +49,19 @@ export async function startAgent(conf: string, startMs = 15_000): Promise<AgentP
     },
   };
   try {
-    await waitForLog(/listening on/, startMs);
+    await waitForLog(ready, startMs);
   } catch (e) {
     await a.stop();
     throw e;
   }
   return a;
+}
+
+export function startAgent(conf: string, startMs = 15_000): Promise<AgentProcess> {
+  return startDaemon(AGENT_BIN, ['-c', conf, '--log-level', 'debug'], /listening on/, startMs);
+}
+
+/** mmmd_mon with a short pass interval; ready once its control port listens. */
+export function startMonitor(conf: string, startMs = 20_000): Promise<AgentProcess> {
+  return startDaemon(MONITOR_BIN, ['-c', conf, '--log-level', 'debug', '--pass-interval-ms', '200'], /mmmd_mon running: control on/, startMs);
 }

@@ -1,6 +1,7 @@
 // A loopback cluster on disk for TLS integration tests: certificates from issueClusterCerts (the
 // code mmm_tls and the sandbox use), 2.x configs for db1/db2 agents, the monitor and mmm_control.
-// Agents listen on 127.0.0.1 / 127.0.0.2 (loopback), MySQL ports point at nothing.
+// Agents listen on 127.0.0.1 / 127.0.0.2 (loopback); MySQL ports and the agents' mysql_socket
+// point at nothing unless a test starts fake-mysql.ts there.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +21,8 @@ export interface TestCluster {
   controlConf: string;
   /** File the ip_add/ip_del hook appends its arguments to (no real VIP is ever touched). */
   vipLog: string;
+  /** Every host's mysql_port (on its ip) and the agents' mysql_socket. */
+  mysql: { port: number; socket: string };
 }
 
 export interface ClusterOptions {
@@ -27,6 +30,10 @@ export interface ClusterOptions {
   socketExtra?: string[];
   /** Extra lines for the agents' <socket> block only. */
   agentSocketExtra?: string[];
+  /** Extra lines for the monitor's <socket> block only. */
+  monitorSocketExtra?: string[];
+  /** Extra lines for mmm_control's <socket> block only. */
+  controlSocketExtra?: string[];
   /** false: write configs only; certificates are the caller's job. */
   makeCerts?: boolean;
 }
@@ -57,6 +64,7 @@ export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestClust
   write(hook, `#!/bin/sh\necho "$0 $*" >> ${vipLog}\n`, 0o755);
   const ports = { db1: await freePort(ips.db1), db2: await freePort(ips.db2) };
   const mysqlPort = await freePort(); // nothing listens there: MySQL steps fail, the agent still serves
+  const mysqlSocket = path.join(dir, 'mysqld.sock'); // nor here
   const monitorPort = await freePort();
   const common = [
     'active_master_role writer',
@@ -65,6 +73,7 @@ export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestClust
     '    replication_user repl',
     '    replication_password ReplPw',
     `    mysql_port ${mysqlPort}`,
+    `    mysql_socket ${mysqlSocket}`,
     `    ip_add_command ${hook}`,
     `    ip_del_command ${hook}`,
     '</host>',
@@ -109,14 +118,14 @@ export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestClust
       '    monitor_user mmm_monitor',
       '    monitor_password MonPw',
       '</host>',
-      socketBlock('monitor.crt', 'monitor.key', o.socketExtra ?? []),
+      socketBlock('monitor.crt', 'monitor.key', [...(o.socketExtra ?? []), ...(o.monitorSocketExtra ?? [])]),
       '',
     ].join('\n'),
   );
   const controlConf = path.join(dir, 'mmm_control.conf');
   write(
     controlConf,
-    ['<monitor>', '    ip 127.0.0.1', `    port ${monitorPort}`, '</monitor>', socketBlock('control.crt', 'control.key', o.socketExtra ?? [], true), ''].join('\n'),
+    ['<monitor>', '    ip 127.0.0.1', `    port ${monitorPort}`, '</monitor>', socketBlock('control.crt', 'control.key', [...(o.socketExtra ?? []), ...(o.controlSocketExtra ?? [])], true), ''].join('\n'),
   );
   return {
     dir,
@@ -128,5 +137,6 @@ export async function makeTestCluster(o: ClusterOptions = {}): Promise<TestClust
     monitor: { ip: '127.0.0.1', port: monitorPort, conf: monConf },
     controlConf,
     vipLog,
+    mysql: { port: mysqlPort, socket: mysqlSocket },
   };
 }

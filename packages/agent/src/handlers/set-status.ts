@@ -1,12 +1,19 @@
-import { agentTexts, errorMessage, rolesToString } from '@mmm/common';
+import { agentTexts, clipInput, errorMessage, rolesToString } from '@mmm/common';
 import { planSetStatus } from '../roles/plan';
 import { applySteps, observe } from '../roles/apply';
 import type { Handler } from './context';
 import { staleStatusReason } from '../lease/index';
+import { refusalOf } from './validate';
 
 // Brings the node to the wanted state; OK only if every step worked, else ERROR naming the failed steps.
 export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
   ctx.exclusive(async () => {
+    // Validation first: a refused request must not count as the newest monitor connection.
+    const invalid = refusalOf(ctx, req);
+    if (invalid) {
+      ctx.logger.error(`SET_STATUS refused: ${clipInput(invalid)}`);
+      return { ok: false, text: invalid };
+    }
     const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
     const stale = staleStatusReason({ origin: from, newestStatusConn: ctx.newestStatusConn, fencedAtConn: ctx.lease.fenced ? ctx.fencedAtConn : undefined, givesWriter: holdsWriter });
     if (stale) {
@@ -16,19 +23,14 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
       return { ok: false, text: `Refused: ${stale}; nothing changed` };
     }
     ctx.newestStatusConn = from.connSeq;
-    // A role this agent was not configured with would put an unknown address on its interface.
+    // no role sections (MMM 1.x agent file): learn the role IPs the monitor sends (validate.ts let them through)
     const unknown = req.roles.filter((r) => !ctx.roleIps.some((c) => c.name === r.name && c.ip === r.ip));
     if (unknown.length > 0 && ctx.learnRoles) {
-      // no role sections (MMM 1.x agent file): the monitor's roles are all there is to go by
       for (const r of unknown) {
         ctx.roleIps.push({ name: r.name, ip: r.ip });
         if (r.name === ctx.config.activeMasterRole && !ctx.writerIps.includes(r.ip)) ctx.writerIps.push(r.ip);
       }
       ctx.logger.info('role IPs learned from the monitor (no role sections in the config)', { roles: unknown.map((r) => `${r.name}(${r.ip})`).join(', ') });
-    } else if (unknown.length > 0) {
-      const list = unknown.map((r) => `${r.name}(${r.ip})`).join(', ');
-      ctx.logger.error('SET_STATUS refused: roles not in this agent\'s configuration', { roles: list });
-      return { ok: false, text: `Unknown role ${list}: not in this agent's configuration, nothing changed` };
     }
     const next = { state: req.state, roles: req.roles, activeMaster: req.activeMaster };
     try {

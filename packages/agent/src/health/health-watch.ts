@@ -4,7 +4,7 @@
 // stuck I/O) may resume later and commit what it had received while another node is the writer:
 // once it has not answered for hungKillMs (< writer_lease, so before the monitor may promote by
 // lease), its agent kills it, and only then reports it stopped — the monitor's proof it is dead.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type Logger, errorMessage } from '@mmm/common';
 import type { LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
@@ -21,6 +21,8 @@ export interface HealthWatchOptions {
   /** The local server's address, probed when it does not answer (crashed vs hung). */
   mysqlHost: string;
   mysqlPort: number;
+  /** The socket the agent reaches its server on: a hung server keeps it, a wrong path never had it. */
+  socketPath?: string;
   writerIps: readonly string[];
   lease: () => LeaseDecision;
   /** Does this host hold (or claim) the writer role? */
@@ -34,6 +36,7 @@ export interface HealthWatchOptions {
   /** Injected for tests. */
   kill?: (pid: number) => void;
   processName?: (pid: number) => string | undefined;
+  socketExists?: (path: string) => boolean;
 }
 
 function procName(pid: number): string | undefined {
@@ -122,6 +125,7 @@ export class HealthWatch {
 
   /** lastAnsweredAt of the hang already reported as unfenceable. */
   private noPidSince: number | undefined;
+  private noSocketSince: number | undefined;
 
   async tick(): Promise<void> {
     const facts = await this.collect().catch(() => undefined);
@@ -137,6 +141,15 @@ export class HealthWatch {
       if (this.noPidSince !== this.lastAnsweredAt) {
         this.noPidSince = this.lastAnsweredAt;
         logger.error(`mysqld hangs (no answer for ${silentMs} ms) and its pid is unknown (mysql_pidfile ${this.o.pidfile ?? 'not set'}): cannot fence it; set mysql_pidfile to the server's pid-file`);
+      }
+      return;
+    }
+    const sock = this.o.socketPath;
+    if (sock !== undefined && !(this.o.socketExists ?? existsSync)(sock)) {
+      // Not answering because the agent cannot find its server (mysql_socket wrong), not a hang.
+      if (this.noSocketSince !== this.lastAnsweredAt) {
+        this.noSocketSince = this.lastAnsweredAt;
+        logger.error(`mysqld (pid ${pid}) runs but the agent's socket ${sock} does not exist: not treating it as hung (set mysql_socket to SELECT @@socket)`);
       }
       return;
     }

@@ -57,7 +57,8 @@ async function runStep(s: Step, d: ApplyDeps): Promise<void> {
       return;
     case 'repoint': {
       if (!d.replication) throw new Error('no replication_user/replication_password configured');
-      return mysql.repoint({ host: s.ip, port: s.port, user: d.replication.user, password: d.replication.password }, s.timeoutMs);
+      const ssl = s.tls ? { ssl: { caFile: s.tls.caFile } } : {};
+      return mysql.repoint({ host: s.ip, port: s.port, user: d.replication.user, password: d.replication.password, ...ssl }, s.timeoutMs);
     }
     case 'unresolvable':
       throw new Error(s.reason);

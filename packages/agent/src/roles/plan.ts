@@ -2,7 +2,7 @@
 // and what is really on the node, so a repeated SET_STATUS changes nothing and a node left in the
 // wrong state by hand (or by a restart) is put right.
 import type { AgentState, HostMode, RoleIp } from '@mmm/common/pure';
-import { roleToString, sameRole } from '@mmm/common/pure';
+import { own, roleToString, sameRole } from '@mmm/common/pure';
 
 export interface WantedStatus {
   state: AgentState;
@@ -38,6 +38,8 @@ export interface Observed {
 export interface MasterAddress {
   ip: string;
   port: number;
+  /** Replication from it over TLS, verified against this CA file (read by mysqld). */
+  tls?: { caFile: string };
 }
 
 export interface PlanInput {
@@ -71,7 +73,7 @@ export type Step = StepBase &
     | { kind: 'del_vip'; role: RoleIp }
     | { kind: 'add_vip'; role: RoleIp }
     | { kind: 'catch_up'; timeoutMs: number }
-    | { kind: 'repoint'; master: string; ip: string; port: number; timeoutMs: number }
+    | { kind: 'repoint'; master: string; ip: string; port: number; timeoutMs: number; tls?: { caFile: string } }
     | { kind: 'unresolvable'; reason: string }
     | { kind: 'stop_slave' }
     | { kind: 'start_slave' }
@@ -159,7 +161,7 @@ function repointSteps(p: PlanInput): Step[] {
   const { prev, next, host, observed: o } = p;
   if (host.mode !== 'slave' || next.activeMaster === '' || next.activeMaster === host.name) return [];
   if (next.state === 'ADMIN_OFFLINE') return []; // re-pointed when it leaves ADMIN_OFFLINE
-  const target = p.masters[next.activeMaster];
+  const target = own(p.masters, next.activeMaster); // a name from the wire: never Object.prototype's
   if (!target) {
     const reason = `unknown host '${next.activeMaster}'`;
     return [{ kind: 'unresolvable', reason, name: `re-point to ${next.activeMaster} (${reason})`, group: 'replication', halts: true }];
@@ -175,7 +177,10 @@ function repointSteps(p: PlanInput): Step[] {
   const t = p.catchUpTimeoutMs;
   const steps: Step[] = [];
   if (o.replication !== null) steps.push({ kind: 'catch_up', timeoutMs: t, name: 'catch up before re-point', group: 'replication', halts: true });
-  steps.push({ kind: 'repoint', master: next.activeMaster, ip: target.ip, port: target.port, timeoutMs: t, name: `re-point to ${next.activeMaster}`, group: 'replication', halts: true });
+  steps.push({
+    kind: 'repoint', master: next.activeMaster, ip: target.ip, port: target.port, timeoutMs: t,
+    ...(target.tls ? { tls: target.tls } : {}), name: `re-point to ${next.activeMaster}`, group: 'replication', halts: true,
+  });
   return steps;
 }
 

@@ -48,6 +48,12 @@ export interface ChangeMasterOptions {
   connectRetry?: number;
   /** Seconds between heartbeats, so replicas notice a lost writer quickly. */
   heartbeatPeriod?: number;
+  /**
+   * TLS to the source, its certificate verified against caFile (a path mysqld reads) and its
+   * identity against `host`. Absent: the statement names no SSL option, so whatever TLS settings
+   * replication had stay as they were.
+   */
+  ssl?: { caFile: string };
 }
 
 export interface Dialect {
@@ -105,6 +111,7 @@ export const mariadbDialect: Dialect = {
       'MASTER_USE_GTID=slave_pos',
       `MASTER_CONNECT_RETRY=${integer(o.connectRetry ?? 1, 'connect retry')}`,
       `MASTER_HEARTBEAT_PERIOD=${integer(o.heartbeatPeriod ?? 1, 'heartbeat period')}`,
+      ...(o.ssl ? ['MASTER_SSL=1', `MASTER_SSL_CA=${quoteString(o.ssl.caFile)}`, 'MASTER_SSL_VERIFY_SERVER_CERT=1'] : []),
     ].join(', '),
   stopSlave: 'STOP SLAVE',
   startSlave: 'START SLAVE',
@@ -131,6 +138,7 @@ export const mysqlDialect: Dialect = {
       'SOURCE_AUTO_POSITION=1',
       `SOURCE_CONNECT_RETRY=${integer(o.connectRetry ?? 1, 'connect retry')}`,
       `SOURCE_HEARTBEAT_PERIOD=${integer(o.heartbeatPeriod ?? 1, 'heartbeat period')}`,
+      ...(o.ssl ? ['SOURCE_SSL=1', `SOURCE_SSL_CA=${quoteString(o.ssl.caFile)}`, 'SOURCE_SSL_VERIFY_SERVER_CERT=1'] : []),
     ].join(', '),
   stopSlave: 'STOP REPLICA',
   startSlave: 'START REPLICA',

@@ -45,6 +45,8 @@ export class FakeLocalMysql implements LocalMysql {
   readOnly = true;
   clients = 3;
   replication: SlaveStatus | undefined = undefined;
+  /** What the last repoint() was asked for (TLS options included). */
+  lastRepoint: ChangeMasterOptions | undefined = undefined;
   positions: GtidPositions = { flavor: 'mariadb', own: '0-1-10', binlogPos: '0-1-10', binlogState: '0-1-10', serverId: '1', currentPos: '0-1-10', slavePos: '0-1-10', executed: '' };
   /** catchUp result when not failing. */
   caughtUp = true;
@@ -101,6 +103,7 @@ export class FakeLocalMysql implements LocalMysql {
   }
   async repoint(o: ChangeMasterOptions, catchUpTimeoutMs: number): Promise<void> {
     this.step('repoint', `repoint(${o.host}:${o.port},${catchUpTimeoutMs})`);
+    this.lastRepoint = o;
     if (this.replication && !this.caughtUp) throw new TimeoutError('not caught up (fake)');
     this.replication = fakeSlaveStatus({ ...(this.replication ?? {}), masterHost: o.host, masterPort: o.port, ioRunning: 'Yes', sqlRunning: 'Yes' });
   }

@@ -105,6 +105,27 @@ describe('HealthWatch', () => {
     }
   });
 
+  it('a writer whose socket is missing (mysql_socket wrong) is reported once, never killed', async () => {
+    const w = new HealthWatch({
+      mysql, vips, pidfile: join(dir, 'mysqld.pid'), mysqlHost: '127.0.0.1', mysqlPort: 1, socketPath: join(dir, 'nowhere.sock'),
+      writerIps: ['10.0.0.100'], lease: () => ({ status: 'held', msLeft: 1000, action: 'none' }), holdsWriter: () => true,
+      hungKillMs: 2000, now: () => clock.now(), logger: log, exclusive: (fn) => fn(), kill: (pid) => killed.push(pid), processName: () => name,
+    });
+    mysql.answering = false;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      await w.tick();
+    }
+    expect(killed).to.deep.equal([]);
+    expect([...vips.ips]).to.deep.equal([]); // it still must not attract writes
+    const said = log.messages('error').filter((m) => /socket .*nowhere\.sock does not exist: not treating it as hung/.test(m));
+    expect(said).to.have.length(1);
+    // the socket exists (a hung server keeps it): the hang is fenced as before
+    fs.writeFileSync(join(dir, 'nowhere.sock'), '');
+    await w.tick();
+    expect(killed).to.deep.equal([process.pid]);
+  });
+
   it('never kills a host that is not the writer', async () => {
     writer = false;
     const w = watch();

@@ -34,7 +34,8 @@ function run(file: string, args: string[], timeoutMs: number): Promise<void> {
   );
 }
 
-export async function startMariadb(serverId = 1): Promise<TestMariadb> {
+/** `tls`: PEM files for ssl_cert, ssl_key, ssl_ca (the server then offers TLS). */
+export async function startMariadb(serverId = 1, tls?: { cert: string; key: string; ca: string }): Promise<TestMariadb> {
   const dir = mkdtempSync(join(tmpdir(), 'mmmag-db-'));
   const port = await freePort();
   const socket = join(dir, 'mysqld.sock');
@@ -66,7 +67,7 @@ innodb_buffer_pool_size=16M
 innodb_log_file_size=8M
 key_buffer_size=1M
 max_connections=50
-`,
+${tls ? `ssl_cert=${tls.cert}\nssl_key=${tls.key}\nssl_ca=${tls.ca}\n` : ''}`,
   );
   const db: TestMariadb = {
     dir,

@@ -105,6 +105,19 @@ describe('roles/apply', () => {
     expect(r.ok).to.equal(true);
     expect(mysql.calls).to.include('repoint(10.0.0.12:3306,2000)');
     expect(mysql.replication?.masterHost).to.equal('10.0.0.12');
+    expect(mysql.lastRepoint).to.not.have.property('ssl');
+  });
+
+  it('replica: re-points over TLS when the new master has it', async () => {
+    const { mysql, deps } = setup();
+    mysql.replication = fakeSlaveStatus({ masterHost: '10.0.0.11' });
+    const tlsMasters = { ...masters, db2: { ...masters.db2, tls: { caFile: '/etc/mmm/ca.crt' } } };
+    const r = await applySteps(
+      planSetStatus({ prev: st([], 'db1'), next: st([], 'db2'), host: { ...host, name: 'db3', mode: 'slave' }, observed: await observe(deps), masters: tlsMasters, catchUpTimeoutMs: 2000 }),
+      deps,
+    );
+    expect(r.ok).to.equal(true);
+    expect(mysql.lastRepoint).to.deep.include({ host: '10.0.0.12', user: 'repl', ssl: { caFile: '/etc/mmm/ca.crt' } });
   });
 
   it('replica: failed catch-up means no re-point', async () => {

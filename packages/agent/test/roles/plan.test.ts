@@ -137,6 +137,15 @@ describe('roles/plan: replicas follow the active master', () => {
     expect(steps[2]).to.include({ kind: 'repoint', ip: '10.0.0.12', port: 3306, timeoutMs: 3000, group: 'replication', halts: true });
   });
 
+  it('a master with TLS: the re-point step carries its CA', () => {
+    const tlsMasters = { ...masters, db2: { ...masters.db2, tls: { caFile: '/etc/mmm/ca.crt' } } };
+    const steps = planSetStatus({
+      prev: st('ONLINE', [R1], 'db1'), next: st('ONLINE', [R1], 'db2'), host: slave,
+      observed: obs({ vips: ['10.0.0.101'], replication: { host: '10.0.0.11', port: 3306 } }), masters: tlsMasters, catchUpTimeoutMs: 3000,
+    });
+    expect(steps[2]).to.deep.include({ kind: 'repoint', ip: '10.0.0.12', tls: { caFile: '/etc/mmm/ca.crt' } });
+  });
+
   it('already replicating from the active master (agent restart): nothing to re-point', () => {
     expect(names(p(st('UNKNOWN', [], ''), st('ONLINE', [], 'db2'), obs({ replication: { host: '10.0.0.12', port: 3306 } })))).to.deep.equal(['read_only=1']);
   });
@@ -173,6 +182,14 @@ describe('roles/plan: replicas follow the active master', () => {
   it('unknown active master host: an unresolvable step that fails', () => {
     const steps = p(st('ONLINE', [], 'db1'), st('ONLINE', [], 'dbX'), obs({ replication: { host: '10.0.0.11', port: 3306 } }));
     expect(steps.map((s) => s.kind)).to.deep.equal(['read_only', 'unresolvable']);
+  });
+
+  it('an active master named like an Object.prototype member is unknown, never re-pointed to undefined', () => {
+    for (const n of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const steps = p(st('ONLINE', [], 'db1'), st('ONLINE', [], n), obs({ replication: { host: '10.0.0.11', port: 3306 } }));
+      expect(steps.map((s) => s.kind), n).to.deep.equal(['read_only', 'unresolvable']);
+      expect(steps[1]!.name).to.equal(`re-point to ${n} (unknown host '${n}')`);
+    }
   });
 
   it('empty active master: replicas are left alone', () => {

@@ -87,6 +87,17 @@ describe('mysql-dialect', () => {
     expect(() => my.changeMaster({ ...cm, port: 3306.5 })).to.throw(RangeError);
   });
 
+  it('CHANGE MASTER over TLS: the source verified against the CA and its name, both flavors', () => {
+    const ssl = { caFile: "/etc/mmm/ca's.crt" };
+    expect(maria.changeMaster({ ...cm, ssl })).to.equal(
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.12', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='p\\'w\\\\d', " +
+        "MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1, MASTER_SSL=1, MASTER_SSL_CA='/etc/mmm/ca\\'s.crt', MASTER_SSL_VERIFY_SERVER_CERT=1",
+    );
+    expect(my.changeMaster({ ...cm, ssl })).to.match(/, SOURCE_SSL=1, SOURCE_SSL_CA='\/etc\/mmm\/ca\\'s\.crt', SOURCE_SSL_VERIFY_SERVER_CERT=1$/);
+    // without TLS the statement names no SSL option: settings made by hand stay
+    expect(maria.changeMaster(cm)).to.not.match(/SSL/);
+  });
+
   it('start/stop replication', () => {
     expect([maria.stopSlave, maria.startSlave, maria.stopSlaveIoThread, maria.startSlaveIoThread]).to.deep.equal([
       'STOP SLAVE',

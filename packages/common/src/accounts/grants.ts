@@ -186,3 +186,15 @@ export function deniedClient(serverMessage: string): string | undefined {
   const m = /for user '((?:[^'\\]|\\.)*)'@'((?:[^'\\]|\\.)*)'/.exec(serverMessage);
   return m ? `'${m[1]}'@'${m[2]}'` : undefined;
 }
+
+/** What `SHOW CREATE USER` (or a MariaDB SHOW GRANTS line) says the account requires of a login's TLS: `SSL`, `X509`, … or undefined (REQUIRE NONE). */
+export function accountRequires(text: string): string | undefined {
+  const m = /\bREQUIRE\s+(SSL|X509|ISSUER|SUBJECT|CIPHER)\b/i.exec(text);
+  return m ? m[1]!.toUpperCase() : undefined;
+}
+
+/** The host part of `user@host` (CURRENT_USER(), USER()). */
+export function hostPart(account: string): string {
+  const at = account.lastIndexOf('@');
+  return at < 0 ? '' : account.slice(at + 1);
+}

@@ -2,3 +2,4 @@
 export * from './needs';
 export * from './grants';
 export * from './problem';
+export * from './tls-hint';

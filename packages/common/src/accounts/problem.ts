@@ -2,6 +2,7 @@
 // never read it back out of a message.
 import { deniedClient, grantStatement, isLoginDenied } from './grants';
 import { type AccountKind, type SqlFlavor, accountSpec, flavorOf } from './needs';
+import { IN_CLEAR_LOGIN_HINT } from './tls-hint';
 
 export interface PrivilegeProblem {
   /** `login_denied`: the account (or its password) is wrong; `missing_privilege`: a GRANT is missing. */
@@ -48,8 +49,8 @@ export function missingPrivilegeProblem(r: RefusedStatement): PrivilegeProblem {
   };
 }
 
-/** A refused login → the account to check or create. `user` is the configured name. */
-export function loginDeniedProblem(account: AccountKind, user: string, errno: number | undefined, serverMessage: string): PrivilegeProblem {
+/** A refused login → the account to check or create. `user` is the configured name; `inClear`: the login had no TLS. */
+export function loginDeniedProblem(account: AccountKind, user: string, errno: number | undefined, serverMessage: string, inClear = false): PrivilegeProblem {
   const grantee = deniedClient(serverMessage) ?? `'${user}'@'<this address>'`;
   return {
     kind: 'login_denied',
@@ -57,13 +58,13 @@ export function loginDeniedProblem(account: AccountKind, user: string, errno: nu
     grantee,
     ...(errno !== undefined ? { errno } : {}),
     serverMessage,
-    fix: `check ${account}_user/${account}_password in the config, or create the account for this address: CREATE USER ${grantee} IDENTIFIED BY '…'; then run \`mmm_tls grants\` for the GRANT it needs`,
+    fix: `check ${account}_user/${account}_password in the config, or create the account for this address: CREATE USER ${grantee} IDENTIFIED BY '…'; then run \`mmm_tls grants\` for the GRANT it needs${inClear ? `; ${IN_CLEAR_LOGIN_HINT}` : ''}`,
   };
 }
 
 /** undefined unless the error is a refused login. */
-export function loginProblemFor(account: AccountKind, user: string, errno: number | undefined, serverMessage: string): PrivilegeProblem | undefined {
-  return isLoginDenied(errno) ? loginDeniedProblem(account, user, errno, serverMessage) : undefined;
+export function loginProblemFor(account: AccountKind, user: string, errno: number | undefined, serverMessage: string, inClear = false): PrivilegeProblem | undefined {
+  return isLoginDenied(errno) ? loginDeniedProblem(account, user, errno, serverMessage, inClear) : undefined;
 }
 
 /** "the monitor account 'mmm_monitor'@'%' lacks SLAVE MONITOR on 'db2'" / "… cannot log in to 'db2'". */

@@ -8,9 +8,12 @@ import type {
 } from './types';
 import type { Origin } from './raw';
 import type { Merged, Section } from './merge';
-import { label, rulesFor } from './merge';
+import { label, ruleFor, rulesFor } from './merge';
 import { v1Name } from './ruleset-1x';
 import { didYouMean } from './suggest';
+import { own } from '../model/own';
+import { MYSQL_SOCKET_NONE, clusterCa } from './mysql-link';
+import * as path from './posix-path';
 
 export interface Built {
   config?: MmmConfig;
@@ -35,7 +38,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
   const where = (s: Section): string => (s.type === 'top' || (syntax === '1.x' && s.type === 'monitor') ? '' : ` in ${label(s, syntax)}`);
 
   /** The parsed value; reports a missing required key at the section header. */
-  const get = <T>(s: Section, key: string, required = (rulesFor(s.type)[key]?.required ?? []).includes(program)): T | undefined => {
+  const get = <T>(s: Section, key: string, required = (ruleFor(s.type, key)?.required ?? []).includes(program)): T | undefined => {
     const v = s.values.get(key);
     if (v) {
       origins[[s.type === 'top' ? '' : s.type, s.name, key].filter(Boolean).join('.')] = { file: v.origin.file, line: v.origin.line };
@@ -76,18 +79,21 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       mysqlCnf: get<string>(s, 'mysql_cnf'),
       ipAddCommand: get<string>(s, 'ip_add_command'),
       ipDelCommand: get<string>(s, 'ip_del_command'),
+      mysqlSocket: socketPath(get<string>(s, 'mysql_socket'), originOf(s, 'mysql_socket').file),
+      mysqlSsl: get<boolean>(s, 'mysql_ssl'),
+      mysqlSslCa: get<string>(s, 'mysql_ssl_ca'),
     });
   }
   for (const s of hostSecs) {
-    const h = hosts[s.name!];
+    const h = own(hosts, s.name!)!;
     if (h.mode !== 'master' || !s.values.has('mode')) continue;
     if (!h.peer) {
       if (!s.invalid.has('peer')) err(s.header, `master ${s.name} has no 'peer'${where(s)}`, `add 'peer <the other master>'${where(s)}`);
-    } else if (!hosts[h.peer]) {
+    } else if (!own(hosts, h.peer)) {
       err(originOf(s, 'peer'), `peer '${h.peer}' is not a host`, didYouMean(h.peer, Object.keys(hosts)));
     } else if (h.peer === h.name) {
       err(originOf(s, 'peer'), `peer of ${h.name} is itself`, 'name the other master');
-    } else if (hosts[h.peer].mode !== 'master') {
+    } else if (own(hosts, h.peer)!.mode !== 'master') {
       err(originOf(s, 'peer'), `peer '${h.peer}' of ${h.name} is not a master`, `set 'mode master' for ${h.peer} or name another peer`);
     }
   }
@@ -96,7 +102,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
   const self = get<string>(top, 'this');
   if (self !== undefined) {
     const s = m.sections.get(`host ${self}`);
-    if (!hosts[self]) err(originOf(top, 'this'), `this '${self}' is not a host`, didYouMean(self, Object.keys(hosts)));
+    if (!own(hosts, self)) err(originOf(top, 'this'), `this '${self}' is not a host`, didYouMean(self, Object.keys(hosts)));
     else if (program === 'agent' && s) get<string>(s, 'cluster_interface', true);
   }
   const amrGiven = get<string>(top, 'active_master_role', syntax === '2.x' && (rulesFor('top').active_master_role.required ?? []).includes(program));
@@ -109,7 +115,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
     const mode = get<'exclusive' | 'balanced'>(s, 'mode') ?? (name === activeMasterRole ? 'exclusive' : 'balanced');
     const r: RoleConfig = compact({ name, mode, hosts: get<string[]>(s, 'hosts') ?? [], ips: get<string[]>(s, 'ips') ?? [], prefer: get<string>(s, 'prefer') });
     roles[name] = r;
-    const unknownHosts = r.hosts.filter((h) => !hosts[h]);
+    const unknownHosts = r.hosts.filter((h) => !own(hosts, h));
     for (const h of unknownHosts) err(originOf(s, 'hosts'), `${keyName(s, 'hosts')} of role ${name}: '${h}' is not a host`, didYouMean(h, Object.keys(hosts)));
     if (mode === 'exclusive' && r.ips.length > 1) {
       err(originOf(s, 'ips'), `exclusive role ${name} has ${r.ips.length} ips`, 'an exclusive role has exactly one ip; make it balanced or keep one ip');
@@ -122,7 +128,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       err(originOf(s, 'mode'), `active master role ${name} must be exclusive`, "write 'mode exclusive'");
     }
   }
-  if (!roles[activeMasterRole] && (amrGiven !== undefined || program !== 'control') && !top.invalid.has('active_master_role')) {
+  if (!own(roles, activeMasterRole) && (amrGiven !== undefined || program !== 'control') && !top.invalid.has('active_master_role')) {
     if (amrGiven !== undefined) {
       err(originOf(top, 'active_master_role'), `active_master_role '${amrGiven}' is not a role`, didYouMean(amrGiven, Object.keys(roles)));
     } else if (syntax === '1.x' && program === 'agent' && Object.keys(roles).length === 0) {
@@ -149,6 +155,13 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
   }
 
   const socket = buildSocket(m.sections.get('socket')!, program, get, warnings);
+  for (const s of hostSecs) {
+    const h = hosts[s.name!];
+    if (h.mysqlSsl === true && h.mysqlSslCa === undefined && clusterCa(socket) === undefined) {
+      err(originOf(s, 'mysql_ssl'), `mysql_ssl on for ${s.name} needs the CA that signed its MySQL server certificate`,
+        `set 'mysql_ssl_ca <file>'${where(s)}, or configure the socket's ca_file`);
+    }
+  }
   const monSec = m.sections.get('monitor');
   let monitor: MonitorConfig | undefined;
   if (monSec && (program !== 'agent' || monSec.values.has('ip'))) {
@@ -197,6 +210,12 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
 }
 
 type Get = <T>(s: Section, key: string, required?: boolean) => T | undefined;
+
+/** mysql_socket: `none` as written, a path resolved against the folder of the file that says it. */
+function socketPath(v: string | undefined, file: string): string | undefined {
+  if (v === undefined || v === MYSQL_SOCKET_NONE) return v;
+  return path.resolve(path.dirname(file), v);
+}
 
 function buildSocket(s: Section, program: Program, get: Get, warnings: string[]): SocketConfig {
   const type = get<'plain' | 'ssl'>(s, 'type') ?? 'plain';

@@ -1,10 +1,12 @@
 // --check-config: everything loadConfig checks, plus the files the config refers to (they
-// must exist and, for private keys, be unreadable by other users). The parser never does this.
+// must exist and, for private keys, be unreadable by other users), and with `--user NAME` that
+// NAME can read the config, its includes and those files. The parser never does this.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import type { ConfigIssue } from '../errors';
 import type { LoadedConfig } from './types';
+import { mysqlTlsOf } from './mysql-link';
 import { loadConfig, unsafeModeIssue } from './read';
 import { type RunAs, unreadableReason } from './access';
 import { currentUserName, ownershipHint } from './ownership';
@@ -39,6 +41,14 @@ export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions[
   const main = loaded.files[0];
   const where = (key: string): { file: string; line: number } => loaded.origins?.[key] ?? { file: main, line: 0 };
   const issue = (key: string, message: string, hint: string): void => void issues.push({ ...where(key), message, hint });
+  // The config and its includes were read by the current user (root for `--check-config --user
+  // mmm` on a monitor host): the user the daemon will run as must be able to read them too.
+  if (runAs) {
+    for (const f of loaded.files) {
+      const denied = unreadableReason(f, runAs);
+      if (denied) issues.push({ file: f, line: 0, message: `config file cannot be read by ${runAs.name}: ${denied}`, hint: ownershipHint(program, f) });
+    }
+  }
   const isFile = (f: string): boolean => {
     try {
       return fs.statSync(f).isFile();
@@ -68,6 +78,21 @@ export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions[
       if (unsafe) issue(key, unsafe.message, unsafe.hint ?? `chmod 600 ${file}`);
       const denied = unreadableReason(file, runAs);
       if (denied) issue(key, `${name} ${file} cannot be read by ${runAs?.name ?? currentUserName()}: ${denied}`, ownershipHint(program, file));
+    }
+  }
+  if (program === 'agent' || program === 'monitor') {
+    // The CA the monitor (every host) or this node's replica thread (its masters) verifies MySQL with.
+    const seen = new Set(s.type === 'ssl' && s.caFile ? [s.caFile] : []);
+    for (const h of Object.values(config.hosts)) {
+      const f = mysqlTlsOf(config, h)?.caFile;
+      if (f === undefined || seen.has(f)) continue;
+      seen.add(f);
+      const key = `host.${h.name}.mysql_ssl_ca`;
+      if (!isFile(f)) issue(key, `mysql_ssl_ca ${f} does not exist`, 'copy the CA that signed the MySQL server certificates there, or fix the path');
+      else {
+        const denied = unreadableReason(f, runAs);
+        if (denied) issue(key, `mysql_ssl_ca ${f} cannot be read by ${runAs?.name ?? currentUserName()}: ${denied}`, ownershipHint(program, f));
+      }
     }
   }
   const mon = config.monitor;

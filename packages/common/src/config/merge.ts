@@ -10,6 +10,7 @@ import { SECTION_RULES, TOP_RULES } from './ruleset';
 import type { KeyRule } from './ruleset';
 import { parseValue } from './values';
 import { didYouMean } from './suggest';
+import { isReservedName, own } from '../model/own';
 
 export interface Value {
   value: unknown;
@@ -37,7 +38,12 @@ export const label = (s: { type: string; name?: string }, syntax: Syntax): strin
   syntax === '2.x' ? `<${s.type}${s.name ? ` ${s.name}` : ''}>` : `'${s.type === 'socket' ? 'socket_type' : s.type}${s.name ? ` ${s.name}` : ''}'`;
 
 export function rulesFor(type: string): Record<string, KeyRule> {
-  return type === 'top' ? TOP_RULES : SECTION_RULES[type]?.keys ?? {};
+  return type === 'top' ? TOP_RULES : own(SECTION_RULES, type)?.keys ?? {};
+}
+
+/** The rule of `key` in a section of `type`; keys come from config files (own() for `constructor`…). */
+export function ruleFor(type: string, key: string): KeyRule | undefined {
+  return own(rulesFor(type), key);
 }
 
 export function merge(doc: RawDoc, syntax: Syntax, main: string): Merged {
@@ -49,7 +55,7 @@ export function merge(doc: RawDoc, syntax: Syntax, main: string): Merged {
   const seen = new Map<string, RawEntry>(); // section|key|scope → first entry
 
   const add = (id: string, target: Map<string, RawEntry[]>, e: RawEntry): void => {
-    const rule = rulesFor(id === 'top' ? 'top' : id.split(' ')[0])[e.key];
+    const rule = ruleFor(id === 'top' ? 'top' : id.split(' ')[0], e.key);
     if (!rule) return; // reported by normalize
     const dupKey = `${id}|${e.key}|${e.scope}`;
     const first = seen.get(dupKey);
@@ -65,7 +71,7 @@ export function merge(doc: RawDoc, syntax: Syntax, main: string): Merged {
 
   for (const e of doc.top) add('top', raw.get('top')!.entries, e);
   for (const s of doc.sections) {
-    const rule = SECTION_RULES[s.type];
+    const rule = own(SECTION_RULES, s.type);
     if (!rule) continue;
     if (rule.named && !s.name) {
       issues.push({ file: s.file, line: s.line, message: `${label(s, syntax)} needs a name`, hint: `write <${s.type} NAME>` });
@@ -73,6 +79,11 @@ export function merge(doc: RawDoc, syntax: Syntax, main: string): Merged {
     }
     if (!rule.named && s.name) {
       issues.push({ file: s.file, line: s.line, message: `<${s.type}> takes no name`, hint: `write <${s.type}>` });
+      continue;
+    }
+    if (s.name && isReservedName(s.name)) {
+      // The model keys hosts, roles and logs by name in plain objects: `__proto__` would replace a prototype.
+      issues.push({ file: s.file, line: s.line, message: `${s.type} name '${s.name}' is reserved (a JavaScript object property name)`, hint: `rename the ${s.type}` });
       continue;
     }
     if (rule.names && s.name && !rule.names.includes(s.name) && !(rule.template && s.name === 'default')) {
@@ -102,7 +113,7 @@ export function merge(doc: RawDoc, syntax: Syntax, main: string): Merged {
   const sections = new Map<string, Section>();
   for (const [id, { section, entries }] of raw) {
     for (const [key, list] of entries) {
-      const rule = rulesFor(section.type)[key];
+      const rule = ruleFor(section.type, key)!; // only keys with a rule get here (add() above)
       const parsed: unknown[] = [];
       for (const e of list) {
         const p = parseValue(e.srcKey, rule, e.value);

@@ -8,6 +8,7 @@ import { SECTIONS_2X, SECTION_RULES, TOP_RULES } from './ruleset';
 import { FAILOVER_METHOD, V1_SECTIONS, V1_SECTION_TYPES, V1_TOP } from './ruleset-1x';
 import type { V1Place } from './ruleset-1x';
 import { didYouMean } from './suggest';
+import { own } from '../model/own';
 
 export interface Normalized {
   doc: RawDoc;
@@ -27,9 +28,9 @@ export function normalize2x(doc: RawDoc, because?: Origin): Normalized {
   const warnings: string[] = [];
   const why = because ? `; the files are read as 2.x because ${at(because)} starts with '<'` : '';
   const keep = (e: RawEntry, keys: Record<string, { ignored?: boolean }>, where: string): boolean => {
-    const rule = keys[e.key];
+    const rule = own(keys, e.key);
     if (!rule) {
-      const v1 = e.key in V1_TOP || (V1_SECTION_TYPES as readonly string[]).includes(e.key) ? why : '';
+      const v1 = Object.hasOwn(V1_TOP, e.key) || (V1_SECTION_TYPES as readonly string[]).includes(e.key) ? why : '';
       issues.push(unknown(e, 'key', e.key, Object.keys(keys), v1, where));
       return false;
     }
@@ -68,7 +69,7 @@ export function normalize1x(doc: RawDoc, program: Program, main: string): Normal
   };
 
   for (const e of doc.top) {
-    const map = V1_TOP[e.key];
+    const map = own(V1_TOP, e.key);
     if (!map) {
       issues.push(unknown(e, 'key', e.key, Object.keys(V1_TOP)));
       continue;
@@ -111,12 +112,12 @@ export function normalize1x(doc: RawDoc, program: Program, main: string): Normal
         warnings.push(`${at(e)}: '${e.key}' is not used by mmm; ignored`);
         continue;
       }
-      const key = rename[e.key] ?? e.key;
+      const key = own(rename, e.key) ?? e.key;
       if (!known.includes(e.key) || (s.type === 'socket_type' && e.key === 'type')) {
         issues.push(unknown(e, 'key', e.key, known, '', ` in '${s.type} ${s.name}'`));
         continue;
       }
-      if (rule.keys[key]?.ignored) {
+      if (own(rule.keys, key)?.ignored) {
         warnings.push(ignoredWarning(e));
         continue;
       }

@@ -33,6 +33,10 @@ export const V1_TOP: Record<string, TopMap> = {
   cluster_interface: to('hostDefault', 'cluster_interface'),
   replication_user: to('hostDefault', 'replication_user'),
   replication_password: to('hostDefault', 'replication_password'),
+  // Ours, cluster-wide in 1.x files like replication_user (a host section may override them).
+  mysql_socket: to('hostDefault', 'mysql_socket'),
+  mysql_ssl: to('hostDefault', 'mysql_ssl'),
+  mysql_ssl_ca: to('hostDefault', 'mysql_ssl_ca'),
   pid_path: agentOr({ place: 'hostDefault', key: 'pid_path' }, { place: 'monitor', key: 'pid_path' }),
   bin_path: agentOr({ place: 'hostDefault', key: 'bin_path' }, { place: 'monitor', key: 'bin_path' }),
   status_path: monitorOnly('status_path'),

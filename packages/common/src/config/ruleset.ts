@@ -94,6 +94,10 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       replication_password: str,
       ip_add_command: { kind: 'string', ours: true },
       ip_del_command: { kind: 'string', ours: true },
+      // A path, or `none` (TCP to 127.0.0.1:mysql_port): resolved in build.ts, not by kind.
+      mysql_socket: { kind: 'string', ours: true, default: '/run/mysqld/mysqld.sock' },
+      mysql_ssl: { kind: 'bool', ours: true, default: 'on when a CA is configured (mysql_ssl_ca or socket ca_file)' },
+      mysql_ssl_ca: { kind: 'path', ours: true, default: 'socket ca_file' },
       ssh_user: ign, ssh_port: ign, ssh_parameters: ign, tools_user: ign, tools_password: ign,
       backup_dir: ign, restore_dir: ign, lvm_bin_lvcreate: ign, lvm_bin_lvremove: ign,
       lvm_snapshot_size: ign, lvm_logical_volume: ign, lvm_volume_group: ign, lvm_mount_dir: ign,

@@ -36,6 +36,15 @@ export interface HostConfig {
   ipAddCommand?: string;
   /** Our addition: replaces `ip addr del`. */
   ipDelCommand?: string;
+  /**
+   * Our addition: the unix socket this host's agent reaches its own server on (absolute), or
+   * `none`: TCP to 127.0.0.1:mysql_port. Unset: DEFAULT_MYSQL_SOCKET (mysql-link.ts).
+   */
+  mysqlSocket?: string;
+  /** Our addition: TLS to this host's MySQL (monitor checks, replication from it). Unset: on when a CA is configured. */
+  mysqlSsl?: boolean;
+  /** Our addition: the CA that signed this host's MySQL server certificate. Unset: socket ca_file. */
+  mysqlSslCa?: string;
 }
 
 export interface RoleConfig {

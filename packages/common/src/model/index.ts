@@ -3,6 +3,7 @@ export * from './role';
 export * from './peer-role';
 export * from './gtid';
 export * from './ip';
+export * from './own';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_AGENT_PORT = 9989;

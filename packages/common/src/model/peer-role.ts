@@ -8,3 +8,26 @@ export function isPeerRole(s: string): s is PeerRole {
 
 /** SAN URI that `mmm_tls issue --role` writes. */
 export const ROLE_URI_PREFIX = 'urn:mmm:role:';
+
+/**
+ * What a certificate's `urn:mmm:role:` URIs say. A claim the CA wrote decides, so one we cannot
+ * read must not fall through to peer_role (a viewer certificate with CN=monitor would borrow the
+ * monitor's rights): an unknown role or two different roles are `invalid` and get no rights.
+ */
+export type RoleClaim =
+  | { kind: 'none' }
+  | { kind: 'role'; role: PeerRole }
+  | { kind: 'invalid'; reason: string };
+
+/** Reads the role claim of a certificate's SAN URIs. URN prefixes are case-insensitive (RFC 8141). */
+export function roleClaim(uris: readonly string[]): RoleClaim {
+  const claimed = uris.filter((u) => u.toLowerCase().startsWith(ROLE_URI_PREFIX)).map((u) => u.slice(ROLE_URI_PREFIX.length));
+  if (claimed.length === 0) return { kind: 'none' };
+  const unknown = claimed.filter((r) => !isPeerRole(r));
+  if (unknown.length > 0) {
+    return { kind: 'invalid', reason: `unknown role ${unknown.map((r) => `'${r}'`).join(', ')} in its urn:mmm:role URI (known: ${PEER_ROLES.join(', ')})` };
+  }
+  const distinct = [...new Set(claimed)] as PeerRole[];
+  if (distinct.length > 1) return { kind: 'invalid', reason: `conflicting urn:mmm:role URIs (${distinct.join(', ')})` };
+  return { kind: 'role', role: distinct[0]! };
+}

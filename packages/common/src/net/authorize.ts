@@ -9,12 +9,13 @@ import type { ResolvedRole } from './peer';
  */
 export interface CommandMatrix {
   name: string;
-  restricted: Readonly<Record<string, readonly PeerRole[]>>;
+  /** A Map: command names come from the wire (`constructor` must not find Object's). */
+  restricted: ReadonlyMap<string, readonly PeerRole[]>;
 }
 
 function matrixOf(name: string, catalog: Readonly<Record<string, CommandInfo>>): CommandMatrix {
-  const restricted = Object.entries(catalog).filter(([, c]) => c.changesCluster).map(([n, c]) => [n, c.roles]);
-  return { name, restricted: Object.fromEntries(restricted) };
+  const restricted = Object.entries(catalog).filter(([, c]) => c.changesCluster).map(([n, c]) => [n, c.roles] as const);
+  return { name, restricted: new Map(restricted) };
 }
 
 /** What an agent accepts: state changes only from the monitor (protocol/commands.ts). */
@@ -30,6 +31,7 @@ export const MONITOR_COMMAND_MATRIX: CommandMatrix = matrixOf('monitor', CONTROL
 export function isAllowed(role: ResolvedRole, command: string, matrix: CommandMatrix): boolean {
   if (role === 'any') return true;
   if (role === null) return false;
-  const need = matrix.restricted[command] ?? matrix.restricted[command.toUpperCase()] ?? matrix.restricted[command.toLowerCase()];
+  const r = matrix.restricted;
+  const need = r.get(command) ?? r.get(command.toUpperCase()) ?? r.get(command.toLowerCase());
   return need === undefined || need.includes(role);
 }

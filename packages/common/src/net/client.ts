@@ -8,6 +8,8 @@ import { ClientConnection } from './client-connection';
 import { ALPN, TLS_CIPHERS, crlOption, loadTlsMaterial, type TlsMaterial } from './material';
 import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { IDENTITY_MISMATCH, checkServerIdentity } from './server-identity';
+import { checkServerRole } from './server-role';
+import type { PeerRole } from '../model/peer-role';
 
 export interface ConnectOptions {
   host: string;
@@ -15,6 +17,8 @@ export interface ConnectOptions {
   socket: SocketConfig;
   /** The configured host ip or name the server certificate must carry (default: host). */
   expectedName?: string;
+  /** The role the server must have (verify_mode 1): mmm_control wants monitor, the monitor agent. */
+  expectedRole?: PeerRole;
   /** PEM material; read from the socket block's files when absent. */
   material?: TlsMaterial;
   /** Bound for TCP connect + handshake, and the default per-request bound. */
@@ -34,17 +38,39 @@ function warnOnce(set: Set<string>, key: string, logger: Logger, msg: string, me
   logger.warn(msg, meta);
 }
 
-/** A TLS failure that looks like a plain-only peer: reset/closed/plain bytes, and no TLS alert. */
-class PlainPeerSuspected extends ConnectError {}
+/**
+ * A TLS failure that looks like a plain-only peer: reset/closed/plain bytes, and no TLS alert.
+ * `spokePlain`: the peer sent bytes that are not TLS. Without them it only closed (or reset) the
+ * connection, which is also what a full listener does (issue 15).
+ */
+class PlainPeerSuspected extends ConnectError {
+  constructor(
+    message: string,
+    readonly spokePlain: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
-const PLAIN_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+const CLOSED_SIGNS = new Set(['ECONNRESET', 'EPIPE']);
+const PLAIN_BYTES_SIGNS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/** What an enforcing client adds to a PlainPeerSuspected: relaxed only for a peer that spoke plain. */
+function plainPeerHint(spokePlain: boolean): string {
+  return spokePlain
+    ? 'the peer answered in plain text: it may speak only plain; tls_connect relaxed would allow that'
+    : "the peer closed the connection before the TLS handshake finished: its connection limits may be full (see 'listener limits:' in its log) or it refused the connection (its log says why)";
+}
 
 function mapHandshakeError(e: NodeJS.ErrnoException, where: string): Error {
   const code = e.code ?? '';
   if (code === IDENTITY_MISMATCH || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new TlsError('TLS_IDENTITY', `${where}: ${e.message}`, { cause: e });
   }
-  if (PLAIN_SIGNS.has(code)) return new PlainPeerSuspected(`${where}: TLS handshake failed (${code})`, { cause: e });
+  if (CLOSED_SIGNS.has(code) || PLAIN_BYTES_SIGNS.has(code)) {
+    return new PlainPeerSuspected(`${where}: TLS handshake failed (${code})`, PLAIN_BYTES_SIGNS.has(code), { cause: e });
+  }
   // OpenSSL verification codes (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE…) and TLS alerts.
   if (/^[A-Z_]+$/.test(code) && !code.startsWith('E')) {
     return new TlsError('TLS_AUTH_FAILED', `${where}: server certificate refused: ${code}`, { cause: e });
@@ -86,16 +112,25 @@ function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Pro
       timeoutMs,
     );
     s.once('error', (e: NodeJS.ErrnoException) => fail(mapHandshakeError(e, where)));
-    s.once('close', () => fail(new PlainPeerSuspected(`${where}: closed during the TLS handshake`)));
+    s.once('close', () => fail(new PlainPeerSuspected(`${where}: closed during the TLS handshake`, false)));
     s.once('secureConnect', () => {
       if (settled) return;
+      const x = s.getPeerX509Certificate();
+      const address = remoteAddress(s);
+      const peer = x ? peerFromCert(x, o.socket.peerRoles, address) : { ...plainPeer(address), plain: false, role: null };
+      // Before the first byte goes out: a server with the wrong role never sees a command.
+      if (verify && o.expectedRole && peer.cert) {
+        const v = checkServerRole(peer.cert, o.socket.peerRoles, o.expectedRole);
+        if (!v.ok) {
+          fail(new TlsError('TLS_ROLE', `${where}: ${v.reason}`));
+          return;
+        }
+        if (v.unchecked) warnOnce(warned, `role|${o.expectedRole}|${expected}:${o.port}`, o.logger, v.unchecked, { peer: address });
+      }
       settled = true;
       clearTimeout(timer);
       s.removeAllListeners('error');
       s.removeAllListeners('close');
-      const x = s.getPeerX509Certificate();
-      const address = remoteAddress(s);
-      const peer = x ? peerFromCert(x, o.socket.peerRoles, address) : { ...plainPeer(address), plain: false, role: null };
       if (!verify) {
         warnOnce(warned, `verify0|${expected}:${o.port}`, o.logger, `verify_mode 0: server certificate of ${expected} not verified`, {
           peer: address,
@@ -133,7 +168,7 @@ function connectPlain(o: ConnectOptions): Promise<ClientConnection> {
  * Connects to a daemon. TLS unless `socket_type plain`; with `tls_connect relaxed` falls back to
  * plain only when the peer looks plain-only (reset or closed in the handshake, no TLS alert),
  * never after a failed verification. Rejects with TlsError (TLS_AUTH_FAILED, TLS_IDENTITY,
- * TLS_MATERIAL) or ConnectError (CONNECT_FAILED, TIMEOUT).
+ * TLS_ROLE, TLS_MATERIAL) or ConnectError (CONNECT_FAILED, TIMEOUT).
  */
 export async function connect(o: ConnectOptions): Promise<ClientConnection> {
   if (o.socket.type === 'plain') return connectPlain(o);
@@ -144,7 +179,7 @@ export async function connect(o: ConnectOptions): Promise<ClientConnection> {
   } catch (e) {
     if (!(e instanceof PlainPeerSuspected) || o.socket.tlsConnect !== 'relaxed') {
       if (e instanceof PlainPeerSuspected) {
-        throw new ConnectError(`${e.message} (the peer may speak only plain; tls_connect relaxed would allow that)`, { cause: e });
+        throw new ConnectError(`${e.message} (${plainPeerHint(e.spokePlain)})`, { cause: e });
       }
       throw e;
     }

@@ -1,8 +1,10 @@
 // The daemon listener (DESIGN §4): one TCP port; the first byte decides TLS (0x16) or plain.
 // TLS sockets go to a non-listening tls.Server that requires a client certificate from ca_file.
+// Which sockets are kept (unauthenticated and established pools, eviction, the one summary line)
+// is listener-gate.ts over admission.ts.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { SocketConfig } from '../config/types';
 import type { Logger } from '../logger';
 import { TlsError, errorMessage } from '../errors';
@@ -10,6 +12,11 @@ import { PeerConnection } from './connection';
 import { ALPN, loadTlsMaterial, secureContextOptions, validateTlsMaterial, type TlsMaterial } from './material';
 import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { expiryWarnings } from '../tls/expiry';
+import type { AdmissionLimits } from './admission';
+import { ListenerGate } from './listener-gate';
+import { LogLimiter } from '../log-limit';
+import { captureClientCerts } from './peer-capture';
+import { describeRefusal } from './refusal-reason';
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
@@ -20,9 +27,12 @@ export interface ListenerOptions {
   /** PEM material; read from the socket block's files when absent. */
   material?: TlsMaterial;
   logger: Logger;
-  maxConnections?: number; // 256
+  /** Unauthenticated per source (16) and in all (128), their grace (250 ms); established connections (256). */
+  limits?: Partial<AdmissionLimits>;
   /** Bound for the first byte plus the TLS handshake; a silent client is closed at it. */
-  handshakeTimeoutMs?: number; // 10000
+  handshakeTimeoutMs?: number; // 3000
+  /** At most one "listener limits:" summary line per this many ms (10000). */
+  pressureWindowMs?: number;
   /** Idle bound after the handshake; 0 = none. */
   idleTimeoutMs?: number; // 300000
   maxLineBytes?: number;
@@ -40,6 +50,8 @@ export interface Listener {
   readonly port: number;
   /** Open sockets (raw and TLS), including ones still in the handshake. */
   readonly connectionCount: number;
+  /** Sockets whose TLS handshake (or first plain byte) has not come yet. */
+  readonly unauthenticatedCount: number;
   /**
    * Validates new material (from the files when absent) and swaps it in for new connections.
    * On any problem the old context stays and a TlsError(TLS_MATERIAL) is thrown.
@@ -84,13 +96,17 @@ function warnExpiry(m: TlsMaterial, days: number, logger: Logger): void {
 export async function createListener(opts: ListenerOptions): Promise<Listener> {
   const { socket: cfg, logger } = opts;
   const useTls = cfg.type === 'ssl';
-  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 3_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 300_000;
+  const gate = new ListenerGate({ logger, limits: opts.limits, handshakeTimeoutMs, pressureWindowMs: opts.pressureWindowMs });
   const sockets = new Set<net.Socket>(); // raw and TLS sockets, destroyed on close()
-  // Per raw socket: its handshake deadline and address (a TLS socket that failed has lost both).
-  const pending = new WeakMap<net.Socket, { deadline: NodeJS.Timeout; address: string }>();
+  // Per raw socket: its handshake deadline, address and source (a failed TLS socket lost them).
+  const pending = new WeakMap<net.Socket, { deadline: NodeJS.Timeout; address: string; source: string }>();
   const timers = new Set<NodeJS.Timeout>();
   const seenExpiring = new Set<string>();
+  // Refused clients decide how often we would log: per kind, a budget and then a summary.
+  const refusals = new LogLimiter(logger);
+  let certOf: ((s: tls.TLSSocket) => X509Certificate | undefined) | undefined;
 
   let tlsServer: tls.Server | undefined;
   if (useTls) {
@@ -104,6 +120,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       handshakeTimeout: handshakeTimeoutMs, // backstop; our own deadline fires first
       ALPNProtocols: ALPN,
     });
+    certOf = captureClientCerts(tlsServer);
     if (cfg.peerRoles.length === 0) {
       logger.warn(
         'no peer_role configured: every certificate signed by ca_file may run every command ' +
@@ -138,21 +155,27 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
   tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, s: tls.TLSSocket) => {
     // The useful reason (CERT_HAS_EXPIRED…) is in authorizationError; err.code is often ECONNRESET.
     const address = settle(s);
-    const reason = (s.authorizationError as unknown as string | undefined) ?? err.code ?? err.message;
-    logger.warn(`TLS handshake refused: ${String(reason)}`, { peer: address });
+    const verifyCode = s.authorizationError as unknown as string | undefined;
+    const r = describeRefusal({ verifyCode, errorCode: err.code, errorMessage: err.message, cert: certOf?.(s) });
+    refusals.warn(`TLS handshake refused: ${r.code}`, `TLS handshake refused: ${r.code}: ${r.reason}`, { peer: address });
     s.destroy(); // Node leaves the TCP socket open after some handshake failures
   });
   tlsServer?.on('secureConnection', (s: tls.TLSSocket) => {
     const address = settle(s);
     const x = s.getPeerX509Certificate();
     if (!s.authorized || !x) {
-      logger.warn(`TLS peer not authorized: ${String(s.authorizationError ?? 'no certificate')}`, { peer: address });
+      refusals.warn('TLS peer not authorized', `TLS peer not authorized: ${String(s.authorizationError ?? 'no certificate')}`, { peer: address });
       s.destroy();
       return;
     }
     // OpenSSL accepts a trusted CA certificate as a client's leaf; a peer identity must be a leaf.
     if (x.ca) {
-      logger.warn('TLS peer refused: a CA certificate presented as a client certificate', { peer: address, subject: x.subject });
+      refusals.warn('TLS peer refused: CA certificate', 'TLS peer refused: a CA certificate presented as a client certificate', { peer: address, subject: x.subject });
+      s.destroy();
+      return;
+    }
+    const raw = rawOf(s);
+    if (!gate.establish(raw, pending.get(raw)?.source ?? '?')) {
       s.destroy();
       return;
     }
@@ -168,19 +191,22 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
   const server = net.createServer({ pauseOnConnect: false }, (raw) => {
     sockets.add(raw);
     const address = remoteAddress(raw);
+    const source = gate.arrive(raw);
     raw.on('error', (e: NodeJS.ErrnoException) => logger.debug(`socket error: ${e.code ?? e.message}`, { peer: address }));
     const deadline = setTimeout(() => {
-      logger.warn(`handshake timeout after ${handshakeTimeoutMs} ms`, { peer: address });
+      gate.timedOut(source);
       raw.destroy();
     }, handshakeTimeoutMs);
     timers.add(deadline);
-    pending.set(raw, { deadline, address });
+    pending.set(raw, { deadline, address, source });
     raw.once('close', () => {
       sockets.delete(raw);
+      gate.release(raw);
       clearTimeout(deadline);
       timers.delete(deadline);
     });
     raw.once('data', (chunk: Buffer) => {
+      gate.spoke(raw);
       raw.pause();
       raw.unshift(chunk);
       const isTls = chunk[0] === TLS_HANDSHAKE_RECORD;
@@ -197,15 +223,15 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       } else if (useTls && cfg.tlsListen !== 'both') {
         logger.warn('plain bytes on a TLS port: closed without reply', { peer: address });
         raw.destroy();
-      } else {
+      } else if (gate.establish(raw, source)) {
         dispatch(new PeerConnection(raw, plainPeer(address), connOpts));
+      } else {
+        raw.destroy();
       }
     });
   });
-  server.maxConnections = opts.maxConnections ?? 256;
-  server.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) =>
-    logger.warn(`connection refused: ${server.maxConnections} connections open`, { peer: d ? remoteAddress(d) : '?' }),
-  );
+  server.maxConnections = gate.socketCap;
+  server.on('drop', (d?: { remoteAddress?: string }) => gate.dropped(d?.remoteAddress));
 
   await bindWithRetry(server, opts.host, opts.port, opts.bindRetryMs ?? 0, logger);
   server.on('error', (e) => logger.error(`listener error: ${errorMessage(e)}`));
@@ -217,6 +243,9 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
     port,
     get connectionCount() {
       return sockets.size;
+    },
+    get unauthenticatedCount() {
+      return gate.admission.unauthenticatedCount;
     },
     async reload(material?: TlsMaterial): Promise<void> {
       if (!tlsServer) throw new TlsError('TLS_MATERIAL', 'socket_type plain: nothing to reload');
@@ -240,6 +269,8 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
         for (const s of sockets) s.destroy();
         for (const t of timers) clearTimeout(t);
         timers.clear();
+        gate.close();
+        refusals.close();
       });
     },
   };

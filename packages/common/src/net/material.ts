@@ -20,8 +20,21 @@ export interface TlsMaterial {
   clientKey?: string;
 }
 
-/** OpenSSL level 2: no RSA/DH < 2048 bits, no SHA-1 signatures (Node 20 defaults to level 1). */
-export const TLS_CIPHERS = 'DEFAULT@SECLEVEL=2';
+/**
+ * TLS 1.2: forward secrecy (ECDHE) and AEAD only (AES-GCM, ChaCha20-Poly1305), no CBC suites
+ * (`DEFAULT` offered ECDHE-ECDSA-AES128-SHA, -SHA256, -AES256-SHA, -SHA384: issue 15 finding 8).
+ * TLS 1.3 keeps Node's suites (all AEAD). OpenSSL level 2: no RSA/DH < 2048 bits, no SHA-1
+ * signatures (Node 20 defaults to level 1).
+ */
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+] as const;
+export const TLS_CIPHERS = `${TLS12_CIPHERS.join(':')}:@SECLEVEL=2`;
 export const ALPN = ['mmm/1'];
 
 async function readPem(file: string | undefined, what: string): Promise<string> {

@@ -5,7 +5,8 @@ import type { PeerRole } from '../model/peer-role';
 import type { Logger } from '../logger';
 import { describeX509, type CertDescription } from '../tls/describe';
 
-/** 'any': no peer_role rules configured (MMM behaviour); null: rules exist and none matched. */
+/** 'any': no role information (no URI, no peer_role rules: MMM behaviour); null: no rights (rules
+ *  exist and none matched, or an unknown/conflicting role URI). */
 export type ResolvedRole = PeerRole | 'any' | null;
 
 export interface PeerInfo {
@@ -21,11 +22,21 @@ export interface PeerInfo {
   cert?: CertDescription;
 }
 
-/** peer_role rules first (CN or any SAN value), then the cert's `urn:mmm:role:` URI. */
-export function resolveRole(d: { cn: string; sans: string[]; role?: PeerRole }, rules: PeerRoleRule[]): ResolvedRole {
-  for (const r of rules) if (r.match === d.cn || d.sans.includes(r.match)) return r.role;
+/**
+ * DESIGN §4: a certificate's `urn:mmm:role:` URI decides, and peer_role rules (CN or any SAN
+ * value) apply only to certificates without one, so a name can never lend a role the CA did not
+ * write. An unknown or conflicting role URI gives no rights at all (null).
+ */
+export function resolveRole(d: { cn: string; sans: string[]; role?: PeerRole; roleProblem?: string }, rules: PeerRoleRule[]): ResolvedRole {
+  if (d.roleProblem !== undefined) return null;
   if (d.role) return d.role;
+  for (const r of rules) if (r.match === d.cn || d.sans.includes(r.match)) return r.role;
   return rules.length === 0 ? 'any' : null;
+}
+
+/** Why a peer resolved to no rights (role null), for logs and refusals. */
+export function noRoleReason(p: Pick<PeerInfo, 'cn' | 'cert'>): string {
+  return p.cert?.roleProblem ?? `CN=${p.cn} matches no peer_role rule and has no urn:mmm:role URI`;
 }
 
 export function remoteAddress(s: { remoteAddress?: string; remotePort?: number }): string {

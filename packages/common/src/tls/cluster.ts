@@ -18,6 +18,21 @@ export function usageForRole(role: PeerRole): CertUsage {
   return role === 'agent' || role === 'monitor' ? 'both' : 'client';
 }
 
+/** File name (and CN) of a node's MariaDB server certificate: `db1-mysql`. */
+export const mysqlCertName = (node: string): string => `${node}-mysql`;
+
+/**
+ * A MariaDB/MySQL server certificate: serverAuth only and no mmm role URI, so it can never act as
+ * an mmm client (listeners want clientAuth) whatever peer_role rules say. SANs: the addresses
+ * clients connect to (the host's ip).
+ */
+export async function issueMysqlCert(o: { ca: CertKeyPair; name: string; ips: string[]; dns?: string[]; days?: number; notAfter?: Date; keyType?: KeyType }): Promise<CertKeyPair> {
+  return issueCert({
+    ca: o.ca, commonName: o.name, ips: o.ips, dns: o.dns ?? [], usage: 'server', days: o.days ?? 365,
+    ...(o.notAfter ? { notAfter: o.notAfter } : {}), ...(o.keyType ? { keyType: o.keyType } : {}),
+  });
+}
+
 /** Reads DIR/ca.crt and DIR/ca.key; TlsError(TLS_MATERIAL) naming the missing file. */
 export async function readCa(dir: string): Promise<CertKeyPair> {
   const read = async (name: string): Promise<string> => {
@@ -49,6 +64,8 @@ export interface IssueClusterCertsOptions {
   controlName?: string; // 'control'
   /** Use this CA instead of making one (it is not rewritten). */
   ca?: CertKeyPair;
+  /** Also a MariaDB server certificate per node, `NAME-mysql` (issueMysqlCert). */
+  mysql?: boolean;
   caName?: string; // 'mmm CA'
   caDays?: number; // 3650
   days?: number; // 365
@@ -61,6 +78,8 @@ export interface ClusterCerts {
   /** Absent when the CA was passed in. */
   caKeyFile?: string;
   nodes: Record<string, WrittenPair>;
+  /** With `mysql`: per node its MariaDB server certificate. */
+  mysql: Record<string, WrittenPair>;
   monitor: WrittenPair;
   control: WrittenPair;
 }
@@ -86,9 +105,16 @@ export async function issueClusterCerts(o: IssueClusterCertsOptions): Promise<Cl
 
   const nodes: Record<string, WrittenPair> = {};
   for (const n of o.nodes) nodes[n.name] = await one(n.name, 'agent', [n.ip], n.dns);
+  const mysql: Record<string, WrittenPair> = {};
+  if (o.mysql) {
+    for (const n of o.nodes) {
+      const name = mysqlCertName(n.name);
+      mysql[n.name] = await writeKeyPair(o.dir, name, await issueMysqlCert({ ca, name, ips: [n.ip], ...(n.dns ? { dns: n.dns } : {}), days, keyType }));
+    }
+  }
   const monitor = await one(o.monitorName ?? 'monitor', 'monitor', o.monitorIps, o.monitorDns);
   const control = await one(o.controlName ?? 'control', 'control', []);
-  return { ca, caCertFile, ...(caKeyFile ? { caKeyFile } : {}), nodes, monitor, control };
+  return { ca, caCertFile, ...(caKeyFile ? { caKeyFile } : {}), nodes, mysql, monitor, control };
 }
 
 export interface CrlDescription {

@@ -1,6 +1,6 @@
 // Reading certificates: what `mmm_tls show`, expiry warnings and peer identification need.
 import { X509Certificate as NodeX509 } from 'node:crypto';
-import { ROLE_URI_PREFIX, isPeerRole, type PeerRole } from '../model/peer-role';
+import { roleClaim, type PeerRole } from '../model/peer-role';
 import { TlsError, errorMessage } from '../errors';
 
 const EKU_NAMES: Record<string, string> = {
@@ -27,6 +27,8 @@ export interface CertDescription {
   eku: string[];
   /** From a SAN URI `urn:mmm:role:<role>`. */
   role?: PeerRole;
+  /** Set when the certificate's urn:mmm:role URIs are unknown or conflicting: it has no rights. */
+  roleProblem?: string;
   isCa: boolean;
   notBefore: Date;
   notAfter: Date;
@@ -68,13 +70,10 @@ export function parseSubjectAltName(text: string | undefined): SanEntries & { al
   return out;
 }
 
+/** The role of a valid claim (undefined for none or an invalid one: see roleClaim). */
 export function roleFromUris(uris: string[]): PeerRole | undefined {
-  for (const u of uris) {
-    if (!u.startsWith(ROLE_URI_PREFIX)) continue;
-    const r = u.slice(ROLE_URI_PREFIX.length);
-    if (isPeerRole(r)) return r;
-  }
-  return undefined;
+  const c = roleClaim(uris);
+  return c.kind === 'role' ? c.role : undefined;
 }
 
 export function describeX509(c: NodeX509, now = Date.now()): CertDescription {
@@ -82,6 +81,7 @@ export function describeX509(c: NodeX509, now = Date.now()): CertDescription {
   const notAfter = new Date(c.validTo);
   const kd = c.publicKey.asymmetricKeyDetails ?? {};
   const kt = c.publicKey.asymmetricKeyType ?? '?';
+  const claim = roleClaim(san.uris);
   return {
     cn: field(c.subject, 'CN'),
     subject: c.subject,
@@ -90,7 +90,8 @@ export function describeX509(c: NodeX509, now = Date.now()): CertDescription {
     sans: san.all,
     san: { dns: san.dns, ips: san.ips, uris: san.uris },
     eku: (c.keyUsage ?? []).map((o) => EKU_NAMES[o] ?? o),
-    role: roleFromUris(san.uris),
+    role: claim.kind === 'role' ? claim.role : undefined,
+    ...(claim.kind === 'invalid' ? { roleProblem: claim.reason } : {}),
     isCa: c.ca,
     notBefore: new Date(c.validFrom),
     notAfter,

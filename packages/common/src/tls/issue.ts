@@ -41,6 +41,8 @@ export interface IssueCertOptions {
   dns?: string[];
   /** Written as SAN URI `urn:mmm:role:<role>`. */
   role?: PeerRole;
+  /** More SAN URIs, as given (tests: unknown or conflicting role URIs). */
+  uris?: string[];
   /** EKU: 'both' (serverAuth+clientAuth) for daemons, 'client' for mmm_control and viewers. */
   usage: CertUsage;
   days?: number; // 365
@@ -113,6 +115,7 @@ function leafExtensions(opts: Omit<IssueCertOptions, 'ca'>, keyType: KeyType): x
     ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
     ...(opts.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(opts.role ? [{ type: 'url' as const, value: `${ROLE_URI_PREFIX}${opts.role}` }] : []),
+    ...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })),
   ];
   if (!opts.noSan && names.length > 0) ext.push(new x509.SubjectAlternativeNameExtension(names, false));
   return ext;

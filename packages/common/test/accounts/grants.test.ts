@@ -3,7 +3,10 @@
 // `,`-separated on a line of their own). No MySQL server here: those rows are fixtures only.
 import { expect } from 'chai';
 import {
+  accountRequires,
   accountSpec,
+  hostPart,
+  mysqlTlsHint,
   deniedClient,
   evaluateGrants,
   flavorOf,
@@ -149,5 +152,30 @@ describe('accounts: texts and error numbers', () => {
     const login = loginDeniedProblem('monitor', 'm', 1045, "Access denied for user 'm'@'10.0.0.5' (using password: YES)");
     expect(login.grantee).to.equal("'m'@'10.0.0.5'");
     expect(texts.privilegeBlocksOnline('db1', 'db1', 'mysql', login)).to.match(/^ERROR: The monitor account 'm'@'10\.0\.0\.5' cannot log in to 'db1' \(check mysql: Access denied/);
+  });
+});
+
+describe('accounts: TLS of a login (REQUIRE, host part, hints)', () => {
+  it('reads REQUIRE from SHOW CREATE USER (MariaDB 10.11 text, MySQL 8 REQUIRE NONE)', () => {
+    expect(accountRequires(`CREATE USER \`m\`@\`10.0.0.5\` ${PW} REQUIRE SSL`)).to.equal('SSL');
+    expect(accountRequires("CREATE USER 'm'@'%' IDENTIFIED WITH 'caching_sha2_password' REQUIRE X509 PASSWORD EXPIRE DEFAULT")).to.equal('X509');
+    expect(accountRequires("CREATE USER 'm'@'%' IDENTIFIED WITH 'caching_sha2_password' REQUIRE NONE PASSWORD EXPIRE DEFAULT")).to.equal(undefined);
+    expect(accountRequires(`CREATE USER \`m\`@\`%\` ${PW}`)).to.equal(undefined);
+    expect(hostPart('mmm_agent@localhost')).to.equal('localhost');
+    expect(hostPart('a@b@10.0.0.%')).to.equal('10.0.0.%');
+  });
+
+  it('hints: a server without TLS, a foreign CA (mysql2 hides the code), a certificate without the ip; other errors none', () => {
+    expect(mysqlTlsHint('HANDSHAKE_NO_SSL_SUPPORT')).to.match(/have_ssl=DISABLED/);
+    expect(mysqlTlsHint('HANDSHAKE_SSL_ERROR', 'self-signed certificate in certificate chain')).to.equal(" (the server's certificate does not chain to mysql_ssl_ca)");
+    expect(mysqlTlsHint('HANDSHAKE_SSL_ERROR', 'certificate has expired')).to.match(/validity period/);
+    expect(mysqlTlsHint('ERR_MMM_SERVER_IDENTITY')).to.match(/--role mysql --ip/);
+    expect(mysqlTlsHint('ECONNREFUSED')).to.equal('');
+  });
+
+  it('a refused login without TLS says a REQUIRE SSL account refuses it too', () => {
+    const m = "Access denied for user 'mmm_monitor'@'10.0.0.5' (using password: YES)";
+    expect(loginDeniedProblem('monitor', 'mmm_monitor', 1045, m, true).fix).to.match(/if the account has REQUIRE SSL, this login had no TLS/);
+    expect(loginDeniedProblem('monitor', 'mmm_monitor', 1045, m).fix).to.not.match(/REQUIRE SSL/);
   });
 });

@@ -240,3 +240,31 @@ describe('demote_grace (our addition)', () => {
     expect(issues('agent', `this db1\nactive_master_role writer\ndemote_grace soon\n${HOSTS2}`).some((i) => i.line === 3)).to.equal(true);
   });
 });
+
+describe('config: names that are Object.prototype members (issue 15 finding 7)', () => {
+  it('refuses a host, role or log named __proto__, constructor, toString… in both syntaxes, naming the line', () => {
+    for (const n of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const host = one(issues('agent', `this db1\nactive_master_role writer\n${HOSTS2}<host ${n}>\n  ip 10.0.0.3\n  mode slave\n</host>\n`));
+      expect(host).to.deep.include({ line: 19, message: `host name '${n}' is reserved (a JavaScript object property name)`, hint: 'rename the host' });
+      const role = one(issues('agent', `this db1\nactive_master_role writer\n${HOSTS2}<role ${n}>\n  hosts db1\n  ips 10.0.0.101\n</role>\n`));
+      expect(role).to.deep.include({ line: 19, message: `role name '${n}' is reserved (a JavaScript object property name)` });
+      const v1 = one(issues('agent', `this db1\n${V1_CLUSTER}host ${n}\n  ip 10.0.0.3\n  mode slave\n`).filter((i) => i.message.includes(n)));
+      expect(v1.message).to.equal(`host name '${n}' is reserved (a JavaScript object property name)`);
+    }
+  });
+
+  it('a reference to such a name is "not a host"/"not a role", and such a key is unknown (no crash, no silent pass)', () => {
+    expect(one(issues('agent', `this db1\nactive_master_role writer\n${HOSTS2}<role reader>\n  hosts db1, constructor\n  ips 10.0.0.101\n</role>\n`)).message).to.equal(
+      "hosts of role reader: 'constructor' is not a host",
+    );
+    expect(one(issues('agent', `this __proto__\nactive_master_role writer\n${HOSTS2}`)).message).to.equal("this '__proto__' is not a host");
+    expect(one(issues('agent', `this db1\nactive_master_role toString\n${HOSTS2}`)).message).to.equal("active_master_role 'toString' is not a role");
+    const peer = HOSTS2.replace('peer db2', 'peer valueOf');
+    expect(one(issues('agent', `this db1\nactive_master_role writer\n${peer}`)).message).to.equal("peer 'valueOf' is not a host");
+    for (const k of ['constructor', '__proto__', 'hasOwnProperty']) {
+      expect(one(issues('agent', `this db1\nactive_master_role writer\n${k} 1\n${HOSTS2}`)).message).to.equal(`unknown key '${k}'`);
+      const v1 = issues('agent', `this db1\n${V1_CLUSTER}${k} 1\n`).filter((i) => i.message.includes(k));
+      expect(one(v1).message).to.match(new RegExp(`^unknown key '${k}'`));
+    }
+  });
+});

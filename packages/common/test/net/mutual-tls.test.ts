@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, type ClientConnection, type Listener } from '../../src/net';
 import { TlsError } from '../../src/errors';
-import { createCa, createSelfSigned, issueCert } from '../../src/tls';
+import { createCa, createSelfSigned, issueCert, issueMysqlCert } from '../../src/tls';
 import { MemoryLogger } from '../../src/testing';
 import { HOST, echoListener, makePki, material, socketConfig, waitFor, type Pki, type Seen } from './fixtures';
 
@@ -116,9 +116,15 @@ describe('net: mutual TLS listener and client', function () {
     await expectRefused({ cert: srv.certPem, key: srv.keyPem }, /TLS handshake refused: INVALID_PURPOSE|UNSUPPORTED/);
   });
 
+  it('refuses a MariaDB server certificate (mmm_tls issue --role mysql) used as a client (serverAuth only)', async () => {
+    const db = await issueMysqlCert({ ca: pki.ca, name: 'monitor', ips: ['127.0.0.1'] });
+    await expectRefused({ cert: db.certPem, key: db.keyPem }, /TLS handshake refused: INVALID_PURPOSE|UNSUPPORTED/);
+  });
+
   it('refuses a weak RSA-1024 client key (SECLEVEL=2)', async () => {
     const weak = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'client', keyType: 'rsa1024' });
-    await expectRefused({ cert: weak.certPem, key: weak.keyPem }, /TLS handshake refused/);
+    // Node calls this verify error UNSPECIFIED; the log says what was wrong.
+    await expectRefused({ cert: weak.certPem, key: weak.keyPem }, /TLS handshake refused: EE_KEY_TOO_SMALL: certificate CN=monitor: RSA key 1024 bits < 2048 \(security level 2\)/);
   });
 
   it('refuses a client without a certificate under TLS 1.2 as well', async () => {
@@ -126,7 +132,7 @@ describe('net: mutual TLS listener and client', function () {
     clients.push(s);
     const err = await new Promise<NodeJS.ErrnoException>((resolve) => s.once('error', resolve));
     expect(err.code).to.match(/ALERT/);
-    await waitFor(() => log.messages('warn').some((m) => /TLS handshake refused/.test(m)), 5000, 'refusal log');
+    await waitFor(() => log.messages('warn').some((m) => /TLS handshake refused: ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: no client certificate/.test(m)), 5000, 'refusal log');
     expect(seen.conns).to.have.length(0);
   });
 
@@ -139,7 +145,7 @@ describe('net: mutual TLS listener and client', function () {
       s.on('error', () => {});
       clients.push(s);
       await new Promise<void>((resolve) => s.once('close', () => resolve()));
-      await waitFor(() => log.messages('warn').some((m) => /TLS handshake refused/.test(m)), 5000, 'refusal log');
+      await waitFor(() => log.messages('warn').some((m) => /TLS handshake refused: CA_MD_TOO_WEAK: certificate CN=monitor: SHA-1 signature \(security level 2 refuses SHA-1\)/.test(m)), 5000, 'refusal log');
       expect(seen2.conns).to.have.length(0);
     } finally {
       await l2.close();

@@ -72,12 +72,12 @@ describe('net: plain bytes, silent clients, tls_listen both, relaxed clients', f
     expect(log.messages('warn').some((m) => /plain bytes on a TLS port/.test(m))).to.equal(true);
   });
 
-  it('closes a client that sends nothing at the handshake timeout', async () => {
-    const { listener, seen } = await start({ handshakeTimeoutMs: 300 });
+  it('closes a client that sends nothing at the handshake timeout, counted in the summary line', async () => {
+    const { listener, seen } = await start({ handshakeTimeoutMs: 300, pressureWindowMs: 200 });
     const r = await rawExchange(listener.port, null, sockets);
     expect(r.closed).to.equal(true);
     expect(seen.conns).to.have.length(0);
-    expect(log.messages('warn').some((m) => /handshake timeout/.test(m))).to.equal(true);
+    await waitFor(() => log.messages('warn').some((m) => /^listener limits: 1 connection closed in the last \d+ s: 1 handshake timeout \(300 ms\); top sources: 127\.0\.0\.1 \(1\)$/.test(m)), 5000, 'the summary line');
   });
 
   it('closes a client that stalls after a partial ClientHello', async () => {
@@ -103,11 +103,14 @@ describe('net: plain bytes, silent clients, tls_listen both, relaxed clients', f
     expect(log.messages('warn').filter((m) => /socket_type plain/.test(m))).to.have.length(1);
   });
 
-  it('tls_connect enforce does not fall back to plain', async () => {
+  it('tls_connect enforce does not fall back to plain; a close without plain bytes suggests no downgrade', async () => {
     const { listener } = await start({ socket: socketConfig({ type: 'plain' }), material: undefined });
     const err = await dial(listener.port).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConnectError);
-    expect((err as Error).message).to.match(/may speak only plain/);
+    // our plain listener closes a ClientHello without a byte: the client cannot tell it from a full listener
+    expect((err as Error).message).to.match(/closed the connection before the TLS handshake finished: its connection limits may be full/);
+    expect((err as Error).message).to.not.match(/relaxed/);
+    expect(log.messages('warn').some((m) => /TLS handshake on a plain listener: closed/.test(m))).to.equal(true);
   });
 
   it('tls_connect relaxed falls back to plain when the peer speaks only plain', async () => {

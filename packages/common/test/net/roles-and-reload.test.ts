@@ -58,10 +58,34 @@ describe('net: roles, authorization, CRL, reload, stalled handshakes', function 
       expect(await ask(listener.port, await roleCert(pki, 'ops-laptop'))).to.match(/\|role=control\|/);
     });
 
-    it('takes the role from a peer_role rule on a SAN, before the role URI', async () => {
-      const { listener } = await start({ socket: socketConfig({ peerRoles: [{ match: '127.0.0.1', role: 'viewer' }] }) });
-      // pki.client has IP SAN 127.0.0.1 and urn:mmm:role:monitor
-      expect(await ask(listener.port, pki.client)).to.match(/\|role=viewer\|/);
+    it('a role URI decides: a peer_role rule naming its CN or SAN never overrides it (no borrowed roles)', async () => {
+      const rules = [
+        { match: '127.0.0.1', role: 'viewer' as const },
+        { match: 'monitor', role: 'monitor' as const },
+        { match: 'control', role: 'control' as const },
+      ];
+      const { listener } = await start({ socket: socketConfig({ peerRoles: rules }) });
+      // pki.client has IP SAN 127.0.0.1 and urn:mmm:role:monitor: the URI wins over the viewer rule
+      expect(await ask(listener.port, pki.client)).to.match(/\|role=monitor\|/);
+      // a viewer certificate named like the monitor, or like control, stays a viewer
+      expect(await ask(listener.port, await roleCert(pki, 'monitor', 'viewer'))).to.match(/\|role=viewer\|/);
+      expect(await ask(listener.port, await roleCert(pki, 'control', 'viewer'))).to.match(/\|role=viewer\|/);
+      // a certificate without a URI still gets its role from the rule
+      expect(await ask(listener.port, await roleCert(pki, 'monitor'))).to.match(/\|role=monitor\|/);
+    });
+
+    it('an unknown or conflicting role URI gives no rights, even where a rule names the certificate or no rule exists', async () => {
+      const unknown = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'client', uris: ['urn:mmm:role:admin'] });
+      const conflicting = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'client', role: 'viewer', uris: ['urn:mmm:role:monitor'] });
+      const upper = await issueCert({ ca: pki.ca, commonName: 'monitor', usage: 'client', uris: ['URN:MMM:ROLE:viewer'] });
+      for (const rules of [[], [{ match: 'monitor', role: 'monitor' as const }]]) {
+        const { listener } = await start({ socket: socketConfig({ peerRoles: rules }) });
+        expect(await ask(listener.port, unknown), `unknown, ${rules.length} rules`).to.match(/\|role=null\|/);
+        expect(await ask(listener.port, conflicting), `conflicting, ${rules.length} rules`).to.match(/\|role=null\|/);
+        // URN prefixes are case-insensitive: this is a viewer claim, not "no URI"
+        expect(await ask(listener.port, upper), `upper-case prefix, ${rules.length} rules`).to.match(/\|role=viewer\|/);
+      }
+      expect(resolveRole({ cn: 'monitor', sans: [], roleProblem: 'x' }, [{ match: 'monitor', role: 'monitor' }])).to.equal(null);
     });
 
     it('takes the role from the SAN URI urn:mmm:role:<role>', async () => {

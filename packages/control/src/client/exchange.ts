@@ -31,6 +31,7 @@ export async function exchange(t: MonitorTarget, line: string): Promise<string> 
     port: t.port,
     socket: t.socket,
     expectedName: t.expectedName,
+    expectedRole: 'monitor',
     ...(t.material ? { material: t.material } : {}),
     timeoutMs: t.timeoutMs,
     logger: t.logger,

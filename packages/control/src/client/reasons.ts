@@ -8,6 +8,7 @@ export type UnreachableKind =
   | 'other_ca' // the monitor certificate does not chain to our CA
   | 'server_cert' // the monitor certificate is refused for another reason (expired, revoked…)
   | 'identity' // the monitor certificate does not name the monitor address
+  | 'server_role' // the certificate there is not the monitor's (an agent's, a viewer's…)
   | 'client_cert_refused' // the monitor refused our certificate
   | 'closed' // closed without a reply (not TLS, or not a monitor)
   | 'network';
@@ -49,6 +50,7 @@ export function describeUnreachable(e: unknown): Unreachable {
   const code = causeCode(e);
   const mmm = e instanceof MmmError ? e.code : '';
   if (mmm === 'TLS_IDENTITY') return { kind: 'identity', reason: `identity mismatch: ${msg}` };
+  if (mmm === 'TLS_ROLE') return { kind: 'server_role', reason: `not the monitor: ${msg}` };
   if (mmm === 'TLS_AUTH_FAILED') {
     if (OTHER_CA_CODES.has(code)) {
       return { kind: 'other_ca', reason: `the monitor certificate is not signed by our CA (ca_file): ${code}` };

@@ -6,7 +6,7 @@ import { unreachableOutput } from './output';
 import type { CommandContext, CommandOutput, CommandSpec } from './types';
 
 export function isUnreachable(e: unknown): boolean {
-  if (e instanceof TlsError) return e.code === 'TLS_AUTH_FAILED' || e.code === 'TLS_IDENTITY';
+  if (e instanceof TlsError) return e.code === 'TLS_AUTH_FAILED' || e.code === 'TLS_IDENTITY' || e.code === 'TLS_ROLE';
   return e instanceof ConnectError || e instanceof TimeoutError;
 }
 

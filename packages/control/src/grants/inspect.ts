@@ -1,9 +1,12 @@
-// The I/O half of `mmm_tls grants`: log in as one account, ask the server who it took us for and
-// what we may do, and run the harmless statements that prove a privilege. Nothing is changed:
+// The I/O half of `mmm_tls grants`: log in as one account the way its program does (the agent over
+// its socket, the others with their TLS), ask the server who it took us for, whether the session is
+// encrypted, what the account requires and may do, and run the harmless statements that prove a privilege. Nothing is changed:
 // no SET GLOBAL, KILL, CHANGE MASTER or START/STOP SLAVE is ever sent. Every step is bounded.
+import { readFileSync } from 'node:fs';
+import type { TLSSocket } from 'node:tls';
 import * as mysql from 'mysql2/promise';
-import { accountSpec, bounded, errorMessage, flavorOf } from '@mmm/common';
-import type { GrantTarget } from './targets';
+import { accountSpec, bounded, checkServerIdentity, errorMessage, flavorOf } from '@mmm/common';
+import type { GrantTarget, GrantVia } from './targets';
 
 export interface SqlError {
   errno?: number;
@@ -23,6 +26,12 @@ export interface Inspection {
   login?: SqlError;
   /** CURRENT_USER(): the account the server matched, `user@host`. */
   currentUser?: string;
+  /** USER(): the client as the server saw it, `user@address`. */
+  clientUser?: string;
+  /** Ssl_version of the session: '' in clear. */
+  tlsVersion?: string;
+  /** SHOW CREATE USER CURRENT_USER() (its REQUIRE clause); undefined when it could not be read. */
+  createUser?: string;
   version?: string;
   /** SHOW GRANTS rows (text of each); undefined when it failed (grantsError). */
   grants?: string[];
@@ -47,15 +56,30 @@ async function run(c: mysql.Connection, sql: string, ms: number): Promise<{ rows
   return { rows: Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [] };
 }
 
+/** Connection settings as the program itself uses them (socket, or TCP with its TLS). */
+function connectOptions(via: GrantVia): mysql.ConnectionOptions {
+  if (via.kind === 'socket') return { socketPath: via.socketPath };
+  if (!via.tls) return { host: via.host, port: via.port };
+  let ca: string;
+  try {
+    ca = readFileSync(via.tls.caFile, 'utf8');
+  } catch (e) {
+    throw Object.assign(new Error(`cannot read mysql_ssl_ca ${via.tls.caFile}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`), { code: 'MYSQL_SSL_CA' });
+  }
+  // The identity is checked below by mmm's rule (mysql2 checks IP hosts against 'localhost').
+  return { host: via.host, port: via.port, ssl: { ca, rejectUnauthorized: true, verifyIdentity: false, minVersion: 'TLSv1.2' } };
+}
+
 export async function inspect(target: GrantTarget, timeoutMs: number): Promise<Inspection> {
   const out: Inspection = { target, probes: [] };
-  const conn = mysql.createConnection({
-    host: target.ip,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    connectTimeout: Math.max(1, timeoutMs),
-  });
+  let opts: mysql.ConnectionOptions;
+  try {
+    opts = connectOptions(target.via);
+  } catch (e) {
+    out.login = sqlError(e);
+    return out;
+  }
+  const conn = mysql.createConnection({ ...opts, user: target.user, password: target.password, connectTimeout: Math.max(1, timeoutMs) });
   const c = await bounded(conn, timeoutMs + 500);
   if (c.kind !== 'value') {
     out.login = c.kind === 'timeout' ? { code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` } : sqlError(c.error);
@@ -64,10 +88,23 @@ export async function inspect(target: GrantTarget, timeoutMs: number): Promise<I
   }
   const db = c.value;
   try {
-    const who = await run(db, 'SELECT CURRENT_USER() AS account, VERSION() AS version', timeoutMs);
+    if (target.via.kind === 'tcp' && target.via.tls) {
+      const s = (db as unknown as { connection?: { stream?: Partial<TLSSocket> } }).connection?.stream;
+      const bad = typeof s?.getPeerCertificate === 'function' ? checkServerIdentity(target.via.host, s.getPeerCertificate(true)) : new Error('the session is not encrypted');
+      if (bad) {
+        out.login = { code: 'ERR_MMM_SERVER_IDENTITY', message: bad.message };
+        return out;
+      }
+    }
+    const who = await run(db, 'SELECT CURRENT_USER() AS account, USER() AS client, VERSION() AS version', timeoutMs);
     const row = who.rows?.[0];
     if (typeof row?.account === 'string') out.currentUser = row.account;
+    if (typeof row?.client === 'string') out.clientUser = row.client;
     if (typeof row?.version === 'string') out.version = row.version;
+    const ssl = await run(db, "SHOW SESSION STATUS LIKE 'Ssl_version'", timeoutMs);
+    if (!ssl.error) out.tlsVersion = String(ssl.rows?.[0]?.Value ?? '');
+    const cu = await run(db, 'SHOW CREATE USER CURRENT_USER()', timeoutMs);
+    if (!cu.error) out.createUser = String(Object.values(cu.rows?.[0] ?? {})[0] ?? '');
     const g = await run(db, 'SHOW GRANTS', timeoutMs);
     if (g.error) out.grantsError = g.error;
     else out.grants = (g.rows ?? []).map((r) => String(Object.values(r)[0] ?? ''));

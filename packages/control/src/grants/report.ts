@@ -4,6 +4,9 @@
 import {
   type AccountSpec,
   MARIADB_TABLE_SINCE,
+  accountRequires,
+  hostPart,
+  mysqlTlsHint,
   type PrivilegeNeed,
   accountSpec,
   evaluateGrants,
@@ -47,13 +50,15 @@ const extraName = (p: string, spec: AccountSpec): string =>
 export function reportInspection(i: Inspection): GrantFinding[] {
   const t = i.target;
   const check = `${t.account}@${t.host}`;
-  const where = `${t.ip}:${t.port}`;
+  const via = t.via;
+  const where = via.kind === 'socket' ? via.socketPath : `${via.host}:${via.port}`;
   if (i.login) {
     if (isLoginDenied(i.login.errno)) {
-      const p = loginDeniedProblem(t.account, t.user, i.login.errno, i.login.message);
+      const inClear = via.kind === 'tcp' && !via.tls && t.account !== 'agent';
+      const p = loginDeniedProblem(t.account, t.user, i.login.errno, i.login.message, inClear);
       return [{ verdict: 'FAIL', check, reason: `'${t.user}' (${t.userKey}) cannot log in on ${where}: ${i.login.message}`, fix: p.fix, failure: 'missing' }];
     }
-    return [{ verdict: 'FAIL', check, reason: `cannot check: no session on ${where}: ${i.login.message}`, failure: 'unchecked' }];
+    return [{ verdict: 'FAIL', check, reason: `cannot check: no session on ${where}: ${i.login.message}${mysqlTlsHint(i.login.code, i.login.message)}`, failure: 'unchecked' }];
   }
   const version = i.version ?? '';
   const spec = accountSpec(t.account, flavorOf(version));
@@ -109,13 +114,66 @@ export function reportInspection(i: Inspection): GrantFinding[] {
   if (spec.flavor === 'mysql' && parsed.roles.length > 0) {
     out.push({ verdict: 'WARN', check, reason: `${lead} is granted role ${parsed.roles.join(', ')}: MySQL's SHOW GRANTS does not expand roles, privileges they give are not counted above` });
   }
+  out.push(...linkFindings(i, check, lead, grantee));
   if (spec.flavor === 'mariadb' && olderThan(version, MARIADB_TABLE_SINCE)) {
     out.push({ verdict: 'WARN', check, reason: `${lead}: MariaDB before ${MARIADB_TABLE_SINCE} names these privileges differently (docs/accounts.md); the table above is for ${MARIADB_TABLE_SINCE}+` });
   }
   return out;
 }
 
-/** `OK monitor@db1: …`, and an indented `fix:` line under a FAIL. */
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+/**
+ * Where the account may log in from and how (DESIGN §4, "MySQL links"): the agent account at
+ * localhost only (the agent uses the socket); the monitor and replication accounts over TLS,
+ * REQUIRE SSL, from the narrowest addresses. Warnings with the statement that narrows them.
+ */
+function linkFindings(i: Inspection, check: string, lead: string, grantee: string): GrantFinding[] {
+  const t = i.target;
+  const out: GrantFinding[] = [];
+  const matched = i.currentUser ? hostPart(i.currentUser) : undefined;
+  const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (t.account === 'agent') {
+    if (matched !== undefined && !LOCAL_HOSTS.has(matched)) {
+      const to = t.via.kind === 'socket' ? 'localhost' : '127.0.0.1';
+      out.push({
+        verdict: 'WARN',
+        check,
+        reason: `${lead}: the agent logs in ${t.via.kind === 'socket' ? 'over the unix socket' : 'over loopback'}, yet the account accepts its password from '${matched}': whoever has it could SET GLOBAL read_only from another host; grant it at '${to}' only (docs/accounts.md)`,
+        fix: `RENAME USER ${grantee} TO ${q(t.user)}@${q(to)};`,
+      });
+    }
+    return out;
+  }
+  if (i.tlsVersion === '') {
+    out.push({
+      verdict: 'WARN',
+      check,
+      reason: `${lead}: logged in without TLS (mysql_ssl off for ${t.host}): the password and what the ${t.account} account reads cross the network readable (docs/mysql-tls.md)`,
+    });
+  }
+  if (i.createUser !== undefined && accountRequires(i.createUser) === undefined) {
+    out.push({
+      verdict: 'WARN',
+      check,
+      reason: `${lead} does not REQUIRE SSL: its password also works without TLS, from a sniffed login or a leaked config`,
+      fix: `ALTER USER ${grantee} REQUIRE SSL;`,
+    });
+  }
+  if (matched === '%') {
+    const from = i.clientUser ? hostPart(i.clientUser) : '';
+    const narrow = t.account === 'monitor' && from !== '' && from !== '%';
+    out.push({
+      verdict: 'WARN',
+      check,
+      reason: `${lead} accepts logins from any address ('%'): grant it to ${t.account === 'monitor' ? `the monitor's address${from ? ` (this login came from ${from})` : ''}` : "the nodes' addresses (e.g. '10.0.0.%')"} (docs/accounts.md)`,
+      ...(narrow ? { fix: `RENAME USER ${grantee} TO ${q(t.user)}@${q(from)};` } : {}),
+    });
+  }
+  return out;
+}
+
+/** `OK monitor@db1: …`, and an indented `fix:` line under a FAIL or WARN that has one. */
 export function formatGrantFinding(f: GrantFinding): string[] {
   return [`${f.verdict} ${f.check}: ${f.reason}`, ...(f.fix ? [`    fix on ${f.check.split('@')[1]}: ${f.fix}`] : [])];
 }

@@ -1,5 +1,8 @@
 // Pure: which MySQL accounts a config makes its program use, on which servers.
-import type { AccountKind, MmmConfig, Program } from '@mmm/common';
+import { type AccountKind, type MmmConfig, type MysqlTls, type Program, localMysqlTarget, mysqlTlsOf } from '@mmm/common';
+
+/** How the program reaches the server with this account: the agent over its socket, the others over TCP (TLS per mysql_ssl). */
+export type GrantVia = { kind: 'socket'; socketPath: string } | { kind: 'tcp'; host: string; port: number; tls?: MysqlTls };
 
 export interface GrantTarget {
   /** Host section name. */
@@ -11,6 +14,7 @@ export interface GrantTarget {
   password: string;
   ip: string;
   port: number;
+  via: GrantVia;
 }
 
 export interface TargetPlan {
@@ -21,16 +25,24 @@ export interface TargetPlan {
 
 /**
  * Monitor config: the monitor account on every host. Agent config: the agent account on its own
- * host (`this`), and the replication account on every master (what this host's replica threads log
- * in to). mmm_control uses no MySQL account.
+ * host (`this`, over its socket as the agent does), and the replication account on every master
+ * (what this host's replica threads log in to, with the TLS they use). mmm_control uses no MySQL account.
  */
 export function grantTargets(program: Program, config: MmmConfig): TargetPlan {
   const plan: TargetPlan = { targets: [], unnamed: [] };
   const add = (host: string, account: AccountKind, userKey: string, user: string | undefined, password: string | undefined): void => {
     const h = config.hosts[host];
     if (!h) return;
+    let via: GrantVia;
+    if (account === 'agent') {
+      const l = localMysqlTarget(h);
+      via = l.kind === 'socket' ? l : { kind: 'tcp', host: l.host, port: l.port };
+    } else {
+      const tls = mysqlTlsOf(config, h);
+      via = { kind: 'tcp', host: h.ip, port: h.mysqlPort, ...(tls ? { tls } : {}) };
+    }
     if (!user) plan.unnamed.push({ host, account, userKey });
-    else plan.targets.push({ host, account, userKey, user, password: password ?? '', ip: h.ip, port: h.mysqlPort });
+    else plan.targets.push({ host, account, userKey, user, password: password ?? '', ip: h.ip, port: h.mysqlPort, via });
   };
   const names = Object.keys(config.hosts).sort();
   if (program === 'monitor') {

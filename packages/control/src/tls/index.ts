@@ -9,3 +9,5 @@ export * from './verify';
 export * from './verify-checks';
 export * from './verify-live';
 export * from './verify-material';
+export * from './verify-mysql';
+export * from './mysql-greeting';

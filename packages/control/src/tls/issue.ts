@@ -2,7 +2,8 @@
 // EKU serverAuth+clientAuth for daemons (agent, monitor), clientAuth only for control/viewer;
 // the role goes in as SAN URI urn:mmm:role:<role>.
 import { isIP } from 'node:net';
-import { describeCert, isPeerRole, issueCert, readCa, usageForRole, writeKeyPair, type PeerRole } from '@mmm/common';
+import * as path from 'node:path';
+import { describeCert, isPeerRole, issueCert, issueMysqlCert, readCa, usageForRole, writeKeyPair, type PeerRole } from '@mmm/common';
 import { TlsToolError } from './errors';
 
 export interface IssueOptions {
@@ -23,9 +24,12 @@ export interface IssueResult {
   lines: string[];
 }
 
-export function parseRole(s: string | undefined): PeerRole {
+/** An mmm peer role, or `mysql`: a MariaDB/MySQL server certificate (no mmm role). */
+export type IssueRole = PeerRole | 'mysql';
+
+export function parseRole(s: string | undefined): IssueRole {
   const role = s ?? 'agent';
-  if (!isPeerRole(role)) throw new TlsToolError(`--role ${role}: must be agent, monitor, control or viewer`);
+  if (role !== 'mysql' && !isPeerRole(role)) throw new TlsToolError(`--role ${role}: must be agent, monitor, control, viewer or mysql`);
   return role;
 }
 
@@ -33,28 +37,31 @@ export async function issue(o: IssueOptions): Promise<IssueResult> {
   if (!/^[A-Za-z0-9_.-]+$/.test(o.name)) throw new TlsToolError(`--name ${o.name}: use letters, digits, '.', '_' and '-' only (it names the files)`);
   const role = parseRole(o.role);
   for (const ip of o.ips ?? []) if (!isIP(ip)) throw new TlsToolError(`--ip ${ip}: not an IP address`);
-  if ((role === 'agent' || role === 'monitor') && !(o.ips?.length || o.dns?.length)) {
-    throw new TlsToolError(`--role ${role}: a daemon certificate needs --ip (or --dns): clients check it against the configured address`);
+  if ((role === 'agent' || role === 'monitor' || role === 'mysql') && !(o.ips?.length || o.dns?.length)) {
+    const who = role === 'mysql' ? 'the monitor and the replicas check it against the host\'s ip' : 'clients check it against the configured address';
+    throw new TlsToolError(`--role ${role}: a ${role === 'mysql' ? 'server' : 'daemon'} certificate needs --ip (or --dns): ${who}`);
   }
   const ca = await readCa(o.caDir);
-  const pair = await issueCert({
-    ca,
-    commonName: o.name,
-    ips: o.ips ?? [],
-    dns: o.dns ?? [],
-    role,
-    usage: usageForRole(role),
-    days: o.days ?? 365,
-    ...(o.notAfter ? { notAfter: o.notAfter } : {}),
-  });
+  const validity = { days: o.days ?? 365, ...(o.notAfter ? { notAfter: o.notAfter } : {}) };
+  const pair =
+    role === 'mysql'
+      ? await issueMysqlCert({ ca, name: o.name, ips: o.ips ?? [], dns: o.dns ?? [], ...validity })
+      : await issueCert({ ca, commonName: o.name, ips: o.ips ?? [], dns: o.dns ?? [], role, usage: usageForRole(role), ...validity });
   const { certFile, keyFile } = await writeKeyPair(o.out, o.name, pair);
   const d = describeCert(pair.certPem);
+  const what = role === 'mysql' ? 'MariaDB/MySQL server, no mmm role' : `role ${role}`;
   return {
     certFile,
     keyFile,
     lines: [
-      `wrote ${certFile} (CN=${d.cn}, role ${role}, EKU ${d.eku.join('+')}, SAN ${d.sans.join(', ')}, valid until ${d.notAfter.toISOString()})`,
+      `wrote ${certFile} (CN=${d.cn}, ${what}, EKU ${d.eku.join('+')}, SAN ${d.sans.join(', ')}, valid until ${d.notAfter.toISOString()})`,
       `wrote ${keyFile} (mode 0600)`,
+      ...(role === 'mysql'
+        ? [
+            `mariadbd: copy ${path.basename(certFile)}, ${path.basename(keyFile)} and ca.crt to the node (the key owned by mysql, mode 0600), then in [mariadbd]: ` +
+              `ssl_cert = …/${path.basename(certFile)}, ssl_key = …/${path.basename(keyFile)}, ssl_ca = …/ca.crt, and restart it (docs/mysql-tls.md)`,
+          ]
+        : []),
     ],
   };
 }

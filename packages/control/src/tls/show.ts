@@ -23,7 +23,7 @@ export function showLines(pem: string, file = 'the input', now = Date.now()): st
       `issuer:      ${d.issuer.replace(/\n/g, ', ')}${d.selfSigned ? ' (self-signed)' : ''}`,
       `SANs:        ${d.sans.length ? d.sans.join(', ') : '(none: identity is the CN)'}`,
       `EKU:         ${d.eku.length ? d.eku.join(', ') : '(none: any usage)'}`,
-      `role:        ${d.role ?? (d.isCa ? '(CA)' : '(none: peer_role entries decide)')}`,
+      `role:        ${d.roleProblem !== undefined ? `(invalid: ${d.roleProblem}; no rights)` : (d.role ?? (d.isCa ? '(CA)' : '(none: peer_role entries decide)'))}`,
       `CA:          ${d.isCa ? 'yes' : 'no'}`,
       `key:         ${d.key}`,
       `not before:  ${d.notBefore.toISOString()}`,

@@ -136,9 +136,10 @@ function identityFindings(m: VerifyMaterial, id: Identity): Finding[] {
       : ok(`eku ${id.certKey}`, `${ekuText} (needs ${id.eku.join('+')})`),
   );
   const roles = ROLE_FOR[m.program];
-  if (d.role === undefined) out.push(ok(`role ${id.certKey}`, 'no urn:mmm:role SAN: peer_role entries on the peers decide'));
+  if (d.roleProblem !== undefined) out.push(fail(`role ${id.certKey}`, `${d.roleProblem}: peers give this certificate no rights (re-issue with mmm_tls issue --role ${roles[0]})`));
+  else if (d.role === undefined) out.push(ok(`role ${id.certKey}`, 'no urn:mmm:role SAN: peer_role entries on the peers decide'));
   else if (roles.includes(d.role)) out.push(ok(`role ${id.certKey}`, `urn:mmm:role:${d.role}`));
-  else out.push(warn(`role ${id.certKey}`, `urn:mmm:role:${d.role} in the ${m.program}'s certificate: peers will treat it as ${d.role} unless a peer_role entry says otherwise`));
+  else out.push(warn(`role ${id.certKey}`, `urn:mmm:role:${d.role} in the ${m.program}'s certificate: peers treat it as ${d.role} (a peer_role entry cannot change that)`));
   if (id.host) out.push(identityFinding(`identity ${id.certKey}`, cf.text, id.host));
   const warnDays = m.config.socket.certExpiryWarnDays;
   const w = expiryWarnings({ own: cf.text }, warnDays, m.now)[0];

@@ -51,7 +51,13 @@ export async function checkLive(program: Program, config: MmmConfig, timeoutMs: 
     const where = `${t.name} (${t.host}:${t.port})`;
     let conn: ClientConnection;
     try {
-      conn = await connect({ host: t.host, port: t.port, socket: config.socket, material, timeoutMs, logger: nullLogger, warned: new Set() });
+      // The server's role is checked as the monitor and mmm_control check it with this config
+      // ("no role information" is a WARN); no program connects to agents with an agent config.
+      const unchecked: string[] = [];
+      const logger = { ...nullLogger, warn: (m: string) => void unchecked.push(m) };
+      const expectedRole = program === 'agent' ? undefined : t.kind;
+      conn = await connect({ host: t.host, port: t.port, socket: config.socket, material, timeoutMs, logger, warned: new Set(), ...(expectedRole ? { expectedRole } : {}) });
+      for (const m of unchecked.filter((x) => /carries no role/.test(x))) out.push(warn(`role ${t.name}`, m));
     } catch (e) {
       out.push(fail(`handshake ${t.name}`, `${where}: ${errorMessage(e)}`));
       continue;

@@ -4,6 +4,7 @@ import type { Program } from '@mmm/common';
 import { errorMessage } from '@mmm/common';
 import { checkMaterial } from './verify-checks';
 import { checkLive } from './verify-live';
+import { checkMysqlLinks } from './verify-mysql';
 import { exitCodeFor, fail, type Finding, type VerifyExitCode } from './findings';
 import { loadVerifyMaterial, parseProgram } from './verify-material';
 
@@ -37,6 +38,14 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
         }
       } else {
         findings.push(fail('live', 'skipped: the material above cannot make a TLS connection'));
+      }
+    }
+    // MySQL links are TLS of their own (mysql_ssl), checked whatever the socket type.
+    if (o.secure) {
+      try {
+        findings.push(...(await checkMysqlLinks(program, material.config, o.timeoutMs ?? 5000)));
+      } catch (e) {
+        findings.push(fail('mysql', errorMessage(e)));
       }
     }
   }

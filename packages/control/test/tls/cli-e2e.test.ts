@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, type Listener } from '@mmm/common';
-import { fakeMonitor, makeTestCluster, rmDir, runTls, startAgent, type AgentProcess, type TestCluster } from './helpers';
+import { type FakeMysql, fakeMonitor, makeTestCluster, rmDir, runTls, startAgent, startFakeMysql, type AgentProcess, type TestCluster } from './helpers';
 
 describe('mmm_tls end to end (built binary, real agents)', function () {
   this.timeout(120_000);
@@ -14,6 +14,7 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
   let cluster: TestCluster;
   const agents: Partial<Record<'db1' | 'db2', AgentProcess>> = {};
   let monitor: Listener | undefined;
+  let servers: FakeMysql | undefined;
 
   const ok = (r: { status: number | null; stdout: string; stderr: string }, code: number): void => {
     expect(r.status, `exit status\n${r.stdout}\n${r.stderr}`).to.equal(code);
@@ -28,6 +29,13 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
     ok(await runTls(['issue', ...ca, '--name', 'db2', '--ip', cluster.hosts.db2.ip, '--dns', 'db2.local', '--role', 'agent']), 0);
     ok(await runTls(['issue', ...ca, '--name', 'monitor', '--ip', '127.0.0.1', '--role', 'monitor']), 0);
     ok(await runTls(['issue', ...ca, '--name', 'control', '--role', 'control', '--days', '90']), 0);
+    // the MariaDB servers' certificates (stand-ins serve them: fake-mysql.ts)
+    for (const h of ['db1', 'db2'] as const) ok(await runTls(['issue', ...ca, '--name', `${h}-mysql`, '--ip', cluster.hosts[h].ip, '--role', 'mysql']), 0);
+    const pem = (f: string): string => fs.readFileSync(path.join(admin, 'out', f), 'utf8');
+    servers = await startFakeMysql(
+      (['db1', 'db2'] as const).map((h) => ({ ip: cluster.hosts[h].ip, port: cluster.mysql.port, cert: pem(`${h}-mysql.crt`), key: pem(`${h}-mysql.key`) })),
+      cluster.mysql.socket,
+    );
     // "Copy": ca.crt and each host's pair (never ca.key) into the folder the configs name.
     fs.copyFileSync(path.join(admin, 'ca', 'ca.crt'), path.join(cluster.dir, 'ca.crt'));
     for (const n of ['db1', 'db2', 'monitor', 'control']) {
@@ -41,6 +49,7 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
   after(async () => {
     await monitor?.close();
     await Promise.all(Object.values(agents).map((a) => a?.stop()));
+    await servers?.close();
     rmDir(admin);
     rmDir(cluster?.dir);
   });
@@ -84,6 +93,7 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
     expect(r.stdout).to.match(/^OK handshake db1: db1 \(127\.0\.0\.1:\d+\): TLSv1\.3, server CN=db1/m);
     expect(r.stdout).to.match(/^OK ping db1: OK: Pinged!\|UP:/m);
     expect(r.stdout).to.match(/^OK ping db2: OK: Pinged!\|UP:/m);
+    expect(r.stdout).to.match(/^OK mysql db2: db2 \(127\.0\.0\.2:\d+\): TLSv1\.3, server certificate CN=db2-mysql verified against .*ca\.crt for 127\.0\.0\.2, \d+ days left$/m);
     for (const l of r.stdout.trim().split('\n')) expect(l).to.match(/^OK /);
   });
 
@@ -92,6 +102,9 @@ describe('mmm_tls end to end (built binary, real agents)', function () {
     ok(a, 0);
     expect(a.stdout).to.match(/^OK ping db2: OK: Pinged!/m);
     expect(a.stdout).to.match(/^OK ping db1: OK: Pinged!/m);
+    expect(a.stdout).to.match(/^OK mysql local: db2: the agent reaches its server over the unix socket .*mysqld\.sock \(never on the network\)$/m);
+    expect(a.stdout).to.match(/^OK replication in: db2: no replication configured$/m);
+    expect(a.stdout).to.match(/^OK replication from db1: db1 \(127\.0\.0\.1:\d+\): TLSv1\.3, server certificate CN=db1-mysql/m);
     const c = await runTls(['verify', '--secure', '-c', cluster.controlConf]);
     ok(c, 0);
     expect(c.stdout).to.match(/^OK eku client_cert_file: clientAuth \(needs clientAuth\)$/m);

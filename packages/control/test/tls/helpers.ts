@@ -8,6 +8,7 @@ import { REPO } from '../../../../test/tls/helpers/cluster';
 
 export { makeTestCluster, write, type TestCluster } from '../../../../test/tls/helpers/cluster';
 export { startAgent, type AgentProcess } from '../../../../test/tls/helpers/agent-process';
+export { startFakeMysql, type FakeMysql } from '../../../../test/tls/helpers/fake-mysql';
 
 export const MMM_TLS = path.join(REPO, 'packages/control/bin/mmm_tls.js');
 

@@ -50,6 +50,26 @@ describe('mmm_tls: init-ca, issue, show', function () {
     }
   });
 
+  it('issue --role mysql: a MariaDB server certificate (serverAuth only, no mmm role, the host ip as SAN) and how mariadbd takes it', async () => {
+    const caDir = path.join(dir, 'ca');
+    const out = path.join(dir, 'out-mysql');
+    const r = await issue({ caDir, name: 'db1-mysql', role: 'mysql', ips: ['10.0.0.11'], dns: ['db1.example'], days: 30, out });
+    expect(fs.statSync(r.keyFile).mode & 0o777).to.equal(0o600);
+    const d = describeCert(fs.readFileSync(r.certFile));
+    expect(d).to.include({ cn: 'db1-mysql', issuerCn: 'Test CA' });
+    expect(d.eku).to.deep.equal(['serverAuth']);
+    expect(d.role).to.equal(undefined);
+    expect(d.san).to.deep.include({ ips: ['10.0.0.11'], dns: ['db1.example'], uris: [] });
+    expect(r.lines[0]).to.match(/^wrote .*db1-mysql\.crt \(CN=db1-mysql, MariaDB\/MySQL server, no mmm role, EKU serverAuth, SAN /);
+    expect(r.lines[2]).to.equal(
+      'mariadbd: copy db1-mysql.crt, db1-mysql.key and ca.crt to the node (the key owned by mysql, mode 0600), then in [mariadbd]: ' +
+        'ssl_cert = …/db1-mysql.crt, ssl_key = …/db1-mysql.key, ssl_ca = …/ca.crt, and restart it (docs/mysql-tls.md)',
+    );
+    expect(r.lines).to.have.length(3);
+    const e = await issue({ caDir, name: 'db2-mysql', role: 'mysql', out }).catch((err: unknown) => err);
+    expect((e as Error).message).to.equal("--role mysql: a server certificate needs --ip (or --dns): the monitor and the replicas check it against the host's ip");
+  });
+
   it('issue refuses a bad role, a bad ip, a daemon without an address, and a missing CA', async () => {
     const caDir = path.join(dir, 'ca');
     const out = path.join(dir, 'out2');

@@ -101,7 +101,7 @@ describe('mmm_tls verify: static checks', function () {
     expect(lines(find(r.findings, 'eku cert_file'))[0]).to.equal(
       'FAIL eku cert_file: clientAuth; the agent needs serverAuth+clientAuth (re-issue with mmm_tls issue --role agent)',
     );
-    expect(lines(find(r.findings, 'role cert_file'))[0]).to.match(/^WARN role cert_file: urn:mmm:role:control in the agent's certificate: peers will treat it as control/);
+    expect(lines(find(r.findings, 'role cert_file'))[0]).to.match(/^WARN role cert_file: urn:mmm:role:control in the agent's certificate: peers treat it as control \(a peer_role entry cannot change that\)/);
   });
 
   it('WARN for a certificate expiring within cert_expiry_warn_days, FAIL once expired; the CA too', async () => {

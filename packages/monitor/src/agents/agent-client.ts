@@ -84,6 +84,7 @@ export class AgentClient {
         port: h.agentPort,
         socket: this.o.socket,
         expectedName: h.ip,
+        expectedRole: 'agent',
         material: this.o.material(),
         timeoutMs,
         logger: this.o.logger,

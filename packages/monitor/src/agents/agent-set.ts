@@ -11,6 +11,7 @@ import {
   type MmmConfig,
   type RoleIp,
   type TlsMaterial,
+  TlsError,
   errorMessage,
   parseAgentStatus,
   parseHealthReply,
@@ -100,6 +101,7 @@ export class AgentSet {
       return { ok: true, reply };
     } catch (e) {
       if (o.reachable) this.o.logger.warn(`agent ${host} does not answer: ${errorMessage(e)}`, { request: req.kind });
+      else this.warnTlsRefusal(host, e);
       o.reachable = false;
       this.lastError[host] = `${req.kind}: no reply: ${errorMessage(e)}`;
       return { ok: false, error: `no reply: ${errorMessage(e)}` };
@@ -113,6 +115,18 @@ export class AgentSet {
     if (o.legacy) this.o.logger.warn(`agent ${host} restarted (${why}): it may have forgotten its roles`);
     else this.o.logger.info(`agent ${host} restarted (${why})`);
     o.legacy = undefined; // re-learned: it may have been upgraded
+  }
+
+  /**
+   * A TLS refusal (wrong role, wrong identity, certificate refused) of an agent that never
+   * answered would otherwise go unlogged (only reachable → unreachable is): once per host and reason.
+   */
+  private warnTlsRefusal(host: string, e: unknown): void {
+    if (!(e instanceof TlsError)) return;
+    const key = `tls-refusal|${host}|${errorMessage(e)}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.o.logger.warn(`agent ${host} treated as unreachable: ${errorMessage(e)}`, { code: e.code });
   }
 
   async ping(host: string): Promise<boolean> {

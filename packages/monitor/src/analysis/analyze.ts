@@ -1,5 +1,6 @@
 // The monitor's decision core: observe → **analyze** → act → persist. Pure: everything it knows
 // comes in as arguments; every decision, taken or blocked, comes out with its reason.
+import { own } from '@mmm/common/pure';
 import type { MmmConfig } from '@mmm/common/pure';
 import { activeMasterOf, normalizeAssignments } from './roles/role-table';
 import { applyRoles } from './apply-roles';
@@ -58,7 +59,7 @@ export function analyze(
   const writerDiagnosis = diagnoseWriter(wObs, writerCtx);
   if (writerDiagnosis) diagnoses.push(writerDiagnosis);
   for (const h of Object.keys(snapshot.hosts).sort()) {
-    if (!config.hosts[h]) continue;
+    if (!own(config.hosts, h)) continue;
     const refused = diagnoseAccount(h, snapshot.hosts[h]);
     if (refused) diagnoses.push(refused);
     if (h === lastWriter) continue;

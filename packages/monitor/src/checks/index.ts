@@ -24,7 +24,7 @@ export interface CheckFunctionOptions extends PingOptions, ReplicationCheckOptio
 export function createCheckFunctions(opts: CheckFunctionOptions): CheckFunctions {
   return {
     ping: makePingCheck(opts),
-    mysql: makeMysqlCheck(opts.sessions),
+    mysql: makeMysqlCheck(opts.sessions, opts),
     rep_threads: makeRepThreadsCheck(opts.sessions, opts),
     rep_backlog: makeRepBacklogCheck(opts.sessions, opts),
   };

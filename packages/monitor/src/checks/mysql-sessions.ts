@@ -4,15 +4,19 @@
 // A connection refused a statement for lack of a privilege is closed too: the server keeps the
 // privileges a session logged in with, so only a new connection sees a GRANT made since (a kept
 // one that is refused is retried once on a fresh connection, like a broken one).
+import { readFileSync } from 'node:fs';
 import * as mysql from 'mysql2';
 import type { Connection, QueryError } from 'mysql2';
-import { bounded, isPrivilegeError } from '@mmm/common';
+import type { TLSSocket } from 'node:tls';
+import { type MysqlTls, bounded, checkServerIdentity, errorMessage, isPrivilegeError } from '@mmm/common';
 
 export interface MysqlEndpoint {
   host: string;
   port: number;
   user: string;
   password: string;
+  /** TLS verified against caFile, the server's identity against `host` (an IP SAN). */
+  tls?: MysqlTls;
 }
 
 export interface MysqlFailure {
@@ -59,7 +63,12 @@ export class MysqlSessions {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return { kind: 'timeout', phase: 'query' };
-      const entry = this.entryFor(ep, remaining);
+      let entry: Entry;
+      try {
+        entry = this.entryFor(ep, remaining);
+      } catch (e) {
+        return { kind: 'connect-error', error: { code: 'MYSQL_SSL_CA', message: errorMessage(e) } };
+      }
       const reused = entry.connected && attempt === 0;
 
       const c = await bounded(entry.ready, deadline - Date.now());
@@ -125,8 +134,11 @@ export class MysqlSessions {
     const key = keyOf(ep);
     const existing = this.entries.get(key);
     if (existing) return existing;
+    // Read at each new connection (they are rare): a replaced CA file is used without a restart.
+    const ssl = ep.tls ? tlsOptions(ep.tls) : undefined;
     this.connects++;
     const conn = mysql.createConnection({
+      ...(ssl ? { ssl } : {}),
       host: ep.host,
       port: ep.port,
       user: ep.user,
@@ -143,6 +155,10 @@ export class MysqlSessions {
     conn.on('error', () => this.drop(entry));
     entry.ready = new Promise<void>((resolve, reject) => {
       conn.connect((err) => (err ? reject(err) : resolve()));
+    }).then(() => {
+      if (!ep.tls) return;
+      const bad = tlsIdentityError(conn, ep.host);
+      if (bad) throw bad;
     });
     entry.ready.then(
       () => {
@@ -192,7 +208,30 @@ async function quit(c: Connection): Promise<void> {
 }
 
 function keyOf(ep: MysqlEndpoint): string {
-  return `${ep.user}@${ep.host}:${ep.port}`;
+  return `${ep.user}@${ep.host}:${ep.port}${ep.tls ? ` tls ${ep.tls.caFile}` : ''}`;
+}
+
+/**
+ * mysql2 checks the identity of an IP host against 'localhost' (Node takes the name from the
+ * socket, which has none for an IP), so it is ours, mmm's rule (server-identity.ts): a SAN must
+ * name the host's ip. Checked once the session is up; the chain was verified in the handshake,
+ * so only a server holding a key of the cluster CA could have seen the login.
+ */
+export function tlsIdentityError(conn: Connection, expected: string): Error | undefined {
+  const s = (conn as unknown as { stream?: Partial<TLSSocket> }).stream;
+  if (typeof s?.getPeerCertificate !== 'function') return Object.assign(new Error('TLS was asked for but the session is not encrypted'), { code: 'MYSQL_NOT_TLS' });
+  return checkServerIdentity(expected, s.getPeerCertificate(true));
+}
+
+/** mysql2's TLS: the chain to the CA (TLS ≥ 1.2); the identity is tlsIdentityError's. */
+export function tlsOptions(tls: MysqlTls): mysql.SslOptions {
+  let ca: string;
+  try {
+    ca = readFileSync(tls.caFile, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read mysql_ssl_ca ${tls.caFile}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
+  }
+  return { ca, rejectUnauthorized: true, verifyIdentity: false, minVersion: 'TLSv1.2' };
 }
 
 function runQuery(conn: Connection, sql: string): Promise<Record<string, unknown>[]> {

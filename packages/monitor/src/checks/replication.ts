@@ -1,13 +1,13 @@
 // `rep_threads` and `rep_backlog`: both read `SHOW SLAVE STATUS` with the monitor user.
 import { type CheckConfig, type HostConfig, isPrivilegeError, missingPrivilegeProblem, quoteAccount } from '@mmm/common';
-import { describeEndpoint, monitorEndpoint } from './endpoint';
+import { type EndpointOptions, describeEndpoint, monitorEndpoint } from './endpoint';
 import type { MysqlFailure, MysqlSessions } from './mysql-sessions';
 import { type SlaveStatus, classifyBacklog, classifyThreads, parseSlaveStatus } from './slave-status';
 import { type CheckFn, type CheckResult, error, timeoutMs, unknown } from './types';
 
 const SLAVE_STATUS = 'SHOW SLAVE STATUS';
 
-export interface ReplicationCheckOptions {
+export interface ReplicationCheckOptions extends EndpointOptions {
   /** The monitor's address, named in the GRANT hint when the server does not say who we are. */
   monitorIp?: string;
 }
@@ -51,7 +51,7 @@ async function withSlaveStatus(
   check: CheckConfig,
   verdict: (s: SlaveStatus | undefined) => CheckResult,
 ): Promise<CheckResult> {
-  const ep = monitorEndpoint(host);
+  const ep = monitorEndpoint(host, opts);
   if (!ep) return error(`monitor_user is not configured for host '${host.name}'`);
   const r = await sessions.query(ep, SLAVE_STATUS, timeoutMs(check));
   switch (r.kind) {

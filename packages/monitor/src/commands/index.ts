@@ -31,10 +31,13 @@ export const HANDLERS: Handlers = {
   status_json: statusJson,
 };
 
-/** The reply for a refused command: no role at all (peer_role rules matched nothing), or a state change without the control or monitor role. */
-export const notAuthorizedText = (command: string, role: ResolvedRole = 'viewer'): string =>
+/**
+ * The reply for a refused command: no rights at all (`why`: no URI and no peer_role rule matched,
+ * or an unknown/conflicting role URI), or a state change without the control or monitor role.
+ */
+export const notAuthorizedText = (command: string, role: ResolvedRole = 'viewer', why = 'it matches no peer_role rule and has no urn:mmm:role URI'): string =>
   role === null
-    ? `ERROR: Not authorized: this certificate matches no peer_role rule and has no role, so it may not run '${command}'`
+    ? `ERROR: Not authorized: this certificate has no rights (${why}), so it may not run '${command}'`
     : `ERROR: Not authorized: '${command}' changes the cluster and needs a certificate with the control or monitor role`;
 
 export function authorized(role: ResolvedRole, cmd: ControlCommand): boolean {

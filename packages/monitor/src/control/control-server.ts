@@ -7,8 +7,11 @@ import {
   type MmmConfig,
   type PeerConnection,
   type TlsMaterial,
+  LogLimiter,
+  clipInput,
   createListener,
   errorMessage,
+  noRoleReason,
   parseControlCommand,
 } from '@mmm/common';
 import { type CommandHost, authorized, changesCluster, executeCommand, notAuthorizedText } from '../commands';
@@ -25,8 +28,12 @@ export interface ControlServerOptions {
   bindRetryMs?: number;
 }
 
-export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOptions, 'logger' | 'target' | 'mutex'>): Promise<void> {
+/** What serveControl needs; `refusals` bounds refusal lines across connections (log-limit.ts). */
+export type ServeOptions = Pick<ControlServerOptions, 'logger' | 'target' | 'mutex'> & { refusals?: LogLimiter };
+
+export async function serveControl(conn: PeerConnection, o: ServeOptions): Promise<void> {
   const peer = { peer: conn.peer.address, cn: conn.peer.cn, role: String(conn.peer.role) };
+  const refusals = o.refusals ?? new LogLimiter(o.logger);
   for await (const item of conn.items()) {
     if (item.kind === 'error') {
       await conn.write(`ERROR: ${item.error.message}`).catch(() => undefined);
@@ -44,9 +51,10 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
     }
     let reply: string;
     if (!authorized(conn.peer.role, cmd)) {
-      const why = conn.peer.role === null ? 'the certificate has no role' : `${cmd.kind} needs the control or monitor role`;
-      o.logger.warn(`control command refused: ${why}`, peer);
-      reply = notAuthorizedText(cmd.kind, conn.peer.role);
+      const noRights = conn.peer.role === null ? noRoleReason(conn.peer) : undefined;
+      const why = noRights !== undefined ? `the certificate has no rights: ${noRights}` : `${cmd.kind} needs the control or monitor role`;
+      refusals.warn('control command refused', `control command refused: ${why}`, peer);
+      reply = notAuthorizedText(cmd.kind, conn.peer.role, noRights);
     } else {
       const changes = changesCluster(cmd);
       // Reads skip the mutex once there is a state to read; during startup (which holds the
@@ -58,7 +66,7 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
         o.logger.error(`control command ${cmd.kind} failed: ${errorMessage(e)}`, peer);
         reply = `ERROR: ${errorMessage(e)}`;
       }
-      if (changes) o.logger.info(`control: ${item.line} -> ${reply}`, peer);
+      if (changes) o.logger.info(`control: ${clipInput(item.line)} -> ${clipInput(reply)}`, peer);
     }
     try {
       await conn.write(reply);
@@ -68,14 +76,22 @@ export async function serveControl(conn: PeerConnection, o: Pick<ControlServerOp
   }
 }
 
-export function startControlServer(o: ControlServerOptions): Promise<Listener> {
-  return createListener({
+export async function startControlServer(o: ControlServerOptions): Promise<Listener> {
+  const refusals = new LogLimiter(o.logger.child({ part: 'control' }));
+  const listener = await createListener({
     host: o.host,
     port: o.port,
     socket: o.config.socket,
     material: o.material,
     logger: o.logger.child({ part: 'control' }),
     ...(o.bindRetryMs !== undefined ? { bindRetryMs: o.bindRetryMs } : {}),
-    onConnection: (conn) => serveControl(conn, o),
+    onConnection: (conn) => serveControl(conn, { ...o, refusals }),
   });
+  const close = listener.close.bind(listener);
+  // Suppressed refusals are summed up when the monitor stops.
+  listener.close = async () => {
+    await close();
+    refusals.close();
+  };
+  return listener;
 }

@@ -35,11 +35,12 @@ export class TestMariadb {
     return this.child?.pid;
   }
 
-  static async start(): Promise<TestMariadb> {
+  /** `tls`: PEM files for ssl_cert, ssl_key, ssl_ca (the server then offers TLS). */
+  static async start(opts: { tls?: { cert: string; key: string; ca: string }; bindAddress?: string } = {}): Promise<TestMariadb> {
     const dir = await mkdtemp(join(tmpdir(), 'mmm-checks-'));
     const db = new TestMariadb(dir, await freePort(), join(dir, 'mysqld.sock'));
     try {
-      await db.boot();
+      await db.boot(opts.tls, opts.bindAddress);
       return db;
     } catch (e) {
       await db.stop();
@@ -47,7 +48,7 @@ export class TestMariadb {
     }
   }
 
-  private async boot(): Promise<void> {
+  private async boot(tls?: { cert: string; key: string; ca: string }, bindAddress = '127.0.0.1'): Promise<void> {
     const cnf = join(this.dir, 'my.cnf');
     await mkdir(join(this.dir, 'tmp'));
     await writeFile(
@@ -58,7 +59,7 @@ export class TestMariadb {
         `datadir=${join(this.dir, 'data')}`,
         `tmpdir=${join(this.dir, 'tmp')}`,
         `port=${this.port}`,
-        'bind-address=127.0.0.1',
+        `bind-address=${bindAddress}`,
         `socket=${this.socket}`,
         `pid-file=${join(this.dir, 'mysqld.pid')}`,
         `log-error=${join(this.dir, 'error.log')}`,
@@ -70,6 +71,7 @@ export class TestMariadb {
         'innodb_log_file_size=8M',
         'key_buffer_size=1M',
         'max_connections=50',
+        ...(tls ? [`ssl_cert=${tls.cert}`, `ssl_key=${tls.key}`, `ssl_ca=${tls.ca}`] : []),
         '',
       ].join('\n'),
     );

@@ -1,7 +1,7 @@
 // MMM 2.x move_role [--force] <role> <host>. The writer (active master role) moves by the planned
 // switch (demote, GTID wait bounded by switch_timeout, promote; abort restores the old writer);
 // a balanced role's IPs leave the host and distribution puts them elsewhere.
-import { texts } from '@mmm/common/pure';
+import { texts, own } from '@mmm/common/pure';
 import { planSwitch } from '../planned-switch';
 import { withHostState } from './host-state';
 import { type OperatorStep, type Transition, pingedAgent, refuse } from './types';
@@ -9,9 +9,9 @@ import { type OperatorStep, type Transition, pingedAgent, refuse } from './types
 export const moveRole: Transition<'move_role'> = ({ role, host, force }, v) => {
   const s = v.state;
   if (s.mode === 'PASSIVE') return refuse(texts.notInPassive());
-  const rc = v.config.roles[role];
+  const rc = own(v.config.roles, role);
   if (!rc) return refuse(texts.unknownRole(role));
-  if (!v.config.hosts[host]) return refuse(texts.unknownHost(host));
+  if (!own(v.config.hosts, host)) return refuse(texts.unknownHost(host));
   const am = v.config.activeMasterRole;
   const st = s.hosts[host].state;
 

@@ -1,5 +1,5 @@
 // MMM 2.x set_ip (PASSIVE only): give the role IP to a host; applied when PASSIVE is left.
-import { texts } from '@mmm/common/pure';
+import { texts, own } from '@mmm/common/pure';
 import { type Transition, refuse } from './types';
 
 export const setIp: Transition<'set_ip'> = ({ ip, host }, v) => {
@@ -7,7 +7,7 @@ export const setIp: Transition<'set_ip'> = ({ ip, host }, v) => {
   if (s.mode !== 'PASSIVE') return refuse(texts.onlyInPassive());
   const row = s.roles.find((a) => a.ip === ip);
   if (!row) return refuse(texts.unknownIp(ip));
-  if (!v.config.hosts[host]) return refuse(texts.unknownHost(host));
+  if (!own(v.config.hosts, host)) return refuse(texts.unknownHost(host));
   const rc = v.config.roles[row.role];
   if (!rc.hosts.includes(host)) return refuse(texts.setIpCantHandle(host, row.role, rc.hosts));
   const st = s.hosts[host].state;

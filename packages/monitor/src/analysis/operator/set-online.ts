@@ -1,7 +1,7 @@
 // MMM 2.x set_online: only from ADMIN_OFFLINE or AWAITING_RECOVERY, agent reachable, ping and
 // mysql OK, the peer's replication checks OK; resets flapping. A refusal caused by a failing check
 // whose monitor account was refused names that cause and its fix instead of MMM's text.
-import { CHECK_NAMES, type CheckName, texts } from '@mmm/common/pure';
+import { CHECK_NAMES, type CheckName, texts, own } from '@mmm/common/pure';
 import type { HostChecks } from '../snapshot';
 import { withHostState } from './host-state';
 import { type OperatorStep, type Transition, pingedAgent, refuse } from './types';
@@ -16,7 +16,7 @@ function refuseFor(mmmText: string, target: string, host: string, checks: HostCh
 }
 
 export const setOnline: Transition<'set_online'> = ({ host }, v) => {
-  const hc = v.config.hosts[host];
+  const hc = own(v.config.hosts, host);
   if (!hc) return refuse(texts.unknownHost(host));
   const st = v.state.hosts[host].state;
   if (st === 'ONLINE') return refuse(texts.alreadyOnline());
