@@ -51,7 +51,7 @@ export class LegacyRig {
     const netns = (await netnsSupport()) === true;
     let db: DbCluster;
     try {
-      db = await startDbCluster({ dir: join(dir, 'db'), replicas: 1, netns });
+      db = await startDbCluster({ dir: join(dir, 'db'), replicas: 1, netns, mysqlTls: false }) // MMM clusters run MySQL in clear (the interop lab did);
     } catch (e) {
       await stopDbCluster(join(dir, 'db')).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

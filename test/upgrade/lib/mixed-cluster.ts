@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join, resolve } from 'node:path';
 import type { StatusDocument } from '@mmm/common';
 import {
-  type Daemon, type DbCluster, findBinary, netnsSupport, processAlive, queries, startDaemon, statusJson, stopDaemon,
+  type Daemon, type DbCluster, findBinary, netnsSupport, processAlive, queries, query, startDaemon, statusJson, stopDaemon,
 } from '../../../packages/sandbox/src';
 import { createClientNs, removeClientNs, runNode, until, type ClusterView, type Ran } from '../../e2e/lib/cluster';
 import { freePort } from '../../helpers/free-port';
@@ -101,10 +101,11 @@ export class MixedCluster implements ClusterView {
     const mon = this.db.credentials.monitor;
     // docs/accounts.md: while MMM agents remain, planned moves read positions and client threads
     // over the monitor's own account.
-    await Promise.all(this.db.nodes.map((n) => queries(n, [
-      'SET SESSION sql_log_bin = 0',
-      `GRANT PROCESS, BINLOG MONITOR ON *.* TO '${mon.user}'@'%'`,
-    ])));
+    // to the monitor account wherever the sandbox made it (the monitor's own address, docs/accounts.md)
+    await Promise.all(this.db.nodes.map(async (n) => {
+      const hosts = (await query(n, 'SELECT Host AS h FROM mysql.user WHERE User = ?', [mon.user])).map((r) => String(r.h));
+      await queries(n, ['SET SESSION sql_log_bin = 0', ...hosts.map((h) => `GRANT PROCESS, BINLOG MONITOR ON *.* TO '${mon.user}'@'${h}'`)]);
+    }));
     for (const h of HOSTS) if (!this.isLegacy(h)) this.writeOurAgentConfig(h);
     this.controlPort = await freePort('127.0.0.1');
     this.writeMonitorConfig();
@@ -148,6 +149,9 @@ export class MixedCluster implements ClusterView {
       '',
       `<host ${name}>`,
       `    mysql_pidfile   ${n.pidFile}`,
+      `    mysql_socket    ${n.socket}`,
+      // MMM clusters run MySQL in clear: no TLS to MySQL until the servers get certificates
+      '    mysql_ssl       off',
       '</host>',
       '',
       this.socketBlock(name, ['monitor monitor']),
@@ -176,6 +180,7 @@ export class MixedCluster implements ClusterView {
       '</monitor>',
       '',
       '<host default>',
+      '    mysql_ssl               off',
       `    monitor_user            ${mon.user}`,
       `    monitor_password        ${mon.password}`,
       '</host>',
