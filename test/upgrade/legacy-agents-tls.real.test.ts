@@ -132,14 +132,16 @@ describe('upgrade: our monitor drives three MMM 2.2.1 agents over TLS (mixed clu
     await waitForMonitor(C(), 'db2 ONLINE again', (d) => stateOf(d, 'db2') === 'ONLINE', 30_000);
     // (2) our pre-check only: the monitor account cannot see client threads on db2
     const mon = C().db.credentials.monitor;
-    await queries(db2, ['SET SESSION sql_log_bin = 0', `REVOKE PROCESS ON *.* FROM '${mon.user}'@'%'`]);
+    // the account wherever the sandbox made it (the monitor's own address)
+    const monHost = String((await query(db2, 'SELECT Host AS h FROM mysql.user WHERE User = ?', [mon.user]))[0]?.h);
+    await queries(db2, ['SET SESSION sql_log_bin = 0', `REVOKE PROCESS ON *.* FROM '${mon.user}'@'${monHost}'`]);
     try {
       const r = await C().control('move_role', 'writer', 'db2');
       expect(r.code, r.stdout).to.not.equal(0);
       expect(r.stdout).to.match(/lacks PROCESS on db2/);
       figures['refused move (no PROCESS)'] = r.stdout.trim().split('\n')[0]!;
     } finally {
-      await queries(db2, ['SET SESSION sql_log_bin = 0', `GRANT PROCESS ON *.* TO '${mon.user}'@'%'`]);
+      await queries(db2, ['SET SESSION sql_log_bin = 0', `GRANT PROCESS ON *.* TO '${mon.user}'@'${monHost}'`]);
     }
     const since = o!.since(t0);
     expect(since.filter((t) => t.nodes.find((n) => n.node === 'db1')?.readOnly === true).length, 'db1 never read-only').to.equal(0);
