@@ -371,7 +371,7 @@ set_online() {
   done
   printf '$ mmm_control set_online %s\n%s\n' "$1" "$out"
 }
-for n in db2 db3; do
+for n in "${NODES[@]}"; do
   if is_state "$n" AWAITING_RECOVERY; then set_online "$n"; fi
 done
 for n in "${NODES[@]}"; do wait_for "$n ONLINE with a role" online "$n"; done
