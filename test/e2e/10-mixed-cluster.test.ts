@@ -117,6 +117,8 @@ describe('e2e 10: mixed cluster (MMM 2.2.1 agents on db1/db3, ours on db2, our m
     await waitForMonitor(C(), 'writer role on db2', (d) => writerOf(d) === 'db2', 60_000);
     await until('a write acknowledged by db2', async () => w!.firstAckOn('db2', tKill), 30_000, 20);
     await converge(C(), { writer: 'db2', states: { db1: 'HARD_OFFLINE' }, skip: ['db1'] });
+    // the dead host's reader VIP goes to a live one (once db1 confirmed dropping it)
+    await until('every reader VIP on a live host', async () => (await C().statusDoc()).roles.find((r) => r.name === 'reader')!.ips.every((i) => i.assignedTo !== '' && i.assignedTo !== 'db1'), 20_000);
     await reconverge(C(), 'db2');
     await tl!.mark('failover to db2');
     await w.stop();

@@ -165,6 +165,8 @@ describe('upgrade: our monitor drives three MMM 2.2.1 agents over TLS (mixed clu
     await waitForMonitor(C(), 'writer role on db2', (d) => writerOf(d) === 'db2', 60_000);
     await until('a write acknowledged by db2', async () => w!.firstAckOn('db2', tKill), 30_000, 20);
     await converge(C(), { writer: 'db2', states: { db1: 'HARD_OFFLINE' }, skip: ['db1'] });
+    // the dead host's reader VIP goes to a live one (once db1 confirmed dropping it)
+    await until('every reader VIP on a live host', async () => (await C().statusDoc()).roles.find((r) => r.name === 'reader')!.ips.every((i) => i.assignedTo !== '' && i.assignedTo !== 'db1'), 20_000);
     await tl!.mark('failover to db2');
     await new Promise((r) => setTimeout(r, 1_000));
     await stopLoad();

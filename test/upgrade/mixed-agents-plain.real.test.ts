@@ -118,6 +118,8 @@ describe('upgrade: our monitor drives one MMM 2.2.1 agent and two of ours over p
     await waitForMonitor(C(), 'writer role on db1', (d) => writerOf(d) === 'db1', 60_000);
     await until('a write acknowledged by db1', async () => w!.firstAckOn('db1', tKill), 30_000, 20);
     await converge(C(), { writer: 'db1', states: { db2: 'HARD_OFFLINE' }, skip: ['db2'] });
+    // the dead host's reader VIP goes to a live one (once db2 confirmed dropping it)
+    await until('every reader VIP on a live host', async () => (await C().statusDoc()).roles.find((r) => r.name === 'reader')!.ips.every((i) => i.assignedTo !== '' && i.assignedTo !== 'db2'), 20_000);
     await tl!.mark('failover to db1');
     await w.stop();
     const db1w = firstTick(o!, tKill, (t) => writableIn(t).includes('db1'));

@@ -47,6 +47,20 @@ function dropped(o: HostObservation, ip: string): boolean {
   return !!o.agent.system && (o.agent.systemAt ?? -Infinity) > ap.at && !has(o.agent.system.configuredRoles, ip);
 }
 
+/**
+ * Our agent's last answer shows `ip` off its interface: OK to a status without it, or an ERROR
+ * that names no step about it (our agents list every step they did not do: `Status not fully
+ * applied: failed: read_only=1 (…)` from a host whose mysqld is down still removed its VIPs).
+ */
+function confirmedWithout(o: HostObservation, ip: string): boolean {
+  const ap = o.agent.lastApplied;
+  if (!ap || has(ap.roles, ip)) return false;
+  if (ap.ok) return true;
+  const e = ap.error ?? '';
+  const named = new RegExp(`(^|[^0-9.])${ip.replace(/[.]/g, '\\.')}(?![0-9])`).test(e);
+  return e.startsWith('Status not fully applied:') && !named;
+}
+
 /** Status answered without some IP it may hold, CLEAR_BAD_ROLES not yet since: send it. */
 function wantsClear(o: HostObservation, ips: readonly string[]): boolean {
   const ap = o.agent.lastApplied;
@@ -75,9 +89,7 @@ export function placeRoles(i: PlacementInput): PlacementResult {
     // ours: the writer IP is writer safety's; an agent that does not answer confirms nothing
     if (!o.agent.reachable || o.fence?.ok) continue;
     for (const a of i.before) if (a.host === h) may.add(a.ip);
-    const ap = o.agent.lastApplied;
-    const gone = (ip: string): boolean => !!ap && ap.ok && !has(ap.roles, ip);
-    const still = [...may].filter((ip) => !writerIps.has(ip) && !assigned(ip) && !gone(ip)).sort();
+    const still = [...may].filter((ip) => !writerIps.has(ip) && !assigned(ip) && !confirmedWithout(o, ip)).sort();
     if (still.length) held[h] = still;
   }
 
