@@ -3,7 +3,7 @@
 import type { ConfigIssue } from '../errors';
 import { CHECK_NAMES, DEFAULTS } from './types';
 import type {
-  CheckConfig, CheckName, HostConfig, LogConfig, MmmConfig, MonitorConfig, PeerRoleRule, Program,
+  CheckConfig, CheckName, Durability, HostConfig, LogConfig, MmmConfig, MonitorConfig, PeerRoleRule, Program,
   RoleConfig, SocketConfig, Syntax,
 } from './types';
 import type { Origin } from './raw';
@@ -199,9 +199,23 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
     writerLease: lease('writer_lease', DEFAULTS.writerLease),
     switchTimeout: lease('switch_timeout', DEFAULTS.switchTimeout),
     demoteGrace: get<number>(top, 'demote_grace') ?? DEFAULTS.demoteGrace,
+    durability: get<Durability>(top, 'durability') ?? DEFAULTS.durability,
+    semisyncTimeout: get<number>(top, 'semisync_timeout') ?? DEFAULTS.semisyncTimeout,
     logs,
   });
+  const semisync = semisyncWarning(config);
+  if (semisync) warnings.push(semisync);
   return { config: issues.length ? undefined : config, issues, warnings, origins };
+}
+
+/**
+ * A writer cut off from every replica waits semisync_timeout for an acknowledgement, then
+ * acknowledges writes asynchronously; only its lease stops it. A timeout at or below the lease
+ * lets it acknowledge writes that the failover on the other side then loses.
+ */
+export function semisyncWarning(c: Pick<MmmConfig, 'durability' | 'semisyncTimeout' | 'writerLease'>): string | undefined {
+  if (c.durability !== 'semisync' || c.semisyncTimeout > c.writerLease) return undefined;
+  return `semisync_timeout ${c.semisyncTimeout} s is not above writer_lease ${c.writerLease} s: a writer cut off from every replica falls back to asynchronous replication and acknowledges writes before its lease fences it, and a failover loses them (set semisync_timeout above writer_lease)`;
 }
 
 type Get = <T>(s: Section, key: string, required?: boolean) => T | undefined;
