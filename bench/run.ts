@@ -15,6 +15,7 @@ import { footprintSection, type FootprintResult } from './footprint';
 import { cleanupAll, isRoot, resetClock, ROOT, say } from './lib';
 import { protocolSection, type ProtocolResult } from './protocol';
 import { semisyncSection, type SemisyncResult } from './semisync';
+import { SANDBOX_SEMISYNC_TIMEOUT } from '@mmm/sandbox';
 
 const SECTIONS = ['crash', 'switchover', 'protocol', 'footprint', 'semisync'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -158,7 +159,7 @@ async function main(): Promise<number> {
       network: 'mmm_sandbox --netns: each node in its own namespace on a bridge; workload client inside db3\'s namespace, app user, writer VIP',
       runs: { tuned: o.tunedRuns, default: o.defaultRuns, switchover: o.switchRuns, requests: o.requests, footprint_window_s: o.windowS },
       ...(o.only.has('semisync')
-        ? { semisync: `mmm_sandbox up --netns --semisync (durability semisync, semisync_timeout 5 s, AFTER_SYNC; db2 and db3 acknowledge); workload ${o.conns} connections of autocommit INSERTs from db3's namespace through the writer VIP; latency: ${o.latencyRounds} rounds of ${o.latencyRoundS} s each way, alternating on ONE sandbox (monitor passive, db1's master side switched by hand), first second of each round dropped; crash: ${o.semisyncRuns} runs each, semisync and async, fresh sandbox per run` }
+        ? { semisync: `mmm_sandbox up --netns --semisync (durability semisync, semisync_timeout ${SANDBOX_SEMISYNC_TIMEOUT} s, AFTER_SYNC; db2 and db3 acknowledge); workload ${o.conns} connections of autocommit INSERTs from db3's namespace through the writer VIP; latency: ${o.latencyRounds} rounds of ${o.latencyRoundS} s each way, alternating on ONE sandbox (monitor passive, db1's master side switched by hand), first second of each round dropped; crash: ${o.semisyncRuns} runs each, semisync and async, fresh sandbox per run` }
         : {}),
     },
     sections_run: [...o.only],

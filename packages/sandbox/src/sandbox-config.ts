@@ -10,8 +10,8 @@ import type { Credentials } from './users';
 export const NETNS_AGENT_PORT = 9989;
 /** Seconds; short so an isolated writer fences itself quickly (DESIGN §6). */
 export const SANDBOX_WRITER_LEASE = 3;
-/** Seconds (up --semisync): above the lease, as --check-config asks, and short enough for tests. */
-export const SANDBOX_SEMISYNC_TIMEOUT = 5;
+/** Seconds (up --semisync): above the lease + 5 s, as --check-config asks, and short enough for tests. */
+export const SANDBOX_SEMISYNC_TIMEOUT = 10;
 
 /** How agents move VIPs: `ip` on the node's eth0 (netns), or the recording hook. */
 export type VipMethod = 'netns' | 'hook-lo' | 'hook-record';

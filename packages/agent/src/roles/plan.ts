@@ -153,11 +153,13 @@ export function planSetStatus(p: PlanInput): Step[] {
 
   // 4. Promotion: apply what was received, then writable, then the VIP (never the VIP first).
   if (nextWriter.length > 0) {
-    steps.push(...semisyncMasterOn(p)); // before read_only=0: the first write already waits for a replica
-    if (o.readOnly !== false) {
-      steps.push({ kind: 'catch_up', timeoutMs: p.catchUpTimeoutMs, name: 'catch up', group: 'promote', halts: true });
-      steps.push({ kind: 'read_only', on: false, name: 'read_only=0', group: 'promote', halts: true });
-    }
+    if (o.readOnly !== false) steps.push({ kind: 'catch_up', timeoutMs: p.catchUpTimeoutMs, name: 'catch up', group: 'promote', halts: true });
+    // After the catch-up: with the master side on, the SQL thread's commits of what it still had to
+    // apply would wait for an acknowledgement (the bench saw a 5 s catch-up: a dead old writer's
+    // stale connection still counted as a semi-sync replica). Before read_only=0: the first client
+    // write already waits for a replica.
+    steps.push(...semisyncMasterOn(p));
+    if (o.readOnly !== false) steps.push({ kind: 'read_only', on: false, name: 'read_only=0', group: 'promote', halts: true });
     for (const r of nextWriter) {
       if (!definitelyPresent(o, r.ip)) steps.push({ kind: 'add_vip', role: r, name: `add ${roleToString(r)}`, group: 'promote', halts: true });
     }

@@ -22,10 +22,10 @@ const plan = (p: Partial<PlanInput> & Pick<PlanInput, 'prev' | 'next'>): Step[] 
 const fromDb1 = { host: '10.0.0.11', port: 3306, ioConnected: true };
 
 describe('roles/plan: durability semisync', () => {
-  it('promotion: master side on (AFTER_SYNC, timeout) and replica side on before catch-up and read_only=0', () => {
+  it('promotion: replica side on; master side on (AFTER_SYNC, timeout) after the catch-up, before read_only=0', () => {
     const steps = plan({ prev: st([R1]), next: st([R1, W]), observed: obs({ vips: ['10.0.0.101'] }) });
     expect(names(steps)).to.deep.equal([
-      'semi-sync replica on', 'semi-sync master on (AFTER_SYNC, timeout 30000 ms)', 'catch up', 'read_only=0', 'add writer(10.0.0.100)',
+      'semi-sync replica on', 'catch up', 'semi-sync master on (AFTER_SYNC, timeout 30000 ms)', 'read_only=0', 'add writer(10.0.0.100)',
     ]);
     expect(steps.find((s) => s.kind === 'semisync_master')).to.deep.include({ on: true, timeoutMs: 30_000, group: 'durability', halts: false });
   });
@@ -81,7 +81,7 @@ describe('roles/plan: durability semisync', () => {
 
   it('semi-sync state unreadable: every side is asserted (the steps are idempotent)', () => {
     const steps = plan({ prev: st([]), next: st([W]), observed: obs({ semisync: undefined }) });
-    expect(names(steps)).to.deep.equal(['semi-sync replica on', 'semi-sync master on (AFTER_SYNC, timeout 30000 ms)', 'catch up', 'read_only=0', 'add writer(10.0.0.100)']);
+    expect(names(steps)).to.deep.equal(['semi-sync replica on', 'catch up', 'semi-sync master on (AFTER_SYNC, timeout 30000 ms)', 'read_only=0', 'add writer(10.0.0.100)']);
   });
 
   it('a server without semi-sync (MySQL without its plugins): the writer gets a failing step naming the plugin; promotion goes on', () => {

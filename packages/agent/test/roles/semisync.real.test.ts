@@ -179,6 +179,31 @@ describe('agent: durability semisync against real MariaDB (SET_STATUS, GET_HEALT
     expect(Number(((await db1.sql('SELECT @@global.read_only AS r')) as { r: number }[])[0]!.r)).to.equal(1);
   });
 
+  it('demotion while a commit waits for an acknowledgement: read_only=1 waits for it, so the agent ends the client (a lost connection, not an OK) and sets it', async () => {
+    const a1 = agent('db1', 'durability semisync\nsemisync_timeout 60');
+    expect(await a1.set([W], 'db1')).to.equal('OK: Status applied successfully!');
+    await db3.sql('STOP SLAVE IO_THREAD');
+    await until('db1 without a semi-sync client', 10_000, async () => (await vars(db1)).Rpl_semi_sync_master_clients === '0');
+    const client = await db1.root();
+    const t0 = Date.now();
+    const outcome = client.query('INSERT INTO semi.t VALUES (2)').then(() => 'acknowledged', (e: Error) => `error: ${e.message}`);
+    await until('the INSERT waiting for an acknowledgement', 5_000, async () => {
+      const rows = (await db1.sql("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for semi-sync ACK%'")) as { n: number }[];
+      return Number(rows[0]!.n) === 1;
+    });
+    const reply = await a1.set([], 'db2');
+    const got = await outcome;
+    console.log(`      demotion answered after ${Date.now() - t0} ms (the agent's read_only bound is 5 s; semisync_timeout 60 s)`);
+    client.destroy();
+    expect(reply).to.equal('OK: Status applied successfully!');
+    expect(got).to.match(/^error: /);
+    expect(Number(((await db1.sql('SELECT @@global.read_only AS r')) as { r: number }[])[0]!.r)).to.equal(1);
+    expect((await vars(db1)).rpl_semi_sync_master_enabled).to.equal('OFF');
+    await db3.sql('START SLAVE IO_THREAD');
+    agents.splice(agents.indexOf(a1), 1);
+    await a1.close();
+  });
+
   it('durability async: the same statuses touch no semi-sync variable (MMM), and GET_HEALTH has no semi-sync key', async () => {
     await Promise.all(agents.splice(0).map((a) => a.close()));
     await Promise.all([resetSemisync(db1), resetSemisync(db3)]);

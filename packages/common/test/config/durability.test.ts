@@ -62,12 +62,14 @@ describe('config: durability and semisync_timeout (our addition)', () => {
     expect(TOP_RULES.semisync_timeout).to.include({ ours: true, default: '30' });
   });
 
-  it('warns when semisync_timeout is not above writer_lease (an isolated writer would acknowledge writes before it fences)', () => {
-    const r = load2('durability semisync\nsemisync_timeout 10\nwriter_lease 10\n');
+  it('warns when semisync_timeout is not above writer_lease + 5 s (an isolated writer would acknowledge writes before it fences)', () => {
+    const r = load2('durability semisync\nsemisync_timeout 15\nwriter_lease 10\n');
     expect(r.warnings.filter((w) => /semisync_timeout/.test(w))).to.deep.equal([
-      'semisync_timeout 10 s is not above writer_lease 10 s: a writer cut off from every replica falls back to asynchronous replication and acknowledges writes before its lease fences it, and a failover loses them (set semisync_timeout above writer_lease)',
+      'semisync_timeout 15 s is not above writer_lease + 5 s (15 s): a writer cut off from every replica falls back to asynchronous replication and acknowledges writes before its lease fences it, and a failover loses them (set semisync_timeout above 15)',
     ]);
-    expect(load2('durability semisync\nsemisync_timeout 11\nwriter_lease 10\n').warnings.filter((w) => /semisync_timeout/.test(w))).to.deep.equal([]);
+    expect(load2('durability semisync\nsemisync_timeout 15.5\nwriter_lease 10\n').warnings.filter((w) => /semisync_timeout/.test(w))).to.deep.equal([]);
+    // the defaults (30 s, lease 10 s) do not warn
+    expect(load2('durability semisync\n').warnings.filter((w) => /semisync_timeout/.test(w))).to.deep.equal([]);
     // async: the timeout means nothing
     expect(semisyncWarning({ durability: 'async', semisyncTimeout: 1, writerLease: 10 })).to.equal(undefined);
   });
