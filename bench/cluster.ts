@@ -10,10 +10,12 @@ import {
 
 const TABLE = 'mmm_test.bench_w';
 
-interface Ack {
+export interface Ack {
   i: number;
   t: number;
   s: number;
+  /** Commit latency (INSERT sent → OK), ms. */
+  l: number;
 }
 export interface Workload {
   acks: Ack[];
@@ -22,23 +24,24 @@ export interface Workload {
   stop(): Promise<void>;
 }
 
-function node(sb: Sandbox, name: string): SbNode {
+export function node(sb: Sandbox, name: string): SbNode {
   const n = sb.status.nodes.find((x) => x.name === name);
   if (!n) throw new Error(`no node ${name}`);
   return n;
 }
 
-async function prepareTable(sb: Sandbox): Promise<void> {
+export async function prepareTable(sb: Sandbox): Promise<void> {
   await sql(node(sb, 'db1'), `CREATE TABLE ${TABLE} (id BIGINT PRIMARY KEY, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))`);
   for (const n of ['db2', 'db3']) {
     await waitFor(`${TABLE} replicated to ${n}`, 15_000, async () => ((await sql(node(sb, n), `SHOW TABLES FROM mmm_test LIKE 'bench_w'`)).trim() ? true : undefined), 200);
   }
 }
 
-export function startWorkload(sb: Sandbox, startId = 1): Workload {
+export function startWorkload(sb: Sandbox, startId = 1, opts: { conns?: number; maxS?: number } = {}): Workload {
   const ns = node(sb, 'db3').netns!;
+  const args = ['--start-id', String(startId), '--max-s', String(opts.maxS ?? 600), '--conns', String(opts.conns ?? 1)];
   const child = track(
-    spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(ROOT, 'bench/workload.ts'), sb.writerVip, sb.app.user, sb.app.password, 'mmm_test', 'bench_w', '--start-id', String(startId), '--max-s', '600'], {
+    spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(ROOT, 'bench/workload.ts'), sb.writerVip, sb.app.user, sb.app.password, 'mmm_test', 'bench_w', ...args], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -58,8 +61,8 @@ export function startWorkload(sb: Sandbox, startId = 1): Workload {
       const line = buf.slice(0, k);
       buf = buf.slice(k + 1);
       try {
-        const o = JSON.parse(line) as { ev: string; i: number; t: number; s: number; m: string };
-        if (o.ev === 'ack') w.acks.push({ i: o.i, t: o.t, s: o.s });
+        const o = JSON.parse(line) as { ev: string; i: number; t: number; s: number; l: number; m: string };
+        if (o.ev === 'ack') w.acks.push({ i: o.i, t: o.t, s: o.s, l: o.l });
         else if (o.ev === 'err') w.errors.push({ t: o.t, m: o.m });
       } catch {
         /* partial line */
@@ -70,7 +73,7 @@ export function startWorkload(sb: Sandbox, startId = 1): Workload {
   return w;
 }
 
-async function idsOn(n: SbNode): Promise<Set<number>> {
+export async function idsOn(n: SbNode): Promise<Set<number>> {
   const out = await sql(n, `SELECT id FROM ${TABLE}`, 30_000);
   return new Set(out.split('\n').filter(Boolean).map(Number));
 }
@@ -93,6 +96,10 @@ export interface CrashRun {
   lost_writes: number;
   acks_before: number;
   up_ms: number;
+  /** Acknowledged ids missing on the new writer but present on db3 (another survivor received them). */
+  lost_but_on_db3?: number;
+  /** durability semisync: the monitor audited WriterSemisyncFallback after the kill. */
+  fallback_audited?: boolean;
   error?: string;
 }
 export interface CrashStats {
@@ -107,19 +114,28 @@ export interface CrashStats {
   writable_p50_ms: number;
   acting_p50_ms: number;
   lost_writes: number;
+  /** Writes acknowledged before the kill, all runs. */
+  acks_before_kill: number;
   failed_runs: number;
   per_run: CrashRun[];
 }
 
-async function crashOnce(checks: string, boundMs: number): Promise<CrashRun> {
-  const sb = await sandboxUp('crash', checks);
+export interface CrashOptions {
+  /** `up --semisync`. */
+  semisync?: boolean;
+  /** Workload connections (default 1). */
+  conns?: number;
+}
+
+async function crashOnce(checks: string, boundMs: number, o: CrashOptions = {}): Promise<CrashRun> {
+  const sb = await sandboxUp(o.semisync ? 'crashsemi' : 'crash', checks, o.semisync ? ['--semisync'] : []);
   let w: Workload | undefined;
   try {
     await prepareTable(sb);
     const db1 = node(sb, 'db1');
     const db2 = node(sb, 'db2');
     const id1 = Number((await sql(db1, 'SELECT @@server_id')).trim());
-    w = startWorkload(sb);
+    w = startWorkload(sb, 1, { conns: o.conns ?? 1 });
     const wl = w;
     await waitFor('workload writing through the writer VIP', 20_000, () => (wl.acks.filter((a) => a.s === id1).length >= 300 ? true : undefined));
     await sleep(500);
@@ -137,8 +153,14 @@ async function crashOnce(checks: string, boundMs: number): Promise<CrashRun> {
     const vip = agentLog.find((l) => /step done: add writer\(/.test(l.text));
     const rel = (t: number | undefined): number | null => (t === undefined ? null : t - tKill);
     await sleep(300);
-    const lost = await lostOn(db2, w.acks);
+    const have2 = await idsOn(db2);
+    const missing = w.acks.filter((a) => !have2.has(a.i));
+    const lost = missing.length;
+    const on3 = missing.length ? await idsOn(node(sb, 'db3')) : new Set<number>();
+    const fallback = audit.some((l) => l.kind === 'diagnosis' && /^WriterSemisyncFallback on /.test(l.reason));
     return {
+      lost_but_on_db3: missing.filter((a) => on3.has(a.i)).length,
+      ...(o.semisync ? { fallback_audited: fallback } : {}),
       total_ms: first.t - tKill,
       detect_ms: rel(hard?.t),
       decision_ms: rel(decision?.t),
@@ -155,14 +177,15 @@ async function crashOnce(checks: string, boundMs: number): Promise<CrashRun> {
   }
 }
 
-export async function crashSection(checks: string, runs: number, boundMs: number): Promise<CrashStats> {
+export async function crashSection(checks: string, runs: number, boundMs: number, o: CrashOptions = {}): Promise<CrashStats> {
   const per: CrashRun[] = [];
   let failed = 0;
   for (let r = 1; r <= runs; r++) {
     try {
-      const x = await crashOnce(checks, boundMs);
+      const x = await crashOnce(checks, boundMs, o);
       per.push(x);
-      say(`  [${checks}] run ${r}/${runs}: kill→first ack on new writer ${x.total_ms} ms (HARD_OFFLINE +${x.detect_ms}, failover decision +${x.decision_ms}, read_only=0 +${x.writable_ms}, VIP +${x.vip_ms}), lost ${x.lost_writes}`);
+      const extra = `${x.lost_but_on_db3 ? ` (${x.lost_but_on_db3} of them on db3)` : ''}${x.fallback_audited ? '; WriterSemisyncFallback audited' : ''}`;
+      say(`  [${checks}${o.semisync ? ', semisync' : ''}${o.conns ? `, ${o.conns} conns` : ''}] run ${r}/${runs}: kill→first ack on new writer ${x.total_ms} ms (HARD_OFFLINE +${x.detect_ms}, failover decision +${x.decision_ms}, read_only=0 +${x.writable_ms}, VIP +${x.vip_ms}), acked before kill ${x.acks_before}, lost ${x.lost_writes}${extra}`);
     } catch (e) {
       failed++;
       say(`  [${checks}] run ${r}/${runs} FAILED: ${(e as Error).message}`);
@@ -182,6 +205,7 @@ export async function crashSection(checks: string, runs: number, boundMs: number
     writable_p50_ms: p50('writable_ms'),
     acting_p50_ms: p50('acting_ms'),
     lost_writes: per.reduce((a, p) => a + p.lost_writes, 0),
+    acks_before_kill: per.reduce((a, p) => a + p.acks_before, 0),
     failed_runs: failed,
     per_run: per,
   };

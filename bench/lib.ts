@@ -138,12 +138,12 @@ export interface Sandbox {
 }
 
 /** `mmm_sandbox up --netns --dir DIR [--checks …]` + `status --json`; registered for cleanup. */
-export async function sandboxUp(tag: string, checks?: string): Promise<Sandbox> {
+export async function sandboxUp(tag: string, checks?: string, extra: string[] = []): Promise<Sandbox> {
   const dir = mkdtempSync(join(tmpdir(), `mmmb-${tag}-`));
   rmSync(dir, { recursive: true, force: true }); // up wants to create it
   sandboxes.add(dir);
   const t = Date.now();
-  const args = [SANDBOX_BIN, 'up', '--netns', '--dir', dir, ...(checks ? ['--checks', checks] : [])];
+  const args = [SANDBOX_BIN, 'up', '--netns', '--dir', dir, ...(checks ? ['--checks', checks] : []), ...extra];
   const r = await run(process.execPath, args, 120_000);
   if (r.code !== 0) {
     await sandboxDown(dir);

@@ -1,8 +1,10 @@
 // `npm run bench` — crash failover, planned switchover, protocol round trips and footprint.
 // Writes bench/results/latest.json and the results table in docs/BENCHMARKS.md (between the
 // BENCH:RESULTS markers), and prints the table. One section: `npm run bench -- --only protocol`
-// (comma-separated: crash,switchover,protocol,footprint). Options: --tuned-runs N (10),
-// --default-runs N (3), --switch-runs N (10), --requests N (2000), --window S (25), --no-doc.
+// (comma-separated: crash,switchover,protocol,footprint,semisync). Options: --tuned-runs N (10),
+// --default-runs N (3), --switch-runs N (10), --requests N (2000), --window S (25), --no-doc;
+// semisync: --semisync-runs N (5 crash runs each, semisync and async), --conns N (4),
+// --latency-rounds N (3 of each), --latency-round-s S (10); --out NAME.json (bench/results/latest.json).
 // Everything started is stopped by PID and every sandbox brought down, also on failure and Ctrl-C.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -12,11 +14,16 @@ import { crashSection, switchoverSection, type CrashStats, type SwitchStats } fr
 import { footprintSection, type FootprintResult } from './footprint';
 import { cleanupAll, isRoot, resetClock, ROOT, say } from './lib';
 import { protocolSection, type ProtocolResult } from './protocol';
+import { semisyncSection, type SemisyncResult } from './semisync';
+import { SANDBOX_SEMISYNC_TIMEOUT } from '@mmm/sandbox';
 
-const SECTIONS = ['crash', 'switchover', 'protocol', 'footprint'] as const;
+const SECTIONS = ['crash', 'switchover', 'protocol', 'footprint', 'semisync'] as const;
 type Section = (typeof SECTIONS)[number];
 
-function args(): { only: Set<Section>; tunedRuns: number; defaultRuns: number; switchRuns: number; requests: number; windowS: number; doc: boolean } {
+function args(): {
+  only: Set<Section>; tunedRuns: number; defaultRuns: number; switchRuns: number; requests: number; windowS: number; doc: boolean;
+  semisyncRuns: number; conns: number; latencyRounds: number; latencyRoundS: number; out: string;
+} {
   const a = process.argv.slice(2);
   const val = (name: string, def: number): number => {
     const i = a.indexOf(name);
@@ -33,9 +40,13 @@ function args(): { only: Set<Section>; tunedRuns: number; defaultRuns: number; s
       only.add(s as Section);
     }
   } else SECTIONS.forEach((s) => only.add(s));
+  const out = a.includes('--out') ? (a[a.indexOf('--out') + 1] ?? '') : 'latest.json';
+  if (!/^[\w.-]+\.json$/.test(out)) throw new Error(`--out: a file name in bench/results ending in .json, got '${out}'`);
   return {
     only, tunedRuns: val('--tuned-runs', 10), defaultRuns: val('--default-runs', 3), switchRuns: val('--switch-runs', 10),
     requests: val('--requests', 2000), windowS: val('--window', 25), doc: !a.includes('--no-doc'),
+    out,
+    semisyncRuns: val('--semisync-runs', 5), conns: val('--conns', 4), latencyRounds: val('--latency-rounds', 3), latencyRoundS: val('--latency-round-s', 10),
   };
 }
 
@@ -59,6 +70,7 @@ interface Results {
   switchover?: SwitchStats;
   protocol?: ProtocolResult;
   footprint?: FootprintResult;
+  semisync?: SemisyncResult;
   errors: Record<string, string>;
 }
 
@@ -72,6 +84,10 @@ export function table(r: Results): string {
   const s = r.switchover;
   const p = r.protocol;
   const f = r.footprint;
+  const y = r.semisync;
+  const lat = (l: SemisyncResult['latency']['async'] | undefined): string => (l ? `p50 ${fmt(l.p50_ms)} / p99 ${fmt(l.p99_ms)} ms, ${fmt(l.commits_per_s)} commits/s` : '—');
+  const crash = (c: CrashStats | undefined): string =>
+    c ? `runs ${c.runs}${c.failed_runs ? ` (+${c.failed_runs} failed)` : ''}: p50 ${fmt(c.p50_ms)} / max ${fmt(c.max_ms)} ms; lost ${c.lost_writes} of ${c.acks_before_kill} acknowledged before the kill (per run: ${c.per_run.map((p) => p.lost_writes).join(', ')})` : '—';
   const rows: string[][] = [
     ['Crash failover, tuned checks: kill -9 → first acked write on new writer', t ? `runs ${t.runs}: min ${fmt(t.min_ms)} / p50 ${fmt(t.p50_ms)} / p90 ${fmt(t.p90_ms)} / max ${fmt(t.max_ms)} ms` : '—', 'p50 ≤ 1000 ms, max ≤ 2000 ms', verdict(t ? !!(le(t.p50_ms, 1000) && le(t.max_ms, 2000)) : undefined), 'MMM 2.2.1 check_period 1/trap 2: 5.8 s median to read_only=0; VTOrc 1.4–2.8 s; MHA 10–30 s'],
     ['  of which: kill → HARD_OFFLINE decision (p50) / → read_only=0 (p50); acting (decision → VIP, p50)', t ? `${fmt(t.detect_p50_ms)} / ${fmt(t.writable_p50_ms)} ms; acting ${fmt(t.acting_p50_ms)} ms` : '—', '', '', ''],
@@ -87,6 +103,14 @@ export function table(r: Results): string {
     ['Monitor, 3-node sandbox, 1 s checks: RSS / CPU (+ pinger children)', f?.monitor_rss_mb !== undefined ? `${fmt(f.monitor_rss_mb)} MB / ${fmt(f.monitor_cpu_pct_1s)} % (+${fmt(f.monitor_children_cpu_pct_1s)} %)` : '—', '', '', ''],
     ['Monitor, 3-node sandbox, 0.25 s checks: RSS / CPU (+ pinger children)', f?.monitor_rss_mb_025s !== undefined ? `${fmt(f.monitor_rss_mb_025s)} MB / ${fmt(f.monitor_cpu_pct_025s)} % (+${fmt(f.monitor_children_cpu_pct_025s)} %)` : '—', '', '', ''],
     ['Monitor, 200 SIMULATED hosts, 1 s checks: RSS / CPU (+ pinger children)', f ? `${fmt(f.monitor_200_hosts_rss_mb)} MB (max ${fmt(f.monitor_200_hosts_rss_max_mb)}) / ${fmt(f.monitor_200_hosts_cpu_pct)} % (+${fmt(f.monitor_200_hosts_children_cpu_pct)} %); ${f.monitor_200_hosts_online} ONLINE; pingers: ${fmt(f.raw?.monitor_200_hosts?.children ?? NaN)} processes, PSS ${fmt(f.raw?.monitor_200_hosts?.children_pss_mb ?? NaN)} MB summed; ${f.monitor_200_hosts_pingers_left_after_stop} left after SIGTERM` : '—', '≤ 100 MB, ≤ 10 % of a core', verdict(f ? !!(le(f.monitor_200_hosts_rss_mb, 100) && le(f.monitor_200_hosts_cpu_pct + f.monitor_200_hosts_children_cpu_pct, 10)) : undefined), 'orchestrator: thousands of servers at 5 s polls; MHA 100+ pairs'],
+    ...(y
+      ? [
+          [`Commit latency, ${y.connections} connections of autocommit INSERTs, semisync (AFTER_SYNC)`, lat(y.latency.semisync), '', '', ''],
+          [`Commit latency, same workload and servers, async`, lat(y.latency.async), '', '', ''],
+          [`Crash failover with semisync, ${y.connections} connections: kill -9 → first acked write`, crash(y.crash.semisync), '0 lost', verdict(y.crash.semisync ? y.crash.semisync.lost_writes === 0 && y.crash.semisync.runs > 0 : undefined), 'VTOrc 1.4–2.8 s (semi-sync); vitess#21092: semi-sync-acked writes lost'],
+          [`Crash failover, async, same workload`, crash(y.crash.async), '(async: counted)', '', ''],
+        ]
+      : []),
   ];
   const head = '| Measure | This run | Target | Verdict | Others (measured / published) |\n|---|---|---|---|---|\n';
   return head + rows.map((x) => `| ${x.join(' | ')} |`).join('\n') + '\n';
@@ -134,6 +158,9 @@ async function main(): Promise<number> {
       replication: 'MariaDB async GTID replication, MASTER_HEARTBEAT_PERIOD 1, slave_net_timeout 4',
       network: 'mmm_sandbox --netns: each node in its own namespace on a bridge; workload client inside db3\'s namespace, app user, writer VIP',
       runs: { tuned: o.tunedRuns, default: o.defaultRuns, switchover: o.switchRuns, requests: o.requests, footprint_window_s: o.windowS },
+      ...(o.only.has('semisync')
+        ? { semisync: `mmm_sandbox up --netns --semisync (durability semisync, semisync_timeout ${SANDBOX_SEMISYNC_TIMEOUT} s, AFTER_SYNC; db2 and db3 acknowledge); workload ${o.conns} connections of autocommit INSERTs from db3's namespace through the writer VIP; latency: ${o.latencyRounds} rounds of ${o.latencyRoundS} s each way, alternating on ONE sandbox (monitor passive, db1's master side switched by hand), first second of each round dropped; crash: ${o.semisyncRuns} runs each, semisync and async, fresh sandbox per run` }
+        : {}),
     },
     sections_run: [...o.only],
     skipped: {},
@@ -163,11 +190,14 @@ async function main(): Promise<number> {
   }
   if (o.only.has('switchover') && needRoot('switchover')) await section('planned switchover', async () => void (r.switchover = await switchoverSection(o.switchRuns)));
   if (o.only.has('footprint')) await section('footprint', async () => void (r.footprint = await footprintSection({ root, windowMs: o.windowS * 1000 })));
+  if (o.only.has('semisync') && needRoot('semisync')) {
+    await section('semisync: commit latency and crash failover', async () => void (r.semisync = await semisyncSection({ conns: o.conns, roundS: o.latencyRoundS, rounds: o.latencyRounds, crashRuns: o.semisyncRuns })));
+  }
 
   r.machine.loadavg_end = loadavg();
   r.duration_s = Math.round((Date.now() - t0) / 1000);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const out = join(ROOT, 'bench/results/latest.json');
+  const out = join(ROOT, 'bench/results', o.out);
   writeFileSync(out, `${JSON.stringify(r, null, 2)}\n`);
   if (o.doc) writeDoc(r);
   process.stdout.write(`\n${header(r)}\n\n${table(r)}\nwritten: ${out}${o.doc ? ' and docs/BENCHMARKS.md' : ''} (${r.duration_s} s)\n`);

@@ -1,16 +1,18 @@
 // The benchmark's write workload. Runs INSIDE a node's network namespace (started with
 // `ip netns exec NS node --import tsx bench/workload.ts …`) as the `app` user against the writer
-// VIP: one connection, one INSERT after the other, each acknowledged write printed as a JSON line
-// `{"ev":"ack","i":ID,"t":EPOCH_MS,"s":SERVER_ID}` (SERVER_ID: @@server_id read when the
-// connection was opened, so each ack names the node that acknowledged it). Errors reconnect
-// (connect bound 1 s, query bound 2 s, 20 ms pause). SIGTERM (or --max-s) ends it.
+// VIP: `--conns N` connections (default 1), each doing one INSERT (an autocommit transaction) after
+// the other, each acknowledged write printed as a JSON line
+// `{"ev":"ack","i":ID,"t":EPOCH_MS,"s":SERVER_ID,"l":COMMIT_MS,"c":CONN}` (SERVER_ID: @@server_id
+// read when the connection was opened, so each ack names the node that acknowledged it; COMMIT_MS:
+// INSERT sent → OK received). Ids are unique across connections. Errors reconnect (connect bound
+// 1 s, query bound 2 s, 20 ms pause). SIGTERM (or --max-s) ends it.
 //
-// usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S]
+// usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S] [--conns N]
 import * as mysql from 'mysql2/promise';
 
 const [host, user, password, database, table, ...rest] = process.argv.slice(2);
 if (!host || !user || password === undefined || !database || !table) {
-  process.stderr.write('usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S]\n');
+  process.stderr.write('usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S] [--conns N]\n');
   process.exit(2);
 }
 const opt = (name: string, def: number): number => {
@@ -19,6 +21,7 @@ const opt = (name: string, def: number): number => {
 };
 let id = opt('--start-id', 1);
 const maxMs = opt('--max-s', 300) * 1000;
+const conns = Math.max(1, Math.floor(opt('--conns', 1)));
 const started = Date.now();
 let stop = false;
 process.on('SIGTERM', () => (stop = true));
@@ -41,21 +44,23 @@ async function open(): Promise<{ conn: mysql.Connection; server: number }> {
   return { conn, server: Number((rows as { s: number }[])[0]!.s) };
 }
 
-async function main(): Promise<void> {
+async function client(k: number): Promise<void> {
   let c: { conn: mysql.Connection; server: number } | undefined;
   let lastErr = '';
   while (!stop && Date.now() - started < maxMs) {
     try {
       if (!c) {
         c = await open();
-        emit({ ev: 'conn', t: Date.now(), s: c.server });
+        emit({ ev: 'conn', t: Date.now(), s: c.server, c: k });
       }
-      const i = id++;
+      const i = id++; // one event loop: unique across the clients
+      const t0 = performance.now();
       await c.conn.query({ sql: `INSERT INTO ${table} (id) VALUES (?)`, timeout: 2_000, values: [i] });
-      emit({ ev: 'ack', i, t: Date.now(), s: c.server });
+      const l = Math.round((performance.now() - t0) * 1000) / 1000;
+      emit({ ev: 'ack', i, t: Date.now(), s: c.server, l, c: k });
     } catch (e) {
       const m = (e as Error).message.split('\n')[0]!.slice(0, 160);
-      if (m !== lastErr) emit({ ev: 'err', t: Date.now(), m });
+      if (m !== lastErr) emit({ ev: 'err', t: Date.now(), m, c: k });
       lastErr = m;
       const old = c;
       c = undefined;
@@ -64,6 +69,10 @@ async function main(): Promise<void> {
     }
   }
   c?.conn.destroy();
+}
+
+async function main(): Promise<void> {
+  await Promise.all(Array.from({ length: conns }, (_, k) => client(k)));
   emit({ ev: 'end', t: Date.now() });
   clearInterval(flusher);
   flush();

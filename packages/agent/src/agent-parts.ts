@@ -146,6 +146,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     masters,
     catchUpTimeoutMs: config.switchTimeout * 1000,
     graceMs: o.graceMs ?? Math.round(config.demoteGrace * 1000),
+    ...(config.durability === 'semisync' ? { semisync: { timeoutMs: Math.round(config.semisyncTimeout * 1000) } } : {}),
     exclusive,
     newestStatusConn: 0,
     fencedAtConn: 0,
@@ -167,6 +168,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     now: () => clock.now(),
     logger,
     periodMs: o.healthPeriodMs,
+    semisync: config.durability === 'semisync',
     exclusive,
   });
   return { ctx, healthWatch, lock };

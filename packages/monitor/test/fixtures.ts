@@ -33,6 +33,8 @@ export function makeConfig(over: Partial<MmmConfig> = {}, monitor: Partial<NonNu
     writerLease: 10,
     switchTimeout: 10,
     demoteGrace: 1,
+    durability: 'async',
+    semisyncTimeout: 30,
     logs: {},
     ...over,
   };

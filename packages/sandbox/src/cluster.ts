@@ -29,6 +29,8 @@ export interface StartDbClusterOptions {
    * of its own in DIR/mysql-tls.
    */
   mysqlTls?: DbTls | false;
+  /** `durability semisync` (up --semisync): the agent account also gets REPLICATION MASTER ADMIN. */
+  semisync?: boolean;
 }
 
 export interface DbCluster {
@@ -150,6 +152,7 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
     namespaces: [],
     nodes,
     credentials: generateCredentials(),
+    ...(opts.semisync ? { semisync: true } : {}),
   };
   const save = (): void => writeState(state, names.stateFile);
   save();
@@ -177,7 +180,7 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
     const hosts: AccountHosts = netns
       ? { monitor: monitorIp(names), replication: `${names.netns.subnet}.%`, tls: tls !== undefined }
       : { ...LOOPBACK_HOSTS, tls: tls !== undefined };
-    await eachNode(nodes, (n) => createUsers(n, state.credentials, hosts));
+    await eachNode(nodes, (n) => createUsers(n, state.credentials, hosts, { semisync: opts.semisync === true }));
     await setupTopology(nodes, state.credentials.replication, tls?.caFile);
     await verifyReplication(nodes, nodes[0]!);
     await verifyReplication(nodes, nodes[1]!);

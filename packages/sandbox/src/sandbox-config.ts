@@ -10,6 +10,8 @@ import type { Credentials } from './users';
 export const NETNS_AGENT_PORT = 9989;
 /** Seconds; short so an isolated writer fences itself quickly (DESIGN §6). */
 export const SANDBOX_WRITER_LEASE = 3;
+/** Seconds (up --semisync): above the lease + 5 s, as --check-config asks, and short enough for tests. */
+export const SANDBOX_SEMISYNC_TIMEOUT = 10;
 
 /** How agents move VIPs: `ip` on the node's eth0 (netns), or the recording hook. */
 export type VipMethod = 'netns' | 'hook-lo' | 'hook-record';
@@ -24,6 +26,8 @@ export interface SandboxLayout {
   checks?: SandboxChecks;
   /** MariaDB offers TLS (default true); false: `mysql_ssl off` for every host. */
   mysqlTls?: boolean;
+  /** `durability semisync` in mmm_common.conf (up --semisync). */
+  semisync?: boolean;
 }
 
 /** Check settings for mmm_mon.conf: `tuned` (the sandbox's), MMM 2.x `default`, or explicit numbers. */
@@ -151,6 +155,14 @@ export function commonConf(layout: SandboxLayout): string {
     'switch_timeout      10',
     // short client grace on demotion: a planned switch blocks writes for about this long more
     'demote_grace        0.2',
+    ...(layout.semisync
+      ? [
+          '# up --semisync: the agents turn on MariaDB\'s semi-sync as roles move (writer: master side,',
+          '# AFTER_SYNC; every node: replica side); the writer falls back to async after this many seconds',
+          'durability          semisync',
+          `semisync_timeout    ${SANDBOX_SEMISYNC_TIMEOUT}`,
+        ]
+      : []),
     '',
     '<host default>',
     `    replication_user        ${c.replication.user}`,

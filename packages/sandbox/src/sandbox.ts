@@ -12,9 +12,9 @@ import { destroyNetwork, vipsOf } from './netns';
 import {
   controlPort, loopbackVipPortFallback, monitorIp, nodeIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
 } from './paths';
-import { readOnly, slaveStatus } from './sql';
+import { query, readOnly, slaveStatus } from './sql';
 import {
-  agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, monConf, replayVipEvents, roleIps,
+  SANDBOX_SEMISYNC_TIMEOUT, agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, monConf, replayVipEvents, roleIps,
   sandboxFiles, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
@@ -46,6 +46,8 @@ export interface SandboxState {
   vipProxy?: DaemonRecord & { port: number };
   /** MariaDB's links use TLS (false: `up --no-mysql-tls`). Absent in older state files: false. */
   mysqlTls?: boolean;
+  /** `up --semisync`. Absent: async. */
+  durability?: 'semisync';
 }
 
 export interface UpOptions {
@@ -72,6 +74,8 @@ export interface UpOptions {
    * monitor and replication accounts REQUIRE SSL (default true; `--no-mysql-tls`: all in clear).
    */
   mysqlTls?: boolean;
+  /** `durability semisync`: semi-synchronous replication, set up by the agents (default false: async). */
+  semisync?: boolean;
 }
 
 export interface UpResult {
@@ -107,7 +111,10 @@ async function loAddresses(): Promise<string[]> {
 }
 
 function layoutOf(state: DbClusterState, names: SandboxNames, vipMethod: VipMethod): SandboxLayout {
-  return { names, network: state.network, vipMethod, nodes: state.nodes, credentials: state.credentials, mysqlTls: state.mysqlTls !== undefined };
+  return {
+    names, network: state.network, vipMethod, nodes: state.nodes, credentials: state.credentials, mysqlTls: state.mysqlTls !== undefined,
+    ...(state.semisync ? { semisync: true } : {}),
+  };
 }
 
 class UpFailure extends SandboxError {}
@@ -170,7 +177,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     : false;
 
   log(`starting MariaDB ${nodeAddrs.map((n) => n.name).join(', ')}${netns ? ' in network namespaces' : ' on loopback'}${mysqlTls ? ', with TLS' : ', without TLS'}…`);
-  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`), mysqlTls: dbTls }).catch((e: unknown) => {
+  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`), mysqlTls: dbTls, semisync: opts.semisync === true }).catch((e: unknown) => {
     if (!readDbClusterState(names.dir)) rmSync(names.dir, { recursive: true, force: true }); // only the certificates were there
     throw e;
   });
@@ -184,6 +191,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     control: `127.0.0.1:${controlPort(names)}`,
     agents: {},
     mysqlTls,
+    ...(opts.semisync ? { durability: 'semisync' as const } : {}),
   };
   writeState(state);
   const daemons = new Map<string, { d: Daemon; log: string }>();
@@ -315,7 +323,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         const answer = await controlCommand(target, `set_online ${h.name}`, 3_000);
         log(`  set_online ${h.name}: ${answer.trim()}`);
       }
-      why = await notReady(doc, db.nodes);
+      why = await notReady(doc, db.nodes, opts.semisync === true);
       return why === '';
     }, () => {
       failingLog = monLog;
@@ -371,7 +379,7 @@ async function until(deadline: number, what: string, probe: () => Promise<boolea
 }
 
 /** '' when the cluster is as `up` promises; otherwise what is still missing. */
-async function notReady(doc: Awaited<ReturnType<typeof statusJson>>, nodes: DbNode[]): Promise<string> {
+async function notReady(doc: Awaited<ReturnType<typeof statusJson>>, nodes: DbNode[], semisync: boolean): Promise<string> {
   const notOnline = doc.hosts.filter((h) => h.state !== 'ONLINE');
   if (notOnline.length) return `not ONLINE: ${notOnline.map((h) => `${h.name} ${h.state}`).join(', ')}`;
   const writer = doc.roles.find((r) => r.activeMaster);
@@ -388,6 +396,18 @@ async function notReady(doc: Awaited<ReturnType<typeof statusJson>>, nodes: DbNo
     }
   }
   if (broken.length) return `replication not running: ${broken.join(', ')}`;
+  if (semisync) return semisyncNotReady(nodes);
+  return '';
+}
+
+/** up --semisync: db1's commits wait for a replica, and every other node is a semi-sync replica of it. */
+async function semisyncNotReady(nodes: DbNode[]): Promise<string> {
+  const rows = await query(nodes[0]!, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_clients')");
+  const v = Object.fromEntries(rows.map((r) => [String(r.Variable_name), String(r.Value)]));
+  const want = nodes.length - 1;
+  if (v.Rpl_semi_sync_master_status !== 'ON' || Number(v.Rpl_semi_sync_master_clients) !== want) {
+    return `semi-sync on db1: status ${v.Rpl_semi_sync_master_status ?? '?'}, ${v.Rpl_semi_sync_master_clients ?? '?'} of ${want} replicas acknowledging`;
+  }
   return '';
 }
 
@@ -540,6 +560,8 @@ export interface SandboxStatus {
   vip_proxy: { pid: number; config: string; log: string; running: boolean } | null;
   /** MariaDB's links use TLS verified against certs.ca (false: `up --no-mysql-tls`). */
   mysql_tls: boolean;
+  /** The cluster's `durability` (semisync: `up --semisync`). */
+  durability: 'async' | 'semisync';
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -597,6 +619,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
       ? { pid: state.vipProxy.pid, config: state.vipProxy.config, log: state.vipProxy.log, running: processAlive(state.vipProxy.pid) }
       : null,
     mysql_tls: db.mysqlTls !== undefined,
+    durability: db.semisync ? 'semisync' : 'async',
   };
 }
 
@@ -692,6 +715,9 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
     state.mysqlTls
       ? `MySQL links over TLS: MariaDB certificates ${files.tlsDir}/dbN-mysql.crt from ${files.caCert}; the monitor's checks and replication verify them, the monitor and replication accounts REQUIRE SSL, the agents use their node's socket (mmm_agent@localhost).${agents ? ` Check: npx --no-install mmm_tls verify --secure -c ${files.mon}` : ''}`
       : 'MySQL links in clear (up --no-mysql-tls): no TLS on MariaDB, no REQUIRE SSL; the agents use their node\'s socket (mmm_agent@localhost).',
+    ...(state.durability === 'semisync'
+      ? ['', `Durability semisync (up --semisync): ${agents ? 'the agents turn on' : 'the agent account may set'} MariaDB's semi-sync (writer: master side, AFTER_SYNC, semisync_timeout ${SANDBOX_SEMISYNC_TIMEOUT} s; every node: replica side); \`mmm_control show\` names a writer that fell back to async (WriterSemisyncFallback).`]
+      : []),
     ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     ...(logs.length ? ['', `Logs: ${logs.join(', ')}`] : []),
     '',

@@ -40,6 +40,8 @@ export interface DbClusterState {
   credentials: Credentials;
   /** MariaDB's TLS (ssl_cert/ssl_key per node, the CA); absent: the servers offer no TLS. */
   mysqlTls?: DbTls;
+  /** `up --semisync`: the agent account can set semi-sync, and the configs say `durability semisync`. */
+  semisync?: boolean;
 }
 
 /** Per node the MariaDB server certificate, and the CA the monitor and replicas verify it with. */

@@ -63,21 +63,25 @@ export interface AccountHosts {
 /** Loopback nodes: every connection to 127.0.0.x comes from 127.0.0.1 (the route to lo says src 127.0.0.1). */
 export const LOOPBACK_HOSTS: Omit<AccountHosts, 'tls'> = { monitor: '127.0.0.1', replication: '127.0.0.1' };
 
-/** The statements that create the accounts (session must have sql_log_bin=0). */
-export function userStatements(c: Credentials, hosts: AccountHosts): string[] {
+/** The agent's privileges with `durability semisync` (up --semisync): REPLICATION MASTER ADMIN too. */
+export const AGENT_PRIVILEGES_SEMISYNC = grantList('agent', 'mariadb', { semisync: true });
+
+/** The statements that create the accounts (session must have sql_log_bin=0); `semisync`: the
+ *  agent account as `durability semisync` needs it. */
+export function userStatements(c: Credentials, hosts: AccountHosts, opts: { semisync?: boolean } = {}): string[] {
   const create = (a: Account, host: string, grants: string, on: string, requireSsl = false): string[] => [
     `CREATE USER ${sqlString(a.user)}@${sqlString(host)} IDENTIFIED BY ${sqlString(a.password)}${requireSsl ? ' REQUIRE SSL' : ''}`,
     `GRANT ${grants} ON ${on} TO ${sqlString(a.user)}@${sqlString(host)}`,
   ];
   return [
     ...create(c.replication, hosts.replication, REPLICATION_PRIVILEGES.join(', '), '*.*', hosts.tls),
-    ...create(c.agent, 'localhost', AGENT_PRIVILEGES.join(', '), '*.*'),
+    ...create(c.agent, 'localhost', (opts.semisync ? AGENT_PRIVILEGES_SEMISYNC : AGENT_PRIVILEGES).join(', '), '*.*'),
     ...create(c.monitor, hosts.monitor, MONITOR_PRIVILEGES.join(', '), '*.*', hosts.tls),
     ...create(c.app, '%', APP_PRIVILEGES.join(', '), `\`${TEST_SCHEMA}\`.*`),
   ];
 }
 
 /** Creates the accounts on one node without writing them to its binlog. */
-export async function createUsers(node: SocketTarget, c: Credentials, hosts: AccountHosts): Promise<void> {
-  await queries(node, ['SET SESSION sql_log_bin = 0', ...userStatements(c, hosts), 'SET SESSION sql_log_bin = 1']);
+export async function createUsers(node: SocketTarget, c: Credentials, hosts: AccountHosts, opts: { semisync?: boolean } = {}): Promise<void> {
+  await queries(node, ['SET SESSION sql_log_bin = 0', ...userStatements(c, hosts, opts), 'SET SESSION sql_log_bin = 1']);
 }

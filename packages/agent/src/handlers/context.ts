@@ -31,6 +31,8 @@ export interface AgentContext {
   masters: Readonly<Record<string, MasterAddress>>;
   catchUpTimeoutMs: number;
   graceMs: number;
+  /** durability semisync (semisync_timeout in ms); undefined with async: semi-sync is never touched. */
+  semisync?: { timeoutMs: number };
   /** Serializes every state change (SET_STATUS, CLEAR_BAD_ROLES, re-assertion, fencing). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** connSeq of the newest connection that delivered a SET_STATUS (lease/stale-status.ts). */

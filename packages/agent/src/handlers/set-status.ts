@@ -34,7 +34,7 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
     }
     const next = { state: req.state, roles: req.roles, activeMaster: req.activeMaster };
     try {
-      const observed = await observe(ctx.apply);
+      const observed = await observe(ctx.apply, { semisync: ctx.semisync !== undefined });
       const steps = planSetStatus({
         prev: ctx.wanted,
         next,
@@ -44,6 +44,7 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
         writerIps: ctx.writerIps,
         graceMs: ctx.graceMs,
         catchUpTimeoutMs: ctx.catchUpTimeoutMs,
+        ...(ctx.semisync ? { semisync: ctx.semisync } : {}),
       });
       // The monitor's wish is remembered even when a step fails (MMM does too): the next pass retries.
       ctx.wanted = next;

@@ -31,6 +31,8 @@ export interface HealthWatchOptions {
   now: () => number;
   logger: Logger;
   periodMs?: number; // 1000
+  /** durability semisync: GET_HEALTH also reports the semi-sync state (never read with async). */
+  semisync?: boolean;
   /** Serializes VIP changes with SET_STATUS. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Injected for tests. */
@@ -108,6 +110,7 @@ export class HealthWatch {
       mysql: this.o.mysql,
       pidfile: this.o.pidfile,
       pidfileConfigured: this.o.pidfileConfigured,
+      semisync: this.o.semisync === true,
       lease: this.o.lease,
       heartbeat: this.heartbeat,
       now: this.o.now,

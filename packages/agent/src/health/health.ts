@@ -7,6 +7,7 @@ import type { LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import type { LeaseDecision, LeaseStatus } from '../lease/index';
 import { ioConnected } from '../system/slave-status';
+import type { SemisyncState } from '../system/semisync';
 import type { PortState } from '../system/port-probe';
 
 export interface ReplicationHealth {
@@ -36,6 +37,8 @@ export interface HealthFacts {
   gtidBinlogPos: string | undefined;
   gtidBinlogState: string | undefined;
   serverId: string | undefined;
+  /** Read with durability semisync only; null: the server has none; undefined: not read. */
+  semisync?: SemisyncState | null;
 }
 
 /** Reads the pid file and checks /proc/<pid>. */
@@ -110,6 +113,8 @@ export interface HealthDeps {
   lease: () => LeaseDecision;
   heartbeat: HeartbeatTracker;
   now: () => number;
+  /** Read the semi-sync state too (durability semisync). */
+  semisync?: boolean;
 }
 
 export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
@@ -129,11 +134,13 @@ export async function collectHealth(d: HealthDeps): Promise<HealthFacts> {
     serverId: undefined,
   };
   if (!answering) return facts;
-  const [ro, status, pos] = await Promise.all([
+  const [ro, status, pos, semisync] = await Promise.all([
     d.mysql.getReadOnly().catch(() => undefined),
     d.mysql.slaveStatus().catch(() => 'unreadable' as const),
     d.mysql.gtidPositions().catch(() => undefined),
+    d.semisync ? d.mysql.semisync().catch(() => undefined) : undefined,
   ]);
+  if (semisync !== undefined) facts.semisync = semisync;
   facts.writable = ro === undefined ? undefined : !ro;
   facts.gtidBinlogPos = pos?.own;
   facts.gtidBinlogState = pos?.binlogState;
@@ -176,6 +183,13 @@ export function toAgentHealth(f: HealthFacts): AgentHealth {
     if (r.gtidSlavePos !== undefined) h.gtidSlavePos = r.gtidSlavePos;
     if (r.lastHeartbeatAgeMs !== undefined) h.lastHeartbeatAgeMs = Math.round(r.lastHeartbeatAgeMs);
     if (r.secondsBehindMaster !== null) h.secondsBehind = r.secondsBehindMaster;
+  }
+  const s = f.semisync;
+  if (s) {
+    Object.assign(h, { semisyncMaster: s.masterEnabled, semisyncMasterStatus: s.masterActive, semisyncSlave: s.slaveEnabled, semisyncSlaveStatus: s.slaveActive });
+    if (s.masterClients !== undefined) h.semisyncMasterClients = s.masterClients;
+    if (s.masterYesTx !== undefined) h.semisyncMasterYesTx = s.masterYesTx;
+    if (s.masterNoTx !== undefined) h.semisyncMasterNoTx = s.masterNoTx;
   }
   return h;
 }

@@ -66,6 +66,10 @@ async function runStep(s: Step, d: ApplyDeps): Promise<void> {
       return mysql.stopSlave();
     case 'start_slave':
       return mysql.startSlave();
+    case 'semisync_master':
+      return mysql.setSemisyncMaster(s.on, s.timeoutMs);
+    case 'semisync_slave':
+      return mysql.setSemisyncSlave(true, { restartIo: s.restartIo });
   }
 }
 
@@ -103,21 +107,26 @@ export async function applySteps(steps: readonly Step[], d: ApplyDeps): Promise<
   return r;
 }
 
-/** Reads what is on the node; anything unreadable is undefined (the plan then assumes the worst). */
-export async function observe(d: Pick<ApplyDeps, 'mysql' | 'vips'>): Promise<Observed> {
-  const [readOnly, vips, replication] = await Promise.all([
+/** Reads what is on the node; anything unreadable is undefined (the plan then assumes the worst).
+ *  `semisync`: also the semi-sync state (durability semisync; with async it is never read). */
+export async function observe(d: Pick<ApplyDeps, 'mysql' | 'vips'>, opts: { semisync?: boolean } = {}): Promise<Observed> {
+  const [readOnly, vips, replication, semisync] = await Promise.all([
     d.mysql.getReadOnly().catch(() => undefined),
     d.vips.list().catch(() => undefined),
     d.mysql
       .slaveStatus()
       .then((s) =>
         s
-          ? { host: s.masterHost, port: s.masterPort, ...(s.ioRunning === 'No' && s.lastIoErrno === ER_MASTER_FATAL_READING_BINLOG ? { ioRefused: true } : {}) }
+          ? {
+              host: s.masterHost, port: s.masterPort, ioConnected: s.ioRunning === 'Yes',
+              ...(s.ioRunning === 'No' && s.lastIoErrno === ER_MASTER_FATAL_READING_BINLOG ? { ioRefused: true } : {}),
+            }
           : null,
       )
       .catch(() => undefined),
+    opts.semisync ? d.mysql.semisync().catch(() => undefined) : Promise.resolve(undefined),
   ]);
-  return { readOnly, vips, replication };
+  return { readOnly, vips, replication, ...(opts.semisync ? { semisync } : {}) };
 }
 
 /** After each monitor connection: VIP present for every held role, writer writable, others read-only. */

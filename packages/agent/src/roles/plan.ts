@@ -3,6 +3,7 @@
 // wrong state by hand (or by a restart) is put right.
 import type { AgentState, HostMode, RoleIp } from '@mmm/common/pure';
 import { own, roleToString, sameRole } from '@mmm/common/pure';
+import { type SemisyncState, masterSideAsWanted } from '../system/semisync';
 
 export interface WantedStatus {
   state: AgentState;
@@ -24,6 +25,8 @@ export interface ReplicationSource {
   /** The IO thread stopped because the source refused our GTID position (error 1236): a
    *  re-point to the same source starts it again. */
   ioRefused?: boolean;
+  /** Slave_IO_Running = Yes (connected to its source). */
+  ioConnected?: boolean;
 }
 
 /** What is on the node now. undefined = could not be read (plan as if it needs doing). */
@@ -33,6 +36,9 @@ export interface Observed {
   vips: readonly string[] | undefined;
   /** null = replication not configured. */
   replication: ReplicationSource | null | undefined;
+  /** Read only with durability semisync; null = the server has no semi-sync (MySQL without its
+   *  plugins), undefined = not read or unreadable. */
+  semisync?: SemisyncState | null;
 }
 
 export interface MasterAddress {
@@ -53,10 +59,13 @@ export interface PlanInput {
   writerIps?: readonly string[];
   graceMs?: number; // 1000
   catchUpTimeoutMs: number;
+  /** `durability semisync`: the writer gets the master side, every node the replica side. Absent:
+   *  `durability async`, nothing about semi-sync is touched (MMM). */
+  semisync?: { timeoutMs: number };
 }
 
 /** Steps of one group after a failed `halts` step are skipped (promotion must not run half-way). */
-export type StepGroup = 'demote' | 'vip' | 'replication' | 'promote';
+export type StepGroup = 'demote' | 'vip' | 'replication' | 'promote' | 'durability';
 
 interface StepBase {
   /** Shown in `ERROR:` replies and logs. */
@@ -77,6 +86,8 @@ export type Step = StepBase &
     | { kind: 'unresolvable'; reason: string }
     | { kind: 'stop_slave' }
     | { kind: 'start_slave' }
+    | { kind: 'semisync_master'; on: boolean; timeoutMs?: number }
+    | { kind: 'semisync_slave'; restartIo: boolean }
   );
 
 export const DEFAULT_GRACE_MS = 1000;
@@ -120,6 +131,7 @@ export function planSetStatus(p: PlanInput): Step[] {
     for (const r of writerVips) {
       if (maybePresent(o, r.ip)) steps.push({ kind: 'del_vip', role: r, name: `del ${roleToString(r)}`, group: 'demote', halts: false });
     }
+    steps.push(...semisyncMasterOff(p));
   }
 
   // 2. Other roles that went away.
@@ -136,14 +148,18 @@ export function planSetStatus(p: PlanInput): Step[] {
   if (prev.state === 'ADMIN_OFFLINE' && next.state !== 'ADMIN_OFFLINE' && configured) {
     steps.push({ kind: 'start_slave', name: 'start slave', group: 'replication', halts: false });
   }
-  steps.push(...repointSteps(p));
+  const repoint = repointSteps(p);
+  steps.push(...semisyncSlaveSteps(p, repoint.some((s) => s.kind === 'repoint')), ...repoint);
 
   // 4. Promotion: apply what was received, then writable, then the VIP (never the VIP first).
   if (nextWriter.length > 0) {
-    if (o.readOnly !== false) {
-      steps.push({ kind: 'catch_up', timeoutMs: p.catchUpTimeoutMs, name: 'catch up', group: 'promote', halts: true });
-      steps.push({ kind: 'read_only', on: false, name: 'read_only=0', group: 'promote', halts: true });
-    }
+    if (o.readOnly !== false) steps.push({ kind: 'catch_up', timeoutMs: p.catchUpTimeoutMs, name: 'catch up', group: 'promote', halts: true });
+    // After the catch-up: with the master side on, the SQL thread's commits of what it still had to
+    // apply would wait for an acknowledgement (the bench saw a 5 s catch-up: a dead old writer's
+    // stale connection still counted as a semi-sync replica). Before read_only=0: the first client
+    // write already waits for a replica.
+    steps.push(...semisyncMasterOn(p));
+    if (o.readOnly !== false) steps.push({ kind: 'read_only', on: false, name: 'read_only=0', group: 'promote', halts: true });
     for (const r of nextWriter) {
       if (!definitelyPresent(o, r.ip)) steps.push({ kind: 'add_vip', role: r, name: `add ${roleToString(r)}`, group: 'promote', halts: true });
     }
@@ -155,6 +171,43 @@ export function planSetStatus(p: PlanInput): Step[] {
     if (!definitelyPresent(o, r.ip)) steps.push({ kind: 'add_vip', role: r, name: `add ${roleToString(r)}`, group: 'vip', halts: false });
   }
   return steps;
+}
+
+// ---- durability semisync (issue 16). Every step is idempotent against what was observed, and in
+// group `durability`, which never halts: a failed semi-sync step makes the reply ERROR, but the
+// writer still moves (the monitor reports a writer without semi-sync: WriterSemisyncFallback).
+
+const NO_SEMISYNC = 'this server has no semi-sync variables (MySQL: INSTALL PLUGIN rpl_semi_sync_source SONAME \'semisync_source.so\' and rpl_semi_sync_replica SONAME \'semisync_replica.so\')';
+
+function semisyncMasterOn(p: PlanInput): Step[] {
+  const s = p.observed.semisync;
+  if (!p.semisync) return [];
+  if (s === null) return [{ kind: 'unresolvable', reason: NO_SEMISYNC, name: 'semi-sync master on', group: 'durability', halts: false }];
+  const ms = Math.round(p.semisync.timeoutMs);
+  if (s && masterSideAsWanted(s, ms)) return [];
+  return [{ kind: 'semisync_master', on: true, timeoutMs: ms, name: `semi-sync master on (AFTER_SYNC, timeout ${ms} ms)`, group: 'durability', halts: false }];
+}
+
+/** A demoted writer (or any node without the writer role) has the master side off. */
+function semisyncMasterOff(p: PlanInput): Step[] {
+  const s = p.observed.semisync;
+  if (!p.semisync || s === null || (s && !s.masterEnabled)) return [];
+  return [{ kind: 'semisync_master', on: false, name: 'semi-sync master off', group: 'durability', halts: false }];
+}
+
+/**
+ * The replica side on every node (the writer's too: it is a replica of its peer, and the next
+ * demotion makes it one of the new writer). The IO thread reads the setting when it connects: a
+ * connected one is restarted, unless a re-point in this plan restarts it anyway.
+ */
+function semisyncSlaveSteps(p: PlanInput, repointing: boolean): Step[] {
+  const s = p.observed.semisync;
+  if (!p.semisync || s === null) return [];
+  const connected = p.observed.replication?.ioConnected === true;
+  const restartIo = connected && !repointing;
+  if (s && s.slaveEnabled && (s.slaveActive || !restartIo)) return [];
+  const name = `semi-sync replica on${restartIo ? ' (IO thread restarted)' : ''}`;
+  return [{ kind: 'semisync_slave', restartIo, name, group: 'durability', halts: false }];
 }
 
 function repointSteps(p: PlanInput): Step[] {

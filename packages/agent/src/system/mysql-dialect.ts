@@ -56,6 +56,19 @@ export interface ChangeMasterOptions {
   ssl?: { caFile: string };
 }
 
+/** The names of one flavor's semi-sync variables and status counters (as SHOW GLOBAL … prints them). */
+export interface SemisyncNames {
+  masterEnabled: string;
+  waitPoint: string;
+  timeout: string;
+  slaveEnabled: string;
+  masterStatus: string;
+  masterClients: string;
+  masterYesTx: string;
+  masterNoTx: string;
+  slaveStatus: string;
+}
+
 export interface Dialect {
   readonly flavor: Flavor;
   readonly selectReadOnly: string;
@@ -75,7 +88,60 @@ export interface Dialect {
   readonly startSlave: string;
   readonly stopSlaveIoThread: string;
   readonly startSlaveIoThread: string;
+  /** Rows Variable_name/Value; none when the server has no semi-sync (MySQL without its plugins). */
+  readonly showSemisyncVariables: string;
+  readonly showSemisyncStatus: string;
+  readonly semisync: SemisyncNames;
+  /** Master (source) side on: wait point AFTER_SYNC and the timeout first, then enabled. */
+  semisyncMasterOn(timeoutMs: number): string[];
+  readonly semisyncMasterOff: string;
+  semisyncSlave(on: boolean): string;
 }
+
+// Variable names are both the SHOW GLOBAL VARIABLES names and SET GLOBAL's, so they are plain words.
+function semisyncStatements(n: SemisyncNames): Pick<Dialect, 'semisyncMasterOn' | 'semisyncMasterOff' | 'semisyncSlave'> {
+  return {
+    semisyncMasterOn: (ms) => [
+      `SET GLOBAL ${n.waitPoint} = 'AFTER_SYNC'`,
+      `SET GLOBAL ${n.timeout} = ${integer(Math.round(ms), 'semi-sync timeout')}`,
+      `SET GLOBAL ${n.masterEnabled} = 1`,
+    ],
+    semisyncMasterOff: `SET GLOBAL ${n.masterEnabled} = 0`,
+    semisyncSlave: (on) => `SET GLOBAL ${n.slaveEnabled} = ${on ? 1 : 0}`,
+  };
+}
+
+const SHOW_SEMISYNC = {
+  // `_` matches any one character: no other variable starts like these
+  showSemisyncVariables: "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'",
+  showSemisyncStatus: "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'",
+};
+
+// MariaDB ≥ 10.3 has semi-sync built in (no plugin to load); the names are the master/slave ones.
+const MARIADB_SEMISYNC: SemisyncNames = {
+  masterEnabled: 'rpl_semi_sync_master_enabled',
+  waitPoint: 'rpl_semi_sync_master_wait_point',
+  timeout: 'rpl_semi_sync_master_timeout',
+  slaveEnabled: 'rpl_semi_sync_slave_enabled',
+  masterStatus: 'Rpl_semi_sync_master_status',
+  masterClients: 'Rpl_semi_sync_master_clients',
+  masterYesTx: 'Rpl_semi_sync_master_yes_tx',
+  masterNoTx: 'Rpl_semi_sync_master_no_tx',
+  slaveStatus: 'Rpl_semi_sync_slave_status',
+};
+
+// MySQL 8.0.26+ with the semisync_source / semisync_replica plugins (untested: no MySQL server here).
+const MYSQL_SEMISYNC: SemisyncNames = {
+  masterEnabled: 'rpl_semi_sync_source_enabled',
+  waitPoint: 'rpl_semi_sync_source_wait_point',
+  timeout: 'rpl_semi_sync_source_timeout',
+  slaveEnabled: 'rpl_semi_sync_replica_enabled',
+  masterStatus: 'Rpl_semi_sync_source_status',
+  masterClients: 'Rpl_semi_sync_source_clients',
+  masterYesTx: 'Rpl_semi_sync_source_yes_tx',
+  masterNoTx: 'Rpl_semi_sync_source_no_tx',
+  slaveStatus: 'Rpl_semi_sync_replica_status',
+};
 
 export const SELECT_VERSION = 'SELECT VERSION() AS version';
 
@@ -117,6 +183,9 @@ export const mariadbDialect: Dialect = {
   startSlave: 'START SLAVE',
   stopSlaveIoThread: 'STOP SLAVE IO_THREAD',
   startSlaveIoThread: 'START SLAVE IO_THREAD',
+  ...SHOW_SEMISYNC,
+  semisync: MARIADB_SEMISYNC,
+  ...semisyncStatements(MARIADB_SEMISYNC),
 };
 
 // MySQL 8.0.23+ names (CHANGE REPLICATION SOURCE, *_REPLICA).
@@ -144,6 +213,9 @@ export const mysqlDialect: Dialect = {
   startSlave: 'START REPLICA',
   stopSlaveIoThread: 'STOP REPLICA IO_THREAD',
   startSlaveIoThread: 'START REPLICA IO_THREAD',
+  ...SHOW_SEMISYNC,
+  semisync: MYSQL_SEMISYNC,
+  ...semisyncStatements(MYSQL_SEMISYNC),
 };
 
 export function dialectFor(flavor: Flavor): Dialect {

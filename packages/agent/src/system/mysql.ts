@@ -13,6 +13,7 @@ import { type ChangeMasterOptions, type Dialect, type Flavor, SELECT_VERSION, de
 import { type ProcessRow, threadsToKill } from './processlist';
 import { type SlaveStatus, parseSlaveStatus, pickDefaultConnection, receivedAllApplied } from './slave-status';
 import { mariadbGtidReached } from './gtid';
+import { type SemisyncState, parseSemisync } from './semisync';
 
 export interface GtidPositions {
   flavor: Flavor;
@@ -53,6 +54,13 @@ export interface LocalMysql {
   repoint(o: ChangeMasterOptions, catchUpTimeoutMs: number): Promise<void>;
   startSlave(): Promise<void>;
   stopSlave(): Promise<void>;
+  /** Both sides of semi-sync replication; null when the server has none (MySQL without its plugins). */
+  semisync(): Promise<SemisyncState | null>;
+  /** Master (source) side: on with wait point AFTER_SYNC and `timeoutMs`, or off. */
+  setSemisyncMaster(on: boolean, timeoutMs?: number): Promise<void>;
+  /** Replica side on or off; `restartIo` restarts a running IO thread, which reads the setting
+   *  only when it connects. */
+  setSemisyncSlave(on: boolean, opts?: { restartIo?: boolean }): Promise<void>;
   /** Closes the kept connections (agent stop). */
   close?(): Promise<void>;
 }
@@ -411,6 +419,29 @@ export class Mysql2LocalMysql implements LocalMysql {
   stopSlave(): Promise<void> {
     return this.session('stop slave', async (q) => {
       await q(this.d.stopSlave);
+    });
+  }
+
+  semisync(): Promise<SemisyncState | null> {
+    return this.session('read semi-sync state', async (q) => {
+      const vars = await q(this.d.showSemisyncVariables);
+      const status = await q(this.d.showSemisyncStatus);
+      return parseSemisync(vars, status, this.d.semisync);
+    });
+  }
+
+  setSemisyncMaster(on: boolean, timeoutMs = 30_000): Promise<void> {
+    return this.session(`semi-sync master side ${on ? 'on' : 'off'}`, async (q) => {
+      for (const sql of on ? this.d.semisyncMasterOn(timeoutMs) : [this.d.semisyncMasterOff]) await q(sql);
+    });
+  }
+
+  setSemisyncSlave(on: boolean, opts: { restartIo?: boolean } = {}): Promise<void> {
+    return this.session(`semi-sync replica side ${on ? 'on' : 'off'}`, async (q) => {
+      await q(this.d.semisyncSlave(on));
+      if (!opts.restartIo) return;
+      await q(this.d.stopSlaveIoThread);
+      await q(this.d.startSlaveIoThread);
     });
   }
 }

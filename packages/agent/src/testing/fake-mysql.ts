@@ -4,6 +4,15 @@ import { MmmError, TimeoutError } from '@mmm/common';
 import type { CatchUpResult, GtidPositions, LocalMysql } from '../system/mysql';
 import type { ChangeMasterOptions, Flavor } from '../system/mysql-dialect';
 import type { SlaveStatus } from '../system/slave-status';
+import type { SemisyncState } from '../system/semisync';
+
+/** MariaDB's defaults: both sides off, wait point AFTER_COMMIT, timeout 10 s. */
+export function fakeSemisync(over: Partial<SemisyncState> = {}): SemisyncState {
+  return {
+    masterEnabled: false, waitPoint: 'AFTER_COMMIT', timeoutMs: 10_000, slaveEnabled: false,
+    masterActive: false, masterClients: 0, masterYesTx: 0, masterNoTx: 0, slaveActive: false, ...over,
+  };
+}
 
 export type FakeMysqlMethod =
   | 'isAnswering'
@@ -17,7 +26,10 @@ export type FakeMysqlMethod =
   | 'changeMaster'
   | 'repoint'
   | 'startSlave'
-  | 'stopSlave';
+  | 'stopSlave'
+  | 'semisync'
+  | 'setSemisyncMaster'
+  | 'setSemisyncSlave';
 
 export function fakeSlaveStatus(over: Partial<SlaveStatus> = {}): SlaveStatus {
   return {
@@ -48,6 +60,8 @@ export class FakeLocalMysql implements LocalMysql {
   /** What the last repoint() was asked for (TLS options included). */
   lastRepoint: ChangeMasterOptions | undefined = undefined;
   positions: GtidPositions = { flavor: 'mariadb', own: '0-1-10', binlogPos: '0-1-10', binlogState: '0-1-10', serverId: '1', currentPos: '0-1-10', slavePos: '0-1-10', executed: '' };
+  /** null: a server without semi-sync (MySQL without its plugins). */
+  semi: SemisyncState | null = fakeSemisync();
   /** catchUp result when not failing. */
   caughtUp = true;
   readonly calls: string[] = [];
@@ -114,5 +128,22 @@ export class FakeLocalMysql implements LocalMysql {
   async stopSlave(): Promise<void> {
     this.step('stopSlave');
     if (this.replication) this.replication = { ...this.replication, ioRunning: 'No', sqlRunning: 'No' };
+  }
+  async semisync(): Promise<SemisyncState | null> {
+    this.step('semisync');
+    return this.semi;
+  }
+  async setSemisyncMaster(on: boolean, timeoutMs = 30_000): Promise<void> {
+    this.step('setSemisyncMaster', on ? `setSemisyncMaster(1,${timeoutMs})` : 'setSemisyncMaster(0)');
+    if (!this.semi) throw new MmmError('MYSQL', 'Unknown system variable (fake: no semi-sync)');
+    this.semi = on
+      ? { ...this.semi, masterEnabled: true, waitPoint: 'AFTER_SYNC', timeoutMs, masterActive: true }
+      : { ...this.semi, masterEnabled: false, masterActive: false };
+  }
+  async setSemisyncSlave(on: boolean, opts: { restartIo?: boolean } = {}): Promise<void> {
+    this.step('setSemisyncSlave', `setSemisyncSlave(${on ? 1 : 0}${opts.restartIo ? ',restart IO' : ''})`);
+    if (!this.semi) throw new MmmError('MYSQL', 'Unknown system variable (fake: no semi-sync)');
+    const connected = this.replication?.ioRunning === 'Yes';
+    this.semi = { ...this.semi, slaveEnabled: on, slaveActive: on && (opts.restartIo === true ? connected : this.semi.slaveActive) };
   }
 }

@@ -218,13 +218,39 @@ const mysql: Record<AccountKind, AccountSpec> = {
   },
 };
 
-export function accountSpec(kind: AccountKind, flavor: SqlFlavor): AccountSpec {
-  return (flavor === 'mariadb' ? mariadb : mysql)[kind];
+/**
+ * `durability semisync` (issue 16): the agent also sets the semi-sync variables as roles move.
+ * Verified on MariaDB 10.11: `SET GLOBAL rpl_semi_sync_master_*` is refused without REPLICATION
+ * MASTER ADMIN (or SUPER); `rpl_semi_sync_slave_enabled` and the IO thread restart need REPLICATION
+ * SLAVE ADMIN, which the agent has anyway. MySQL 8 (from the manual, untested): SET GLOBAL of
+ * rpl_semi_sync_source_* / _replica_* needs SYSTEM_VARIABLES_ADMIN, which it has anyway.
+ */
+const SEMISYNC_NEEDS: Record<SqlFlavor, readonly PrivilegeNeed[]> = {
+  mariadb: [
+    {
+      privilege: 'REPLICATION MASTER ADMIN',
+      alternatives: [{ privilege: 'SUPER' }],
+      statements: ['SET GLOBAL rpl_semi_sync_master_enabled|rpl_semi_sync_master_wait_point|rpl_semi_sync_master_timeout'],
+      purpose: 'durability semisync: the master side of semi-synchronous replication on the writer, off on a demoted one',
+    },
+  ],
+  mysql: [],
+};
+
+export interface SpecOptions {
+  /** The config says `durability semisync`. */
+  semisync?: boolean;
+}
+
+export function accountSpec(kind: AccountKind, flavor: SqlFlavor, opts: SpecOptions = {}): AccountSpec {
+  const spec = (flavor === 'mariadb' ? mariadb : mysql)[kind];
+  if (kind !== 'agent' || !opts.semisync || SEMISYNC_NEEDS[flavor].length === 0) return spec;
+  return { ...spec, needs: [...spec.needs, ...SEMISYNC_NEEDS[flavor]] };
 }
 
 /** The privileges to GRANT for an account, in the table's order (application: its schema list). */
-export function grantList(kind: AccountKind, flavor: SqlFlavor): string[] {
-  return accountSpec(kind, flavor).needs.map((n) => n.privilege);
+export function grantList(kind: AccountKind, flavor: SqlFlavor, opts: SpecOptions = {}): string[] {
+  return accountSpec(kind, flavor, opts).needs.map((n) => n.privilege);
 }
 
 /** `SELECT VERSION()` says e.g. `10.11.19-MariaDB-0+deb12u1-log` or `8.0.36`. */

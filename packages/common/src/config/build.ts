@@ -3,7 +3,7 @@
 import type { ConfigIssue } from '../errors';
 import { CHECK_NAMES, DEFAULTS } from './types';
 import type {
-  CheckConfig, CheckName, HostConfig, LogConfig, MmmConfig, MonitorConfig, PeerRoleRule, Program,
+  CheckConfig, CheckName, Durability, HostConfig, LogConfig, MmmConfig, MonitorConfig, PeerRoleRule, Program,
   RoleConfig, SocketConfig, Syntax,
 } from './types';
 import type { Origin } from './raw';
@@ -204,9 +204,33 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
     writerLease: lease('writer_lease', DEFAULTS.writerLease),
     switchTimeout: lease('switch_timeout', DEFAULTS.switchTimeout),
     demoteGrace: get<number>(top, 'demote_grace') ?? DEFAULTS.demoteGrace,
+    durability: get<Durability>(top, 'durability') ?? DEFAULTS.durability,
+    semisyncTimeout: get<number>(top, 'semisync_timeout') ?? DEFAULTS.semisyncTimeout,
     logs,
   });
+  const semisync = semisyncWarning(config);
+  if (semisync) warnings.push(semisync);
   return { config: issues.length ? undefined : config, issues, warnings, origins };
+}
+
+/**
+ * Seconds the agent's `SET GLOBAL read_only=1` may wait before it ends the client connections and
+ * tries again (the agent's query bound, 5 s): commits waiting for a semi-sync acknowledgement
+ * hold read_only=1 until they end (observed on MariaDB 10.11: the whole semisync_timeout).
+ */
+export const FENCE_READ_ONLY_BOUND_S = 5;
+
+/**
+ * A writer cut off from every replica waits semisync_timeout for an acknowledgement, then
+ * acknowledges writes asynchronously; only its lease stops it: at writer_lease its agent sets
+ * read_only=1, which those commits hold for up to FENCE_READ_ONLY_BOUND_S, then ends their
+ * connections (the clients get an error, not an acknowledgement). A shorter timeout lets it
+ * acknowledge writes that the failover on the other side then loses.
+ */
+export function semisyncWarning(c: Pick<MmmConfig, 'durability' | 'semisyncTimeout' | 'writerLease'>): string | undefined {
+  const needed = c.writerLease + FENCE_READ_ONLY_BOUND_S;
+  if (c.durability !== 'semisync' || c.semisyncTimeout > needed) return undefined;
+  return `semisync_timeout ${c.semisyncTimeout} s is not above writer_lease + ${FENCE_READ_ONLY_BOUND_S} s (${needed} s): a writer cut off from every replica falls back to asynchronous replication and acknowledges writes before its lease fences it, and a failover loses them (set semisync_timeout above ${needed})`;
 }
 
 type Get = <T>(s: Section, key: string, required?: boolean) => T | undefined;

@@ -25,6 +25,8 @@ export const V1_TOP: Record<string, TopMap> = {
   writer_lease: to('top', 'writer_lease'),
   switch_timeout: to('top', 'switch_timeout'),
   demote_grace: to('top', 'demote_grace'),
+  durability: to('top', 'durability'),
+  semisync_timeout: to('top', 'semisync_timeout'),
   // agent conf: the port this agent listens on; mon conf: the port the monitor listens on.
   bind_port: agentOr({ place: 'thisHost', key: 'agent_port' }, { place: 'monitor', key: 'port' }),
   monitor_ip: monitorOnly('ip'),

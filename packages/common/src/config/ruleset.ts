@@ -43,6 +43,9 @@ export const TOP_RULES: Record<string, KeyRule> = {
   writer_lease: { kind: 'posnum', ours: true, default: '10' },
   switch_timeout: { kind: 'posnum', ours: true, default: '10' },
   demote_grace: { kind: 'unum', ours: true, default: '1' },
+  // Read by agents and the monitor alike, so top level only (mmm_common.conf).
+  durability: { kind: 'enum', values: ['async', 'semisync'], ours: true, default: 'async' },
+  semisync_timeout: { kind: 'posnum', ours: true, default: '30' },
   default_copy_method: ign,
   clone_dirs: ign,
 };

@@ -127,6 +127,8 @@ export interface LogConfig {
   email?: string;
 }
 
+export type Durability = 'async' | 'semisync';
+
 export interface MmmConfig {
   /** The agent's own host name (`this`). */
   this?: string;
@@ -144,6 +146,10 @@ export interface MmmConfig {
   switchTimeout: number;
   /** Our addition: seconds a demoted writer's clients get to finish before their connections are ended. */
   demoteGrace: number;
+  /** Our addition: `async` (MMM) or `semisync` (the agents configure MariaDB's semi-sync as roles move). */
+  durability: Durability;
+  /** Our addition: seconds the writer waits for a replica's acknowledgement before it falls back to async. */
+  semisyncTimeout: number;
   logs: Record<string, LogConfig>;
 }
 
@@ -179,6 +185,8 @@ export const DEFAULTS = {
   writerLease: 10,
   switchTimeout: 10,
   demoteGrace: 1,
+  durability: 'async' as Durability,
+  semisyncTimeout: 30,
   certExpiryWarnDays: 30,
   check: { checkPeriod: 5, trapPeriod: 10, timeout: 2, restartAfter: 10000, maxBacklog: 60 },
 } as const;

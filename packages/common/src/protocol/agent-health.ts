@@ -15,6 +15,13 @@
 //                                (the monitor finds transactions a host has and the writer lacks)
 //   server_id                    MariaDB @@server_id / MySQL @@server_uuid (the writer's own GTIDs)
 //   seconds_behind=<int>         Seconds_Behind_Master (absent when NULL)
+//   semisync_master=1|0          semi-sync master (MySQL: source) side enabled  } only with
+//   semisync_master_status=1|0   Rpl_semi_sync_master_status: commits wait for   } durability
+//                                a replica's ack (0: off, or fell back to async)  } semisync, and
+//   semisync_master_clients=<int>  semi-sync replicas connected                   } only when the
+//   semisync_master_yes_tx=<int>, semisync_master_no_tx=<int>  commits acked /    } server has
+//                                committed without an acknowledgement             } semi-sync
+//   semisync_slave=1|0, semisync_slave_status=1|0  replica side enabled / its IO thread acks
 //
 // GTID sets contain commas (`0-1-5,1-2-3`; MySQL's also contain newlines). In this field their commas are
 // written as `;` and whitespace is dropped; no GTID syntax uses `;`, so the mapping is lossless. An empty
@@ -39,6 +46,13 @@ export interface AgentHealth {
   gtidBinlogState?: string;
   serverId?: string;
   secondsBehind?: number;
+  semisyncMaster?: boolean;
+  semisyncMasterStatus?: boolean;
+  semisyncMasterClients?: number;
+  semisyncMasterYesTx?: number;
+  semisyncMasterNoTx?: number;
+  semisyncSlave?: boolean;
+  semisyncSlaveStatus?: boolean;
 }
 
 type Codec = 'bool' | 'int' | 'gtid' | readonly string[];
@@ -61,6 +75,14 @@ const KEYS: ReadonlyArray<readonly [keyof AgentHealth, string, Codec]> = [
   ['gtidBinlogState', 'gtid_binlog_state', 'gtid'],
   ['serverId', 'server_id', 'gtid'],
   ['secondsBehind', 'seconds_behind', 'int'],
+  // Added with durability semisync (issue 16): older monitors ignore them.
+  ['semisyncMaster', 'semisync_master', 'bool'],
+  ['semisyncMasterStatus', 'semisync_master_status', 'bool'],
+  ['semisyncMasterClients', 'semisync_master_clients', 'int'],
+  ['semisyncMasterYesTx', 'semisync_master_yes_tx', 'int'],
+  ['semisyncMasterNoTx', 'semisync_master_no_tx', 'int'],
+  ['semisyncSlave', 'semisync_slave', 'bool'],
+  ['semisyncSlaveStatus', 'semisync_slave_status', 'bool'],
 ];
 const REQUIRED: ReadonlyArray<keyof AgentHealth> = ['mysqld', 'answering', 'lease'];
 

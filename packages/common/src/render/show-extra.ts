@@ -10,7 +10,19 @@ export function renderHostExtra(h: HostStatus, opts: TimeOptions = {}): string {
   parts.push(h.replicationLagSeconds === null ? 'replication lag unknown' : `replication lag ${h.replicationLagSeconds} s`);
   if (h.writable !== null) parts.push(h.writable ? 'writable' : 'read-only');
   if (h.flapping) parts.push('flapping');
+  const semi = semisyncExtra(h);
+  if (semi) parts.push(semi);
   return `# Host ${h.name}: ${parts.join('; ')}\n`;
+}
+
+/** durability semisync: the writer's side of it, or a replica's. */
+function semisyncExtra(h: HostStatus): string | undefined {
+  const s = h.semisync;
+  if (!s) return undefined;
+  const n = s.masterClients === null ? '' : ` (${s.masterClients} semi-sync replica${s.masterClients === 1 ? '' : 's'})`;
+  if (s.master === true) return s.masterStatus === false ? `semi-sync fell back to async${n}` : `semi-sync writer${n}`;
+  if (s.replica === true) return s.replicaStatus === true ? 'semi-sync replica acknowledging' : 'semi-sync replica not acknowledging';
+  return undefined;
 }
 
 export function renderRoleExtra(r: RoleStatus): string {

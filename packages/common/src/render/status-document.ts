@@ -35,6 +35,25 @@ export interface HostStatus {
   /** read_only=0 as last reported by the agent; null when unknown. */
   writable: boolean | null;
   flapping: boolean;
+  /** With `durability semisync` only: the host's semi-sync replication as its agent last reported
+   *  it; null when unknown (agent unreachable, or it does not report semi-sync). */
+  semisync?: SemisyncStatus | null;
+}
+
+/** A host's semi-sync replication (GET_HEALTH's semisync_* keys); null: that key was not reported. */
+export interface SemisyncStatus {
+  /** Master (MySQL: source) side enabled. */
+  master: boolean | null;
+  /** Rpl_semi_sync_master_status: commits wait for a replica's acknowledgement (false: off, or fell back to async). */
+  masterStatus: boolean | null;
+  /** Semi-sync replicas connected to it. */
+  masterClients: number | null;
+  /** Commits acknowledged by a replica / committed without one, since mysqld started. */
+  masterYesTx: number | null;
+  masterNoTx: number | null;
+  /** Replica side enabled / its IO thread acknowledges. */
+  replica: boolean | null;
+  replicaStatus: boolean | null;
 }
 
 export interface RoleIpStatus {
@@ -121,4 +140,6 @@ export interface StatusDocument {
   /** The current diagnoses, cluster-wide first, then by host (absent from older monitors). */
   diagnoses?: DiagnosisStatus[];
   lastMove: MoveStatus | null;
+  /** The cluster's `durability` (absent from older monitors: async). */
+  durability?: 'async' | 'semisync';
 }

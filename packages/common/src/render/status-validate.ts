@@ -91,6 +91,13 @@ function checkHost(c: Checker, v: unknown, p: string): void {
   c.bool(h.agentReachable, `${p}.agentReachable`);
   c.bool(h.writable, `${p}.writable`, true);
   c.bool(h.flapping, `${p}.flapping`);
+  if ('semisync' in h && h.semisync !== null) {
+    const s = c.obj(h.semisync, `${p}.semisync`);
+    if (s) {
+      for (const k of ['master', 'masterStatus', 'replica', 'replicaStatus']) c.bool(s[k], `${p}.semisync.${k}`, true);
+      for (const k of ['masterClients', 'masterYesTx', 'masterNoTx']) c.num(s[k], `${p}.semisync.${k}`, true);
+    }
+  }
 }
 
 function checkRole(c: Checker, v: unknown, p: string): void {
@@ -162,6 +169,7 @@ export function validateStatusDocument(x: unknown): string[] {
   c.arr(doc.decisions, '$.decisions').forEach((d, i) => checkDecision(c, d, `$.decisions[${i}]`));
   // optional: monitors before diagnoses were shown do not send it
   if ('diagnoses' in doc) c.arr(doc.diagnoses, '$.diagnoses').forEach((d, i) => checkDiagnosis(c, d, `$.diagnoses[${i}]`));
+  if ('durability' in doc) c.oneOf(doc.durability, ['async', 'semisync'], '$.durability');
   if (!('lastMove' in doc)) c.fail('$.lastMove', 'missing (use null)');
   else checkMove(c, doc.lastMove, '$.lastMove');
   return c.problems;

@@ -108,7 +108,7 @@ export async function inspect(target: GrantTarget, timeoutMs: number): Promise<I
     const g = await run(db, 'SHOW GRANTS', timeoutMs);
     if (g.error) out.grantsError = g.error;
     else out.grants = (g.rows ?? []).map((r) => String(Object.values(r)[0] ?? ''));
-    const spec = accountSpec(target.account, flavorOf(out.version ?? ''));
+    const spec = accountSpec(target.account, flavorOf(out.version ?? ''), { semisync: target.semisync === true });
     for (const need of spec.needs) {
       if (!need.probe) continue;
       const p = await run(db, need.probe, timeoutMs);

@@ -61,7 +61,7 @@ export function reportInspection(i: Inspection): GrantFinding[] {
     return [{ verdict: 'FAIL', check, reason: `cannot check: no session on ${where}: ${i.login.message}${mysqlTlsHint(i.login.code, i.login.message)}`, failure: 'unchecked' }];
   }
   const version = i.version ?? '';
-  const spec = accountSpec(t.account, flavorOf(version));
+  const spec = accountSpec(t.account, flavorOf(version), { semisync: t.semisync === true });
   const grantee = i.currentUser ? quoteAccount(i.currentUser) : `'${t.user}'@'<this address>'`;
   const lead = `${grantee} on ${where} (${describeVersion(i.version)})`;
   const out: GrantFinding[] = [];

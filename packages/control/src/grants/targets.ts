@@ -15,6 +15,8 @@ export interface GrantTarget {
   ip: string;
   port: number;
   via: GrantVia;
+  /** `durability semisync`: the agent account needs the semi-sync privileges too. */
+  semisync?: boolean;
 }
 
 export interface TargetPlan {
@@ -42,7 +44,10 @@ export function grantTargets(program: Program, config: MmmConfig): TargetPlan {
       via = { kind: 'tcp', host: h.ip, port: h.mysqlPort, ...(tls ? { tls } : {}) };
     }
     if (!user) plan.unnamed.push({ host, account, userKey });
-    else plan.targets.push({ host, account, userKey, user, password: password ?? '', ip: h.ip, port: h.mysqlPort, via });
+    else {
+      const semisync = account === 'agent' && config.durability === 'semisync' ? { semisync: true } : {};
+      plan.targets.push({ host, account, userKey, user, password: password ?? '', ip: h.ip, port: h.mysqlPort, via, ...semisync });
+    }
   };
   const names = Object.keys(config.hosts).sort();
   if (program === 'monitor') {

@@ -5,7 +5,7 @@ import type { MmmConfig } from '@mmm/common/pure';
 import { activeMasterOf, normalizeAssignments } from './roles/role-table';
 import { applyRoles } from './apply-roles';
 import { applyTransitions } from './apply-transitions';
-import { DIAGNOSES, diagnoseAccount, diagnoseHost, diagnoseWriter, diagnosisKey, trackDiagnoses, type Diagnosis } from './diagnosis';
+import { DIAGNOSES, diagnoseAccount, diagnoseHost, diagnoseSemisync, diagnoseWriter, diagnosisKey, trackDiagnoses, type Diagnosis } from './diagnosis';
 import { stepMode } from './modes';
 import { planSwitchBack, stepBackoff } from './planned-switch';
 import { makePolicy } from './policy';
@@ -68,6 +68,9 @@ export function analyze(
 
   const tp = applyTransitions({ snapshot, previous: previous.hosts, config, activeMaster: activeMasterOf(prevTable, amRole), writerDiagnosis, policy, now });
   const decisions: Decision[] = [...tp.decisions];
+  const semiWriter = activeMasterOf(prevTable, amRole);
+  const semisync = diagnoseSemisync(config, semiWriter, tp.hosts[semiWriter]?.state, snapshot.hosts[semiWriter], now, policy.healthMaxAgeMs);
+  if (semisync) diagnoses.push(semisync);
 
   const ms = stepMode(previous.mode, previous.modeSince, tp.hosts, config, now);
   if (ms.decision) decisions.push(ms.decision);

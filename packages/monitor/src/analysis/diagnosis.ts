@@ -1,9 +1,10 @@
 // Named diagnoses ("what is wrong"), kept apart from "what to do" (actionFor), as in
 // orchestrator's analysis.go. Detection always runs; acting is gated by mode and flapping.
-import { type Mode, describeProblem } from '@mmm/common/pure';
+import { type HostState, type MmmConfig, type Mode, describeProblem } from '@mmm/common/pure';
 import type { Decision } from './decision';
 import type { HostObservation } from './snapshot';
 import { knownDead, legacyRefusedFor, replicasOfWriter, type WriterContext } from './writer-safety';
+import { freshHealth } from './health';
 
 export const DIAGNOSES = {
   MonitorIsolated: 'None of ping_ips answers: the monitor itself is cut off; states are frozen and nothing is sent.',
@@ -20,6 +21,7 @@ export const DIAGNOSES = {
   RoleOnWrongHost: 'A host has a role IP on its interface that the monitor did not give it: two hosts may answer on that address. It is told to remove it (CLEAR_BAD_ROLES).',
   LegacyRolesUnknown: 'An MMM 2.x agent whose MySQL does not answer may still hold role IPs (it can be asked only while its MySQL answers): those IPs go to no other host until it answered a role-less status and CLEAR_BAD_ROLES, or kill_host_bin fenced it.',
   MonitorAccountRefused: 'The monitor account is refused on this host (a missing GRANT or a wrong password): the checks it breaks fail for that reason, not because of the host.',
+  WriterSemisyncFallback: 'durability semisync, but the writer\'s commits do not wait for any replica: it fell back to asynchronous replication (no replica acknowledged within semisync_timeout), or its semi-sync master side is off. A crash now can lose acknowledged writes.',
 } as const;
 
 export type DiagnosisCode = keyof typeof DIAGNOSES;
@@ -71,6 +73,7 @@ const TABLE: Table = {
   LegacyRolesUnknown: { remedy: 'report', modes: ALL },
   HostFlapping: { remedy: 'hold_offline', modes: ALL },
   MonitorAccountRefused: { remedy: 'report', modes: ALL },
+  WriterSemisyncFallback: { remedy: 'report', modes: ALL },
 };
 
 export function actionFor(code: DiagnosisCode, mode: Mode): Remedy {
@@ -167,4 +170,31 @@ export function trackDiagnoses(current: readonly Diagnosis[], previousSince: Rea
     decisions.push({ kind: 'diagnosis', ...(host ? { host } : {}), reason: `${code}${host ? ` on ${host}` : ''} cleared`, blocked: false });
   }
   return { diagnoses, since, decisions };
+}
+
+// ---- durability semisync (issue 16) ---------------------------------------------------------------
+
+/**
+ * An ONLINE writer (writable, as its agent reports) whose Rpl_semi_sync_master_status is OFF.
+ * Only ONLINE: a writer that is failing loses its roles on its own diagnosis, and a report-only
+ * diagnosis must never decide what happens to its roles. Nothing when the agent does not report
+ * semi-sync (durability async, MMM 2.x or older agents): unknown is not OFF.
+ */
+export function diagnoseSemisync(
+  config: Pick<MmmConfig, 'durability' | 'semisyncTimeout'>,
+  writer: string,
+  state: HostState | undefined,
+  o: HostObservation | undefined,
+  now: number,
+  healthMaxAgeMs: number,
+): Diagnosis | undefined {
+  if (config.durability !== 'semisync' || writer === '' || state !== 'ONLINE') return undefined;
+  const h = freshHealth(o, now, healthMaxAgeMs);
+  const s = h?.semisync;
+  if (!h || h.readOnly !== false || s?.masterStatus !== false) return undefined;
+  const replicas = s.masterClients === undefined ? '' : ` (${s.masterClients} semi-sync replica${s.masterClients === 1 ? '' : 's'} connected)`;
+  const detail = s.master === false
+    ? `the semi-sync master side is off on the writer ${writer}: its commits wait for no replica (its agent could not turn it on: see its SET_STATUS reply)`
+    : `the writer ${writer} fell back to asynchronous replication: no replica acknowledged within semisync_timeout ${config.semisyncTimeout} s${replicas}; it acknowledges commits no replica has until a replica catches up`;
+  return { code: 'WriterSemisyncFallback', host: writer, description: DIAGNOSES.WriterSemisyncFallback, detail };
 }

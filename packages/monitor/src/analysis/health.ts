@@ -1,6 +1,6 @@
 // Adapter from the wire form of GET_HEALTH (common/protocol/agent-health) to the analysis view.
 import type { AgentHealth } from '@mmm/common/pure';
-import type { HealthSummary, HostObservation } from './snapshot';
+import type { HealthSummary, HostObservation, SemisyncHealth } from './snapshot';
 
 /** The host's GET_HEALTH when its agent answers and the reading is at most `maxAgeMs` old. */
 export function freshHealth(o: HostObservation | undefined, now: number, maxAgeMs: number): HealthSummary | undefined {
@@ -20,6 +20,8 @@ export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSumma
   };
   if (h.gtidBinlogState !== undefined) out.gtidBinlogState = h.gtidBinlogState;
   if (h.serverId !== undefined) out.serverId = h.serverId;
+  const semisync = semisyncFromWire(h);
+  if (semisync) out.semisync = semisync;
   if (h.replication === 'configured') {
     out.replication = {
       masterHost,
@@ -32,4 +34,19 @@ export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSumma
     };
   }
   return out;
+}
+
+/** The semisync_* keys (issue 16); undefined when the agent sent none (async, or an older agent). */
+function semisyncFromWire(h: AgentHealth): SemisyncHealth | undefined {
+  const s: SemisyncHealth = {
+    master: h.semisyncMaster,
+    masterStatus: h.semisyncMasterStatus,
+    masterClients: h.semisyncMasterClients,
+    masterYesTx: h.semisyncMasterYesTx,
+    masterNoTx: h.semisyncMasterNoTx,
+    replica: h.semisyncSlave,
+    replicaStatus: h.semisyncSlaveStatus,
+  };
+  for (const k of Object.keys(s) as (keyof SemisyncHealth)[]) if (s[k] === undefined) delete s[k];
+  return Object.keys(s).length > 0 ? s : undefined;
 }

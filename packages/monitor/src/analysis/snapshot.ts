@@ -87,6 +87,23 @@ export interface HealthSummary {
   gtidBinlogState?: string;
   /** MariaDB server_id / MySQL server_uuid. */
   serverId?: string;
+  /** Semi-sync replication as the agent reports it (durability semisync only). */
+  semisync?: SemisyncHealth;
+}
+
+/** GET_HEALTH's semisync_* keys; a key the agent did not send is undefined (unknown). */
+export interface SemisyncHealth {
+  /** Master (source) side enabled. */
+  master?: boolean;
+  /** Rpl_semi_sync_master_status: commits wait for a replica (false: off, or fell back to async). */
+  masterStatus?: boolean;
+  /** Semi-sync replicas connected. */
+  masterClients?: number;
+  masterYesTx?: number;
+  masterNoTx?: number;
+  /** Replica side enabled / its IO thread acknowledges. */
+  replica?: boolean;
+  replicaStatus?: boolean;
 }
 
 /** Parsed GET_SYSTEM_STATUS: what is really configured on the node. */

@@ -8,11 +8,12 @@ import {
   type MmmConfig,
   type MoveStatus,
   type RoleStatus,
+  type SemisyncStatus,
   STATUS_SCHEMA_VERSION,
   type StatusDocument,
 } from '@mmm/common';
 import type { Diagnosis } from '../analysis/diagnosis';
-import type { HostChecks, HostObservation, MonitorState } from '../analysis/snapshot';
+import type { HostChecks, HostObservation, MonitorState, SemisyncHealth } from '../analysis/snapshot';
 import { rolesOf } from '../analysis/roles/role-table';
 import type { AuditEntry } from '../persistence/audit-log';
 
@@ -60,6 +61,16 @@ function hostStatus(name: string, i: StatusInput): HostStatus {
     agentReachable: !!a?.reachable,
     writable,
     flapping: !!mem?.flap.flapping,
+    ...(i.config.durability === 'semisync' ? { semisync: semisyncStatus(a?.reachable ? a.health?.semisync : undefined) } : {}),
+  };
+}
+
+function semisyncStatus(s: SemisyncHealth | undefined): SemisyncStatus | null {
+  if (!s) return null;
+  const v = <T>(x: T | undefined): T | null => (x === undefined ? null : x);
+  return {
+    master: v(s.master), masterStatus: v(s.masterStatus), masterClients: v(s.masterClients), masterYesTx: v(s.masterYesTx),
+    masterNoTx: v(s.masterNoTx), replica: v(s.replica), replicaStatus: v(s.replicaStatus),
   };
 }
 
@@ -105,5 +116,6 @@ export function buildStatusDocument(i: StatusInput): StatusDocument {
       .sort((a, b) => (a.host ?? '').localeCompare(b.host ?? '') || a.code.localeCompare(b.code))
       .map((d): DiagnosisStatus => ({ code: d.code, host: d.host ?? null, description: d.description, detail: d.detail ?? null, since: iso(d.since) })),
     lastMove: i.lastMove,
+    durability: i.config.durability,
   };
 }
