@@ -105,7 +105,8 @@ describe('config: syntax', () => {
 
   it('1.x: indented line outside a section, header with two names, include', () => {
     const r = parseConfigText('agent', { [M]: '  ip 1.2.3.4\nhost db1 db2\ninclude other\n', '/t/etc/other.conf': 'this db1\n' }, M);
-    expect(r.issues.slice(1, 3).map((i) => `${i.line}: ${i.message}`)).to.deep.equal([
+    // (a 1.x agent file without role sections is legal since issue 14: no 'no role writer' issue first)
+    expect(r.issues.map((i) => `${i.line}: ${i.message}`)).to.include.members([
       '1: indented line outside a section', "2: 'host' header needs exactly one name"]);
   });
 
