@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_SCHEMA, query } from '../../packages/sandbox/src';
-import { countLines, reconverge, replicasCaughtUp, vipsTwice } from '../upgrade/lib/checks';
+import { countLines, reconverge, replicasCaughtUp, vipsTwice, vipsUnheld } from '../upgrade/lib/checks';
 import { LogWatch } from '../upgrade/lib/log-watch';
 import { HOSTS, MixedCluster } from '../upgrade/lib/mixed-cluster';
 import { Timeline } from '../upgrade/lib/timeline';
@@ -121,6 +121,10 @@ describe('e2e 10: mixed cluster (MMM 2.2.1 agents on db1/db3, ours on db2, our m
     await until('every reader VIP on a live host', async () => (await C().statusDoc()).roles.find((r) => r.name === 'reader')!.ips.every((i) => i.assignedTo !== '' && i.assignedTo !== 'db1'), 20_000);
     await reconverge(C(), 'db2');
     await tl!.mark('failover to db2');
+    // settled: from now on every VIP stays on one host while db1 is told role-less statuses (no flapping)
+    const settled = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(vipsUnheld(o!, C(), settled), 'no VIP dropped again after the failover').to.deep.equal([]);
     await w.stop();
     watch!.poll();
     const roleLess = watch!.first('db1', /Command = 'SET_STATUS\|1\|db1\|[A-Z_]+\|\|/, tKill);
