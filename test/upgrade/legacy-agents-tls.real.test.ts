@@ -16,7 +16,7 @@ import { PERL_DEATH } from '../legacy-agent/wire';
 import { LogWatch } from './lib/log-watch';
 import { HOSTS, MixedCluster } from './lib/mixed-cluster';
 import { Timeline } from './lib/timeline';
-import { countLines, reconverge, replicasCaughtUp, vipsTwice } from './lib/checks';
+import { countLines, reconverge, replicasCaughtUp, vipsTwice, vipsUnheld } from './lib/checks';
 
 describe('upgrade: our monitor drives three MMM 2.2.1 agents over TLS (mixed cluster, real MariaDB)', function () {
   this.timeout(300_000);
@@ -167,7 +167,12 @@ describe('upgrade: our monitor drives three MMM 2.2.1 agents over TLS (mixed clu
     await converge(C(), { writer: 'db2', states: { db1: 'HARD_OFFLINE' }, skip: ['db1'] });
     // the dead host's reader VIP goes to a live one (once db1 confirmed dropping it)
     await until('every reader VIP on a live host', async () => (await C().statusDoc()).roles.find((r) => r.name === 'reader')!.ips.every((i) => i.assignedTo !== '' && i.assignedTo !== 'db1'), 20_000);
+    await reconverge(C(), 'db2');
     await tl!.mark('failover to db2');
+    // settled: from now on every VIP stays on one host while db1 is told role-less statuses (no flapping)
+    const settled = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(vipsUnheld(o!, C(), settled), 'no VIP dropped again after the failover').to.deep.equal([]);
     await new Promise((r) => setTimeout(r, 1_000));
     await stopLoad();
     watch!.poll();

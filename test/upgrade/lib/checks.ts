@@ -66,3 +66,14 @@ export async function replicasCaughtUp(c: MixedCluster, writer: string, boundMs 
     if (r?.r === null || Number(r?.r) < 0) throw new Error(`${h} did not reach ${writer}'s ${String(pos.File)}:${String(pos.Position)} within ${boundMs} ms (MASTER_POS_WAIT = ${String(r?.r)})`);
   }
 }
+
+/** Ticks at or after `since` in which some VIP was on no host's eth0 (ticks with a failed `ip` probe are skipped). */
+export function vipsUnheld(o: Observer, c: Pick<MixedCluster, 'writerVip' | 'readerVips'>, since: number): string[] {
+  const out: string[] = [];
+  for (const t of o.since(since)) {
+    if (t.nodes.some((n) => n.vips === null)) continue;
+    const none = [c.writerVip, ...c.readerVips].filter((vip) => holdersIn(t, vip).length === 0);
+    if (none.length) out.push(`tick ${t.n} at ${new Date(t.t).toISOString()}: ${none.join(', ')} on no host`);
+  }
+  return out;
+}

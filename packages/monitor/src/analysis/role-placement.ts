@@ -81,7 +81,9 @@ export function placeRoles(i: PlacementInput): PlacementResult {
     const may = new Set(i.previousHeld?.[h] ?? []);
     if (o.agent.legacy) {
       for (const a of [...i.before, ...i.after]) if (a.host === h) may.add(a.ip);
-      for (const r of o.agent.system?.configuredRoles ?? []) may.add(r.ip);
+      // its interface as last seen, unless a CLEAR_BAD_ROLES answered since removed what it did not hold
+      // (else a system status from before a crash re-holds IPs every pass and they flap)
+      if ((o.agent.systemAt ?? -Infinity) > (o.agent.clearedBadRolesAt ?? -Infinity)) for (const r of o.agent.system?.configuredRoles ?? []) may.add(r.ip);
       const still = [...may].filter((ip) => assigned(ip) || !dropped(o, ip)).sort();
       if (still.length) held[h] = still;
       continue;
