@@ -5,24 +5,10 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { type StatusDocument, validateStatusDocument } from '@mmm/common';
 import { TEST_SCHEMA, query, readOnly, slaveStatus } from '../../packages/sandbox/src';
-import { type Rig, startRig } from './helpers/rig';
+import { type Rig, startRig, until } from './helpers/rig';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, boundMs = 60_000): Promise<T> {
-  const end = Date.now() + boundMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(150);
-  }
-}
 
 describe('mmmd_mon with real MariaDB, agents and mutual TLS', function () {
   this.timeout(300_000);

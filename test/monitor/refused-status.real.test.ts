@@ -9,24 +9,7 @@ import { join } from 'node:path';
 import { connect, issueCert, readCa, type ClientConnection, type StatusDocument } from '@mmm/common';
 import { MemoryLogger } from '@mmm/common/testing';
 import { loopbackAgentPort } from '../../packages/sandbox/src/paths';
-import { type Rig, startRig } from './helpers/rig';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, boundMs = 60_000): Promise<T> {
-  const end = Date.now() + boundMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(150);
-  }
-}
+import { type Rig, startRig, until } from './helpers/rig';
 
 describe('mmmd_mon: a SET_STATUS an agent refused does not make the real monitor stale (real MariaDB)', function () {
   this.timeout(300_000);

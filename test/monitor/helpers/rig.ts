@@ -185,3 +185,19 @@ async function waitForLog(dir: string, procs: Map<string, ChildProcess>, key: st
 function readPem(f: string): string {
   return require('node:fs').readFileSync(f, 'utf8') as string;
 }
+
+/** Polls `fn` (errors count as not yet) until it returns a truthy value; bounded. Shared by the test/monitor suites. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, boundMs = 60_000): Promise<T> {
+  const end = Date.now() + boundMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((res) => setTimeout(res, 150));
+  }
+}
