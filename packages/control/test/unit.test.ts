@@ -111,10 +111,10 @@ describe('mmm_control: commands checked locally (exit 2, MMM text)', () => {
   }
   it('--force with another command is refused', () => expect(planCommand(['set_online', 'db1'], true).kind).to.equal('usage'));
   it('every command of the help text has a spec', () => {
-    for (const name of ['help', 'ping', 'show', 'checks', 'set_online', 'set_offline', 'mode', 'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json'] as const) {
+    for (const name of ['help', 'ping', 'show', 'checks', 'set_online', 'set_offline', 'mode', 'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json', 'ack_failover'] as const) {
       expect(findCommand(name), name).to.not.equal(undefined);
     }
-    expect(COMMANDS.length).to.equal(13);
+    expect(COMMANDS.length).to.equal(14);
   });
 });
 

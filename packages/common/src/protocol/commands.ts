@@ -44,6 +44,7 @@ export const CONTROL_COMMANDS = {
   move_role: change('move exclusive role <role> to host <host>', '[--force] <role> <host>', 2, 3),
   set_ip: change('set role with ip <ip> to host <host>', '<ip> <host>', 2),
   status_json: read('show status as one JSON document'),
+  ack_failover: change('acknowledge the last automatic failover (ends failover_cooldown)'),
 } as const satisfies Record<string, CommandInfo>;
 
 export type ControlCommandName = keyof typeof CONTROL_COMMANDS;

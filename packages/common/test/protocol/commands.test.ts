@@ -14,8 +14,8 @@ import {
 } from '../../src';
 
 describe('command catalog', () => {
-  it('names 13 control and 8 agent commands', () => {
-    expect(CONTROL_COMMAND_NAMES).to.have.length(13);
+  it('names 14 control and 8 agent commands', () => {
+    expect(CONTROL_COMMAND_NAMES).to.have.length(14);
     expect(AGENT_COMMAND_NAMES).to.deep.equal(['PING', 'SET_STATUS', 'GET_AGENT_STATUS', 'GET_SYSTEM_STATUS', 'CLEAR_BAD_ROLES', 'GET_GTID', 'WAIT_GTID', 'GET_HEALTH']);
   });
 

@@ -8,6 +8,7 @@ import { DIAGNOSES, diagnoseAccount, diagnoseHost, diagnoseWriter, diagnosisKey,
 import { stepMode } from './modes';
 import { planSwitchBack, stepBackoff } from './planned-switch';
 import { makePolicy } from './policy';
+import { noteReturn, trackWriterPositions } from './loss';
 import type { Action, AnalysisResult, Decision } from './result';
 import { planStatuses } from './status-plan';
 import { placeRoles } from './role-placement';
@@ -71,7 +72,15 @@ export function analyze(
   const ms = stepMode(previous.mode, previous.modeSince, tp.hosts, config, now);
   if (ms.decision) decisions.push(ms.decision);
 
-  const rp = applyRoles({ table: prevTable, hosts: tp.hosts, snapshot, config, mode: ms.mode, diagnoses, writer: writerCtx });
+  const rp = applyRoles({
+    table: prevTable, hosts: tp.hosts, snapshot, config, mode: ms.mode, diagnoses, writer: writerCtx,
+    lastFailover: previous.lastFailover, operatorWriter: previous.operatorWriter, writerPositions: previous.writerPositions,
+  });
+  const be = rp.blockedElection;
+  if (be && be.blocked && be.blocked !== 'unavailable') {
+    const code = be.blocked === 'cooldown' ? 'FailoverCooldown' : 'FailoverBlocked';
+    diagnoses.push({ code, description: DIAGNOSES[code], detail: be.reason });
+  }
   let table = rp.table;
   let withheld = rp.withheldWriter;
   let writer = rp.writer;
@@ -108,6 +117,13 @@ export function analyze(
   const tracked = trackDiagnoses(diagnoses, previous.diagnosedSince, now);
   decisions.unshift(...tracked.decisions);
 
+  const maxAge = policy.healthMaxAgeMs;
+  const promoted = !sb ? rp.promoted : undefined;
+  const lastFailover = promoted ?? noteReturn(previous.lastFailover, writer, snapshot.hosts, maxAge, now);
+  const writerPositions = trackWriterPositions(writer, previous.writerPositions, snapshot.hosts, maxAge, now);
+  // the operator's choice holds until it is the writer, or the role went elsewhere
+  const opWriter = previous.operatorWriter;
+  const operatorWriter = opWriter && opWriter !== writer && activeMasterOf(table, amRole) === opWriter ? opWriter : undefined;
   const writerChanged = writer !== lastWriter;
   const newContact = writerChanged ? (snapshot.hosts[writer]?.agent.lastContact ?? now) : writerCtx.lastWriterContact;
   const state: MonitorState = {
@@ -121,6 +137,9 @@ export function analyze(
     switchBackoff: backoff,
     diagnosedSince: tracked.since,
     ...(legacyHeld && Object.keys(legacyHeld).length ? { legacyHeld } : {}),
+    ...(writerPositions ? { writerPositions } : {}),
+    ...(lastFailover ? { lastFailover } : {}),
+    ...(operatorWriter ? { operatorWriter } : {}),
   };
   return { state, diagnoses: tracked.diagnoses, transitions: tp.transitions, roleAssignments: table, decisions, actions, mode: ms.mode };
 }

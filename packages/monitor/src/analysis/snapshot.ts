@@ -85,6 +85,8 @@ export interface HealthSummary {
   replication?: ReplicationHealth;
   /** MariaDB gtid_binlog_state / MySQL gtid_executed: finds transactions the writer lacks. */
   gtidBinlogState?: string;
+  /** MariaDB gtid_binlog_pos / MySQL gtid_executed: what this server wrote (or logged) itself. */
+  gtidBinlogPos?: string;
   /** MariaDB server_id / MySQL server_uuid. */
   serverId?: string;
 }
@@ -202,6 +204,37 @@ export interface MonitorState {
   diagnosedSince?: Record<string, number>;
   /** MMM 2.x agents: role IPs each may still hold (role-placement.ts), host → IPs. */
   legacyHeld?: Record<string, string[]>;
+  /** The writer's GTID positions as its agent last reported them: the loss report of a failover starts from them. */
+  writerPositions?: { host: string; gtids: string[]; at: number };
+  /** The last failover (kept in `<status_path>.state.json`): failover_cooldown runs from it. */
+  lastFailover?: FailoverRecord;
+  /**
+   * A host the operator gave the orphaned writer role (move_role): it is promoted as soon as writer
+   * safety allows, without the promotion policy, the received-transactions check or the cooldown.
+   */
+  operatorWriter?: string;
+}
+
+/** One failover: who, when, whether it was automatic, and what it is known to have lost. */
+export interface FailoverRecord {
+  at: number;
+  from: string;
+  to: string;
+  /** Chosen by the analysis for a failed writer (false: the operator chose, or set_offline started it). */
+  automatic: boolean;
+  /** When `ack_failover` acknowledged it (the cooldown ends). */
+  acknowledgedAt?: number;
+  /**
+   * At least these transactions were lost: what the old writer last reported beyond what the new
+   * writer had received (GTID runs); undefined when the positions were unknown.
+   */
+  lostAtLeast?: string[];
+  /** Number of transactions in `lostAtLeast`. */
+  lostAtLeastCount?: number;
+  /** When the old writer's last position was reported (ms). */
+  positionAt?: number;
+  /** Once the old writer answered again: the GTIDs it has that the writer lacks (the divergence check); [] = none. */
+  lostOnReturn?: string[];
 }
 
 /** Knobs not in MmmConfig, with defaults in policy.ts. */

@@ -29,6 +29,7 @@ export const HANDLERS: Handlers = {
   set_manual: runTransition,
   set_passive: runTransition,
   status_json: statusJson,
+  ack_failover: runTransition,
 };
 
 /** The reply for a refused command: no role at all (peer_role rules matched nothing), or a state change without the control or monitor role. */

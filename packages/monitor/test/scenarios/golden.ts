@@ -40,10 +40,13 @@ export function buildPrevious(spec: J = {}, config: MmmConfig): MonitorState {
     const r = roleFromString(k)!;
     return { role: r.name, ip: r.ip, host };
   }));
+  const lf = spec.lastFailover;
   return {
     mode: spec.mode ?? 'ACTIVE', modeSince: T0 - 3_600_000, hosts, roles,
     lastWriter: spec.lastWriter ?? roleMap['writer(10.0.0.100)'] ?? '',
     lastWriterContact: T0 + (spec.lastWriterContact ?? 0),
+    // times relative to T0, like everything else in the files
+    ...(lf ? { lastFailover: { ...lf, at: T0 + lf.at, ...(lf.acknowledgedAt !== undefined ? { acknowledgedAt: T0 + lf.acknowledgedAt } : {}) } } : {}),
   };
 }
 
