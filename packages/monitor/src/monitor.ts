@@ -28,6 +28,7 @@ import { Mutex } from './mutex';
 import { NetworkCheck } from './network-check';
 import { AuditLog } from './persistence/audit-log';
 import { writeStatusFile } from './persistence/status-file';
+import { formatStateFile, stateFilePath, writeStateFile } from './persistence/state-file';
 import { activeMasterOf, rolesOf } from './analysis/roles/role-table';
 import { buildStatusDocument } from './status/build-status';
 import { runStartup } from './startup-sequence';
@@ -107,6 +108,8 @@ export class Monitor {
   /** Outcome of the last automatic switch, for the next analysis (its backoff). */
   private lastSwitch?: ClusterSnapshot['lastSwitch'];
   private lastStatusFile = '';
+  /** What the state file holds (nothing is written before the first failover). */
+  private lastStateFile = formatStateFile({});
   private readonly observeFn?: (now: number) => ClusterSnapshot;
   private readonly killHostFn: NonNullable<MonitorOptions['killHost']>;
 
@@ -347,19 +350,30 @@ export class Monitor {
     });
   }
 
-  /** Status file, atomically, when its content changed (never in PASSIVE). */
+  /** Status file and our state file next to it, atomically, each when its content changed (never in PASSIVE). */
   async persist(): Promise<void> {
     const path = this.config.monitor?.statusPath;
     if (!path || this.state.mode === 'PASSIVE') return;
     const entries = Object.keys(this.config.hosts).sort().map((h) => ({ host: h, state: this.state.hosts[h].state, roles: rolesOf(this.state.roles, h) }));
     const text = JSON.stringify(entries);
-    if (text === this.lastStatusFile) return;
+    if (text !== this.lastStatusFile) {
+      try {
+        await writeStatusFile(path, entries);
+        this.lastStatusFile = text;
+        this.warnings.delete('status_file');
+      } catch (e) {
+        this.warnings.set('status_file', errorMessage(e));
+        this.logger.error(errorMessage(e));
+      }
+    }
+    const extra = formatStateFile({ lastFailover: this.state.lastFailover });
+    if (extra === this.lastStateFile) return;
     try {
-      await writeStatusFile(path, entries);
-      this.lastStatusFile = text;
-      this.warnings.delete('status_file');
+      await writeStateFile(stateFilePath(path), { lastFailover: this.state.lastFailover });
+      this.lastStateFile = extra;
+      this.warnings.delete('state_file');
     } catch (e) {
-      this.warnings.set('status_file', errorMessage(e));
+      this.warnings.set('state_file', errorMessage(e));
       this.logger.error(errorMessage(e));
     }
   }
@@ -380,6 +394,11 @@ export class Monitor {
       },
       a,
     );
+  }
+
+  /** Startup loaded the state file: no need to write it again until it changes. */
+  stateLoaded(text: string): void {
+    this.lastStateFile = text;
   }
 
   // ---- CommandHost: what control commands use (called with the mutex held) ----

@@ -4,6 +4,7 @@ import {
   CHECK_NAMES,
   type Decision as DocDecision,
   type DiagnosisStatus,
+  type FailoverStatus,
   type HostStatus,
   type MmmConfig,
   type MoveStatus,
@@ -13,6 +14,7 @@ import {
 } from '@mmm/common';
 import type { Diagnosis } from '../analysis/diagnosis';
 import type { HostChecks, HostObservation, MonitorState } from '../analysis/snapshot';
+import { cooldownUntil } from '../analysis/promotion';
 import { rolesOf } from '../analysis/roles/role-table';
 import type { AuditEntry } from '../persistence/audit-log';
 
@@ -83,6 +85,23 @@ function roleStatus(name: string, i: StatusInput): RoleStatus {
   };
 }
 
+function failoverStatus(i: StatusInput): FailoverStatus | null {
+  const f = i.state.lastFailover;
+  if (!f) return null;
+  return {
+    from: f.from,
+    to: f.to,
+    at: new Date(f.at).toISOString(),
+    automatic: f.automatic,
+    acknowledgedAt: iso(f.acknowledgedAt),
+    cooldownUntil: iso(cooldownUntil(f, i.config, i.now)),
+    lostAtLeast: f.lostAtLeast ?? null,
+    lostAtLeastCount: f.lostAtLeastCount ?? null,
+    positionAt: iso(f.positionAt),
+    lostOnReturn: f.lostOnReturn ?? null,
+  };
+}
+
 export function buildStatusDocument(i: StatusInput): StatusDocument {
   const decisions: DocDecision[] = i.decisions.map((d) => ({
     time: d.time,
@@ -105,5 +124,6 @@ export function buildStatusDocument(i: StatusInput): StatusDocument {
       .sort((a, b) => (a.host ?? '').localeCompare(b.host ?? '') || a.code.localeCompare(b.code))
       .map((d): DiagnosisStatus => ({ code: d.code, host: d.host ?? null, description: d.description, detail: d.detail ?? null, since: iso(d.since) })),
     lastMove: i.lastMove,
+    lastFailover: failoverStatus(i),
   };
 }
