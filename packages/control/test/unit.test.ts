@@ -317,3 +317,19 @@ describe('mmm_control: move_role writer waits for the move', () => {
     });
   });
 });
+
+describe('mmm_control ack_failover', () => {
+  it("prints the monitor's reply; exit 0, also when there is nothing to acknowledge", async () => {
+    const okText = texts.ackFailoverOk('db1', 'db2', '2026-12-05T10:12:03.120Z');
+    const r = await runLine('ack_failover', ctx({ ack_failover: okText }));
+    expect([r.stdout, r.exitCode]).to.deep.equal([`${okText}\n`, 0]);
+    const none = await runLine('ack_failover', ctx({ ack_failover: texts.nothingToAck() }, { json: true }));
+    expect(JSON.parse(none.stdout)).to.deep.equal({ command: 'ack_failover', ok: true, reply: texts.nothingToAck() });
+  });
+  it('an MMM 2.x monitor does not know it: exit 1, ok false', async () => {
+    const invalid = texts.invalidCommand('ack_failover');
+    expect((await runLine('ack_failover', ctx({ ack_failover: invalid }))).exitCode).to.equal(1);
+    const j = await runLine('ack_failover', ctx({ ack_failover: invalid }, { json: true }));
+    expect([JSON.parse(j.stdout).ok, j.exitCode]).to.deep.equal([false, 1]);
+  });
+});
