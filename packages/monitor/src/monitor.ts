@@ -108,7 +108,7 @@ export class Monitor {
   /** Outcome of the last automatic switch, for the next analysis (its backoff). */
   private lastSwitch?: ClusterSnapshot['lastSwitch'];
   private lastStatusFile = '';
-  /** What the state file holds (nothing is written before the first failover). */
+  /** What the state file holds (nothing is written while there is nothing to keep). */
   private lastStateFile = formatStateFile({});
   private readonly observeFn?: (now: number) => ClusterSnapshot;
   private readonly killHostFn: NonNullable<MonitorOptions['killHost']>;
@@ -366,10 +366,11 @@ export class Monitor {
         this.logger.error(errorMessage(e));
       }
     }
-    const extra = formatStateFile({ lastFailover: this.state.lastFailover });
+    const mine = { lastWriter: this.state.lastWriter || undefined, lastFailover: this.state.lastFailover };
+    const extra = formatStateFile(mine);
     if (extra === this.lastStateFile) return;
     try {
-      await writeStateFile(stateFilePath(path), { lastFailover: this.state.lastFailover });
+      await writeStateFile(stateFilePath(path), mine);
       this.lastStateFile = extra;
       this.warnings.delete('state_file');
     } catch (e) {

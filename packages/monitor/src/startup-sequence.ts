@@ -94,6 +94,13 @@ export async function runStartup(m: StartupDeps): Promise<MonitorState> {
   const r = reconcileStartup({ config, stored, hosts: inputs, now });
   const extra = path ? await loadExtraState(m, stateFilePath(path)) : undefined;
   if (extra?.lastFailover) r.state.lastFailover = extra.lastFailover;
+  const before = extra?.lastWriter;
+  if (!r.state.lastWriter && before && config.roles[config.activeMasterRole]?.hosts.includes(before)) {
+    // nobody holds the writer role now: the host that held it last is the old writer, whose
+    // demotion or death the next promotion waits for, and that promotion is a failover
+    r.state.lastWriter = before;
+    r.decisions.push({ kind: 'role_assign', host: before, reason: `startup: no host holds the writer role; ${before} held it last (state file): it is the old writer of the next promotion`, blocked: true });
+  }
   for (const d of r.decisions) m.decisions.record(d);
   if (r.conflicts.length > 0) logger.warn(`startup conflicts: ${r.conflicts.join('; ')}`);
   logger.info(`startup: mode ${r.state.mode}, writer ${r.writer || '(none)'}`, {

@@ -1,7 +1,9 @@
 // Our state next to MMM's status file, in `<status_path>.state.json`: MMM 2.x reads the status file
 // line by line as `host|STATE|roles` and refuses to start on any other line, so what must survive a
-// restart beyond MMM's states and roles lives here. Today: the last failover (failover_cooldown
-// runs from it, and show keeps reporting what it lost). Written atomically when it changes.
+// restart beyond MMM's states and roles lives here: the host that last held the writer role (a
+// monitor restarted while nobody holds it still knows whose demotion to wait for, and that the next
+// promotion is a failover) and the last failover (failover_cooldown runs from it, and show keeps
+// reporting what it lost). Written atomically when it changes.
 import { readFile } from 'node:fs/promises';
 import { MmmError } from '@mmm/common';
 import type { FailoverRecord } from '../analysis/snapshot';
@@ -10,6 +12,8 @@ import { writeFileAtomic } from './atomic-write';
 export const STATE_FILE_VERSION = 1;
 
 export interface MonitorExtraState {
+  /** MonitorState.lastWriter: the host that last held the writer role and may still be writable. */
+  lastWriter?: string;
   lastFailover?: FailoverRecord;
 }
 
@@ -43,7 +47,7 @@ export function formatStateFile(s: MonitorExtraState): string {
         lostOnReturn: f.lostOnReturn ?? null,
       }
     : null;
-  return `${JSON.stringify({ version: STATE_FILE_VERSION, lastFailover }, null, 1)}\n`;
+  return `${JSON.stringify({ version: STATE_FILE_VERSION, lastWriter: s.lastWriter || null, lastFailover }, null, 1)}\n`;
 }
 
 type Obj = Record<string, unknown>;
@@ -62,7 +66,9 @@ export function parseStateFile(text: string, file: string): MonitorExtraState {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return bad('expected a JSON object');
   const d = doc as Obj;
   if (d.version !== STATE_FILE_VERSION) bad(`version ${String(d.version)}, expected ${STATE_FILE_VERSION}`);
-  if (d.lastFailover === null || d.lastFailover === undefined) return {};
+  if (d.lastWriter !== null && d.lastWriter !== undefined && (typeof d.lastWriter !== 'string' || d.lastWriter === '')) bad('lastWriter: expected a host name or null');
+  const writer = typeof d.lastWriter === 'string' ? { lastWriter: d.lastWriter } : {};
+  if (d.lastFailover === null || d.lastFailover === undefined) return writer;
   if (typeof d.lastFailover !== 'object' || Array.isArray(d.lastFailover)) return bad('lastFailover: expected an object or null');
   const f = d.lastFailover as Obj;
   const time = (k: string, nullable: boolean): number | undefined => {
@@ -90,7 +96,7 @@ export function parseStateFile(text: string, file: string): MonitorExtraState {
   if (typeof count === 'number') rec.lostAtLeastCount = count;
   if (pos !== undefined) rec.positionAt = pos;
   if (back !== undefined) rec.lostOnReturn = back;
-  return { lastFailover: rec };
+  return { ...writer, lastFailover: rec };
 }
 
 /** undefined when the file does not exist (first start, or no failover yet). */

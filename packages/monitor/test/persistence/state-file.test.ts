@@ -29,10 +29,10 @@ describe('state file (<status_path>.state.json)', () => {
   it('round-trips a failover record with ISO times; no record is null', async () => {
     const p = stateFilePath(join(dir, 'mmm_mond.status'));
     expect(p).to.equal(join(dir, 'mmm_mond.status.state.json'));
-    await writeStateFile(p, { lastFailover: { ...REC, acknowledgedAt: T0 + 5000, lostOnReturn: ['0-1-45'] } });
+    await writeStateFile(p, { lastWriter: 'db2', lastFailover: { ...REC, acknowledgedAt: T0 + 5000, lostOnReturn: ['0-1-45'] } });
     const text = await readFile(p, 'utf8');
     expect(JSON.parse(text).lastFailover).to.deep.include({ at: new Date(T0).toISOString(), acknowledgedAt: new Date(T0 + 5000).toISOString() });
-    expect(await readStateFile(p)).to.deep.equal({ lastFailover: { ...REC, acknowledgedAt: T0 + 5000, lostOnReturn: ['0-1-45'] } });
+    expect(await readStateFile(p)).to.deep.equal({ lastWriter: 'db2', lastFailover: { ...REC, acknowledgedAt: T0 + 5000, lostOnReturn: ['0-1-45'] } });
     expect(parseStateFile(formatStateFile({}), p)).to.deep.equal({});
     expect(await readStateFile(join(dir, 'none.json'))).to.equal(undefined);
   });
@@ -50,7 +50,7 @@ describe('state file (<status_path>.state.json)', () => {
     });
   }
 
-  it('the monitor writes it at the failover (the MMM status file keeps its format), not before', async () => {
+  it('the monitor writes the writer, then the failover (the MMM status file keeps its format)', async () => {
     const statusPath = join(dir, 'mmm_mond.status');
     const { snap } = loadScenarios(join(__dirname, '../scenarios')).find((x) => x.name === 'failover-cooldown')!;
     const config = buildConfig({ ...snap.config, monitor: { statusPath } });
@@ -64,17 +64,20 @@ describe('state file (<status_path>.state.json)', () => {
     const m = new Monitor({ config, logger: nullLogger, clock, agents, auditFile: null, observe: () => observed });
     m.state = initialState(snap, config).state;
     await m.pass();
-    expect(await readdir(dir)).to.deep.equal(['mmm_mond.status']);
+    expect((await readdir(dir)).sort()).to.deep.equal(['mmm_mond.status', 'mmm_mond.status.state.json']);
+    expect(await readStateFile(stateFilePath(statusPath))).to.deep.equal({ lastWriter: 'db1' });
     clock.set(T0 + 1000);
     observed = buildSnapshot(snap.steps[0], T0 + 1000);
     await m.pass();
     expect((await readdir(dir)).sort()).to.deep.equal(['mmm_mond.status', 'mmm_mond.status.state.json']);
     expect((await readFile(statusPath, 'utf8')).split('\n')[0]).to.equal('db1|HARD_OFFLINE|');
-    expect((await readStateFile(stateFilePath(statusPath)))!.lastFailover).to.deep.include({ from: 'db1', to: 'db2', automatic: true, at: T0 + 1000 });
+    const after = (await readStateFile(stateFilePath(statusPath)))!;
+    expect(after.lastWriter).to.equal('db2');
+    expect(after.lastFailover).to.deep.include({ from: 'db1', to: 'db2', automatic: true, at: T0 + 1000 });
     await m.stop();
   });
 
-  it('a restarted monitor resumes the cooldown from it; an unreadable one is ignored with a warning', async () => {
+  it('a restarted monitor resumes the cooldown and the old writer from it; an unreadable one is ignored with a warning', async () => {
     const statusPath = join(dir, 'mmm_mond.status');
     const config = buildConfig({ monitor: { statusPath } });
     const hosts = Object.keys(config.hosts);
@@ -86,13 +89,15 @@ describe('state file (<status_path>.state.json)', () => {
       decisions: { record: () => undefined },
       execute: async () => undefined,
     });
-    await writeStateFile(stateFilePath(statusPath), { lastFailover: REC });
+    await writeStateFile(stateFilePath(statusPath), { lastWriter: 'db1', lastFailover: REC });
     const state = await runStartup(deps(new Map()) as unknown as StartupDeps);
     expect(state.lastFailover).to.deep.equal(REC);
+    // nobody holds the writer role at startup (no vote): the last writer is the old writer of the next promotion
+    expect(state.lastWriter).to.equal('db1');
     await writeFile(stateFilePath(statusPath), '{"version":1,"lastFailover":7}');
     const warnings = new Map<string, string>();
     const again = await runStartup(deps(warnings) as unknown as StartupDeps);
-    expect(again.lastFailover).to.equal(undefined);
+    expect([again.lastFailover, again.lastWriter]).to.deep.equal([undefined, '']);
     expect(warnings.get('state_file')).to.match(/^state file ignored: .*lastFailover: expected an object or null/);
   });
 });
