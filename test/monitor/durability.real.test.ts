@@ -62,8 +62,12 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
     });
   });
 
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && rig) process.stdout.write(`${rig.logTails(80)}\n`);
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !rig) return;
+    // the monitor's own account first: its decisions with their reasons
+    const d = await status().catch(() => undefined);
+    if (d) process.stdout.write(`${d.decisions.slice(-40).map((x) => `      ${x.time} ${x.kind}${x.blocked ? ' BLOCKED' : ''} ${x.host ?? ''}: ${x.reason}`).join('\n')}\n`);
+    process.stdout.write(`${rig.logTails(40)}\n`);
   });
 
   after(async () => {

@@ -87,7 +87,7 @@ export function applyRoles(args: {
 
   const canReceive = (h: string): boolean => hosts[h]?.state === 'ONLINE' && !!snapshot.hosts[h]?.agent.reachable;
   const w = args.writer;
-  const judged = { config, hosts: snapshot.hosts, oldWriter: lastWriter, oldWriterState: hosts[lastWriter]?.state, healthMaxAgeMs: w.policy.healthMaxAgeMs, now: w.now };
+  const judged = { config, hosts: snapshot.hosts, memory: hosts, oldWriter: lastWriter, oldWriterState: hosts[lastWriter]?.state, healthMaxAgeMs: w.policy.healthMaxAgeMs, now: w.now };
   const row = table.find((a) => a.role === amRole);
   const rowName = row ? `${row.role}(${row.ip})` : amRole;
   let election: Election | undefined;
@@ -108,7 +108,7 @@ export function applyRoles(args: {
       decisions.push({ kind: 'role_assign', role: rowName, reason: election.reason, blocked: true });
     }
   }
-  const mayHoldWriter = (h: string): boolean => !policyBar(h, snapshot.hosts[h], config, w.policy.healthMaxAgeMs, w.now);
+  const mayHoldWriter = (h: string): boolean => !policyBar(h, snapshot.hosts[h], hosts[h], config, w.policy.healthMaxAgeMs, w.now);
   const d = distributeRoles(table, { roles: config.roles, activeMasterRole: amRole, canReceive, obeyPreferences: mode === 'ACTIVE', writerDecided: !!election || (!!row && row.host === args.operatorWriter && row.host !== lastWriter), mayHoldWriter });
   table = d.table;
   decisions.push(...d.moves.map(moveDecision));

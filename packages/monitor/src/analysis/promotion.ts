@@ -7,12 +7,12 @@
 //   operator forces one with `move_role --force`;
 // - failover_cooldown: an automatic failover within the cooldown of the previous one is blocked
 //   until `ack_failover` or the period passes (the old writer may take its role back).
-import type { HostState, MmmConfig } from '@mmm/common/pure';
+import { type HostState, type MmmConfig, gtidsBeyond } from '@mmm/common/pure';
 import { freshHealth } from './health';
 import { monitorSettings } from './policy';
 import { completeness, lackGtids, lackText, type Lack } from './received';
 import { countHostRoles } from './roles/role-table';
-import type { FailoverRecord, HostObservation, RoleAssignment } from './snapshot';
+import type { FailoverRecord, HostMemory, HostObservation, RoleAssignment } from './snapshot';
 
 export interface ElectionInput {
   config: MmmConfig;
@@ -20,6 +20,8 @@ export interface ElectionInput {
   /** ONLINE with a reachable agent. */
   canReceive: (host: string) => boolean;
   hosts: Record<string, HostObservation>;
+  /** What the monitor remembers of each host (its last lag reading). */
+  memory?: Record<string, HostMemory>;
   /** The host that held the writer role last ('' = none: the first writer). */
   oldWriter: string;
   oldWriterState?: HostState;
@@ -49,21 +51,41 @@ export function cooldownUntil(last: FailoverRecord | undefined, config: MmmConfi
   return now < last.at + ms ? last.at + ms : undefined;
 }
 
-/** Seconds_Behind_Master as the host's agent (fresh) or the monitor's rep_backlog check last read it; null/undefined: unknown. */
-export function lagOf(o: HostObservation | undefined, maxAgeMs: number, now: number): number | undefined {
+/** Seconds_Behind_Master as the host's agent (fresh) or the monitor's rep_backlog check reads it now; undefined: NULL or unknown. */
+export function readLag(o: HostObservation | undefined, maxAgeMs: number, now: number): number | undefined {
   const fromAgent = freshHealth(o, now, maxAgeMs)?.replication?.secondsBehindMaster;
   if (typeof fromAgent === 'number') return fromAgent;
   const fromCheck = o?.checks.rep_backlog.lastLagSeconds;
   return typeof fromCheck === 'number' ? fromCheck : undefined;
 }
 
+/** The host received transactions it has not applied yet (gtid_io_pos beyond gtid_slave_pos). */
+function applyBacklog(o: HostObservation | undefined, maxAgeMs: number, now: number): boolean {
+  const rep = freshHealth(o, now, maxAgeMs)?.replication;
+  if (!rep?.gtidIoPos || rep.gtidSlavePos === undefined) return false;
+  return (gtidsBeyond([rep.gtidIoPos], [rep.gtidSlavePos])?.length ?? 0) > 0;
+}
+
+/**
+ * The host's lag for the promotion policy: the reading now, or — when it reads NULL (MariaDB shows
+ * NULL once the source is gone, even with relay log still to apply) while it has not applied all
+ * it received — the last reading it had (`mem.lag`). undefined: unknown, or nothing left to apply.
+ */
+export function lagOf(o: HostObservation | undefined, mem: HostMemory | undefined, maxAgeMs: number, now: number): { seconds: number; remembered: boolean } | undefined {
+  const current = readLag(o, maxAgeMs, now);
+  if (current !== undefined) return { seconds: current, remembered: false };
+  if (mem?.lag && applyBacklog(o, maxAgeMs, now)) return { seconds: mem.lag.seconds, remembered: true };
+  return undefined;
+}
+
 /** Why the policy keeps `host` from the writer role (never_writer, failover_max_lag), or undefined. */
-export function policyBar(host: string, o: HostObservation | undefined, config: MmmConfig, maxAgeMs: number, now: number): string | undefined {
+export function policyBar(host: string, o: HostObservation | undefined, mem: HostMemory | undefined, config: MmmConfig, maxAgeMs: number, now: number): string | undefined {
   const ms = monitorSettings(config);
   if (ms.neverWriter.includes(host)) return `${host} is in never_writer`;
-  const lag = lagOf(o, maxAgeMs, now);
-  if (ms.failoverMaxLagSec !== undefined && lag !== undefined && lag > ms.failoverMaxLagSec) {
-    return `${host} lags ${lag} s behind its source, more than failover_max_lag ${ms.failoverMaxLagSec} s`;
+  const lag = lagOf(o, mem, maxAgeMs, now);
+  if (ms.failoverMaxLagSec !== undefined && lag !== undefined && lag.seconds > ms.failoverMaxLagSec) {
+    const how = lag.remembered ? ` (its last reading: it has not applied all it received yet)` : '';
+    return `${host} lags ${lag.seconds} s behind its source${how}, more than failover_max_lag ${ms.failoverMaxLagSec} s`;
   }
   return undefined;
 }
@@ -92,7 +114,7 @@ const whyFirst = (host: string, config: MmmConfig): string => {
  * lacks what another host received), or undefined. Checked every pass until it is promoted.
  */
 export function writerCandidateBar(host: string, i: Omit<ElectionInput, 'table' | 'canReceive' | 'lastFailover'>): string | undefined {
-  const bar = policyBar(host, i.hosts[host], i.config, i.healthMaxAgeMs, i.now);
+  const bar = policyBar(host, i.hosts[host], i.memory?.[host], i.config, i.healthMaxAgeMs, i.now);
   if (bar) return bar;
   if (!i.oldWriter || host === i.oldWriter) return undefined;
   const c = completeness(host, i.hosts, i.healthMaxAgeMs, i.now);
@@ -110,12 +132,12 @@ export function electWriter(i: ElectionInput): Election {
   const lacking: { host: string; lacks: Lack[] }[] = [];
   let cooled = false;
   for (const host of candidateOrder(i.config, i.table, candidates)) {
-    const bar = policyBar(host, i.hosts[host], i.config, i.healthMaxAgeMs, i.now);
+    const bar = policyBar(host, i.hosts[host], i.memory?.[host], i.config, i.healthMaxAgeMs, i.now);
     if (bar) {
       passed.push(bar);
       continue;
     }
-    if (host === i.oldWriter) return { host, reason: `${host} held the role before` };
+    if (host === i.oldWriter) return { host, reason: `${host}: it held the role before` };
     if (until !== undefined) {
       cooled = true;
       continue;

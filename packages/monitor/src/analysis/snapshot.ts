@@ -176,6 +176,11 @@ export interface HostMemory {
   /** Uptime seen while ONLINE (seconds), 0 when never seen (rule (a)). */
   lastUptime: number;
   flap: FlapState;
+  /**
+   * The last replication lag read for the host (Seconds_Behind_Master, s) and when: after its
+   * source died MariaDB may show NULL while relay log is still to be applied (promotion.ts).
+   */
+  lag?: { seconds: number; at: number };
 }
 
 /** One role IP and its owner ('' = orphaned). */

@@ -73,12 +73,19 @@ describe('promotion: candidate order and policy', () => {
     ['lag unknown (NULL: nothing left to apply)', { failoverMaxLag: 30 }, obs({ lag: null }), undefined],
   ];
   for (const [what, mon, o, want] of bars) {
-    it(`policyBar: ${what}`, () => expect(policyBar('db2', o, cfg(mon), 15_000, NOW)).to.equal(want));
+    it(`policyBar: ${what}`, () => expect(policyBar('db2', o, undefined, cfg(mon), 15_000, NOW)).to.equal(want));
   }
   it('policyBar reads the monitor check when the agent reports no lag', () => {
     const o = obs({ legacy: true });
     o.checks.rep_backlog.lastLagSeconds = 90;
-    expect(policyBar('db2', o, cfg({ failoverMaxLag: 60 }), 15_000, NOW)).to.match(/lags 90 s/);
+    expect(policyBar('db2', o, undefined, cfg({ failoverMaxLag: 60 }), 15_000, NOW)).to.match(/lags 90 s/);
+  });
+  it('policyBar: NULL lag (source gone) with relay log still to apply counts the last reading; nothing left to apply counts as no lag', () => {
+    const mem = { state: 'ONLINE' as const, since: 0, lastUptime: 0, flap: { flapping: false, count: 0 }, lag: { seconds: 45, at: NOW - 2000 } };
+    const o = obs({ pos: '0-1-9' });
+    o.agent.health!.replication!.gtidIoPos = '0-1-12';
+    expect(policyBar('db2', o, mem, cfg({ failoverMaxLag: 30 }), 15_000, NOW)).to.equal('db2 lags 45 s behind its source (its last reading: it has not applied all it received yet), more than failover_max_lag 30 s');
+    expect(policyBar('db2', obs({ pos: '0-1-12' }), mem, cfg({ failoverMaxLag: 30 }), 15_000, NOW)).to.equal(undefined);
   });
 });
 
