@@ -119,7 +119,7 @@ export function analyze(
 
   const maxAge = policy.healthMaxAgeMs;
   const promoted = !sb ? rp.promoted : undefined;
-  const lastFailover = promoted ?? noteReturn(previous.lastFailover, writer, snapshot.hosts, maxAge, now);
+  const lastFailover = promoted ?? noteReturn(previous.lastFailover, writer, snapshot.hosts, tp.hosts, maxAge, now);
   const writerPositions = trackWriterPositions(writer, previous.writerPositions, snapshot.hosts, maxAge, now);
   // the operator's choice holds until it is the writer, or the role went elsewhere
   const opWriter = previous.operatorWriter;

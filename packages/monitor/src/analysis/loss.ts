@@ -6,7 +6,7 @@ import { combineGtidPositions, describeGtidGaps, gtidsBeyond } from '@mmm/common
 import { missingOnWriter } from './divergence';
 import { freshHealth } from './health';
 import { receivedPositions } from './received';
-import type { FailoverRecord, HostObservation, MonitorState } from './snapshot';
+import type { FailoverRecord, HostMemory, HostObservation, MonitorState } from './snapshot';
 
 export interface LossReport {
   text: string;
@@ -49,8 +49,18 @@ export function trackWriterPositions(writer: string, prev: MonitorState['writerP
  * The failover record once the old writer's agent reports its GTIDs again: what it has that the
  * current writer lacks ([] = nothing was lost). Unchanged when already known or not comparable yet.
  */
-export function noteReturn(rec: FailoverRecord | undefined, writer: string, hosts: Record<string, HostObservation>, maxAgeMs: number, now: number): FailoverRecord | undefined {
+export function noteReturn(
+  rec: FailoverRecord | undefined,
+  writer: string,
+  hosts: Record<string, HostObservation>,
+  memory: Record<string, HostMemory>,
+  maxAgeMs: number,
+  now: number,
+): FailoverRecord | undefined {
   if (!rec || rec.lostOnReturn !== undefined || writer !== rec.to) return rec;
+  // back means checked again after the failover: not still down, not held offline by the operator
+  const st = memory[rec.from]?.state;
+  if (st === undefined || st === 'HARD_OFFLINE' || st === 'ADMIN_OFFLINE') return rec;
   const missing = missingOnWriter(freshHealth(hosts[rec.from], now, maxAgeMs), freshHealth(hosts[writer], now, maxAgeMs));
   return missing === undefined ? rec : { ...rec, lostOnReturn: missing };
 }
