@@ -1,14 +1,15 @@
 // Issue 16 with REAL parts (MariaDB from the sandbox harness, the built mmmd_agent and mmmd_mon
 // over mutual TLS): a crash failover never promotes a host that lacks what another host received —
-// db2's IO thread is held, db3 receives rows db2 lacks, db1 is killed: the failover waits and names
-// the GTIDs, `move_role writer db2` is refused; once db2 has them (the operator re-points it to db3)
-// it is promoted with every row. Then failover_cooldown (default 3600 s): db1 back as the writer,
-// killed again: no failover, also across a monitor restart, until `ack_failover`. Last, a forced
-// promotion of a host that lacks rows: the loss reported at the failover and when db1 returns.
+// db2's IO thread is held, db3 receives rows db2 lacks, db1 is killed: db2 is caught up from db3
+// (CATCH_UP) before its promotion, with every row. Then failover_cooldown (default 3600 s): db1
+// back as the writer, killed again: no failover, also across a monitor restart, until
+// `ack_failover`. Last, rows db3 received but has not applied (nobody can serve them): the failover
+// waits naming the GTIDs, `move_role` is refused, `--force` promotes db2 and the loss is reported at
+// the failover and when db1 returns.
 import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { type StatusDocument, texts, validateStatusDocument } from '@mmm/common';
-import { TEST_SCHEMA, gtidState, query, readOnly, replicateFrom, slaveStatus, stopPid } from '../../packages/sandbox/src';
+import { TEST_SCHEMA, gtidState, query, readOnly, slaveStatus, stopPid } from '../../packages/sandbox/src';
 import { type Rig, startRig } from './helpers/rig';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -75,9 +76,9 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
     await rig?.stop();
   });
 
-  it('db3 received rows db2 lacks, db1 killed: no promotion, the GTIDs named; db2 re-pointed to db3 gets them and is promoted with every row', async () => {
+  it('db3 received rows db2 lacks, db1 killed: db2 is caught up from db3 (CATCH_UP) before it becomes writable, with every row', async () => {
     const db2 = rig.cluster.node('db2');
-    const db3 = rig.cluster.node('db3');
+    const db1ip = rig.cluster.node('db1').ip;
     await insert('db1', [1, 2, 3]);
     await until('rows 1-3 on db2 and db3', async () => (await ids('db2')).size === 3 && (await ids('db3')).size === 3);
     await query(db2, 'STOP SLAVE IO_THREAD');
@@ -85,43 +86,31 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
     await until('rows 4, 5 applied on db3', async () => (await ids('db3')).has(5));
     expect((await ids('db2')).has(4), 'db2 lacks row 4').to.equal(false);
     const pos = (await gtidState(rig.cluster.node('db1'))).binlogPos;
+    await sleep(500); // a few passes: the monitor saw db1's position
     const tKill = Date.now();
     await rig.cluster.stopNode('db1', { kill: true });
 
-    const blocked = await until('FailoverBlocked naming what db2 lacks', async () => {
-      const s = await status();
-      const d = diag(s, 'FailoverBlocked');
-      return d && s.hosts.find((h) => h.name === 'db1')!.state === 'HARD_OFFLINE' ? { s, d } : undefined;
-    });
-    figures['kill -9 → FailoverBlocked shown'] = `${Date.now() - tKill} ms`;
-    expect(validateStatusDocument(blocked.s)).to.deep.equal([]);
-    expect(blocked.d.detail).to.match(/db2 lacks 0-\d+-\d+\.\.0-\d+-\d+ \(2 transactions\) that db3 received/);
-    expect(blocked.d.detail).to.contain("'mmm_control move_role --force writer db2' promotes db2 anyway");
-    figures['FailoverBlocked detail'] = blocked.d.detail ?? '';
-    expect(writerOf(blocked.s)).to.equal('');
-    expect(blocked.s.decisions.some((d) => d.kind === 'role_assign' && d.blocked && /db2 lacks/.test(d.reason))).to.equal(true);
-    // several passes later (200 ms each) it still waits, and db2 never became writable
-    await sleep(1500);
-    expect(writerOf(await status())).to.equal('');
-    expect(await writable(['db2', 'db3'])).to.deep.equal([]);
-    const refused = await rig.control('move_role writer db2');
-    expect(refused).to.match(/^ERROR: Host 'db2' lacks transactions that other hosts received \(0-\d+-\d+\.\.0-\d+-\d+ on db3\): giving it role 'writer' would lose them\. Use 'move_role --force writer db2' to promote it anyway\.$/);
-
-    // the operator brings db2 up to date from db3 (MMM agents leave a master's source alone)
-    await replicateFrom(db2, db3, rig.cluster.credentials.replication);
     await until('db2 writer, the only writable node', async () => writerOf(await status()) === 'db2' && (await writable(['db2', 'db3'])).join() === 'db2');
-    figures['re-point → db2 writable'] = 'done';
+    figures['kill -9 → db2 writable, caught up from db3'] = `${Date.now() - tKill} ms`;
     const have = await ids('db2');
     expect([1, 2, 3, 4, 5].filter((i) => !have.has(i)), 'rows acknowledged by db1 missing on db2').to.deep.equal([]);
     const s = await status();
-    const fo = s.decisions.find((d) => d.kind === 'failover' && !d.blocked && d.host === 'db2');
-    expect(fo?.reason).to.match(/^failover from db1 \(HARD_OFFLINE\): db2 may become writable: .*; db2 has everything db1 last reported/);
+    expect(validateStatusDocument(s)).to.deep.equal([]);
+    const reasons = s.decisions.map((d) => `${d.kind}${d.blocked ? ' BLOCKED' : ''} ${d.host ?? ''}: ${d.reason}`);
+    const at = (re: RegExp): number => reasons.findIndex((r) => re.test(r));
+    const blocked = at(/^role_assign BLOCKED : no host can take the writer role without losing transactions another host received: db2 lacks 0-1-\d+\.\.0-1-\d+ \(2 transactions\) that db3 received/);
+    const planned = at(/^failover db2: catch-up before the promotion: db2 replicates from db3 until 0-1-\d+ \(it lacks 0-1-\d+\.\.0-1-\d+ \(2 transactions\) that db3 received\), bounded by switch_timeout 5 s$/);
+    const done = at(/^failover db2: catch-up of db2 from db3: Caught up to 0-1-\d+ from db3 in \d+ ms; replicates from 127\.[\d.]+:\d+ again$/);
+    const promoted = at(/^failover db2: failover from db1 \(HARD_OFFLINE\): db2 may become writable: .*; db2 has everything db1 last reported/);
+    expect([blocked, planned, done, promoted].every((i) => i >= 0), reasons.join('\n')).to.equal(true);
+    expect(blocked < planned && planned < done && done < promoted, 'blocked, then caught up, then promoted').to.equal(true);
+    figures['catch-up'] = reasons[done];
     expect(s.lastFailover).to.deep.include({ from: 'db1', to: 'db2', automatic: true, lostAtLeast: [], lostAtLeastCount: 0 });
     expect(s.lastFailover!.cooldownUntil).to.not.equal(null);
     figures['db1 gtid_binlog_pos at the kill'] = pos;
-    // db2 replicates from its peer again (db1 is down: its IO thread waits for it)
-    await replicateFrom(db2, rig.cluster.node('db1'), rig.cluster.credentials.replication);
-    await until('db3 replicating from db2', async () => (await slaveStatus(db3))?.Master_Host === db2.ip);
+    // the agent pointed db2 back at its peer (down: its IO thread waits for it)
+    expect((await slaveStatus(db2))?.Master_Host).to.equal(db1ip);
+    await until('db3 replicating from db2', async () => (await slaveStatus(rig.cluster.node('db3')))?.Master_Host === db2.ip);
   });
 
   it('db1 back and the writer again; killed within failover_cooldown: no failover, also after a monitor restart, until ack_failover', async () => {
@@ -172,17 +161,31 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
     expect((await ids('db2')).has(6)).to.equal(true);
   });
 
-  it('move_role --force promotes a host that lacks received rows: the loss is reported at the failover, and exactly when the old writer returns', async () => {
+  it('nobody can serve what db2 lacks (db3 has not applied it): blocked, move_role refused, --force promotes it; the loss reported at the failover and exactly when db1 returns', async () => {
     const db2 = rig.cluster.node('db2');
+    const db3 = rig.cluster.node('db3');
     await rig.cluster.startNode('db1');
     await until('set_online db1', async () => (await rig.control('set_online db1')).startsWith('OK: State of'));
     await until('db1 the writer again', async () => writerOf(await status()) === 'db1' && (await writable(['db1', 'db2', 'db3'])).join() === 'db1', 90_000);
+    await until('db3 replicating from db1', async () => (await slaveStatus(db3))?.Master_Host === rig.cluster.node('db1').ip);
     await query(db2, 'STOP SLAVE IO_THREAD');
+    await query(db3, 'STOP SLAVE SQL_THREAD');
     await insert('db1', [7, 8]);
-    await until('rows 7, 8 applied on db3', async () => (await ids('db3')).has(8));
+    await until('rows 7, 8 received (not applied) on db3', async () => {
+      const io = String((await slaveStatus(db3))?.Gtid_IO_Pos ?? '');
+      return io !== '' && io === (await gtidState(rig.cluster.node('db1'))).binlogPos;
+    });
     await sleep(500); // a few passes: the monitor saw db1's position with rows 7 and 8
     await rig.cluster.stopNode('db1', { kill: true });
-    await until('FailoverBlocked', async () => diag(await status(), 'FailoverBlocked'));
+    const blocked = await until('FailoverBlocked', async () => diag(await status(), 'FailoverBlocked'));
+    expect(blocked.detail).to.match(/db2 lacks 0-1-\d+\.\.0-1-\d+ \(2 transactions\) that db3 received/);
+    await sleep(1000);
+    const s0 = await status();
+    expect(writerOf(s0)).to.equal('');
+    expect(await writable(['db2', 'db3'])).to.deep.equal([]);
+    expect(s0.decisions.some((d) => d.kind === 'failover' && d.blocked && /^db2 cannot be caught up: no host can serve what it lacks \(db3's binary log lacks .* that db3 received \(log_slave_updates off, or not applied yet\)/.test(d.reason))).to.equal(true);
+    const refused = await rig.control('move_role writer db2');
+    expect(refused).to.match(/^ERROR: Host 'db2' lacks transactions that other hosts received \(0-1-\d+\.\.0-1-\d+ on db3\): giving it role 'writer' would lose them\. Use 'move_role --force writer db2' to promote it anyway\.$/);
 
     expect(await rig.control('move_role --force writer db2')).to.equal(texts.forcedMoveRoleOk('writer', '', 'db2'));
     await until('db2 the writer', async () => writerOf(await status()) === 'db2' && (await writable(['db2'])).join() === 'db2');
@@ -195,6 +198,7 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
     const have = await ids('db2');
     expect([7, 8].filter((i) => have.has(i)), 'rows 7 and 8 are the loss').to.deep.equal([]);
     await insert('db2', [9]);
+    await query(db3, 'START SLAVE SQL_THREAD');
 
     // db1 comes back with rows 7 and 8, which the writer lacks: kept out, named in the failover record
     await rig.cluster.startNode('db1');

@@ -107,6 +107,8 @@ export class Monitor {
   private readonly systemAt: Record<string, number> = {};
   /** Outcome of the last automatic switch, for the next analysis (its backoff). */
   private lastSwitch?: ClusterSnapshot['lastSwitch'];
+  /** Outcome of the last catch-up, for the next analysis (its promotion or backoff). */
+  private lastCatchUp?: ClusterSnapshot['lastCatchUp'];
   private lastStatusFile = '';
   /** What the state file holds (nothing is written while there is nothing to keep). */
   private lastStateFile = formatStateFile({});
@@ -219,7 +221,7 @@ export class Monitor {
       const fence = this.fences[h];
       hosts[h] = { checks: this.checks.of(h, now), agent: { ...this.agents.obs[h] }, ...(fence ? { fence } : {}) };
     }
-    return { networkOk: this.network.ok, hosts, ...(this.lastSwitch ? { lastSwitch: this.lastSwitch } : {}) };
+    return { networkOk: this.network.ok, hosts, ...(this.lastSwitch ? { lastSwitch: this.lastSwitch } : {}), ...(this.lastCatchUp ? { lastCatchUp: this.lastCatchUp } : {}) };
   }
 
   /** One pass (observe → analyze → execute → persist); call with the mutex held. */
@@ -228,6 +230,7 @@ export class Monitor {
     const now = this.clock.now();
     const res = analyze(this.snapshot(now), this.state, this.config, now);
     this.lastSwitch = undefined; // analysis has turned it into its backoff
+    this.lastCatchUp = undefined;
     this.noteFailover(res.decisions, res.state, now);
     this.noteDecisions(res.decisions);
     this.diagnoses = res.diagnoses;
@@ -266,6 +269,12 @@ export class Monitor {
         const out = await this.runSwitch(a);
         this.lastSwitch = { from: a.from, to: a.to, ok: out.ok, at: this.clock.now() };
         return out.ok;
+      },
+      catchUp: async (a) => {
+        const r = await this.agents.catchUp(a.host, a.source, a.gtid, a.timeoutMs);
+        this.lastCatchUp = { host: a.host, source: a.source, ok: r.ok, at: this.clock.now(), ...(r.ok ? {} : { error: r.text }) };
+        this.decisions.record({ kind: 'failover', host: a.host, reason: `catch-up of ${a.host} from ${a.source}: ${r.ok ? '' : 'ERROR: '}${r.text}`, blocked: !r.ok });
+        return r.ok;
       },
       setStatus: (l) => this.send(l),
       persist: () => this.persist(),

@@ -1,5 +1,6 @@
 // Executes an Action list exactly as analysis (or an operator transition) returned it, in order:
-// fences and kill_host_bin first, then a planned switch or the statuses, then the status file.
+// fences and kill_host_bin first, then a planned switch or the statuses (a catch-up after them),
+// then the status file.
 // It decides nothing: a step's outcome reaches the next analysis as an observation.
 import type { Action, StatusLine } from '../analysis/result';
 import type { SwitchAction } from '../analysis/planned-switch';
@@ -12,6 +13,8 @@ export interface ExecuteDeps {
   clearBadRoles(host: string): Promise<void>;
   /** Runs the planned move; true when the writer moved. */
   switchWriter(a: SwitchAction): Promise<boolean>;
+  /** CATCH_UP on the candidate (bounded by the action's timeout); true when it caught up. */
+  catchUp(a: Of<'catch_up'>): Promise<boolean>;
   /** SET_STATUS; false when not confirmed (no reply, ERROR, or the host still busy with the last one). */
   setStatus(l: StatusLine): Promise<boolean>;
   persist(): Promise<void>;
@@ -57,6 +60,9 @@ export async function executeActions(actions: readonly Action[], d: ExecuteDeps)
     else if (a.kind === 'switch_writer') {
       await d.switchWriter(a);
       d.triggerPass(); // the statuses follow from the outcome, at once
+    } else if (a.kind === 'catch_up') {
+      // the promotion it prepares is decided by the next pass, at once when it worked
+      if (await d.catchUp(a)) d.triggerPass();
     } else await d.persist();
     i++;
   }

@@ -9,6 +9,7 @@ import { stepMode } from './modes';
 import { planSwitchBack, stepBackoff } from './planned-switch';
 import { makePolicy } from './policy';
 import { noteReturn, trackWriterPositions } from './loss';
+import { planCatchUp, stepCatchUpBackoff } from './catch-up';
 import type { Action, AnalysisResult, Decision } from './result';
 import { planStatuses } from './status-plan';
 import { placeRoles } from './role-placement';
@@ -81,6 +82,12 @@ export function analyze(
     const code = be.blocked === 'cooldown' ? 'FailoverCooldown' : 'FailoverBlocked';
     diagnoses.push({ code, description: DIAGNOSES[code], detail: be.reason });
   }
+  // nobody has everything: the first candidate fetches it from a host that has it (bounded)
+  const catchUpBackoff = stepCatchUpBackoff(previous.catchUpBackoff, snapshot.lastCatchUp, now);
+  const cu = be?.blocked === 'lacking'
+    ? planCatchUp({ election: be, hosts: snapshot.hosts, backoff: catchUpBackoff, lastCatchUp: snapshot.lastCatchUp, switchTimeoutSec: config.switchTimeout, healthMaxAgeMs: policy.healthMaxAgeMs, now })
+    : undefined;
+  if (cu) rp.decisions.push(...cu.decisions);
   let table = rp.table;
   let withheld = rp.withheldWriter;
   let writer = rp.writer;
@@ -111,7 +118,9 @@ export function analyze(
     diagnoses.push(...placed.diagnoses);
     decisions.push(...placed.decisions);
     const lastApplied = Object.fromEntries(Object.keys(config.hosts).map((h) => [h, snapshot.hosts[h]?.agent.lastApplied]));
-    actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), ...placed.actions, { kind: 'persist' });
+    actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), ...placed.actions);
+    if (cu?.action) actions.push(cu.action);
+    actions.push({ kind: 'persist' });
   }
 
   const tracked = trackDiagnoses(diagnoses, previous.diagnosedSince, now);
@@ -135,6 +144,7 @@ export function analyze(
     lastWriter: writer,
     lastWriterContact: newContact,
     switchBackoff: backoff,
+    ...(Object.keys(catchUpBackoff).length ? { catchUpBackoff } : {}),
     diagnosedSince: tracked.since,
     ...(legacyHeld && Object.keys(legacyHeld).length ? { legacyHeld } : {}),
     ...(writerPositions ? { writerPositions } : {}),

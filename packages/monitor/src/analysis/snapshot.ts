@@ -158,6 +158,8 @@ export interface ClusterSnapshot {
   hosts: Record<string, HostObservation>;
   /** Outcome of the last automatic planned switch the loop executed (switch_writer action). */
   lastSwitch?: { from: string; to: string; ok: boolean; at: number };
+  /** Outcome of the last catch-up the loop executed (catch_up action). */
+  lastCatchUp?: { host: string; source: string; ok: boolean; at: number; error?: string };
 }
 
 /** Flap counter of one host (flapping.ts). */
@@ -205,6 +207,8 @@ export interface MonitorState {
   lastWriterContact?: number;
   /** After a failed automatic switch back: host → no new attempt before (ms). */
   switchBackoff?: Record<string, number>;
+  /** After a failed catch-up: host → no new attempt before (ms). */
+  catchUpBackoff?: Record<string, number>;
   /** Diagnoses present in the last pass, `code@host` → since when (ms). */
   diagnosedSince?: Record<string, number>;
   /** MMM 2.x agents: role IPs each may still hold (role-placement.ts), host → IPs. */

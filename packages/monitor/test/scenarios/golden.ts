@@ -80,7 +80,12 @@ export function buildSnapshot(step: J, now: number): ClusterSnapshot {
   const hosts: Record<string, HostObservation> = {};
   for (const h of ['db1', 'db2', 'db3', 'db4']) hosts[h] = buildHost(step.hosts?.[h], now);
   const last = step.lastSwitch;
-  return { networkOk: step.networkOk ?? true, hosts, ...(last ? { lastSwitch: { ...last, at: T0 + last.at } } : {}) };
+  const cu = step.lastCatchUp;
+  return {
+    networkOk: step.networkOk ?? true, hosts,
+    ...(last ? { lastSwitch: { ...last, at: T0 + last.at } } : {}),
+    ...(cu ? { lastCatchUp: { ...cu, at: T0 + cu.at } } : {}),
+  };
 }
 
 export function roleMap(r: AnalysisResult | StartupResult): Record<string, string> {
