@@ -8,8 +8,7 @@ import { distributes, rolesFollowStates } from './modes';
 import { monitorSettings } from './policy';
 import type { Action, Decision } from './result';
 import { lossAtFailover } from './loss';
-import { withWriter } from './planned-switch';
-import { type Election, electWriter, policyBar, writerCandidateBar } from './promotion';
+import { type Election, chooseWriter, policyBar } from './promotion';
 import type { ClusterSnapshot, FailoverRecord, HostMemory, MonitorState, RoleAssignment } from './snapshot';
 import { writerSafety, type WriterContext, type WriterSafety } from './writer-safety';
 
@@ -88,26 +87,11 @@ export function applyRoles(args: {
   const canReceive = (h: string): boolean => hosts[h]?.state === 'ONLINE' && !!snapshot.hosts[h]?.agent.reachable;
   const w = args.writer;
   const judged = { config, hosts: snapshot.hosts, memory: hosts, oldWriter: lastWriter, oldWriterState: hosts[lastWriter]?.state, healthMaxAgeMs: w.policy.healthMaxAgeMs, now: w.now };
+  const chosen = chooseWriter({ ...judged, table, canReceive, lastFailover: args.lastFailover, operatorWriter: args.operatorWriter });
+  table = chosen.table;
+  decisions.push(...chosen.decisions);
+  const election = chosen.election;
   const row = table.find((a) => a.role === amRole);
-  const rowName = row ? `${row.role}(${row.ip})` : amRole;
-  let election: Election | undefined;
-  if (row && row.host !== '' && row.host !== lastWriter && lastWriter !== '' && row.host !== args.operatorWriter) {
-    // chosen in an earlier pass, not writable yet: it must still qualify on what is known now
-    const bar = writerCandidateBar(row.host, judged);
-    if (bar) {
-      decisions.push({ kind: 'role_move', host: row.host, role: rowName, reason: `${row.host} no longer qualifies for the writer role: ${bar}`, blocked: false });
-      table = withWriter(table, amRole, '');
-    }
-  }
-  if (row && activeMasterOf(table, amRole) === '') {
-    election = electWriter({ ...judged, table, canReceive, lastFailover: args.lastFailover });
-    if (election.host) {
-      table = withWriter(table, amRole, election.host);
-      decisions.push({ kind: 'role_assign', host: election.host, role: rowName, reason: `orphaned role goes to ${election.reason}`, blocked: false });
-    } else {
-      decisions.push({ kind: 'role_assign', role: rowName, reason: election.reason, blocked: true });
-    }
-  }
   const mayHoldWriter = (h: string): boolean => !policyBar(h, snapshot.hosts[h], hosts[h], config, w.policy.healthMaxAgeMs, w.now);
   const d = distributeRoles(table, { roles: config.roles, activeMasterRole: amRole, canReceive, obeyPreferences: mode === 'ACTIVE', writerDecided: !!election || (!!row && row.host === args.operatorWriter && row.host !== lastWriter), mayHoldWriter });
   table = d.table;

@@ -11,7 +11,9 @@ import { type HostState, type MmmConfig, gtidsBeyond } from '@mmm/common/pure';
 import { freshHealth } from './health';
 import { monitorSettings } from './policy';
 import { completeness, lackGtids, lackText, type Lack } from './received';
-import { countHostRoles } from './roles/role-table';
+import { withWriter } from './planned-switch';
+import type { Decision } from './result';
+import { activeMasterOf, countHostRoles } from './roles/role-table';
 import type { FailoverRecord, HostMemory, HostObservation, RoleAssignment } from './snapshot';
 
 export interface ElectionInput {
@@ -179,4 +181,34 @@ export function electWriter(i: ElectionInput): Election {
     };
   }
   return { reason: `no eligible host can take this role: ${passed.join('; ')}`, blocked: 'policy' };
+}
+
+/**
+ * The writer role's owner this pass, before distribution: a host chosen earlier but not writable
+ * yet is checked again (it loses the role when it no longer qualifies), and an unowned role goes
+ * to the election's host. `election` is set when an election ran (distribution then leaves the
+ * role alone). The operator's choice (`operatorWriter`) is never re-judged.
+ */
+export function chooseWriter(i: ElectionInput & { operatorWriter?: string }): { table: RoleAssignment[]; election?: Election; decisions: Decision[] } {
+  const am = i.config.activeMasterRole;
+  const decisions: Decision[] = [];
+  let table = [...i.table];
+  const row = table.find((a) => a.role === am);
+  if (!row) return { table, decisions };
+  const name = `${row.role}(${row.ip})`;
+  if (row.host !== '' && row.host !== i.oldWriter && i.oldWriter !== '' && row.host !== i.operatorWriter) {
+    // chosen in an earlier pass, not writable yet: it must still qualify on what is known now
+    const bar = writerCandidateBar(row.host, i);
+    if (bar) {
+      decisions.push({ kind: 'role_move', host: row.host, role: name, reason: `${row.host} no longer qualifies for the writer role: ${bar}`, blocked: false });
+      table = withWriter(table, am, '');
+    }
+  }
+  if (activeMasterOf(table, am) !== '') return { table, decisions };
+  const election = electWriter({ ...i, table });
+  if (election.host) {
+    table = withWriter(table, am, election.host);
+    decisions.push({ kind: 'role_assign', host: election.host, role: name, reason: `orphaned role goes to ${election.reason}`, blocked: false });
+  } else decisions.push({ kind: 'role_assign', role: name, reason: election.reason, blocked: true });
+  return { table, election, decisions };
 }
