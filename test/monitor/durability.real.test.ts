@@ -105,6 +105,8 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
     expect([blocked, planned, done, promoted].every((i) => i >= 0), reasons.join('\n')).to.equal(true);
     expect(blocked < planned && planned < done && done < promoted, 'blocked, then caught up, then promoted').to.equal(true);
     figures['catch-up'] = reasons[done];
+    const t = (k: number): string => `+${Date.parse(s.decisions[k].time) - tKill} ms`;
+    figures['after the kill: blocked, catch-up sent, caught up, promoted'] = [blocked, planned, done, promoted].map(t).join(', ');
     expect(s.lastFailover).to.deep.include({ from: 'db1', to: 'db2', automatic: true, lostAtLeast: [], lostAtLeastCount: 0 });
     expect(s.lastFailover!.cooldownUntil).to.not.equal(null);
     figures['db1 gtid_binlog_pos at the kill'] = pos;

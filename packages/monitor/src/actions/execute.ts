@@ -1,5 +1,5 @@
 // Executes an Action list exactly as analysis (or an operator transition) returned it, in order:
-// fences and kill_host_bin first, then a planned switch or the statuses (a catch-up after them),
+// fences and kill_host_bin first, then a planned switch or the statuses (a catch-up alongside),
 // then the status file.
 // It decides nothing: a step's outcome reaches the next analysis as an observation.
 import type { Action, StatusLine } from '../analysis/result';
@@ -42,6 +42,9 @@ async function sendStatuses(list: Of<'set_status'>[], d: ExecuteDeps): Promise<v
 }
 
 export async function executeActions(actions: readonly Action[], d: ExecuteDeps): Promise<void> {
+  // a catch-up makes nothing writable: it runs alongside the statuses, not after a dead old
+  // writer's demotion grace; the promotion it prepares is decided by the next pass
+  const catchUps = actions.filter((a): a is Of<'catch_up'> => a.kind === 'catch_up').map((a) => d.catchUp(a));
   let i = 0;
   while (i < actions.length) {
     const a = actions[i];
@@ -60,10 +63,8 @@ export async function executeActions(actions: readonly Action[], d: ExecuteDeps)
     else if (a.kind === 'switch_writer') {
       await d.switchWriter(a);
       d.triggerPass(); // the statuses follow from the outcome, at once
-    } else if (a.kind === 'catch_up') {
-      // the promotion it prepares is decided by the next pass, at once when it worked
-      if (await d.catchUp(a)) d.triggerPass();
-    } else await d.persist();
+    } else if (a.kind !== 'catch_up') await d.persist();
     i++;
   }
+  if ((await Promise.all(catchUps)).some(Boolean)) d.triggerPass();
 }

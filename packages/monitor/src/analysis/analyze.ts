@@ -85,7 +85,7 @@ export function analyze(
   // nobody has everything: the first candidate fetches it from a host that has it (bounded)
   const catchUpBackoff = stepCatchUpBackoff(previous.catchUpBackoff, snapshot.lastCatchUp, now);
   const cu = be?.blocked === 'lacking'
-    ? planCatchUp({ election: be, hosts: snapshot.hosts, backoff: catchUpBackoff, lastCatchUp: snapshot.lastCatchUp, switchTimeoutSec: config.switchTimeout, healthMaxAgeMs: policy.healthMaxAgeMs, now })
+    ? planCatchUp({ election: be, hosts: snapshot.hosts, backoff: catchUpBackoff, lastCatchUp: snapshot.lastCatchUp, switchTimeoutSec: config.switchTimeout, healthMaxAgeMs: policy.healthMaxAgeMs, heartbeatBoundMs: policy.heartbeatBoundMs, now })
     : undefined;
   if (cu) rp.decisions.push(...cu.decisions);
   let table = rp.table;

@@ -45,6 +45,8 @@ export function planCatchUp(i: {
   lastCatchUp?: ClusterSnapshot['lastCatchUp'];
   switchTimeoutSec: number;
   healthMaxAgeMs: number;
+  /** A replica that heard its source within this bound still receives from it. */
+  heartbeatBoundMs: number;
   now: number;
 }): { action?: CatchUpAction; decisions: Decision[] } {
   const first = i.election.lacking?.[0];
@@ -60,6 +62,12 @@ export function planCatchUp(i: {
   const co = i.hosts[c];
   if (co?.agent.legacy || !freshHealth(co, i.now, i.healthMaxAgeMs)) {
     decisions.push({ kind: 'failover', host: c, reason: `${c} cannot be caught up from another host: its agent speaks no CATCH_UP (MMM 2.x) or reports no health`, blocked: true });
+    return { decisions };
+  }
+  const rep = freshHealth(co, i.now, i.healthMaxAgeMs)?.replication;
+  if (rep?.ioConnected && (rep.lastReceiveAgeMs === undefined || rep.lastReceiveAgeMs <= i.heartbeatBoundMs)) {
+    // still fed by its source (the old writer, demoted but alive): it catches up by itself
+    decisions.push({ kind: 'failover', host: c, reason: `${c} still receives from its source${rep.masterHost ? ` ${rep.masterHost}` : ''}: it catches up by itself`, blocked: true });
     return { decisions };
   }
   const until = i.backoff[c] ?? 0;

@@ -23,7 +23,7 @@ const lacking = (from = 'db3'): Election => ({
 });
 
 const plan = (hosts: Record<string, HostObservation>, over: Partial<Parameters<typeof planCatchUp>[0]> = {}) =>
-  planCatchUp({ election: lacking(), hosts, backoff: {}, switchTimeoutSec: 10, healthMaxAgeMs: 15_000, now: NOW, ...over });
+  planCatchUp({ election: lacking(), hosts, backoff: {}, switchTimeoutSec: 10, healthMaxAgeMs: 15_000, heartbeatBoundMs: 5000, now: NOW, ...over });
 
 describe('catch-up planning', () => {
   const base = { db1: obs({ down: true }), db2: obs({ io: '0-1-43', slave: '0-1-43', binlog: '0-1-43' }), db4: obs({ io: '0-1-44', slave: '0-1-44', binlog: '0-1-44' }) };
@@ -61,6 +61,14 @@ describe('catch-up planning', () => {
   });
 
   it('nothing when the election was not blocked for lacking transactions', () => {
-    expect(planCatchUp({ election: { reason: 'x', blocked: 'cooldown' }, hosts: base, backoff: {}, switchTimeoutSec: 10, healthMaxAgeMs: 15_000, now: NOW })).to.deep.equal({ decisions: [] });
+    expect(planCatchUp({ election: { reason: 'x', blocked: 'cooldown' }, hosts: base, backoff: {}, switchTimeoutSec: 10, healthMaxAgeMs: 15_000, heartbeatBoundMs: 5000, now: NOW })).to.deep.equal({ decisions: [] });
+  });
+
+  it('a candidate still fed by its source (a demoted old writer) catches up by itself', () => {
+    const db2 = obs({ io: '0-1-43', slave: '0-1-43', binlog: '0-1-43' });
+    Object.assign(db2.agent.health!.replication!, { masterHost: 'db1', ioConnected: true, lastReceiveAgeMs: 200 });
+    const p = plan({ ...base, db2, db3: obs({ io: '0-1-45', slave: '0-1-45', binlog: '0-1-45' }) });
+    expect(p.action).to.equal(undefined);
+    expect(p.decisions[0].reason).to.equal('db2 still receives from its source db1: it catches up by itself');
   });
 });
