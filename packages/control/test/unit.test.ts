@@ -111,10 +111,10 @@ describe('mmm_control: commands checked locally (exit 2, MMM text)', () => {
   }
   it('--force with another command is refused', () => expect(planCommand(['set_online', 'db1'], true).kind).to.equal('usage'));
   it('every command of the help text has a spec', () => {
-    for (const name of ['help', 'ping', 'show', 'checks', 'set_online', 'set_offline', 'mode', 'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json'] as const) {
+    for (const name of ['help', 'ping', 'show', 'checks', 'set_online', 'set_offline', 'mode', 'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json', 'ack_failover'] as const) {
       expect(findCommand(name), name).to.not.equal(undefined);
     }
-    expect(COMMANDS.length).to.equal(13);
+    expect(COMMANDS.length).to.equal(14);
   });
 });
 
@@ -315,5 +315,21 @@ describe('mmm_control: move_role writer waits for the move', () => {
       extra: '# Could not follow the move of role writer to db2: connection refused\n',
       exitCode: 3,
     });
+  });
+});
+
+describe('mmm_control ack_failover', () => {
+  it("prints the monitor's reply; exit 0, also when there is nothing to acknowledge", async () => {
+    const okText = texts.ackFailoverOk('db1', 'db2', '2026-12-05T10:12:03.120Z');
+    const r = await runLine('ack_failover', ctx({ ack_failover: okText }));
+    expect([r.stdout, r.exitCode]).to.deep.equal([`${okText}\n`, 0]);
+    const none = await runLine('ack_failover', ctx({ ack_failover: texts.nothingToAck() }, { json: true }));
+    expect(JSON.parse(none.stdout)).to.deep.equal({ command: 'ack_failover', ok: true, reply: texts.nothingToAck() });
+  });
+  it('an MMM 2.x monitor does not know it: exit 1, ok false', async () => {
+    const invalid = texts.invalidCommand('ack_failover');
+    expect((await runLine('ack_failover', ctx({ ack_failover: invalid }))).exitCode).to.equal(1);
+    const j = await runLine('ack_failover', ctx({ ack_failover: invalid }, { json: true }));
+    expect([JSON.parse(j.stdout).ok, j.exitCode]).to.deep.equal([false, 1]);
   });
 });

@@ -30,6 +30,7 @@ import { Mutex } from './mutex';
 import { NetworkCheck } from './network-check';
 import { AuditLog } from './persistence/audit-log';
 import { writeStatusFile } from './persistence/status-file';
+import { formatStateFile, stateFilePath, writeStateFile } from './persistence/state-file';
 import { activeMasterOf, rolesOf } from './analysis/roles/role-table';
 import { buildStatusDocument } from './status/build-status';
 import { runStartup } from './startup-sequence';
@@ -108,7 +109,11 @@ export class Monitor {
   private readonly systemAt: Record<string, number> = {};
   /** Outcome of the last automatic switch, for the next analysis (its backoff). */
   private lastSwitch?: ClusterSnapshot['lastSwitch'];
+  /** Outcome of the last catch-up, for the next analysis (its promotion or backoff). */
+  private lastCatchUp?: ClusterSnapshot['lastCatchUp'];
   private lastStatusFile = '';
+  /** What the state file holds (nothing is written while there is nothing to keep). */
+  private lastStateFile = formatStateFile({});
   private readonly observeFn?: (now: number) => ClusterSnapshot;
   private readonly killHostFn: NonNullable<MonitorOptions['killHost']>;
 
@@ -219,7 +224,7 @@ export class Monitor {
       const fence = this.fences[h];
       hosts[h] = { checks: this.checks.of(h, now), agent: { ...this.agents.obs[h] }, ...(fence ? { fence } : {}) };
     }
-    return { networkOk: this.network.ok, hosts, ...(this.lastSwitch ? { lastSwitch: this.lastSwitch } : {}) };
+    return { networkOk: this.network.ok, hosts, ...(this.lastSwitch ? { lastSwitch: this.lastSwitch } : {}), ...(this.lastCatchUp ? { lastCatchUp: this.lastCatchUp } : {}) };
   }
 
   /** One pass (observe → analyze → execute → persist); call with the mutex held. */
@@ -228,6 +233,7 @@ export class Monitor {
     const now = this.clock.now();
     const res = analyze(this.snapshot(now), this.state, this.config, now);
     this.lastSwitch = undefined; // analysis has turned it into its backoff
+    this.lastCatchUp = undefined;
     this.noteFailover(res.decisions, res.state, now);
     this.noteDecisions(res.decisions);
     this.diagnoses = res.diagnoses;
@@ -266,6 +272,12 @@ export class Monitor {
         const out = await this.runSwitch(a);
         this.lastSwitch = { from: a.from, to: a.to, ok: out.ok, at: this.clock.now() };
         return out.ok;
+      },
+      catchUp: async (a) => {
+        const r = await this.agents.catchUp(a.host, a.source, a.gtid, a.timeoutMs);
+        this.lastCatchUp = { host: a.host, source: a.source, ok: r.ok, at: this.clock.now(), ...(r.ok ? {} : { error: r.text }) };
+        this.decisions.record({ kind: 'failover', host: a.host, reason: `catch-up of ${a.host} from ${a.source}: ${r.ok ? '' : 'ERROR: '}${r.text}`, blocked: !r.ok });
+        return r.ok;
       },
       setStatus: (l) => this.send(l),
       persist: () => this.persist(),
@@ -350,19 +362,31 @@ export class Monitor {
     });
   }
 
-  /** Status file, atomically, when its content changed (never in PASSIVE). */
+  /** Status file and our state file next to it, atomically, each when its content changed (never in PASSIVE). */
   async persist(): Promise<void> {
     const path = this.config.monitor?.statusPath;
     if (!path || this.state.mode === 'PASSIVE') return;
     const entries = Object.keys(this.config.hosts).sort().map((h) => ({ host: h, state: this.state.hosts[h].state, roles: rolesOf(this.state.roles, h) }));
     const text = JSON.stringify(entries);
-    if (text === this.lastStatusFile) return;
+    if (text !== this.lastStatusFile) {
+      try {
+        await writeStatusFile(path, entries);
+        this.lastStatusFile = text;
+        this.warnings.delete('status_file');
+      } catch (e) {
+        this.warnings.set('status_file', errorMessage(e));
+        this.logger.error(errorMessage(e));
+      }
+    }
+    const mine = { lastWriter: this.state.lastWriter || undefined, lastFailover: this.state.lastFailover };
+    const extra = formatStateFile(mine);
+    if (extra === this.lastStateFile) return;
     try {
-      await writeStatusFile(path, entries);
-      this.lastStatusFile = text;
-      this.warnings.delete('status_file');
+      await writeStateFile(stateFilePath(path), mine);
+      this.lastStateFile = extra;
+      this.warnings.delete('state_file');
     } catch (e) {
-      this.warnings.set('status_file', errorMessage(e));
+      this.warnings.set('state_file', errorMessage(e));
       this.logger.error(errorMessage(e));
     }
   }
@@ -383,6 +407,11 @@ export class Monitor {
       },
       a,
     );
+  }
+
+  /** Startup loaded the state file: no need to write it again until it changes. */
+  stateLoaded(text: string): void {
+    this.lastStateFile = text;
   }
 
   // ---- CommandHost: what control commands use (called with the mutex held) ----

@@ -11,6 +11,7 @@ import type { CheckStore } from './check-store';
 import type { DecisionLog } from './decision-log';
 import type { NetworkCheck } from './network-check';
 import { readStatusFile } from './persistence/status-file';
+import { type MonitorExtraState, formatStateFile, readStateFile, stateFilePath } from './persistence/state-file';
 
 /** What start-up uses of the monitor. */
 export interface StartupDeps {
@@ -23,6 +24,8 @@ export interface StartupDeps {
   decisions: Pick<DecisionLog, 'record'>;
   warnings: Map<string, string>;
   execute(actions: readonly Action[]): Promise<void>;
+  /** The state file as loaded, so an unchanged state is not written again. */
+  stateLoaded?(text: string): void;
 }
 
 const POLL_MS = 25;
@@ -35,6 +38,22 @@ async function waitUntil(cond: () => boolean, boundMs: number): Promise<boolean>
     await sleep(POLL_MS);
   }
   return true;
+}
+
+/** Our state file (the last failover); unreadable: ignored with a warning, as the status file. */
+async function loadExtraState(m: StartupDeps, file: string): Promise<MonitorExtraState | undefined> {
+  try {
+    const s = await readStateFile(file);
+    if (s) {
+      m.logger.info(`state file ${file} loaded`);
+      m.stateLoaded?.(formatStateFile(s));
+    }
+    return s;
+  } catch (e) {
+    m.warnings.set('state_file', `state file ignored: ${errorMessage(e)}`);
+    m.logger.error(`state file ignored: ${errorMessage(e)}`);
+    return undefined;
+  }
 }
 
 export async function runStartup(m: StartupDeps): Promise<MonitorState> {
@@ -73,6 +92,15 @@ export async function runStartup(m: StartupDeps): Promise<MonitorState> {
     inputs[h] = { checks: m.checks.of(h, now), agentReachable: o.reachable, uptime: o.uptime, agent: o.reported, system: o.system };
   }
   const r = reconcileStartup({ config, stored, hosts: inputs, now });
+  const extra = path ? await loadExtraState(m, stateFilePath(path)) : undefined;
+  if (extra?.lastFailover) r.state.lastFailover = extra.lastFailover;
+  const before = extra?.lastWriter;
+  if (!r.state.lastWriter && before && config.roles[config.activeMasterRole]?.hosts.includes(before)) {
+    // nobody holds the writer role now: the host that held it last is the old writer, whose
+    // demotion or death the next promotion waits for, and that promotion is a failover
+    r.state.lastWriter = before;
+    r.decisions.push({ kind: 'role_assign', host: before, reason: `startup: no host holds the writer role; ${before} held it last (state file): it is the old writer of the next promotion`, blocked: true });
+  }
   for (const d of r.decisions) m.decisions.record(d);
   if (r.conflicts.length > 0) logger.warn(`startup conflicts: ${r.conflicts.join('; ')}`);
   logger.info(`startup: mode ${r.state.mode}, writer ${r.writer || '(none)'}`, {

@@ -265,6 +265,8 @@ export function monConf(layout: SandboxLayout): string {
     '    mode                    active',
     `    ping_interval           ${k.pingInterval}`,
     '    wait_for_other_master   10',
+    '    # tests and benchmarks fail over again and again: no failover_cooldown (default 3600 s)',
+    '    failover_cooldown       0',
     '</monitor>',
     '',
     '<host default>',

@@ -43,6 +43,7 @@ describe('mmm_sandbox configs and VIP hook', () => {
       expect(mon.issues, JSON.stringify(mon.issues)).to.deep.equal([]);
       const m = mon.loaded!.config;
       expect(m.monitor!.ip).to.equal('127.0.0.1');
+      expect(m.monitor!.failoverCooldown, 'tests and benchmarks fail over repeatedly').to.equal(0);
       expect(m.roles.writer!.prefer).to.equal('db1');
       expect(m.roles.reader!.ips).to.have.length(3);
       expect(m.checks.mysql!.checkPeriod).to.equal(0.25);

@@ -26,7 +26,17 @@ export interface Rig {
 
 const ip = (k: number, base: number): string => `127.0.1.${base + k}`;
 
-export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
+export interface RigOptions {
+  replicas?: number;
+  /** Hosts of the writer role (default db1, db2). */
+  writerHosts?: string[];
+  /** Extra `<monitor>` lines, e.g. `failover_cooldown 0`. */
+  monitorLines?: string[];
+  /** trap_period of rep_threads (default 0.75 s): long, a held IO thread does not take the host out. */
+  repThreadsTrap?: number;
+}
+
+export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'mmm-mon-'));
   const cluster = await startDbCluster({ dir: join(dir, 'db'), netns: false, replicas: opts.replicas ?? 1 }).catch((e: unknown) => {
     rmSync(dir, { recursive: true, force: true });
@@ -78,7 +88,7 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
       '</host>',
       hostBlocks,
       '<role writer>',
-      '    hosts db1, db2',
+      `    hosts ${(opts.writerHosts ?? ['db1', 'db2']).join(', ')}`,
       `    ips ${ip(0, base)}`,
       '    mode exclusive',
       '    prefer db1',
@@ -110,9 +120,9 @@ export async function startRig(opts: { replicas?: number } = {}): Promise<Rig> {
     const monitorConf = write('mmm_mon.conf', [
       'include mmm_common.conf',
       '<monitor>', '    ip 127.0.0.1', `    port ${controlPort}`, `    status_path ${join(dir, 'mmmd_mon.status')}`,
-      '    mode active', '    careful_startup 1', '    flap_count 100', '</monitor>',
+      '    mode active', '    careful_startup 1', '    flap_count 100', ...(opts.monitorLines ?? []).map((l) => `    ${l}`), '</monitor>',
       '<host default>', `    monitor_user ${c.monitor.user}`, `    monitor_password ${c.monitor.password}`, '</host>',
-      ...['ping', 'mysql', 'rep_threads', 'rep_backlog'].map((k) => `<check ${k}>\n    check_period 0.25\n    trap_period 0.75\n    timeout 1\n</check>`),
+      ...['ping', 'mysql', 'rep_threads', 'rep_backlog'].map((k) => `<check ${k}>\n    check_period 0.25\n    trap_period ${k === 'rep_threads' ? (opts.repThreadsTrap ?? 0.75) : 0.75}\n    timeout 1\n</check>`),
       socket('monitor', ['    peer_role control control', '    peer_role viewer viewer', ...cluster.nodes.map((n) => `    peer_role ${n.name} agent`)]),
     ].join('\n'));
 

@@ -8,6 +8,7 @@ import { getSystemStatus } from './get-system-status';
 import { clearBadRoles } from './clear-bad-roles';
 import { getGtid, waitGtid } from './gtid';
 import { getHealth } from './get-health';
+import { catchUp } from './catch-up';
 
 /** One handler per catalog command (common protocol/commands.ts): a missing one does not compile. */
 export const HANDLERS: { [K in AgentCommandName]: Handler<K> } = {
@@ -19,6 +20,7 @@ export const HANDLERS: { [K in AgentCommandName]: Handler<K> } = {
   GET_GTID: getGtid,
   WAIT_GTID: waitGtid,
   GET_HEALTH: getHealth,
+  CATCH_UP: catchUp,
 };
 
 export type { AgentContext, Handler, RequestContext } from './context';

@@ -181,12 +181,17 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       carefulStartup: get<boolean>(monSec, 'careful_startup') ?? DEFAULTS.carefulStartup,
       firstStart: get<MonitorConfig['firstStart']>(monSec, 'first_start') ?? DEFAULTS.firstStart,
       legacyFailover: get<MonitorConfig['legacyFailover']>(monSec, 'legacy_failover') ?? DEFAULTS.legacyFailover,
+      neverWriter: get<string[]>(monSec, 'never_writer'),
+      promotionOrder: get<string[]>(monSec, 'promotion_order'),
+      failoverMaxLag: get<number>(monSec, 'failover_max_lag'),
+      failoverCooldown: get<number>(monSec, 'failover_cooldown') ?? DEFAULTS.failoverCooldown,
       mode: get<MonitorConfig['mode']>(monSec, 'mode') ?? DEFAULTS.monitorMode,
       waitForOtherMaster: get<number>(monSec, 'wait_for_other_master') ?? DEFAULTS.waitForOtherMaster,
     });
   } else if (program !== 'agent') {
     err(top.header, `missing <monitor> section with 'ip'`, "add <monitor> ip 127.0.0.1 </monitor>");
   }
+  if (monSec && monitor) checkPromotionPolicy(monSec, monitor, hosts, roles[activeMasterRole], originOf, err);
 
   const logs: Record<string, LogConfig> = {};
   for (const s of all('log')) {
@@ -239,6 +244,33 @@ type Get = <T>(s: Section, key: string, required?: boolean) => T | undefined;
 function socketPath(v: string | undefined, file: string): string | undefined {
   if (v === undefined || v === MYSQL_SOCKET_NONE) return v;
   return path.resolve(path.dirname(file), v);
+}
+
+/** never_writer and promotion_order name hosts that can hold the active master role, and do not contradict each other or prefer. */
+function checkPromotionPolicy(
+  s: Section,
+  mon: MonitorConfig,
+  hosts: Record<string, HostConfig>,
+  writer: RoleConfig | undefined,
+  originOf: (s: Section, key: string) => Origin,
+  err: (o: Origin, message: string, hint?: string) => void,
+): void {
+  const never = mon.neverWriter ?? [];
+  for (const h of never) {
+    if (!hosts[h]) err(originOf(s, 'never_writer'), `never_writer: '${h}' is not a host`, didYouMean(h, Object.keys(hosts)));
+  }
+  if (writer?.prefer && never.includes(writer.prefer)) {
+    err(originOf(s, 'never_writer'), `never_writer names ${writer.prefer}, the preferred host of role ${writer.name}`, `remove 'prefer ${writer.prefer}' from role ${writer.name} or ${writer.prefer} from never_writer`);
+  }
+  const seen = new Set<string>();
+  for (const h of mon.promotionOrder ?? []) {
+    const o = originOf(s, 'promotion_order');
+    if (!hosts[h]) err(o, `promotion_order: '${h}' is not a host`, didYouMean(h, Object.keys(hosts)));
+    else if (writer && !writer.hosts.includes(h)) err(o, `promotion_order: ${h} cannot hold role ${writer.name}`, `list only hosts of role ${writer.name}: ${writer.hosts.join(', ')}`);
+    else if (never.includes(h)) err(o, `promotion_order names ${h}, which never_writer excludes`, `remove ${h} from one of them`);
+    if (seen.has(h)) err(o, `promotion_order names ${h} twice`, 'list each host once');
+    seen.add(h);
+  }
 }
 
 function buildSocket(s: Section, program: Program, get: Get, warnings: string[]): SocketConfig {

@@ -56,6 +56,10 @@ export const V1_TOP: Record<string, TopMap> = {
   careful_startup: monitorOnly('careful_startup'),
   first_start: monitorOnly('first_start'),
   legacy_failover: monitorOnly('legacy_failover'),
+  never_writer: monitorOnly('never_writer'),
+  promotion_order: monitorOnly('promotion_order'),
+  failover_max_lag: monitorOnly('failover_max_lag'),
+  failover_cooldown: monitorOnly('failover_cooldown'),
   kill_host_bin: monitorOnly('kill_host_bin'),
 };
 

@@ -116,6 +116,17 @@ export interface MonitorConfig {
    * trap_period, as MMM 2.x did — a crash may leave two writers; warned at start.
    */
   legacyFailover: 'safe' | 'mmm';
+  /** Our addition: hosts never made the writer (failover, orphaned writer role, move_role). */
+  neverWriter?: string[];
+  /** Our addition: hosts of the active master role in the order a failover tries them (after `prefer`). */
+  promotionOrder?: string[];
+  /** Our addition: seconds of replication lag beyond which a host is not made the writer automatically. */
+  failoverMaxLag?: number;
+  /**
+   * Our addition: seconds after an automatic failover during which another automatic failover is
+   * blocked until `ack_failover` (0 = off). Built configs always carry it (default 3600).
+   */
+  failoverCooldown?: number;
   mode: MonitorMode; // active
   waitForOtherMaster: number; // 120
 }
@@ -180,6 +191,7 @@ export const DEFAULTS = {
   carefulStartup: true,
   firstStart: 'manual' as 'manual' | 'vote',
   legacyFailover: 'safe' as 'safe' | 'mmm',
+  failoverCooldown: 3600,
   monitorMode: 'active' as MonitorMode,
   waitForOtherMaster: 120,
   writerLease: 10,

@@ -1,5 +1,5 @@
 // Agent requests: MMM 2.x protocol version 1, `CMD|1|<target host>|arg|arg…` (reference/mmm-wire.md §3.1),
-// plus our extensions GET_GTID, WAIT_GTID and GET_HEALTH (new names, never new meanings).
+// plus our extensions GET_GTID, WAIT_GTID, GET_HEALTH and CATCH_UP (new names, never new meanings).
 import { PROTOCOL_VERSION } from '../model';
 import { isHostState, type HostState } from '../model/host-state';
 import { rolesFromString, rolesToString, type RoleIp } from '../model/role';
@@ -29,7 +29,9 @@ export type AgentRequest =
   | { kind: 'CLEAR_BAD_ROLES'; host: string }
   | { kind: 'GET_GTID'; host: string }
   | { kind: 'WAIT_GTID'; host: string; gtidSet: string; timeoutMs: number }
-  | { kind: 'GET_HEALTH'; host: string };
+  | { kind: 'GET_HEALTH'; host: string }
+  /** Replicate from `source` (a host name of the config) until `gtidSet` is applied, bounded; then from the old source again. */
+  | { kind: 'CATCH_UP'; host: string; source: string; gtidSet: string; timeoutMs: number };
 
 /** Compile-time check: every catalog name has a request shape and every request a catalog entry. */
 type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -73,6 +75,8 @@ function argsOf(req: AgentRequest): string[] {
       return [req.state, rolesToString(req.roles), req.activeMaster];
     case 'WAIT_GTID':
       return [req.gtidSet, String(req.timeoutMs)];
+    case 'CATCH_UP':
+      return [req.source, req.gtidSet, String(req.timeoutMs)];
     default:
       return [];
   }
@@ -80,8 +84,8 @@ function argsOf(req: AgentRequest): string[] {
 
 /** Encodes a request as one line without the trailing `\n`. Throws ProtocolError if a field would break framing. */
 export function encodeAgentRequest(req: AgentRequest): string {
-  if (req.kind === 'WAIT_GTID' && !(Number.isSafeInteger(req.timeoutMs) && req.timeoutMs >= 0)) {
-    throw new RangeError(`WAIT_GTID timeoutMs must be a non-negative integer, got ${req.timeoutMs}`);
+  if ((req.kind === 'WAIT_GTID' || req.kind === 'CATCH_UP') && !(Number.isSafeInteger(req.timeoutMs) && req.timeoutMs >= 0)) {
+    throw new RangeError(`${req.kind} timeoutMs must be a non-negative integer, got ${req.timeoutMs}`);
   }
   const fields = [req.kind, String(PROTOCOL_VERSION), req.host, ...argsOf(req)];
   return fields.map((f, i) => assertField(f, i === 2 ? 'host' : 'field')).join(FIELD_SEP);
@@ -118,6 +122,12 @@ export function decodeAgentRequest(line: string): AgentDecodeResult {
       if (gtidSet === undefined || timeout === undefined) return badArgs(cmd, host, 'expected <gtid set>|<timeout ms>');
       if (!/^\d{1,15}$/.test(timeout)) return badArgs(cmd, host, `timeout '${timeout}' is not a number of milliseconds`);
       return done({ kind: cmd, host, gtidSet, timeoutMs: Number(timeout) });
+    }
+    case 'CATCH_UP': {
+      const [source, gtidSet, timeout] = params;
+      if (!source || gtidSet === undefined || timeout === undefined) return badArgs(cmd, host, 'expected <source host>|<gtid set>|<timeout ms>');
+      if (!/^\d{1,15}$/.test(timeout)) return badArgs(cmd, host, `timeout '${timeout}' is not a number of milliseconds`);
+      return done({ kind: cmd, host, source, gtidSet, timeoutMs: Number(timeout) });
     }
     default:
       return done({ kind: cmd, host });

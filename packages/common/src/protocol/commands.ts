@@ -44,6 +44,7 @@ export const CONTROL_COMMANDS = {
   move_role: change('move exclusive role <role> to host <host>', '[--force] <role> <host>', 2, 3),
   set_ip: change('set role with ip <ip> to host <host>', '<ip> <host>', 2),
   status_json: read('show status as one JSON document'),
+  ack_failover: change('acknowledge the last automatic failover (ends failover_cooldown)'),
 } as const satisfies Record<string, CommandInfo>;
 
 export type ControlCommandName = keyof typeof CONTROL_COMMANDS;
@@ -51,7 +52,7 @@ export const CONTROL_COMMAND_NAMES = Object.keys(CONTROL_COMMANDS) as ControlCom
 
 const MONITOR_ONLY: readonly PeerRole[] = ['monitor'];
 
-/** Agent commands (MMM 2.x protocol version 1 plus our GET_GTID, WAIT_GTID, GET_HEALTH). */
+/** Agent commands (MMM 2.x protocol version 1 plus our GET_GTID, WAIT_GTID, GET_HEALTH, CATCH_UP). */
 export const AGENT_COMMANDS = {
   PING: read('is the agent alive'),
   SET_STATUS: change('set state, roles and active master', '<state>|<roles>|<master>', 1, 3, MONITOR_ONLY),
@@ -61,6 +62,7 @@ export const AGENT_COMMANDS = {
   GET_GTID: read('the executed GTID set'),
   WAIT_GTID: change('wait until a GTID set is applied', '<gtid set>|<timeout ms>', 2, 2, MONITOR_ONLY),
   GET_HEALTH: read('replication health and lag'),
+  CATCH_UP: change('replicate from another host until a GTID set is applied, then from the old source again', '<source host>|<gtid set>|<timeout ms>', 3, 3, MONITOR_ONLY),
 } as const satisfies Record<string, CommandInfo>;
 
 export type AgentCommandName = keyof typeof AGENT_COMMANDS;

@@ -21,6 +21,7 @@ export type ControlCommand =
   | { kind: 'set_manual' }
   | { kind: 'set_passive' }
   | { kind: 'status_json' }
+  | { kind: 'ack_failover' }
   /** Ends the session (handled by the listener, not the command processor). */
   | { kind: 'quit' };
 
@@ -67,6 +68,7 @@ const BUILD: Builders = {
         : undefined,
   set_ip: ([ip, host]) => ({ kind: 'set_ip', ip, host }),
   status_json: () => ({ kind: 'status_json' }),
+  ack_failover: () => ({ kind: 'ack_failover' }),
 };
 
 export function isControlCommandName(name: string): name is ControlCommandName {

@@ -4,7 +4,7 @@ import { type PrivilegeProblem, describeProblem } from '../accounts/problem';
 import type { HostState, Mode } from '../model/host-state';
 import { CONTROL_COMMANDS, helpLines } from './commands';
 
-/** MMM 2.2.1's help text plus our `status_json` line, in the same column layout; ends with `\n`. */
+/** MMM 2.2.1's help text plus our lines (`status_json`, `ack_failover`), in the same column layout; ends with `\n`. */
 export const HELP_TEXT =
   'Valid commands are:\n' +
   helpLines(CONTROL_COMMANDS, 33, { move_role: '(Only use --force if you know what you are doing!)' });
@@ -81,6 +81,18 @@ export const texts = {
   cantForceToState: (state: HostState | string) => `ERROR: Can't force move of role to host with state ${state}.`,
   forcedMoveRoleOk: (role: string, from: string, to: string) =>
     `OK: Role '${role}' has been moved from '${from}' to '${to}' enforcedly. Now you can wait some time and check new roles info!`,
+
+  // promotion policy (ours)
+  neverWriter: (host: string, role: string) =>
+    `ERROR: Host '${host}' is listed in never_writer: it can't get role '${role}'.`,
+  candidateLacks: (host: string, role: string, detail: string) =>
+    `ERROR: Host '${host}' lacks transactions that other hosts received (${detail}): giving it role '${role}' would lose them. ` +
+    `Use 'move_role --force ${role} ${host}' to promote it anyway.`,
+
+  // ack_failover (ours)
+  ackFailoverOk: (from: string, to: string, at: string) =>
+    `OK: Acknowledged the failover from '${from}' to '${to}' at ${at}: the next writer failure fails over automatically again.`,
+  nothingToAck: () => 'OK: No automatic failover within failover_cooldown to acknowledge. Skipping command.',
 
   // modes
   switchedActive: () => 'OK: Switched into active mode.',

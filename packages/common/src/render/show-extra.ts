@@ -1,6 +1,6 @@
 // The lines mmm_control adds after MMM's `show` output (our addition; never sent by the monitor as
 // part of `show`, so original tools parsing `show` see MMM's text unchanged). Every line starts `# `.
-import type { DiagnosisStatus, HostStatus, MoveStatus, RoleStatus, StatusDocument } from './status-document';
+import type { DiagnosisStatus, FailoverStatus, HostStatus, MoveStatus, RoleStatus, StatusDocument } from './status-document';
 import { formatDuration, formatMmmTime, type TimeOptions } from './time-format';
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -48,7 +48,20 @@ export function renderDiagnosisExtra(d: DiagnosisStatus, opts: TimeOptions = {})
   return `# Diagnosis ${d.code}${where}${since}: ${(d.detail ?? d.description).replace(/\r?\n/g, ' ')}\n`;
 }
 
-/** mmm_control's extra `# ` lines: warnings, diagnoses, per host lag and last state change, per role why, the last move. */
+const gtidList = (l: readonly string[], shown = 5): string => l.slice(0, shown).join(', ') + (l.length > shown ? ', …' : '');
+
+export function renderFailoverExtra(f: FailoverStatus, opts: TimeOptions = {}): string {
+  const parts = [`${f.from} -> ${f.to} at ${formatMmmTime(f.at, opts)}${f.automatic ? '' : ' (chosen by the operator)'}`];
+  if (f.lostAtLeast === null) parts.push('loss unknown (no GTID positions)');
+  else if (f.lostAtLeast.length === 0) parts.push(`nothing ${f.from} reported was lost`);
+  else parts.push(`at least ${f.lostAtLeastCount ?? f.lostAtLeast.length} transaction${f.lostAtLeastCount === 1 ? '' : 's'} lost (${gtidList(f.lostAtLeast)})`);
+  if (f.lostOnReturn !== null) parts.push(f.lostOnReturn.length ? `${f.from} came back with ${gtidList(f.lostOnReturn)} that the writer lacks` : `${f.from} came back with nothing the writer lacks`);
+  if (f.cooldownUntil) parts.push(`another automatic failover is blocked until ${formatMmmTime(f.cooldownUntil, opts)} (failover_cooldown; mmm_control ack_failover lifts it)`);
+  else if (f.acknowledgedAt) parts.push(`acknowledged ${formatMmmTime(f.acknowledgedAt, opts)}`);
+  return `# Last failover: ${parts.join('; ')}\n`;
+}
+
+/** mmm_control's extra `# ` lines: warnings, diagnoses, per host lag and last state change, per role why, the last move and failover. */
 export function renderShowExtra(doc: StatusDocument, opts: TimeOptions = {}): string {
   let out = '';
   for (const w of doc.warnings) out += `# Warning: ${w.replace(/\r?\n/g, ' ')}\n`;
@@ -56,5 +69,6 @@ export function renderShowExtra(doc: StatusDocument, opts: TimeOptions = {}): st
   for (const h of [...doc.hosts].sort(byName)) out += renderHostExtra(h, opts);
   for (const r of [...doc.roles].sort(byName)) out += renderRoleExtra(r);
   if (doc.lastMove) out += renderMoveExtra(doc.lastMove, opts);
+  if (doc.lastFailover) out += renderFailoverExtra(doc.lastFailover, opts);
   return out;
 }

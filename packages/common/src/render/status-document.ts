@@ -123,6 +123,28 @@ export interface MoveStatus {
   reason: string | null;
 }
 
+/** The last writer failover and what it is known to have lost (absent from older monitors). */
+export interface FailoverStatus {
+  from: string;
+  to: string;
+  at: string;
+  /** Chosen by the monitor for a failed writer; false: the operator chose the host, or set_offline started it. */
+  automatic: boolean;
+  acknowledgedAt: string | null;
+  /** While failover_cooldown runs from this failover: its end (an automatic failover before then is blocked); else null. */
+  cooldownUntil: string | null;
+  /**
+   * A lower bound of what was lost: the GTIDs the old writer last reported beyond what the new writer
+   * had received (it may have committed more after that report); [] none; null unknown (no GTID positions).
+   */
+  lostAtLeast: string[] | null;
+  lostAtLeastCount: number | null;
+  /** When the old writer reported the position `lostAtLeast` starts from. */
+  positionAt: string | null;
+  /** Once the old writer answered again: the GTIDs it has that the writer lacks (the divergence check); [] none; null not known yet. */
+  lostOnReturn: string[] | null;
+}
+
 export interface StatusDocument {
   schemaVersion: typeof STATUS_SCHEMA_VERSION;
   generatedAt: string;
@@ -142,4 +164,6 @@ export interface StatusDocument {
   lastMove: MoveStatus | null;
   /** The cluster's `durability` (absent from older monitors: async). */
   durability?: 'async' | 'semisync';
+  /** null: no failover recorded. */
+  lastFailover?: FailoverStatus | null;
 }

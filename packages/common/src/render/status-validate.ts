@@ -151,6 +151,23 @@ function checkMove(c: Checker, v: unknown, p: string): void {
   c.str(m.reason, `${p}.reason`, { nullable: true });
 }
 
+function checkFailover(c: Checker, v: unknown, p: string): void {
+  if (v === null) return;
+  const f = c.obj(v, p);
+  if (!f) return;
+  c.str(f.from, `${p}.from`, { nonEmpty: true });
+  c.str(f.to, `${p}.to`, { nonEmpty: true });
+  c.time(f.at, `${p}.at`);
+  c.bool(f.automatic, `${p}.automatic`);
+  c.time(f.acknowledgedAt, `${p}.acknowledgedAt`, true);
+  c.time(f.cooldownUntil, `${p}.cooldownUntil`, true);
+  for (const k of ['lostAtLeast', 'lostOnReturn'] as const) {
+    if (f[k] !== null) c.arr(f[k], `${p}.${k}`).forEach((g, i) => c.str(g, `${p}.${k}[${i}]`, { nonEmpty: true }));
+  }
+  c.num(f.lostAtLeastCount, `${p}.lostAtLeastCount`, true);
+  c.time(f.positionAt, `${p}.positionAt`, true);
+}
+
 /** Lists every way `x` fails to be a StatusDocument of this schema version (empty: valid). */
 export function validateStatusDocument(x: unknown): string[] {
   const c = new Checker();
@@ -172,6 +189,8 @@ export function validateStatusDocument(x: unknown): string[] {
   if ('durability' in doc) c.oneOf(doc.durability, ['async', 'semisync'], '$.durability');
   if (!('lastMove' in doc)) c.fail('$.lastMove', 'missing (use null)');
   else checkMove(c, doc.lastMove, '$.lastMove');
+  // optional: monitors before failover records did not send it
+  if ('lastFailover' in doc) checkFailover(c, doc.lastFailover, '$.lastFailover');
   return c.problems;
 }
 

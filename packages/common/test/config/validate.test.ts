@@ -268,3 +268,36 @@ describe('config: names that are Object.prototype members (issue 15 finding 7)',
     }
   });
 });
+
+describe('promotion policy and failover cooldown (our additions)', () => {
+  const HOSTS3 = `${HOSTS2}<host db3>\n  ip 10.0.0.3\n  mode slave\n</host>\n`;
+  const mon = (keys: string, roleExtra = '') =>
+    `active_master_role writer\n<monitor>\n  ip 127.0.0.1\n${keys}</monitor>\n${HOSTS3.replace('  ips 10.0.0.100\n', `  ips 10.0.0.100\n${roleExtra}`)}`;
+  const load = (keys: string, roleExtra = '') => parseConfigTextOrThrow('monitor', { [M]: mon(keys, roleExtra) }, M).config.monitor!;
+
+  it('defaults: no never_writer, no order, no lag bound, failover_cooldown 3600 s', () => {
+    const m = load('');
+    expect([m.neverWriter, m.promotionOrder, m.failoverMaxLag, m.failoverCooldown]).to.deep.equal([undefined, undefined, undefined, 3600]);
+  });
+
+  it('reads the lists and numbers', () => {
+    const m = load('  never_writer db3\n  promotion_order db2, db1\n  failover_max_lag 30\n  failover_cooldown 0\n');
+    expect([m.neverWriter, m.promotionOrder, m.failoverMaxLag, m.failoverCooldown]).to.deep.equal([['db3'], ['db2', 'db1'], 30, 0]);
+  });
+
+  it('refuses unknown hosts, hosts that cannot be writer, contradictions, with file:line', () => {
+    const at = (keys: string, roleExtra = '') => issues('monitor', mon(keys, roleExtra)).map((i) => `${i.line}: ${i.message}`);
+    expect(at('  never_writer db9\n')).to.deep.equal(["4: never_writer: 'db9' is not a host"]);
+    expect(at('  promotion_order db3\n')).to.deep.equal(['4: promotion_order: db3 cannot hold role writer']);
+    expect(at('  never_writer db2\n  promotion_order db2, db1\n')).to.deep.equal(['5: promotion_order names db2, which never_writer excludes']);
+    expect(at('  promotion_order db1, db1\n')).to.deep.equal(['4: promotion_order names db1 twice']);
+    expect(at('  never_writer db1\n', '  prefer db1\n')).to.deep.equal(['4: never_writer names db1, the preferred host of role writer']);
+    expect(at('  failover_max_lag 0\n')).to.have.length(1);
+    expect(at('  failover_cooldown -5\n')).to.have.length(1);
+  });
+
+  it('are the same keys in a 1.x monitor file', () => {
+    const c = parseConfigTextOrThrow('monitor', { [M]: `monitor_ip 127.0.0.1\nfailover_cooldown 60\nnever_writer db1\n${V1_CLUSTER.replace('servers db1', 'servers db1')}` }, M).config;
+    expect([c.monitor!.failoverCooldown, c.monitor!.neverWriter]).to.deep.equal([60, ['db1']]);
+  });
+});

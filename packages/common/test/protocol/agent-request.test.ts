@@ -30,6 +30,7 @@ const cases: Array<[AgentRequest, string]> = [
   ],
   [{ kind: 'GET_GTID', host: 'db1' }, 'GET_GTID|1|db1'],
   [{ kind: 'WAIT_GTID', host: 'db2', gtidSet: '0-1-5,1-2-3', timeoutMs: 5000 }, 'WAIT_GTID|1|db2|0-1-5,1-2-3|5000'],
+  [{ kind: 'CATCH_UP', host: 'db2', source: 'db3', gtidSet: '0-1-45', timeoutMs: 10000 }, 'CATCH_UP|1|db2|db3|0-1-45|10000'],
   [{ kind: 'GET_HEALTH', host: 'db2' }, 'GET_HEALTH|1|db2'],
 ];
 
@@ -94,6 +95,9 @@ describe('protocol/agent-request', () => {
     expect(decodeAgentRequest('SET_STATUS|1|db1')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
     expect(decodeAgentRequest('WAIT_GTID|1|db2|0-1-5')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
     expect(decodeAgentRequest('WAIT_GTID|1|db2|0-1-5|soon')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
+    expect(decodeAgentRequest('CATCH_UP|1|db2|db3|0-1-5')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
+    expect(decodeAgentRequest('CATCH_UP|1|db2||0-1-5|100')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
+    expect(decodeAgentRequest('CATCH_UP|1|db2|db3|0-1-5|soon')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
   });
 
   it('gives MMM\'s hostname error text', () => {

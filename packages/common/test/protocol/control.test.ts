@@ -43,6 +43,7 @@ const cases: Array<[string, ControlCommand]> = [
   ['set_manual', { kind: 'set_manual' }],
   ['set_passive', { kind: 'set_passive' }],
   ['status_json', { kind: 'status_json' }],
+  ['ack_failover', { kind: 'ack_failover' }],
   ['quit', { kind: 'quit' }],
 ];
 
@@ -55,8 +56,11 @@ describe('protocol/control', () => {
     });
   }
 
-  it('keeps MMM 2.2.1 help text and adds status_json in its style', () => {
-    expect(HELP_TEXT).to.equal(`${MMM_HELP}    status_json                       - show status as one JSON document\n`);
+  it('keeps MMM 2.2.1 help text and adds our commands after it, in its style', () => {
+    expect(HELP_TEXT).to.equal(
+      `${MMM_HELP}    status_json                       - show status as one JSON document\n` +
+        '    ack_failover                      - acknowledge the last automatic failover (ends failover_cooldown)\n',
+    );
   });
 
   it("answers an invalid line with Invalid command '<line>'\\n\\n + help (mmm-wire.md §3.2)", () => {

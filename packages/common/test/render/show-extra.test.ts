@@ -52,6 +52,19 @@ describe('render/show-extra', () => {
     expect(renderShowExtra(doc)).to.include(`# Move in progress: role writer from (none) to db2, started ${AT}\n`);
   });
 
+  it('reports the last failover: its loss (lower bound, then what the old writer came back with) and the cooldown', () => {
+    const doc = clusterDoc();
+    const base = { from: 'db1', to: 'db2', at: T0, automatic: true, acknowledgedAt: null, cooldownUntil: null, lostAtLeast: null, lostAtLeastCount: null, positionAt: null, lostOnReturn: null };
+    doc.lastFailover = { ...base, cooldownUntil: T0, lostAtLeast: ['0-1-44..0-1-45'], lostAtLeastCount: 2 };
+    expect(renderShowExtra(doc)).to.include(
+      `# Last failover: db1 -> db2 at ${AT}; at least 2 transactions lost (0-1-44..0-1-45); another automatic failover is blocked until ${AT} (failover_cooldown; mmm_control ack_failover lifts it)\n`,
+    );
+    doc.lastFailover = { ...base, automatic: false, lostAtLeast: [], lostAtLeastCount: 0, lostOnReturn: ['0-1-45'], acknowledgedAt: T0 };
+    expect(renderShowExtra(doc)).to.include(`# Last failover: db1 -> db2 at ${AT} (chosen by the operator); nothing db1 reported was lost; db1 came back with 0-1-45 that the writer lacks; acknowledged ${AT}\n`);
+    doc.lastFailover = { ...base, lostOnReturn: [] };
+    expect(renderShowExtra(doc)).to.include(`# Last failover: db1 -> db2 at ${AT}; loss unknown (no GTID positions); db1 came back with nothing the writer lacks\n`);
+  });
+
   it('formats durations', () => {
     expect(formatDuration(12)).to.equal('12 ms');
     expect(formatDuration(15_600)).to.equal('15.6 s');

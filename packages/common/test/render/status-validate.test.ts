@@ -35,6 +35,18 @@ describe('render/status-validate', () => {
     expect(validateStatusDocument(doc)).to.have.length(3);
   });
 
+  it('checks lastFailover when present (older monitors send none)', () => {
+    const doc = clusterDoc();
+    expect(validateStatusDocument({ ...doc, lastFailover: null })).to.deep.equal([]);
+    const f = { from: 'db1', to: 'db2', at: T0, automatic: true, acknowledgedAt: null, cooldownUntil: T0, lostAtLeast: ['0-1-46'], lostAtLeastCount: 1, positionAt: T0, lostOnReturn: null };
+    expect(validateStatusDocument({ ...doc, lastFailover: f })).to.deep.equal([]);
+    expect(validateStatusDocument({ ...doc, lastFailover: { ...f, automatic: 'yes', lostAtLeast: [''], cooldownUntil: 'soon' } })).to.deep.equal([
+      '$.lastFailover.automatic: expected true or false',
+      '$.lastFailover.cooldownUntil: expected an ISO 8601 time or null',
+      '$.lastFailover.lostAtLeast[0]: must not be empty',
+    ]);
+  });
+
   it('lists every problem with its path', () => {
     const doc = clusterDoc() as unknown as Record<string, any>;
     doc.schemaVersion = 2;

@@ -14,13 +14,14 @@ import { setPassive } from './set-passive';
 import { moveRole } from './move-role';
 import { setIp } from './set-ip';
 import { statusJson } from './status-json';
+import { ackFailover } from './ack-failover';
 import type { CommandRunner, CommandSpec } from './types';
 
 const RUNNERS: { [K in ControlCommandName]: CommandRunner } = {
   help, ping, show, checks,
   set_online: setOnline, set_offline: setOffline,
   mode, set_active: setActive, set_manual: setManual, set_passive: setPassive,
-  move_role: moveRole, set_ip: setIp, status_json: statusJson,
+  move_role: moveRole, set_ip: setIp, status_json: statusJson, ack_failover: ackFailover,
 };
 
 function summaryOf(name: ControlCommandName, note: string | undefined): string {

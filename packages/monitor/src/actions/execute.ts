@@ -1,5 +1,6 @@
 // Executes an Action list exactly as analysis (or an operator transition) returned it, in order:
-// fences and kill_host_bin first, then a planned switch or the statuses, then the status file.
+// fences and kill_host_bin first, then a planned switch or the statuses (a catch-up alongside),
+// then the status file.
 // It decides nothing: a step's outcome reaches the next analysis as an observation.
 import type { Action, StatusLine } from '../analysis/result';
 import type { SwitchAction } from '../analysis/planned-switch';
@@ -12,6 +13,8 @@ export interface ExecuteDeps {
   clearBadRoles(host: string): Promise<void>;
   /** Runs the planned move; true when the writer moved. */
   switchWriter(a: SwitchAction): Promise<boolean>;
+  /** CATCH_UP on the candidate (bounded by the action's timeout); true when it caught up. */
+  catchUp(a: Of<'catch_up'>): Promise<boolean>;
   /** SET_STATUS; false when not confirmed (no reply, ERROR, or the host still busy with the last one). */
   setStatus(l: StatusLine): Promise<boolean>;
   persist(): Promise<void>;
@@ -39,6 +42,9 @@ async function sendStatuses(list: Of<'set_status'>[], d: ExecuteDeps): Promise<v
 }
 
 export async function executeActions(actions: readonly Action[], d: ExecuteDeps): Promise<void> {
+  // a catch-up makes nothing writable: it runs alongside the statuses, not after a dead old
+  // writer's demotion grace; the promotion it prepares is decided by the next pass
+  const catchUps = actions.filter((a): a is Of<'catch_up'> => a.kind === 'catch_up').map((a) => d.catchUp(a));
   let i = 0;
   while (i < actions.length) {
     const a = actions[i];
@@ -57,7 +63,8 @@ export async function executeActions(actions: readonly Action[], d: ExecuteDeps)
     else if (a.kind === 'switch_writer') {
       await d.switchWriter(a);
       d.triggerPass(); // the statuses follow from the outcome, at once
-    } else await d.persist();
+    } else if (a.kind !== 'catch_up') await d.persist();
     i++;
   }
+  if ((await Promise.all(catchUps)).some(Boolean)) d.triggerPass();
 }

@@ -37,7 +37,7 @@ export interface AgentSetOptions {
 export type CallResult = { ok: true; reply: AgentReply } | { ok: false; error: string; reply?: AgentReply };
 
 /** Our extension commands: an MMM 2.x agent answers them `Invalid command '<CMD>'!`. */
-const EXTENSIONS = new Set(['GET_HEALTH', 'GET_GTID', 'WAIT_GTID']);
+const EXTENSIONS = new Set(['GET_HEALTH', 'GET_GTID', 'WAIT_GTID', 'CATCH_UP']);
 const INVALID_COMMAND = /^Invalid command '([A-Z_]+)'!?$/;
 
 /** Pure: does this reply to `kind` say the agent does not know our extensions (an MMM 2.x agent)? */
@@ -195,6 +195,12 @@ export class AgentSet {
   async waitGtid(host: string, gtidSet: string, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
     const r = await this.call({ kind: 'WAIT_GTID', host, gtidSet, timeoutMs }, timeoutMs + 2000);
     return r.ok ? { ok: true } : { ok: false, error: r.error };
+  }
+
+  /** CATCH_UP: `host` replicates from `source` until `gtidSet` is applied (the agent bounds it by `timeoutMs`). */
+  async catchUp(host: string, source: string, gtidSet: string, timeoutMs: number): Promise<{ ok: boolean; text: string }> {
+    const r = await this.call({ kind: 'CATCH_UP', host, source, gtidSet, timeoutMs }, timeoutMs + 5000);
+    return r.ok ? { ok: true, text: r.reply.message } : { ok: false, text: r.error };
   }
 
   async clearBadRoles(host: string): Promise<void> {

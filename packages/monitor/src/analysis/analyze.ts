@@ -9,6 +9,8 @@ import { DIAGNOSES, diagnoseAccount, diagnoseHost, diagnoseSemisync, diagnoseWri
 import { stepMode } from './modes';
 import { planSwitchBack, stepBackoff } from './planned-switch';
 import { makePolicy } from './policy';
+import { noteReturn, trackWriterPositions } from './loss';
+import { planCatchUp, stepCatchUpBackoff } from './catch-up';
 import type { Action, AnalysisResult, Decision } from './result';
 import { planStatuses } from './status-plan';
 import { placeRoles } from './role-placement';
@@ -75,7 +77,21 @@ export function analyze(
   const ms = stepMode(previous.mode, previous.modeSince, tp.hosts, config, now);
   if (ms.decision) decisions.push(ms.decision);
 
-  const rp = applyRoles({ table: prevTable, hosts: tp.hosts, snapshot, config, mode: ms.mode, diagnoses, writer: writerCtx });
+  const rp = applyRoles({
+    table: prevTable, hosts: tp.hosts, snapshot, config, mode: ms.mode, diagnoses, writer: writerCtx,
+    lastFailover: previous.lastFailover, operatorWriter: previous.operatorWriter, writerPositions: previous.writerPositions,
+  });
+  const be = rp.blockedElection;
+  if (be && be.blocked && be.blocked !== 'unavailable') {
+    const code = be.blocked === 'cooldown' ? 'FailoverCooldown' : 'FailoverBlocked';
+    diagnoses.push({ code, description: DIAGNOSES[code], detail: be.reason });
+  }
+  // nobody has everything: the first candidate fetches it from a host that has it (bounded)
+  const catchUpBackoff = stepCatchUpBackoff(previous.catchUpBackoff, snapshot.lastCatchUp, now);
+  const cu = be?.blocked === 'lacking'
+    ? planCatchUp({ election: be, hosts: snapshot.hosts, backoff: catchUpBackoff, lastCatchUp: snapshot.lastCatchUp, switchTimeoutSec: config.switchTimeout, healthMaxAgeMs: policy.healthMaxAgeMs, heartbeatBoundMs: policy.heartbeatBoundMs, now })
+    : undefined;
+  if (cu) rp.decisions.push(...cu.decisions);
   let table = rp.table;
   let withheld = rp.withheldWriter;
   let writer = rp.writer;
@@ -106,12 +122,21 @@ export function analyze(
     diagnoses.push(...placed.diagnoses);
     decisions.push(...placed.decisions);
     const lastApplied = Object.fromEntries(Object.keys(config.hosts).map((h) => [h, snapshot.hosts[h]?.agent.lastApplied]));
-    actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), ...placed.actions, { kind: 'persist' });
+    actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), ...placed.actions);
+    if (cu?.action) actions.push(cu.action);
+    actions.push({ kind: 'persist' });
   }
 
   const tracked = trackDiagnoses(diagnoses, previous.diagnosedSince, now);
   decisions.unshift(...tracked.decisions);
 
+  const maxAge = policy.healthMaxAgeMs;
+  const promoted = !sb ? rp.promoted : undefined;
+  const lastFailover = promoted ?? noteReturn(previous.lastFailover, writer, snapshot.hosts, tp.hosts, maxAge, now);
+  const writerPositions = trackWriterPositions(writer, previous.writerPositions, snapshot.hosts, maxAge, now);
+  // the operator's choice holds until it is the writer, or the role went elsewhere
+  const opWriter = previous.operatorWriter;
+  const operatorWriter = opWriter && opWriter !== writer && activeMasterOf(table, amRole) === opWriter ? opWriter : undefined;
   const writerChanged = writer !== lastWriter;
   const newContact = writerChanged ? (snapshot.hosts[writer]?.agent.lastContact ?? now) : writerCtx.lastWriterContact;
   const state: MonitorState = {
@@ -123,8 +148,12 @@ export function analyze(
     lastWriter: writer,
     lastWriterContact: newContact,
     switchBackoff: backoff,
+    ...(Object.keys(catchUpBackoff).length ? { catchUpBackoff } : {}),
     diagnosedSince: tracked.since,
     ...(mayHold && Object.keys(mayHold).length ? { mayHold } : {}),
+    ...(writerPositions ? { writerPositions } : {}),
+    ...(lastFailover ? { lastFailover } : {}),
+    ...(operatorWriter ? { operatorWriter } : {}),
   };
   return { state, diagnoses: tracked.diagnoses, transitions: tp.transitions, roleAssignments: table, decisions, actions, mode: ms.mode };
 }

@@ -7,7 +7,9 @@ import { actionFor, type Diagnosis, type DiagnosisCode } from './diagnosis';
 import { distributes, rolesFollowStates } from './modes';
 import { monitorSettings } from './policy';
 import type { Action, Decision } from './result';
-import type { ClusterSnapshot, HostMemory, RoleAssignment } from './snapshot';
+import { lossAtFailover } from './loss';
+import { type Election, chooseWriter, policyBar } from './promotion';
+import type { ClusterSnapshot, FailoverRecord, HostMemory, MonitorState, RoleAssignment } from './snapshot';
 import { writerSafety, type WriterContext, type WriterSafety } from './writer-safety';
 
 export interface RolePass {
@@ -19,6 +21,10 @@ export interface RolePass {
   safety?: WriterSafety;
   decisions: Decision[];
   actions: Action[];
+  /** The writer role found no owner this pass, and why (policy, missing transactions, cooldown). */
+  blockedElection?: Election;
+  /** A failover made writable this pass. */
+  promoted?: FailoverRecord;
 }
 
 const moveDecision = (m: RoleMove): Decision => ({
@@ -43,6 +49,9 @@ export function applyRoles(args: {
   mode: Mode;
   diagnoses: Diagnosis[];
   writer: WriterContext;
+  lastFailover?: FailoverRecord;
+  operatorWriter?: string;
+  writerPositions?: MonitorState['writerPositions'];
 }): RolePass {
   const { snapshot, config, mode, hosts } = args;
   const amRole = config.activeMasterRole;
@@ -76,22 +85,36 @@ export function applyRoles(args: {
   }
 
   const canReceive = (h: string): boolean => hosts[h]?.state === 'ONLINE' && !!snapshot.hosts[h]?.agent.reachable;
-  const d = distributeRoles(table, { roles: config.roles, activeMasterRole: amRole, canReceive, obeyPreferences: mode === 'ACTIVE' });
+  const w = args.writer;
+  const judged = { config, hosts: snapshot.hosts, memory: hosts, oldWriter: lastWriter, oldWriterState: hosts[lastWriter]?.state, healthMaxAgeMs: w.policy.healthMaxAgeMs, now: w.now };
+  const chosen = chooseWriter({ ...judged, table, canReceive, lastFailover: args.lastFailover, operatorWriter: args.operatorWriter });
+  table = chosen.table;
+  decisions.push(...chosen.decisions);
+  const election = chosen.election;
+  const row = table.find((a) => a.role === amRole);
+  const mayHoldWriter = (h: string): boolean => !policyBar(h, snapshot.hosts[h], hosts[h], config, w.policy.healthMaxAgeMs, w.now);
+  const d = distributeRoles(table, { roles: config.roles, activeMasterRole: amRole, canReceive, obeyPreferences: mode === 'ACTIVE', writerDecided: !!election || (!!row && row.host === args.operatorWriter && row.host !== lastWriter), mayHoldWriter });
   table = d.table;
   decisions.push(...d.moves.map(moveDecision));
   for (const a of table) {
-    if (a.host === '') decisions.push({ kind: 'role_assign', role: `${a.role}(${a.ip})`, reason: 'no ONLINE host with a reachable agent can take this role', blocked: true });
+    if (a.host === '' && !(a.role === amRole && election)) decisions.push({ kind: 'role_assign', role: `${a.role}(${a.ip})`, reason: 'no ONLINE host with a reachable agent can take this role', blocked: true });
   }
+  const blockedElection = election && !election.host ? election : undefined;
 
   const newWriter = activeMasterOf(table, amRole);
-  if (!newWriter || newWriter === lastWriter) return { table, withheldWriter: '', writer: newWriter || lastWriter, decisions, actions };
+  if (!newWriter || newWriter === lastWriter) return { table, withheldWriter: '', writer: newWriter || lastWriter, decisions, actions, blockedElection };
   const safety = writerSafety(newWriter, args.writer);
   if (safety.allowed) {
     // Keyed by the writer's IP like the role moves, so `show` says why the writer is here (the cause).
     const ip = table.find((a) => a.role === amRole && a.host === newWriter)?.ip;
-    const cause = lastWriter ? `failover from ${lastWriter} (${hosts[lastWriter]?.state ?? 'gone'})` : 'first writer';
-    decisions.push({ kind: 'failover', host: newWriter, role: ip ? `${amRole}(${ip})` : amRole, reason: `${cause}: ${newWriter} may become writable: ${safety.reason}`, blocked: false });
-    return { table, withheldWriter: '', writer: newWriter, safety, decisions, actions };
+    const byOperator = newWriter === args.operatorWriter;
+    const cause = lastWriter ? `failover from ${lastWriter} (${hosts[lastWriter]?.state ?? 'gone'})${byOperator ? ' to the host the operator chose' : ''}` : 'first writer';
+    const loss = lastWriter ? lossAtFailover(lastWriter, newWriter, args.writerPositions, snapshot.hosts, w.policy.healthMaxAgeMs, w.now) : undefined;
+    decisions.push({ kind: 'failover', host: newWriter, role: ip ? `${amRole}(${ip})` : amRole, reason: `${cause}: ${newWriter} may become writable: ${safety.reason}${loss ? `; ${loss.text}` : ''}`, blocked: false });
+    const promoted: FailoverRecord | undefined = lastWriter
+      ? { at: w.now, from: lastWriter, to: newWriter, automatic: !byOperator && hosts[lastWriter]?.state !== 'ADMIN_OFFLINE', ...loss?.record }
+      : undefined;
+    return { table, withheldWriter: '', writer: newWriter, safety, decisions, actions, promoted };
   }
   decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${safety.reason}`, blocked: true });
   const kill = monitorSettings(config).killHostBin;

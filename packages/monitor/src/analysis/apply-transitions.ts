@@ -5,6 +5,7 @@ import type { Diagnosis } from './diagnosis';
 import { NOT_FLAPPING, stepFlap } from './flapping';
 import { divergence } from './divergence';
 import { freshHealth } from './health';
+import { readLag } from './promotion';
 import { arrowOf, nextHostState, type PeerInfo } from './host-transitions';
 import { monitorSettings } from './policy';
 import type { Decision, Transition } from './result';
@@ -94,7 +95,7 @@ export function applyTransitions(args: {
         decisions.push({ kind: 'state_change', host, reason: `${arrow} held: ${out.reason}, but ${wd.detail}`, blocked: true });
       } else {
         const f = out.resetFlap ? { flap: { ...NOT_FLAPPING }, startedFlapping: false } : stepFlap(prev.flap, prev.state, out.to, ms, now);
-        hosts[host] = { state: out.to, since: now, lastUptime: prev.lastUptime, flap: f.flap };
+        hosts[host] = { ...prev, state: out.to, since: now, flap: f.flap };
         transitions.push({ host, from: prev.state, to: out.to, arrow, reason: out.reason });
         decisions.push({ kind: 'state_change', host, reason: `${arrow}: ${out.reason}`, blocked: false });
         if (f.startedFlapping) {
@@ -107,6 +108,8 @@ export function applyTransitions(args: {
     // rule (a) compares with the uptime seen while ONLINE
     const cur = hosts[host];
     if (cur.state === 'ONLINE' && o.agent.reachable && o.agent.uptime !== undefined) hosts[host] = { ...cur, lastUptime: o.agent.uptime };
+    const lag = readLag(o, args.policy.healthMaxAgeMs, now);
+    if (lag !== undefined) hosts[host] = { ...hosts[host], lag: { seconds: lag, at: now } };
   }
   return { hosts, transitions, decisions };
 }

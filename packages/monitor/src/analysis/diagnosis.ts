@@ -20,6 +20,8 @@ export const DIAGNOSES = {
   LegacyWriterUnfenced: 'The failed writer runs an MMM 2.x agent, which holds no lease and cannot fence itself: no other host is made writable until its MySQL port refused every connect for trap_period (and it answered a role-less status and CLEAR_BAD_ROLES), or kill_host_bin fenced it.',
   RoleOnWrongHost: 'A host has a role IP on its interface that the monitor did not give it: two hosts may answer on that address. It is told to remove it (CLEAR_BAD_ROLES).',
   LegacyRolesUnknown: 'An MMM 2.x agent whose MySQL does not answer may still hold role IPs (it can be asked only while its MySQL answers): those IPs go to no other host until it answered a role-less status and CLEAR_BAD_ROLES, or kill_host_bin fenced it.',
+  FailoverBlocked: 'No host may take the writer role: the promotion policy excludes every candidate (never_writer, failover_max_lag), or each lacks transactions another host received (a failover would lose them; move_role --force promotes one anyway).',
+  FailoverCooldown: 'A writer failover is blocked: the last automatic failover was less than failover_cooldown ago. It proceeds when the period ends or after mmm_control ack_failover; the old writer may take its role back meanwhile.',
   MonitorAccountRefused: 'The monitor account is refused on this host (a missing GRANT or a wrong password): the checks it breaks fail for that reason, not because of the host.',
   WriterSemisyncFallback: 'durability semisync, but the writer\'s commits do not wait for any replica: it fell back to asynchronous replication (no replica acknowledged within semisync_timeout), or its semi-sync master side is off. A crash now can lose acknowledged writes.',
 } as const;
@@ -74,6 +76,8 @@ const TABLE: Table = {
   HostFlapping: { remedy: 'hold_offline', modes: ALL },
   MonitorAccountRefused: { remedy: 'report', modes: ALL },
   WriterSemisyncFallback: { remedy: 'report', modes: ALL },
+  FailoverBlocked: { remedy: 'report', modes: ALL },
+  FailoverCooldown: { remedy: 'report', modes: ALL },
 };
 
 export function actionFor(code: DiagnosisCode, mode: Mode): Remedy {

@@ -19,6 +19,7 @@ export function healthFromWire(h: AgentHealth, masterHost?: string): HealthSumma
     lease: { held: h.lease === 'held', remainingMs: h.lease === 'expired' || h.lease === 'fenced' ? 0 : h.leaseLeftMs },
   };
   if (h.gtidBinlogState !== undefined) out.gtidBinlogState = h.gtidBinlogState;
+  if (h.gtidBinlogPos !== undefined) out.gtidBinlogPos = h.gtidBinlogPos;
   if (h.serverId !== undefined) out.serverId = h.serverId;
   const semisync = semisyncFromWire(h);
   if (semisync) out.semisync = semisync;

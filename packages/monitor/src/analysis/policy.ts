@@ -9,6 +9,9 @@ export const DEFAULT_POLICY: AnalysisPolicy = {
   shortOutageSec: 60,
 };
 
+/** orchestrator's RecoveryPeriodBlockSeconds: a second failure within the hour is rarely independent of the first. */
+export const DEFAULT_FAILOVER_COOLDOWN_SEC = 3600;
+
 export function makePolicy(over: Partial<AnalysisPolicy> = {}): AnalysisPolicy {
   return { ...DEFAULT_POLICY, ...over };
 }
@@ -22,6 +25,10 @@ export function monitorSettings(config: MmmConfig): {
   carefulStartup: boolean;
   firstStart: 'manual' | 'vote';
   killHostBin?: string;
+  neverWriter: readonly string[];
+  promotionOrder: readonly string[];
+  failoverMaxLagSec?: number;
+  failoverCooldownMs: number;
 } {
   const m = config.monitor;
   return {
@@ -32,5 +39,9 @@ export function monitorSettings(config: MmmConfig): {
     carefulStartup: m?.carefulStartup ?? true,
     firstStart: m?.firstStart ?? 'manual',
     killHostBin: m?.killHostBin,
+    neverWriter: m?.neverWriter ?? [],
+    promotionOrder: m?.promotionOrder ?? [],
+    failoverMaxLagSec: m?.failoverMaxLag,
+    failoverCooldownMs: (m?.failoverCooldown ?? DEFAULT_FAILOVER_COOLDOWN_SEC) * 1000,
   };
 }

@@ -46,6 +46,12 @@ export type Action =
    * is sent in that pass: the pass that follows at once sends every status from the outcome.
    */
   | { kind: 'switch_writer'; from: string; to: string; why: string; demote: StatusLine; promote: StatusLine; unpromote: StatusLine; restore: StatusLine }
+  /**
+   * Before a failover promotes `host`, which lacks transactions another host received: its agent
+   * replicates from `source` until `gtid` is applied, bounded by `timeoutMs` (CATCH_UP), then
+   * from its old source again. Its outcome comes back in the next snapshot (`lastCatchUp`).
+   */
+  | { kind: 'catch_up'; host: string; source: string; gtid: string; timeoutMs: number; reason: string }
   /** Push the desired status to a host (MMM sends to every agent every pass). */
   | ({ kind: 'set_status'; phase: StatusPhase; nextPassOnSuccess?: boolean } & StatusLine)
   /** Write the status file (never in PASSIVE). */

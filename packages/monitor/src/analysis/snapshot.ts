@@ -85,6 +85,8 @@ export interface HealthSummary {
   replication?: ReplicationHealth;
   /** MariaDB gtid_binlog_state / MySQL gtid_executed: finds transactions the writer lacks. */
   gtidBinlogState?: string;
+  /** MariaDB gtid_binlog_pos / MySQL gtid_executed: what this server wrote (or logged) itself. */
+  gtidBinlogPos?: string;
   /** MariaDB server_id / MySQL server_uuid. */
   serverId?: string;
   /** Semi-sync replication as the agent reports it (durability semisync only). */
@@ -173,6 +175,8 @@ export interface ClusterSnapshot {
   hosts: Record<string, HostObservation>;
   /** Outcome of the last automatic planned switch the loop executed (switch_writer action). */
   lastSwitch?: { from: string; to: string; ok: boolean; at: number };
+  /** Outcome of the last catch-up the loop executed (catch_up action). */
+  lastCatchUp?: { host: string; source: string; ok: boolean; at: number; error?: string };
 }
 
 /** Flap counter of one host (flapping.ts). */
@@ -191,6 +195,11 @@ export interface HostMemory {
   /** Uptime seen while ONLINE (seconds), 0 when never seen (rule (a)). */
   lastUptime: number;
   flap: FlapState;
+  /**
+   * The last replication lag read for the host (Seconds_Behind_Master, s) and when: after its
+   * source died MariaDB may show NULL while relay log is still to be applied (promotion.ts).
+   */
+  lag?: { seconds: number; at: number };
 }
 
 /** One role IP and its owner ('' = orphaned). */
@@ -215,10 +224,43 @@ export interface MonitorState {
   lastWriterContact?: number;
   /** After a failed automatic switch back: host → no new attempt before (ms). */
   switchBackoff?: Record<string, number>;
+  /** After a failed catch-up: host → no new attempt before (ms). */
+  catchUpBackoff?: Record<string, number>;
   /** Diagnoses present in the last pass, `code@host` → since when (ms). */
   diagnosedSince?: Record<string, number>;
   /** Role IPs each agent may still hold besides its assignment (role-placement.ts), host → IPs. */
   mayHold?: Record<string, string[]>;
+  /** The writer's GTID positions as its agent last reported them: the loss report of a failover starts from them. */
+  writerPositions?: { host: string; gtids: string[]; at: number };
+  /** The last failover (kept in `<status_path>.state.json`): failover_cooldown runs from it. */
+  lastFailover?: FailoverRecord;
+  /**
+   * A host the operator gave the orphaned writer role (move_role): it is promoted as soon as writer
+   * safety allows, without the promotion policy, the received-transactions check or the cooldown.
+   */
+  operatorWriter?: string;
+}
+
+/** One failover: who, when, whether it was automatic, and what it is known to have lost. */
+export interface FailoverRecord {
+  at: number;
+  from: string;
+  to: string;
+  /** Chosen by the analysis for a failed writer (false: the operator chose, or set_offline started it). */
+  automatic: boolean;
+  /** When `ack_failover` acknowledged it (the cooldown ends). */
+  acknowledgedAt?: number;
+  /**
+   * At least these transactions were lost: what the old writer last reported beyond what the new
+   * writer had received (GTID runs); undefined when the positions were unknown.
+   */
+  lostAtLeast?: string[];
+  /** Number of transactions in `lostAtLeast`. */
+  lostAtLeastCount?: number;
+  /** When the old writer's last position was reported (ms). */
+  positionAt?: number;
+  /** Once the old writer answered again: the GTIDs it has that the writer lacks (the divergence check); [] = none. */
+  lostOnReturn?: string[];
 }
 
 /** Knobs not in MmmConfig, with defaults in policy.ts. */

@@ -29,6 +29,7 @@ export const HANDLERS: Handlers = {
   set_manual: runTransition,
   set_passive: runTransition,
   status_json: statusJson,
+  ack_failover: runTransition,
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   CHECK_NAMES,
   type Decision as DocDecision,
   type DiagnosisStatus,
+  type FailoverStatus,
   type HostStatus,
   type MmmConfig,
   type MoveStatus,
@@ -14,6 +15,7 @@ import {
 } from '@mmm/common';
 import type { Diagnosis } from '../analysis/diagnosis';
 import type { HostChecks, HostObservation, MonitorState, SemisyncHealth } from '../analysis/snapshot';
+import { cooldownUntil } from '../analysis/promotion';
 import { rolesOf } from '../analysis/roles/role-table';
 import type { AuditEntry } from '../persistence/audit-log';
 
@@ -94,6 +96,23 @@ function roleStatus(name: string, i: StatusInput): RoleStatus {
   };
 }
 
+function failoverStatus(i: StatusInput): FailoverStatus | null {
+  const f = i.state.lastFailover;
+  if (!f) return null;
+  return {
+    from: f.from,
+    to: f.to,
+    at: new Date(f.at).toISOString(),
+    automatic: f.automatic,
+    acknowledgedAt: iso(f.acknowledgedAt),
+    cooldownUntil: iso(cooldownUntil(f, i.config, i.now)),
+    lostAtLeast: f.lostAtLeast ?? null,
+    lostAtLeastCount: f.lostAtLeastCount ?? null,
+    positionAt: iso(f.positionAt),
+    lostOnReturn: f.lostOnReturn ?? null,
+  };
+}
+
 export function buildStatusDocument(i: StatusInput): StatusDocument {
   const decisions: DocDecision[] = i.decisions.map((d) => ({
     time: d.time,
@@ -117,5 +136,6 @@ export function buildStatusDocument(i: StatusInput): StatusDocument {
       .map((d): DiagnosisStatus => ({ code: d.code, host: d.host ?? null, description: d.description, detail: d.detail ?? null, since: iso(d.since) })),
     lastMove: i.lastMove,
     durability: i.config.durability,
+    lastFailover: failoverStatus(i),
   };
 }

@@ -142,6 +142,22 @@ describe('control commands', () => {
     expect(m.state.roles.filter((r) => r.host === 'db3')).to.deep.equal([]);
   });
 
+  it('ack_failover: acknowledges the failover the cooldown runs from, persists, a pass follows; status_json shows it', async () => {
+    const m = new FakeHost();
+    expect(await run(m, 'ack_failover')).to.equal(texts.nothingToAck());
+    m.state = { ...m.state, lastFailover: { at: 2000, from: 'db2', to: 'db1', automatic: true, lostAtLeast: ['0-2-9'], lostAtLeastCount: 1 } };
+    const before = JSON.parse(await run(m, 'status_json'));
+    expect(validateStatusDocument(before)).to.deep.equal([]);
+    expect(before.lastFailover).to.deep.include({ from: 'db2', to: 'db1', cooldownUntil: new Date(2000 + 3_600_000).toISOString(), lostAtLeast: ['0-2-9'] });
+    expect(await run(m, 'ack_failover')).to.equal(texts.ackFailoverOk('db2', 'db1', new Date(2000).toISOString()));
+    expect(m.state.lastFailover!.acknowledgedAt).to.equal(5000);
+    expect(m.executed).to.deep.equal([{ kind: 'persist' }]);
+    expect(m.passes).to.equal(1);
+    expect(m.recorded.at(-1)).to.include({ kind: 'command' });
+    expect(JSON.parse(await run(m, 'status_json')).lastFailover).to.deep.include({ cooldownUntil: null, acknowledgedAt: new Date(5000).toISOString() });
+    expect(await run(m, 'ack_failover')).to.equal(texts.nothingToAck());
+  });
+
   it('authorization: state changes need the control or monitor role; reads are open; no roles = anything', () => {
     const cmd = (line: string) => (parseControlCommand(line) as { ok: true; command: ControlCommand }).command;
     expect(authorized('control', cmd('set_online db1'))).to.equal(true);

@@ -40,10 +40,13 @@ export function buildPrevious(spec: J = {}, config: MmmConfig): MonitorState {
     const r = roleFromString(k)!;
     return { role: r.name, ip: r.ip, host };
   }));
+  const lf = spec.lastFailover;
   return {
     mode: spec.mode ?? 'ACTIVE', modeSince: T0 - 3_600_000, hosts, roles,
     lastWriter: spec.lastWriter ?? roleMap['writer(10.0.0.100)'] ?? '',
     lastWriterContact: T0 + (spec.lastWriterContact ?? 0),
+    // times relative to T0, like everything else in the files
+    ...(lf ? { lastFailover: { ...lf, at: T0 + lf.at, ...(lf.acknowledgedAt !== undefined ? { acknowledgedAt: T0 + lf.acknowledgedAt } : {}) } } : {}),
   };
 }
 
@@ -77,7 +80,12 @@ export function buildSnapshot(step: J, now: number): ClusterSnapshot {
   const hosts: Record<string, HostObservation> = {};
   for (const h of ['db1', 'db2', 'db3', 'db4']) hosts[h] = buildHost(step.hosts?.[h], now);
   const last = step.lastSwitch;
-  return { networkOk: step.networkOk ?? true, hosts, ...(last ? { lastSwitch: { ...last, at: T0 + last.at } } : {}) };
+  const cu = step.lastCatchUp;
+  return {
+    networkOk: step.networkOk ?? true, hosts,
+    ...(last ? { lastSwitch: { ...last, at: T0 + last.at } } : {}),
+    ...(cu ? { lastCatchUp: { ...cu, at: T0 + cu.at } } : {}),
+  };
 }
 
 export function roleMap(r: AnalysisResult | StartupResult): Record<string, string> {

@@ -1,4 +1,5 @@
 // Every operator transition, by command; a command missing here is a compile error.
+import { ackFailover } from './ack-failover';
 import { moveRole } from './move-role';
 import { setActive, setManual, setPassive } from './modes';
 import { setIp } from './set-ip';
@@ -17,6 +18,7 @@ export const TRANSITIONS: { [K in OperatorKind]: Transition<K> } = {
   set_active: setActive,
   set_manual: setManual,
   set_passive: setPassive,
+  ack_failover: ackFailover,
 };
 
 export function operatorTransition(cmd: OperatorCommand, v: OperatorView): OperatorStep {

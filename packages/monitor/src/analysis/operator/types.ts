@@ -8,7 +8,7 @@ import type { Action } from '../result';
 import type { HostObservation, MonitorState } from '../snapshot';
 
 /** Control commands that change the cluster (the others only read). */
-export type OperatorCommand = Extract<ControlCommand, { kind: 'set_online' | 'set_offline' | 'move_role' | 'set_ip' | 'set_active' | 'set_manual' | 'set_passive' }>;
+export type OperatorCommand = Extract<ControlCommand, { kind: 'set_online' | 'set_offline' | 'move_role' | 'set_ip' | 'set_active' | 'set_manual' | 'set_passive' | 'ack_failover' }>;
 export type OperatorKind = OperatorCommand['kind'];
 export type OperatorCommandOf<K extends OperatorKind> = Extract<OperatorCommand, { kind: K }>;
 

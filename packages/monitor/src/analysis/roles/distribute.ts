@@ -32,6 +32,7 @@ export function assignOrphans(table: readonly RoleAssignment[], ctx: DistributeC
   const out = table.map((a) => ({ ...a }));
   const moves: RoleMove[] = [];
   for (const rc of [...byMode(ctx.roles, 'exclusive'), ...byMode(ctx.roles, 'balanced')]) {
+    if (rc.name === ctx.activeMasterRole && ctx.writerDecided) continue;
     for (const a of out) {
       if (a.role !== rc.name || a.host !== '') continue;
       let to: string | undefined;
@@ -58,6 +59,7 @@ export function obeyPreferences(table: readonly RoleAssignment[], ctx: Distribut
     const rc = ctx.roles[a.role];
     if (!rc || rc.mode !== 'exclusive' || !rc.prefer || a.host === rc.prefer || a.host === '') return a;
     if (!ctx.canReceive(rc.prefer)) return a;
+    if (a.role === ctx.activeMasterRole && (ctx.writerDecided || ctx.mayHoldWriter?.(rc.prefer) === false)) return a;
     moves.push({ role: a.role, ip: a.ip, from: a.host, to: rc.prefer, reason: `role returns to its preferred host ${rc.prefer}` });
     return { ...a, host: rc.prefer };
   });

@@ -9,6 +9,10 @@ export interface DistributeContext {
   canReceive: (host: string) => boolean;
   /** Active mode only: move exclusive roles back to `prefer`. */
   obeyPreferences: boolean;
+  /** The active master role's owner was decided this pass (promotion.ts): distribution leaves it alone. */
+  writerDecided?: boolean;
+  /** The promotion policy allows this host the active master role (default: every host). */
+  mayHoldWriter?: (host: string) => boolean;
 }
 
 export interface Distribution {
