@@ -356,10 +356,9 @@ stopped() {
   [ "$state" = ADMIN_OFFLINE ] && [ "$roles" = 0 ] && [ "$lag" = null ]
 }
 is_writable() { local state roles writable lag; read -r state roles writable lag <<<"$(host_state "$1")"; [ "$writable" = true ]; }
-# A monitor without a status file leaves the hosts other than the first master
-# AWAITING_RECOVERY (MMM 2.x): an operator sets them online once, as on any first start.
-wait_for "db1 ONLINE" is_state db1 ONLINE
-wait_for "db1 writable (the writer)" is_writable db1
+# A monitor without a status file leaves every host AWAITING_RECOVERY (first_start manual, as
+# MMM 2.x): an operator sets them online once, as on any first start.
+wait_for "db1 AWAITING_RECOVERY (first start)" is_state db1 AWAITING_RECOVERY
 show mmm_control show
 # set_online is refused while the host's checks have not passed yet: retried (bounded).
 set_online() {
@@ -375,6 +374,7 @@ for n in "${NODES[@]}"; do
   if is_state "$n" AWAITING_RECOVERY; then set_online "$n"; fi
 done
 for n in "${NODES[@]}"; do wait_for "$n ONLINE with a role" online "$n"; done
+wait_for "db1 writable (the writer)" is_writable db1
 show mmm_control show
 # The ping check runs ping as user mmm with the unit's one capability.
 show mmm_control checks all
