@@ -80,6 +80,9 @@ function answer(line: string): string {
       return encodeAgentReply(agentReplies.gtid('0-1-100', uptime()));
     case 'CLEAR_BAD_ROLES':
       return encodeAgentReply(agentReplies.removedRoles(0, uptime()));
+    case 'CATCH_UP':
+      // every simulated host is at 0-1-100: nothing to fetch
+      return encodeAgentReply({ ok: true, text: `Caught up to ${r.gtidSet} from ${r.source} in 0 ms; replication stopped (there was none before)`, uptime: uptime() });
   }
 }
 

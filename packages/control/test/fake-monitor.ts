@@ -67,6 +67,9 @@ export interface FakeMonitorOptions {
   mmm2x?: boolean;
 }
 
+/** MMM 2.2.1's help: ours without the lines we added. */
+const MMM2X_HELP = HELP_TEXT.replace(/^ {4}(status_json|ack_failover) .*\n/gm, '');
+
 export class FakeMonitor {
   doc = clusterDoc();
   /** Every command line received, in order (`quit` excluded). */
@@ -161,11 +164,14 @@ export class FakeMonitor {
         return texts.moveRoleOk(c.role, from, c.host);
       }
       case 'status_json': {
-        if (this.opts.mmm2x) return `Invalid command 'status_json'\n\n${HELP_TEXT.replace(/^ {4}status_json .*\n/m, '')}`;
+        if (this.opts.mmm2x) return `Invalid command 'status_json'\n\n${MMM2X_HELP}`;
         if (this.opts.badStatusJson) return JSON.stringify({ ...doc, schemaVersion: 99, mode: 'SOMETIMES' });
         this.progressMove();
         return encodeStatusJson(doc);
       }
+      case 'ack_failover':
+        if (this.opts.mmm2x) return `Invalid command 'ack_failover'\n\n${MMM2X_HELP}`;
+        return texts.nothingToAck();
       case 'quit': return '';
     }
   }
