@@ -4,7 +4,7 @@
 // 30 s of the fault ending. Each check returns what it found; the scenario asserts on it.
 import { TEST_SCHEMA, query, readOnly, slaveStatus, vipsOf } from '../../../packages/sandbox/src';
 import { WRITES_TABLE, describeRoles, log, sleep, stateOf, transitionsOf, writerOf, type ClusterView } from './cluster';
-import { holdersIn, writableIn, type Observer } from './observer';
+import { writableIn, type Observer, type Tick } from './observer';
 import type { Ack } from './workload';
 
 export const CONVERGENCE_BOUND_MS = 30_000;
@@ -18,9 +18,33 @@ export function twoWritable(o: Observer): string[] {
 
 /** Ticks in which the writer VIP was on the eth0 of more than one namespace. */
 export function vipInTwoPlaces(o: Observer, vip: string): string[] {
-  return o.ticks
-    .filter((t) => holdersIn(t, vip).length > 1)
-    .map((t) => `tick ${t.n} at ${new Date(t.t).toISOString()}: ${vip} on ${holdersIn(t, vip).join(' and ')}`);
+  return o.ticks.flatMap((t) => {
+    const pair = doubleHolders(t, vip);
+    return pair ? [`tick ${t.n} at ${new Date(t.t).toISOString()}: ${vip} on ${pair.join(' and ')} (${pair[0]} holding it before and after ${pair[1]} was read)`] : [];
+  });
+}
+
+/**
+ * Two nodes that provably held `vip` at the same moment in tick `t`. The interfaces were read in
+ * node order, then in reverse (observer.ts), so node i's two reads enclose every read of a later
+ * node j. A VIP holder gains it once and loses it once within a tick, so i seen with it in both of
+ * its reads held it throughout, and j seen with it in either read held it at the same time: a
+ * real double. A VIP that moved between two reads (seen on the old host first, the new one next)
+ * is not one. A tick without the reverse pass (older observers) falls back to the forward reads.
+ */
+export function doubleHolders(t: Tick, vip: string): [string, string] | undefined {
+  const ns = t.nodes;
+  const has = (a: string[] | null | undefined): boolean => !!a?.includes(vip);
+  for (let i = 0; i < ns.length; i++) {
+    const a = ns[i]!;
+    const aThroughout = a.vipsLate === undefined ? has(a.vips) : has(a.vips) && has(a.vipsLate);
+    if (!aThroughout) continue;
+    for (let j = i + 1; j < ns.length; j++) {
+      const b = ns[j]!;
+      if (has(b.vips) || has(b.vipsLate)) return [a.node, b.node];
+    }
+  }
+  return undefined;
 }
 
 /** How many ticks saw each node writable, e.g. `db1=120 db2=88` (for the printed report). */

@@ -2,6 +2,11 @@
 // SLAVE STATUS over its unix socket as root (works while the node's network is cut), and the
 // addresses on its eth0 (`ip -n NS -o addr show dev eth0`: its VIPs). A probe still running
 // (a SIGSTOPped mariadbd never answers) is not stacked: that node's tick records `null` (unknown).
+// The interfaces of all nodes are read by ONE shell per tick, in node order and then in reverse
+// order (`vips`, then `vipsLate`): separate reads per node drift apart on a loaded machine, and a
+// VIP that moved between two of them looked like a VIP on two hosts. With both orders the
+// invariant can tell a real double (one host seen holding it before AND after the other) from a
+// move between two reads (vipInTwoPlaces in invariants.ts).
 import { execFile } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import type { ClusterView } from './cluster';
@@ -15,6 +20,8 @@ export interface NodeSample {
   readOnly: boolean | null;
   /** Addresses on eth0 other than the node's own ip; null when `ip` failed. */
   vips: string[] | null;
+  /** The same, read again after every node's `vips` (the reverse pass); null when `ip` failed. */
+  vipsLate: string[] | null;
   masterHost: string | null;
   ioRunning: string | null;
   sqlRunning: string | null;
@@ -37,11 +44,29 @@ export interface Observer {
   since(t: number): Tick[];
 }
 
-function ipAddrs(ns: string): Promise<string[]> {
+/**
+ * The IPv4 addresses on eth0 of each namespace, read in order and then in reverse order by one
+ * shell: `[forward, reverse]`, each a map namespace → addresses (absent: that read failed).
+ */
+function ipAddrsBothWays(nss: string[]): Promise<[Map<string, string[]>, Map<string, string[]>]> {
+  const order = [...nss, ...[...nss].reverse()];
+  // Namespace names are ours (mmm-<hex>-dbN): no quoting needed beyond refusing anything else.
+  if (order.some((ns) => !/^[\w.-]+$/.test(ns))) return Promise.reject(new Error(`unexpected namespace name in ${order.join(' ')}`));
+  const script = order.map((ns, i) => `echo "@@ ${i}"; ip -n ${ns} -o -4 addr show dev eth0 && echo "@@ok ${i}"`).join('; ');
   return new Promise((res, rej) => {
-    execFile('ip', ['-n', ns, '-o', '-4', 'addr', 'show', 'dev', 'eth0'], { timeout: PROBE_TIMEOUT_MS }, (err, stdout) => {
-      if (err) return rej(err);
-      res([...stdout.matchAll(/\binet\s+([0-9.]+)\//g)].map((m) => m[1]!));
+    execFile('sh', ['-c', script], { timeout: PROBE_TIMEOUT_MS }, (err, stdout) => {
+      if (err && !stdout) return rej(err);
+      const fwd = new Map<string, string[]>();
+      const rev = new Map<string, string[]>();
+      const parts = stdout.split(/^@@ (\d+)\n/m).slice(1);
+      for (let k = 0; k + 1 < parts.length; k += 2) {
+        const i = Number(parts[k]);
+        const body = parts[k + 1]!;
+        if (!new RegExp(`^@@ok ${i}$`, 'm').test(body)) continue;
+        const addrs = [...body.matchAll(/\binet\s+([0-9.]+)\//g)].map((m) => m[1]!);
+        (i < nss.length ? fwd : rev).set(order[i]!, addrs);
+      }
+      res([fwd, rev]);
     });
   });
 }
@@ -50,12 +75,12 @@ interface Prober {
   name: string;
   conn: mysql.Connection | null;
   dbBusy: boolean;
-  ipBusy: boolean;
 }
 
 export function startObserver(c: Pick<ClusterView, 'db'>): Observer {
   const ticks: Tick[] = [];
-  const probers: Prober[] = c.db.nodes.map((n) => ({ name: n.name, conn: null, dbBusy: false, ipBusy: false }));
+  const probers: Prober[] = c.db.nodes.map((n) => ({ name: n.name, conn: null, dbBusy: false }));
+  let ipBusy = false;
   let n = 0;
   let stopped = false;
   const inflight = new Set<Promise<unknown>>();
@@ -84,20 +109,27 @@ export function startObserver(c: Pick<ClusterView, 'db'>): Observer {
     }
   };
 
-  const sampleNode = async (p: Prober): Promise<NodeSample> => {
-    const s: NodeSample = { node: p.name, readOnly: null, vips: null, masterHost: null, ioRunning: null, sqlRunning: null, lastSqlErrno: null };
-    const node = c.db.node(p.name);
-    // The interface first, then MySQL: an agent makes a node writable before it adds the writer VIP,
-    // so a VIP seen implies read_only=0 was already set when read_only is read. Sampled the other
-    // way round (or at once), a promotion between the two reads looks like "VIP without writable".
-    if (!p.ipBusy && node.netns) {
-      p.ipBusy = true;
-      const ip = ipAddrs(node.netns)
-        .then((a) => void (s.vips = a.filter((x) => x !== node.ip)))
-        .catch(() => undefined)
-        .finally(() => (p.ipBusy = false));
-      await Promise.race([ip, new Promise<void>((r) => setTimeout(r, PROBE_TIMEOUT_MS + 200))]);
-    }
+  /** Every node's interface, both passes; a node without a namespace (or a failed read) stays null. */
+  const sampleInterfaces = async (): Promise<Map<string, Pick<NodeSample, 'vips' | 'vipsLate'>>> => {
+    const out = new Map<string, Pick<NodeSample, 'vips' | 'vipsLate'>>();
+    const withNs = probers.map((p) => c.db.node(p.name)).filter((n) => !!n.netns);
+    if (ipBusy || !withNs.length) return out;
+    ipBusy = true;
+    const read = ipAddrsBothWays(withNs.map((n) => n.netns!))
+      .then(([fwd, rev]) => {
+        for (const n of withNs) {
+          const own = (a: string[] | undefined): string[] | null => (a ? a.filter((x) => x !== n.ip) : null);
+          out.set(n.name, { vips: own(fwd.get(n.netns!)), vipsLate: own(rev.get(n.netns!)) });
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => (ipBusy = false));
+    await Promise.race([read, new Promise<void>((r) => setTimeout(r, PROBE_TIMEOUT_MS + 200))]);
+    return new Map(out); // a snapshot: a late answer does not rewrite this tick
+  };
+
+  const sampleNode = async (p: Prober, ifs: Map<string, Pick<NodeSample, 'vips' | 'vipsLate'>>): Promise<NodeSample> => {
+    const s: NodeSample = { node: p.name, readOnly: null, vips: null, vipsLate: null, masterHost: null, ioRunning: null, sqlRunning: null, lastSqlErrno: null, ...ifs.get(p.name) };
     if (!p.dbBusy) {
       p.dbBusy = true;
       const j = dbProbe(p).then((r) => void Object.assign(s, r)).finally(() => (p.dbBusy = false));
@@ -111,7 +143,10 @@ export function startObserver(c: Pick<ClusterView, 'db'>): Observer {
     if (stopped) return;
     const t = Date.now();
     const k = n++;
-    const job = Promise.all(probers.map(sampleNode)).then((nodes) => {
+    // The interfaces first, then MySQL: an agent makes a node writable before it adds the writer
+    // VIP, so a VIP seen implies read_only=0 was already set when read_only is read. Sampled the
+    // other way round (or at once), a promotion between the reads looks like "VIP without writable".
+    const job = sampleInterfaces().then((ifs) => Promise.all(probers.map((p) => sampleNode(p, ifs)))).then((nodes) => {
       ticks.push({ n: k, t, nodes });
     });
     inflight.add(job);
