@@ -7,23 +7,28 @@
 // is on nobody while it lasts; once db2 has applied what it received it is promoted and every
 // acknowledged write is on it. (MariaDB shows Seconds_Behind_Master NULL once db1 is gone: the
 // monitor then counts db2's last reading while it still has relay log to apply — promotion.ts.)
+// Then `never_writer db2` (the monitor restarted with it, db1 back as the writer): db1 killed
+// again → nobody may take the writer role (FailoverBlocked, move_role refused even with --force),
+// nothing writable, until db1's mariadbd is restarted and db1 takes its role back.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { texts } from '@mmm/common';
 import { gtidState, query, readOnly, slaveStatus } from '../../packages/sandbox/src';
-import { auditSince, describeRoles, failoverTimeline, log, until, writerOf } from './lib/cluster';
-import { killMariadb } from './lib/faults';
+import { auditSince, describeRoles, failoverTimeline, log, stateOf, until, writerOf } from './lib/cluster';
+import { killMonitor, restartMariadb, restartMonitor } from './lib/faults';
+import { heldWindow, pauseAndKill } from './lib/crash';
 import { converge, lostWrites, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
-import { firstTick, holdersIn, writableIn } from './lib/observer';
+import { firstTick, writableIn } from './lib/observer';
 import { scenario } from './lib/scenario';
-import { startWorkload, waitForAcks } from './lib/workload';
+import { waitForAcks } from './lib/workload';
 
 const MAX_LAG_S = 3;
 const DELAY_S = 10;
 
-describe(`e2e 13: failover_max_lag ${MAX_LAG_S}, db2 delayed ${DELAY_S} s, db1 killed → blocked naming the lag until db2 applied all, then promoted, 0 lost`, function () {
+describe(`e2e 13: promotion policy — failover_max_lag ${MAX_LAG_S} with db2 delayed ${DELAY_S} s, then never_writer db2: failovers blocked with the reason, 0 lost`, function () {
   const s = scenario(this, '13', 240_000, ['--monitor-option', `failover_max_lag=${MAX_LAG_S}`]);
 
   it('blocked with FailoverBlocked (db2 lags), nothing writable and no VIP meanwhile; db2 promoted once it applied everything; every acknowledged write on db2', async () => {
-    const db1 = s.c.db.node('db1');
     const db2 = s.c.db.node('db2');
     const db3 = s.c.db.node('db3');
     const t0 = Date.now();
@@ -35,17 +40,12 @@ describe(`e2e 13: failover_max_lag ${MAX_LAG_S}, db2 delayed ${DELAY_S} s, db1 k
       const sbm = Number((await slaveStatus(db2))?.Seconds_Behind_Master ?? 0);
       return sbm > MAX_LAG_S + 1 ? sbm : false;
     }, 30_000, 200);
-    const w1 = s.w!;
-    await w1.stop(); // the observer keeps watching
-    const pos = (await gtidState(db1)).binlogPos;
-    await until(`db2 received and db3 applied everything db1 wrote (${pos})`, async () =>
-      String((await slaveStatus(db2))?.Gtid_IO_Pos) === pos && (await gtidState(db3)).slavePos === pos, 15_000);
+    // db2's IO thread is not delayed: it has received all db1 wrote, only not applied it
+    const crash = await pauseAndKill(s, 'db1', 1_000_000, { db2: 'received' });
+    const { tFault, pos } = crash;
     const db2Applied = (await gtidState(db2)).slavePos;
-    await new Promise((r) => setTimeout(r, 500)); // a few passes: the monitor saw db2's lag and db1's last position
-    const tFault = Date.now();
-    await killMariadb(s.c, 'db1');
-    const w2 = startWorkload(s.c, { firstId: 1_000_000 });
-    s.w = w2;
+    const w1 = { acks: crash.acks };
+    const w2 = s.w!;
 
     let blockedDetail = '';
     await waitForMonitor(s.c, 'FailoverBlocked naming db2\'s lag', (d) => {
@@ -75,10 +75,7 @@ describe(`e2e 13: failover_max_lag ${MAX_LAG_S}, db2 delayed ${DELAY_S} s, db1 k
     const db2Writable = firstTick(o, tFault, (t) => writableIn(t).includes('db2'));
     const tEnd = db2Writable?.t ?? tWriter;
     // from the dead writer's VIP gone (its agent drops it) to db2 writable: nobody writable, the VIP nowhere
-    const vipGone = firstTick(o, tFault, (t) => holdersIn(t, s.c.writerVip).length === 0);
-    const during = o.ticks.filter((t) => t.t >= (vipGone?.t ?? tFault) && t.t < tEnd);
-    const writableDuring = during.filter((t) => writableIn(t).length > 0).map((t) => `tick ${t.n}: ${writableIn(t).join(',')}`);
-    const vipDuring = during.filter((t) => holdersIn(t, s.c.writerVip).length > 0).map((t) => `tick ${t.n}: ${holdersIn(t, s.c.writerVip).join(',')}`);
+    const held = heldWindow(o, s.c.writerVip, tFault, tEnd);
     const acksBeforeWriter = w2.acks.filter((a) => a.t < tEnd);
     report('13 promotion policy (failover_max_lag)', {
       [`db2 Seconds_Behind_Master before the kill (MASTER_DELAY ${DELAY_S})`]: `${lagged} s`,
@@ -88,6 +85,7 @@ describe(`e2e 13: failover_max_lag ${MAX_LAG_S}, db2 delayed ${DELAY_S} s, db1 k
       'fault → FailoverBlocked seen': `${tBlockedSeen - tFault} ms`,
       'fault → writer role on db2 (monitor)': `${tWriter - tFault} ms`,
       'fault → db2 writable (observer)': db2Writable ? `${db2Writable.t - tFault} ms` : 'never seen',
+      'held (VIP off db1 → db2 writable)': `${held.ticks} ticks`,
       'blocked decisions naming the lag (audit)': lagBlocks.length,
       'promotion decision': promoted?.reason.slice(0, 200) ?? 'none',
       'acknowledged writes (before the kill / after it, on db2)': `${w1.acks.length} / ${w2.acks.length}`,
@@ -106,9 +104,9 @@ describe(`e2e 13: failover_max_lag ${MAX_LAG_S}, db2 delayed ${DELAY_S} s, db1 k
     expect(lagBlocks.length, 'the blocked decision in the audit log').to.be.at.least(1);
     expect(promoted, 'a failover decision promoting db2').to.not.equal(undefined);
     expect(Date.parse(promoted!.time), 'promoted after the lag block, not instead of it').to.be.at.least(Date.parse(lagBlocks.at(-1)!.time));
-    expect(vipGone, 'the writer VIP left db1').to.not.equal(undefined);
-    expect(writableDuring, 'nothing writable between the VIP leaving db1 and db2 writable').to.deep.equal([]);
-    expect(vipDuring, 'the writer VIP on nobody meanwhile').to.deep.equal([]);
+    expect(held.vipGone, 'the writer VIP left db1').to.not.equal(undefined);
+    expect(held.writable, 'nothing writable between the VIP leaving db1 and db2 writable').to.deep.equal([]);
+    expect(held.vip, 'the writer VIP on nobody meanwhile').to.deep.equal([]);
     expect(acksBeforeWriter.map((a) => a.id), 'no write acknowledged before db2 was writable').to.deep.equal([]);
     expect(w2.acks.every((a) => a.sid === 2), 'every write after the kill acknowledged by db2').to.equal(true);
     expect(lost.lost, 'acknowledged writes missing on db2').to.deep.equal([]);
@@ -118,5 +116,84 @@ describe(`e2e 13: failover_max_lag ${MAX_LAG_S}, db2 delayed ${DELAY_S} s, db1 k
     expect(doc.diagnoses?.some((x) => x.code === 'FailoverBlocked'), 'FailoverBlocked cleared').to.equal(false);
     expect(doc.lastFailover, 'the failover recorded').to.include({ from: 'db1', to: 'db2', automatic: true });
     expect(doc.lastFailover!.lostAtLeast, 'nothing db1 reported was lost').to.deep.equal([]);
+  });
+
+  it('never_writer db2 (the monitor restarted with it): db1 killed → FailoverBlocked, move_role refused, nothing writable; db1 restarted takes its role back, 0 lost', async () => {
+    const db2 = s.c.db.node('db2');
+    const t0 = Date.now();
+    // db2 the writer now; its own replication (from the dead db1) without the delay, for what follows
+    await query(db2, 'STOP SLAVE');
+    await query(db2, 'CHANGE MASTER TO MASTER_DELAY = 0');
+    await query(db2, 'START SLAVE');
+    await s.startLoad({ firstId: 2_000_000 });
+    await restartMariadb(s.c, 'db1');
+    // db1 ONLINE again (MMM's short-outage rule), the writer back on it by the planned switch to prefer
+    // (which waits for db1 to be within failover_max_lag of db2)
+    await waitForMonitor(s.c, 'db1 ONLINE with the writer role again', (d) => stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1', 60_000);
+    await converge(s.c, { writer: 'db1' });
+    const tBack = Date.now();
+
+    const conf = s.c.status.monitor.config;
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('</monitor>', '    never_writer            db2\n</monitor>'));
+    await killMonitor(s.c);
+    await restartMonitor(s.c);
+    await waitForMonitor(s.c, 'db1 still the writer after the monitor restart', (d) => writerOf(d) === 'db1' && stateOf(d, 'db1') === 'ONLINE');
+    await waitForAcks(s.w!, 100);
+
+    const crash = await pauseAndKill(s, 'db1', 3_000_000);
+    const { tFault } = crash;
+    let detail = '';
+    await waitForMonitor(s.c, 'FailoverBlocked: never_writer', (d) => (detail = d.diagnoses?.find((x) => x.code === 'FailoverBlocked')?.detail ?? '') !== '', 20_000);
+    const plain = await s.c.control('move_role', 'writer', 'db2');
+    const forced = await s.c.control('move_role', '--force', 'writer', 'db2');
+    await new Promise((r) => setTimeout(r, 1_000)); // some passes with the failover blocked
+    const blockedDoc = await s.c.statusDoc();
+
+    const tRestart = Date.now();
+    await restartMariadb(s.c, 'db1');
+    await waitForMonitor(s.c, 'db1 ONLINE with the writer role again', (d) => stateOf(d, 'db1') === 'ONLINE' && writerOf(d) === 'db1', 60_000);
+    const tWriter = Date.now();
+    await until('an acknowledged write on db1 through the VIP', async () => s.w!.firstAckOn('db1', tFault), 30_000);
+    const conv = await converge(s.c, { writer: 'db1' });
+    await waitForAcks(s.w!, 50);
+    const w = s.w!;
+    await s.stopLoad();
+
+    const o = s.o!;
+    const acks = [...crash.acks, ...w.acks];
+    const lost = await lostWrites(s.c, 'db1', acks);
+    const audit = auditSince(s.c.dir, tFault);
+    const taken = audit.find((e) => e.kind === 'role_assign' && !e.blocked && e.host === 'db1');
+    const db1Writable = firstTick(o, tFault + 1, (t) => writableIn(t).includes('db1'));
+    const tEnd = db1Writable?.t ?? tWriter;
+    const held = heldWindow(o, s.c.writerVip, tFault, tEnd);
+    report('13 promotion policy (never_writer)', {
+      'db1 restart → the writer again (planned switch back)': `${tBack - t0} ms`,
+      'FailoverBlocked detail': detail,
+      'move_role writer db2': `exit ${plain.code}: ${plain.stdout.trim()}`,
+      'move_role --force writer db2': `exit ${forced.code}: ${forced.stdout.trim()}`,
+      'db1 restart → writer role on db1 (monitor)': `${tWriter - tRestart} ms`,
+      'db1 restart → db1 writable (observer)': db1Writable ? `${db1Writable.t - tRestart} ms` : 'never seen',
+      'held (VIP off db1 → db1 writable again)': `${held.ticks} ticks`,
+      'role decision': taken?.reason ?? 'none',
+      'acknowledged writes / missing on db1': `${acks.length} / ${lost.lost.length}`,
+      'observer ticks (writable per node)': `${o.ticks.length} (${writableCounts(o)})`,
+      roles: conv.roles,
+      'this part (db1 restart to the end)': `${Date.now() - t0} ms`,
+    });
+
+    expect(detail).to.equal('no eligible host can take this role: db2 is in never_writer');
+    expect(writerOf(blockedDoc), `no writer while blocked: ${describeRoles(blockedDoc)}`).to.equal('');
+    expect([plain.code, plain.stdout.trim()]).to.deep.equal([1, texts.neverWriter('db2', 'writer')]);
+    expect([forced.code, forced.stdout.trim()]).to.deep.equal([1, texts.neverWriter('db2', 'writer')]);
+    expect(held.vipGone, 'the writer VIP left db1').to.not.equal(undefined);
+    expect(held.writable, 'nothing writable until db1 is back').to.deep.equal([]);
+    expect(held.vip, 'the writer VIP on nobody until db1 is back').to.deep.equal([]);
+    expect(taken?.reason, 'db1 takes its role back').to.match(/^orphaned role goes to db1: it held the role before/);
+    expect(w.acks.every((a) => a.sid === 1), 'every write after the kill acknowledged by db1').to.equal(true);
+    expect(lost.lost, 'acknowledged writes missing on db1').to.deep.equal([]);
+    expect(twoWritable(o), 'never two writable nodes').to.deep.equal([]);
+    expect(vipInTwoPlaces(o, s.c.writerVip), 'never the writer VIP twice').to.deep.equal([]);
+    expect(await readOnly(db2)).to.equal(true);
   });
 });

@@ -11,13 +11,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { gtidState, readOnly } from '../../packages/sandbox/src';
+import { readOnly } from '../../packages/sandbox/src';
 import { auditSince, describeRoles, failoverTimeline, log, stateOf, until, writerOf, type AuditEntry } from './lib/cluster';
-import { killMariadb, killMonitor, restartMariadb, restartMonitor } from './lib/faults';
+import { heldWindow, pauseAndKill } from './lib/crash';
+import { killMonitor, restartMariadb, restartMonitor } from './lib/faults';
 import { converge, lostWrites, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
-import { firstTick, holdersIn, writableIn, type Observer } from './lib/observer';
+import { firstTick, writableIn, type Observer } from './lib/observer';
 import { scenario } from './lib/scenario';
-import { startWorkload, waitForAcks, type Ack } from './lib/workload';
+import { waitForAcks, type Ack } from './lib/workload';
 
 const COOLDOWN_S = 300;
 const COOLDOWN_TEXT = /^automatic failover blocked by failover_cooldown: the last one \(db1 -> db2\) was \d+ s ago; it is allowed again in \d+ s or after 'mmm_control ack_failover'$/;
@@ -29,22 +30,11 @@ describe(`e2e 14: failover_cooldown ${COOLDOWN_S} — failover, planned switch b
   let firstAt = '';
   let t0 = 0;
 
-  /** Stops the workload, waits until db2 and db3 applied everything `writer` wrote, kills its mariadbd, starts a new workload. */
-  async function pauseAndKill(writer: string): Promise<number> {
-    const w = s.w!;
-    await w.stop();
-    acks.push(...w.acks);
-    const pos = (await gtidState(s.c.db.node(writer))).binlogPos;
-    const others = s.c.db.nodes.filter((n) => n.name !== writer);
-    await until(`${others.map((n) => n.name).join(' and ')} applied everything ${writer} wrote (${pos})`, async () => {
-      for (const n of others) if ((await gtidState(n)).slavePos !== pos) return false;
-      return true;
-    }, 15_000);
-    await new Promise((r) => setTimeout(r, 500)); // a few passes: the monitor saw the last position
-    const tFault = Date.now();
-    await killMariadb(s.c, writer);
-    s.w = startWorkload(s.c, { firstId: ++workloads * 1_000_000 }); // ids of its own (a failed id's outcome is unknown)
-    return tFault;
+  /** pauseAndKill with ids of its own per workload (a failed id's outcome is unknown). */
+  async function crash(writer: string): Promise<number> {
+    const c = await pauseAndKill(s, writer, ++workloads * 1_000_000);
+    acks.push(...c.acks);
+    return c.tFault;
   }
 
   const decisions = (since: number): string[] => auditSince(s.c.dir, since).map((e) => `${e.kind}${e.blocked ? ' BLOCKED' : ''} ${e.host ?? ''}: ${e.reason}`);
@@ -53,7 +43,7 @@ describe(`e2e 14: failover_cooldown ${COOLDOWN_S} — failover, planned switch b
     t0 = Date.now();
     await s.startLoad();
     await waitForAcks(s.w!, 300);
-    const tFault = await pauseAndKill('db1');
+    const tFault = await crash('db1');
     await waitForMonitor(s.c, 'writer role on db2', (d) => writerOf(d) === 'db2');
     await until('an acknowledged write on db2 through the VIP', async () => s.w!.firstAckOn('db2', tFault), 30_000);
     const conv = await converge(s.c, { writer: 'db2', states: { db1: 'HARD_OFFLINE' }, skip: ['db1'] });
@@ -97,7 +87,7 @@ describe(`e2e 14: failover_cooldown ${COOLDOWN_S} — failover, planned switch b
   it('db1 killed again within the cooldown: FailoverCooldown, nothing writable, no VIP — also after a monitor restart — until ack_failover; then db2 promoted, 0 lost', async () => {
     const db2 = s.c.db.node('db2');
     const db3 = s.c.db.node('db3');
-    const tFault = await pauseAndKill('db1');
+    const tFault = await crash('db1');
     const cooled = (d: Awaited<ReturnType<typeof s.c.statusDoc>>): string => d.diagnoses?.find((x) => x.code === 'FailoverCooldown')?.detail ?? '';
     let detail = '';
     await waitForMonitor(s.c, 'FailoverCooldown with db1 HARD_OFFLINE', (d) => (detail = cooled(d)) !== '' && stateOf(d, 'db1') === 'HARD_OFFLINE', 20_000);
@@ -139,11 +129,8 @@ describe(`e2e 14: failover_cooldown ${COOLDOWN_S} — failover, planned switch b
     const ackCommand = audit.find((e) => e.kind === 'command' && /^ack_failover: /.test(e.reason));
     const promoted = audit.find((e) => e.kind === 'failover' && !e.blocked && e.host === 'db2');
     const db2Writable = firstTick(o, tFault, (t) => writableIn(t).includes('db2'));
-    const vipGone = firstTick(o, tFault, (t) => holdersIn(t, s.c.writerVip).length === 0);
     const tEnd = db2Writable?.t ?? tWriter;
-    const held = o.ticks.filter((t) => t.t >= (vipGone?.t ?? tFault) && t.t < tEnd);
-    const writableDuring = held.filter((t) => writableIn(t).length > 0).map((t) => `tick ${t.n}: ${writableIn(t).join(',')}`);
-    const vipDuring = held.filter((t) => holdersIn(t, s.c.writerVip).length > 0).map((t) => `tick ${t.n}: ${holdersIn(t, s.c.writerVip).join(',')}`);
+    const held = heldWindow(o, s.c.writerVip, tFault, tEnd);
     const lost = await lostWrites(s.c, 'db2', acks);
     report('14 killed again within the cooldown', {
       'FailoverCooldown detail': detail,
@@ -156,7 +143,7 @@ describe(`e2e 14: failover_cooldown ${COOLDOWN_S} — failover, planned switch b
       'mmm_control ack_failover': `exit ${ack.code}: ${ack.stdout.trim()}`,
       'ack_failover → writer role on db2 (monitor)': `${tWriter - tAck} ms`,
       'ack_failover → db2 writable (observer)': db2Writable ? `${db2Writable.t - tAck} ms` : 'never seen',
-      'held (VIP off db1 → db2 writable)': `${held.length} ticks, ${tEnd - (vipGone?.t ?? tFault)} ms`,
+      'held (VIP off db1 → db2 writable)': `${held.ticks} ticks, ${tEnd - (held.vipGone?.t ?? tFault)} ms`,
       'status_json.lastFailover': JSON.stringify(doc.lastFailover),
       'acknowledged writes (all steps) / missing on db2': `${acks.length} / ${lost.lost.length}`,
       'observer ticks (writable per node)': `${o.ticks.length} (${writableCounts(o)})`,
@@ -180,9 +167,9 @@ describe(`e2e 14: failover_cooldown ${COOLDOWN_S} — failover, planned switch b
     expect(ackCommand, 'ack_failover audited').to.not.equal(undefined);
     expect(promoted, 'the failover once acknowledged').to.not.equal(undefined);
     expect(Date.parse(promoted!.time)).to.be.at.least(Date.parse(ackCommand!.time));
-    expect(vipGone, 'the writer VIP left db1').to.not.equal(undefined);
-    expect(writableDuring, 'nothing writable while the failover was held').to.deep.equal([]);
-    expect(vipDuring, 'the writer VIP on nobody while held').to.deep.equal([]);
+    expect(held.vipGone, 'the writer VIP left db1').to.not.equal(undefined);
+    expect(held.writable, 'nothing writable while the failover was held').to.deep.equal([]);
+    expect(held.vip, 'the writer VIP on nobody while held').to.deep.equal([]);
     expect(w.acks.filter((a) => a.t < tEnd).map((a) => a.id), 'no write acknowledged before db2 was writable').to.deep.equal([]);
     // the failover after the acknowledgement is automatic too: a new cooldown runs from it
     expect(doc.lastFailover).to.deep.include({ from: 'db1', to: 'db2', automatic: true, acknowledgedAt: null });
