@@ -77,10 +77,12 @@ describe(`e2e 14: failover_cooldown ${COOLDOWN_S} — failover, planned switch b
       'restart → db1 the writer again, converged': `${Date.now() - tBack} ms`,
       'switchover decision': switched?.reason.slice(0, 200) ?? 'none',
       'status_json.lastMove': JSON.stringify(doc.lastMove),
+      'status_json.lastFailover': JSON.stringify(doc.lastFailover),
       roles: conv.roles,
     });
     expect(switched, decisions(tBack).join('\n')).to.not.equal(undefined);
     expect(doc.lastFailover, 'the planned switch is not a failover').to.deep.include({ from: 'db1', to: 'db2', at: firstAt, acknowledgedAt: null });
+    expect(doc.lastFailover!.lostOnReturn, 'db1 came back with nothing the writer lacks').to.deep.equal([]);
     expect(doc.lastFailover!.cooldownUntil, 'the cooldown still runs').to.not.equal(null);
   });
 
