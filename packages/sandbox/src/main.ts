@@ -7,7 +7,7 @@ import { INSTALL_HINT } from './mariadb';
 import { DEFAULT_SANDBOX_DIR, down, formatStatus, startNode, status, stopNode, up, usageText } from './sandbox';
 import { readVipProxyConfig, startVipProxy } from './vip-proxy';
 import { monitorIp, sandboxNames } from './paths';
-import { parseSandboxChecks, type SandboxChecks } from './sandbox-config';
+import { parseMonitorOption, parseSandboxChecks, type SandboxChecks } from './sandbox-config';
 
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -20,6 +20,15 @@ function replicasArg(v: string): number {
 function checksArg(v: string): SandboxChecks {
   try {
     return parseSandboxChecks(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** Repeatable --monitor-option: collects the pairs in order. */
+function monitorOptionArg(v: string, prev: Array<[string, string]> = []): Array<[string, string]> {
+  try {
+    return [...prev, parseMonitorOption(v)];
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
@@ -52,8 +61,12 @@ async function main(argv: string[]): Promise<number> {
       .option('--no-agents', 'MariaDB only (accounts, replication, network; over TLS with the sandbox CA unless --no-mysql-tls): no mmm configs, agents or monitor, for mmm run from elsewhere (e.g. the installed package)')
       .option('--no-mysql-tls', 'MariaDB without TLS: the monitor\'s checks and replication in clear, accounts without REQUIRE SSL (to compare)')
       .option('--semisync', 'durability semisync: the agents turn on MariaDB\'s semi-synchronous replication (the writer waits for a replica\'s acknowledgement, AFTER_SYNC)', false)
-      .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg),
-  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; checks?: SandboxChecks }) => {
+      .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg)
+      .option('--monitor-option <KEY=VALUE>', 'a <monitor> key of mmm_mon.conf, e.g. failover_cooldown=300 (replaces the sandbox\'s 0), failover_max_lag=5, never_writer=db2; repeatable', monitorOptionArg),
+  ).action(async (o: {
+    dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; checks?: SandboxChecks;
+    monitorOption?: Array<[string, string]>;
+  }) => {
     const ac = new AbortController();
     const onSig = (): void => {
       err('interrupted: cleaning up…');
@@ -65,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
       const r = await up({
         dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor, noAgents: !o.agents, mysqlTls: o.mysqlTls, semisync: o.semisync,
         timeoutMs: o.timeout * 1000, log: err, signal: ac.signal, ...(o.checks ? { checks: o.checks } : {}),
+        ...(o.monitorOption ? { monitorOptions: o.monitorOption } : {}),
       });
       const db = readDbClusterState(o.dir)!;
       const secs = (r.elapsedMs / 1000).toFixed(1);

@@ -28,6 +28,8 @@ export interface SandboxLayout {
   mysqlTls?: boolean;
   /** `durability semisync` in mmm_common.conf (up --semisync). */
   semisync?: boolean;
+  /** Extra `<monitor>` keys (up --monitor-option KEY=VALUE), each replacing the sandbox's own value of that key. */
+  monitorOptions?: ReadonlyArray<readonly [string, string]>;
 }
 
 /** Check settings for mmm_mon.conf: `tuned` (the sandbox's), MMM 2.x `default`, or explicit numbers. */
@@ -42,6 +44,21 @@ export interface SandboxChecks {
   backlogPeriod: number;
   backlogTrap: number;
   pingInterval: number;
+}
+
+/**
+ * `--monitor-option KEY=VALUE`: a `<monitor>` key and its value, e.g. `failover_cooldown=300` or
+ * `never_writer=db2`. Only the shape is checked here; the monitor's loader judges the key and value
+ * (`up` fails with its message). Throws RangeError on anything else.
+ */
+export function parseMonitorOption(text: string): [string, string] {
+  const m = /^([a-z][a-z0-9_]*)=(.*)$/.exec(text);
+  const value = m?.[2]?.trim() ?? '';
+  // a newline or '#' would write more than one key (or a comment) into the config
+  if (!m || value === '' || /[\n\r#]/.test(value)) {
+    throw new RangeError(`monitor option: expected KEY=VALUE (e.g. failover_cooldown=300), got '${text}'`);
+  }
+  return [m[1]!, value];
 }
 
 /** Sub-second checks (DESIGN §6): what `up` writes unless told otherwise. */
@@ -241,6 +258,18 @@ export function agentConf(layout: SandboxLayout, node: DbNode): string {
   ].join('\n');
 }
 
+/** The sandbox's own `<monitor>` keys with the chosen options: an option replaces the key's default line. */
+function monitorKeys(options: ReadonlyArray<readonly [string, string]>): string[] {
+  const given = new Map(options);
+  const line = (k: string, v: string): string => `    ${k.padEnd(23)} ${v}`;
+  const out = given.has('failover_cooldown')
+    ? []
+    : ['    # tests and benchmarks fail over again and again: no failover_cooldown (default 3600 s)', line('failover_cooldown', '0')];
+  if (given.size) out.push('    # mmm_sandbox up --monitor-option');
+  for (const [k, v] of given) out.push(line(k, v));
+  return out;
+}
+
 export function monConf(layout: SandboxLayout): string {
   const { names, nodes, credentials: c } = layout;
   const files = sandboxFiles(names);
@@ -265,8 +294,7 @@ export function monConf(layout: SandboxLayout): string {
     '    mode                    active',
     `    ping_interval           ${k.pingInterval}`,
     '    wait_for_other_master   10',
-    '    # tests and benchmarks fail over again and again: no failover_cooldown (default 3600 s)',
-    '    failover_cooldown       0',
+    ...monitorKeys(layout.monitorOptions ?? []),
     '</monitor>',
     '',
     '<host default>',

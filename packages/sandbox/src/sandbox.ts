@@ -76,6 +76,8 @@ export interface UpOptions {
   mysqlTls?: boolean;
   /** `durability semisync`: semi-synchronous replication, set up by the agents (default false: async). */
   semisync?: boolean;
+  /** Extra `<monitor>` keys of mmm_mon.conf (`--monitor-option KEY=VALUE`; see parseMonitorOption). */
+  monitorOptions?: ReadonlyArray<readonly [string, string]>;
 }
 
 export interface UpResult {
@@ -200,7 +202,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     aborted();
     if (opts.noAgents) return { state, show: '', elapsedMs: Date.now() - t0 };
     const dbState = readDbClusterState(names.dir)!;
-    const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}) };
+    const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}),
+      ...(opts.monitorOptions?.length ? { monitorOptions: opts.monitorOptions } : {}),
+    };
     writePrivate(files.common, commonConf(layout));
     writePrivate(files.mon, monConf(layout));
     writePrivate(files.control, controlConf(layout));

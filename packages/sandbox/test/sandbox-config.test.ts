@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '@mmm/common';
 import {
-  agentConf, commonConf, controlConf, generateCredentials, monConf, nodeFiles, nodeIp, nodeName, nodePort, parseSandboxChecks, replayVipEvents, roleIps,
+  agentConf, commonConf, controlConf, generateCredentials, monConf, nodeFiles, nodeIp, nodeName, nodePort, parseMonitorOption, parseSandboxChecks, replayVipEvents, roleIps,
   sandboxNames, vipHookScript, type DbNode, type SandboxLayout, type VipMethod,
 } from '../src';
 
@@ -69,6 +69,22 @@ describe('mmm_sandbox configs and VIP hook', () => {
     expect([one.checks.mysql!.checkPeriod, one.checks.mysql!.trapPeriod, one.checks.mysql!.timeout]).to.deep.equal([1, 2, 1]);
     expect(load('tuned').checks.rep_backlog!.checkPeriod).to.equal(0.5);
     for (const bad of ['fast', '1', '0/2', '1/2/3/4', '-1/2']) expect(() => parseSandboxChecks(bad), bad).to.throw(RangeError);
+  });
+
+  it('writes the <monitor> keys chosen with --monitor-option (failover_cooldown replaces the sandbox\'s 0) and refuses bad ones', () => {
+    const l = layout('/tmp/mmm-sbx-cfg', 'netns');
+    const d = l.names.dir;
+    const opts = ['failover_cooldown=300', 'failover_max_lag=5', 'never_writer=db2'].map(parseMonitorOption);
+    const text = monConf({ ...l, monitorOptions: opts });
+    expect(text.match(/^\s*failover_cooldown\s/gm), 'one failover_cooldown line').to.have.length(1);
+    const mon = parseConfigText('monitor', { [join(d, 'mmm_common.conf')]: commonConf(l), [join(d, 'mmm_mon.conf')]: text }, join(d, 'mmm_mon.conf'));
+    expect(mon.issues, JSON.stringify(mon.issues)).to.deep.equal([]);
+    const m = mon.loaded!.config.monitor!;
+    expect([m.failoverCooldown, m.failoverMaxLag, m.neverWriter]).to.deep.equal([300, 5, ['db2']]);
+    expect(parseMonitorOption('promotion_order= db2 ')).to.deep.equal(['promotion_order', 'db2']);
+    for (const bad of ['failover_cooldown', 'failover_cooldown=', '=5', 'Bad-Key=1', 'never_writer=db2 # x', 'a=1\nmode passive']) {
+      expect(() => parseMonitorOption(bad), bad).to.throw(RangeError);
+    }
   });
 
   it('replays the VIP record per node (a node holds an IP from its add until its own del)', () => {
