@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 
 # man-db: test/package/deb.test.ts checks the .deb's man pages with `man -w` (dpkg-deb is in dpkg).
 # tcpdump: test/mysql-tls/wire-capture.netns.test.ts reads the sandbox's MySQL links off the wire.
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump)
+# haproxy: test/e2e/12-haproxy-no-writer-vip.test.ts routes writes by the agents' /writer health checks.
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy)
 
 bins=(mariadbd mariadb-install-db ip ping arping)
-# man and tcpdump only matter as root: the .deb and capture tests are skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump); fi
+# man, tcpdump and haproxy only matter as root: the .deb, capture and netns tests are skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -70,6 +70,8 @@ export interface AgentParts {
   ctx: AgentContext;
   healthWatch: HealthWatch;
   lock: SerialLock;
+  /** When the last state change under the agent's lock ended (-Infinity: none yet). */
+  changedAt: () => number;
 }
 
 /** The agent's host from `this`; the config loader already checked that it exists. */
@@ -115,7 +117,10 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     host.replicationUser !== undefined ? { user: host.replicationUser, password: host.replicationPassword ?? '' } : undefined;
   const apply = { mysql, vips, replication, logger };
   const lock = new SerialLock();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => lock.run(fn);
+  // When the last state change (SET_STATUS, fence, VIP drop…) ended: the health endpoints do not
+  // trust a MySQL observation begun before it (health/lb-inputs.ts).
+  let changedAt = Number.NEGATIVE_INFINITY;
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => lock.run(fn).finally(() => (changedAt = clock.now()));
   const lease = new LeaseGuard({
     leaseMs: config.writerLease * 1000,
     probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
@@ -171,5 +176,5 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     semisync: config.durability === 'semisync',
     exclusive,
   });
-  return { ctx, healthWatch, lock };
+  return { ctx, healthWatch, lock, changedAt: () => changedAt };
 }

@@ -13,7 +13,7 @@ import {
   noRoleReason,
 } from '@mmm/common';
 import { adoptWriterLease, fromMonitorRole, renewsLease } from './lease/index';
-import type { HealthWatch } from './health/index';
+import { type HealthWatch, LbHealthServer, lbInputsOf } from './health/index';
 import { HANDLERS, type AgentContext, type RequestContext } from './handlers';
 import { type AgentOptions, buildAgentParts, mysqlPidfileWarning, mysqlSocketWarning } from './agent-parts';
 import type { SerialLock } from './serial-lock';
@@ -28,6 +28,8 @@ export class Agent {
   private readonly ctx: AgentContext;
   private readonly lock: SerialLock;
   private readonly healthWatch: HealthWatch;
+  /** health_listen / health_http_listen; undefined when neither is configured. */
+  private readonly lbHealth?: LbHealthServer;
   private stopping = false;
   private connSeq = 0;
   private readonly conns = new Set<PeerConnection>();
@@ -35,10 +37,28 @@ export class Agent {
 
   constructor(private readonly o: AgentOptions) {
     const parts = buildAgentParts(o, () => this.connSeq);
+    const changedAt = parts.changedAt;
     this.ctx = parts.ctx;
     this.lock = parts.lock;
     this.healthWatch = parts.healthWatch;
     this.refusals = new RefusalLog(o.logger);
+    const { healthListen, healthHttpListen } = this.ctx.host;
+    if (healthListen || healthHttpListen) {
+      this.lbHealth = new LbHealthServer({
+        ...(healthListen ? { https: healthListen } : {}),
+        ...(healthHttpListen ? { http: healthHttpListen } : {}),
+        socket: o.config.socket,
+        ...(o.material ? { material: o.material } : {}),
+        logger: o.logger,
+        inputs: lbInputsOf(this.ctx, this.healthWatch, changedAt),
+        ...(o.bindRetryMs !== undefined ? { bindRetryMs: o.bindRetryMs } : {}),
+      });
+    }
+  }
+
+  /** "ip:port" of the health endpoints' listeners (HTTPS first); empty when off. */
+  get healthAddresses(): string[] {
+    return this.lbHealth?.addresses ?? [];
   }
 
   get address(): { host: string; port: number } | undefined {
@@ -63,11 +83,18 @@ export class Agent {
     await adoptWriterLease(this.ctx);
     this.ctx.lease.start();
     this.healthWatch.start();
+    try {
+      await this.lbHealth?.start();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
     this.o.logger.info(`mmmd_agent for ${host.name} listening on ${host.ip}:${this.listener.port}`);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.lbHealth?.close();
     await this.healthWatch.stop();
     await this.ctx.lease.stop();
     await this.listener?.close();
@@ -80,6 +107,7 @@ export class Agent {
   /** SIGHUP: re-read certificate, key, CA and CRL; on error the old ones stay. */
   async reloadTls(): Promise<void> {
     await this.listener?.reload();
+    await this.lbHealth?.reload();
   }
 
   /** One request line → one reply line (exported for tests of the dispatcher). */

@@ -61,10 +61,11 @@ async function main(argv: string[]): Promise<number> {
       .option('--no-agents', 'MariaDB only (accounts, replication, network; over TLS with the sandbox CA unless --no-mysql-tls): no mmm configs, agents or monitor, for mmm run from elsewhere (e.g. the installed package)')
       .option('--no-mysql-tls', 'MariaDB without TLS: the monitor\'s checks and replication in clear, accounts without REQUIRE SSL (to compare)')
       .option('--semisync', 'durability semisync: the agents turn on MariaDB\'s semi-synchronous replication (the writer waits for a replica\'s acknowledgement, AFTER_SYNC)', false)
+      .option('--no-writer-vip', 'no writer VIP: the writer role\'s address is only recorded, never put on an interface; clients reach the writer through a load balancer checking each agent\'s /writer health endpoint')
       .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg)
       .option('--monitor-option <KEY=VALUE>', 'a <monitor> key of mmm_mon.conf, e.g. failover_cooldown=300 (replaces the sandbox\'s 0), failover_max_lag=5, never_writer=db2; repeatable', monitorOptionArg),
   ).action(async (o: {
-    dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; checks?: SandboxChecks;
+    dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; writerVip: boolean; checks?: SandboxChecks;
     monitorOption?: Array<[string, string]>;
   }) => {
     const ac = new AbortController();
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSig);
     try {
       const r = await up({
-        dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor, noAgents: !o.agents, mysqlTls: o.mysqlTls, semisync: o.semisync,
+        dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor, noAgents: !o.agents, mysqlTls: o.mysqlTls, semisync: o.semisync, noWriterVip: !o.writerVip,
         timeoutMs: o.timeout * 1000, log: err, signal: ac.signal, ...(o.checks ? { checks: o.checks } : {}),
         ...(o.monitorOption ? { monitorOptions: o.monitorOption } : {}),
       });

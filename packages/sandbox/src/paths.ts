@@ -79,6 +79,8 @@ export function nodePort(names: SandboxNames, index: number, netns: boolean): nu
 
 /** Agent port of node `index` on loopback (netns nodes use the default 9989 on their own ip). */
 export const loopbackAgentPort = (names: SandboxNames, index: number): number => names.loopback.portBase + 40 + index;
+/** Agent health endpoint port of node `index` on loopback (21…40 of the block: free of the others). */
+export const loopbackHealthPort = (names: SandboxNames, index: number): number => names.loopback.portBase + 20 + index;
 /** Monitor port and its control port on 127.0.0.1, for the sandbox CLI. */
 export const loopbackMonitorPort = (names: SandboxNames): number => names.loopback.portBase + 80;
 export const controlPort = (names: SandboxNames): number => names.loopback.portBase + 81;

@@ -2,12 +2,14 @@
 // DIR/mmm_common.conf holds the cluster (hosts, roles, lease); DIR/dbN/mmm_agent.conf and
 // DIR/mmm_mon.conf include it; DIR/mmm_control.conf is a stand-alone client config.
 import { join } from 'node:path';
-import { controlPort, loopbackAgentPort, vipAddress, type SandboxNames } from './paths';
+import { controlPort, loopbackAgentPort, loopbackHealthPort, vipAddress, type SandboxNames } from './paths';
 import type { DbNode, NetworkMode } from './types';
 import type { Credentials } from './users';
 
 /** Default agent port inside a namespace (every node has its own stack). */
 export const NETNS_AGENT_PORT = 9989;
+/** The agents' health endpoints (health_listen, HTTPS) inside a namespace. */
+export const NETNS_HEALTH_PORT = 9987;
 /** Seconds; short so an isolated writer fences itself quickly (DESIGN §6). */
 export const SANDBOX_WRITER_LEASE = 3;
 /** Seconds (up --semisync): above the lease + 5 s, as --check-config asks, and short enough for tests. */
@@ -30,6 +32,11 @@ export interface SandboxLayout {
   semisync?: boolean;
   /** Extra `<monitor>` keys (up --monitor-option KEY=VALUE), each replacing the sandbox's own value of that key. */
   monitorOptions?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * up --no-writer-vip: the writer role keeps its address (the monitor needs one per role) but it
+   * is never put on an interface: the agents' VIP hook only records it (vipHookScript).
+   */
+  noWriterVip?: boolean;
 }
 
 /** Check settings for mmm_mon.conf: `tuned` (the sandbox's), MMM 2.x `default`, or explicit numbers. */
@@ -139,6 +146,14 @@ export function agentPort(names: SandboxNames, node: Pick<DbNode, 'index'>, netw
   return network === 'netns' ? NETNS_AGENT_PORT : loopbackAgentPort(names, node.index);
 }
 
+/** Where node's agent serves its health endpoints (health_listen): its own ip, a port of its own. */
+export function healthAddress(names: SandboxNames, node: Pick<DbNode, 'index' | 'ip'>, network: NetworkMode): string {
+  return `${node.ip}:${network === 'netns' ? NETNS_HEALTH_PORT : loopbackHealthPort(names, node.index)}`;
+}
+
+/** Do the agents move VIPs through the recording hook (loopback, or any mode with --no-writer-vip)? */
+export const usesVipHook = (layout: Pick<SandboxLayout, 'vipMethod' | 'noWriterVip'>): boolean => layout.vipMethod !== 'netns' || layout.noWriterVip === true;
+
 /** Writer VIP (k = 0) and one reader VIP per node (k = 1…N). */
 export function roleIps(names: SandboxNames, count: number, network: NetworkMode): { writer: string; readers: string[] } {
   const netns = network === 'netns';
@@ -228,12 +243,12 @@ export function agentConf(layout: SandboxLayout, node: DbNode): string {
   const { names, credentials: c } = layout;
   const files = sandboxFiles(names);
   const cert = nodeCert(names, node.name);
-  const hook = layout.vipMethod === 'netns'
-    ? []
-    : [
+  const hook = usesVipHook(layout)
+    ? [
         `    ip_add_command      ${files.vipHook} add ${node.name}`,
         `    ip_del_command      ${files.vipHook} del ${node.name}`,
-      ];
+      ]
+    : [];
   return [
     ...header(`mmm_agent.conf of ${node.name}`, names.dir),
     'include ../mmm_common.conf',
@@ -245,7 +260,12 @@ export function agentConf(layout: SandboxLayout, node: DbNode): string {
     `    agent_password      ${c.agent.password}`,
     '</host>',
     '',
-    ...(hook.length ? [`<host ${node.name}>`, ...hook, '</host>', ''] : []),
+    `<host ${node.name}>`,
+    '    # the load balancers\' health endpoints (/writer, /reader?max_lag=S, /health), HTTPS with this socket block\'s certificates',
+    `    health_listen       ${healthAddress(names, node, layout.network)}`,
+    ...hook,
+    '</host>',
+    '',
     '<socket>',
     '    type            ssl',
     `    cert_file       ${cert.cert}`,
@@ -347,20 +367,37 @@ export function controlConf(layout: SandboxLayout): string {
 export function vipHookScript(layout: SandboxLayout): string {
   const files = sandboxFiles(layout.names);
   const onLo = layout.vipMethod === 'hook-lo';
+  const onIface = layout.vipMethod === 'netns';
+  const writer = layout.noWriterVip ? roleIps(layout.names, layout.nodes.length, layout.network).writer : undefined;
   return [
     '#!/bin/sh',
     '# mmm_sandbox VIP hook (ip_add_command / ip_del_command of every agent of this sandbox).',
     '# Usage: vip-hook.sh add|del NODE IP INTERFACE   — appends "TIME NODE add|del IP" to vip-events.log',
     onLo
       ? '# and puts IP/32 on lo (root); lo is shared by all nodes, so IP leaves lo only when no node holds it.'
-      : '# Not root: the step is only recorded.',
+      : onIface
+        ? '# and puts IP/32 on INTERFACE (the node\'s eth0 in its namespace) or takes it off, with a gratuitous ARP.'
+        : '# Not root: the step is only recorded.',
+    ...(writer ? [`# up --no-writer-vip: the writer role's address ${writer} is only recorded, never put on an interface.`] : []),
     'set -e',
-    'op="$1"; node="$2"; ip="$3"',
+    'op="$1"; node="$2"; ip="$3"; iface="$4"',
     `log='${files.vipEvents}'`,
     'case "$op" in add|del) ;; *) echo "vip-hook: bad op $op" >&2; exit 2 ;; esac',
     'exec 9>>"$log"',
     'flock -w 5 9',
     `printf '%s %s %s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$node" "$op" "$ip" >&9`,
+    ...(writer ? [`if [ "$ip" = '${writer}' ]; then exit 0; fi`] : []),
+    ...(onIface
+      ? [
+          'if [ "$op" = add ]; then',
+          '  ip addr replace "$ip/32" dev "$iface"',
+          '  # in the background, as the agent does: arping takes about 1 s',
+          '  arping -q -U -c 1 -I "$iface" -s "$ip" "$ip" </dev/null >/dev/null 2>&1 9>&- &',
+          'else',
+          '  ip addr del "$ip/32" dev "$iface" 2>/dev/null || true',
+          'fi',
+        ]
+      : []),
     ...(onLo
       ? [
           'if [ "$op" = add ]; then',

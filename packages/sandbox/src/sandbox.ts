@@ -14,8 +14,8 @@ import {
 } from './paths';
 import { query, readOnly, slaveStatus } from './sql';
 import {
-  SANDBOX_SEMISYNC_TIMEOUT, agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, monConf, replayVipEvents, roleIps,
-  sandboxFiles, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
+  SANDBOX_SEMISYNC_TIMEOUT, agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, healthAddress, monConf, replayVipEvents, roleIps,
+  sandboxFiles, usesVipHook, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
 import type { Credentials } from './users';
@@ -40,7 +40,8 @@ export interface SandboxState {
   createdAt: string;
   /** 127.0.0.1:port of the monitor's control listener. */
   control: string;
-  agents: Record<string, DaemonRecord & { port: number }>;
+  /** health: "IP:PORT" of the agent's health endpoints (health_listen). */
+  agents: Record<string, DaemonRecord & { port: number; health?: string }>;
   monitor?: DaemonRecord;
   /** Loopback mode: the VIP forwarder (`mmm_sandbox vip-proxy`) and the port it serves every VIP on. */
   vipProxy?: DaemonRecord & { port: number };
@@ -48,6 +49,8 @@ export interface SandboxState {
   mysqlTls?: boolean;
   /** `up --semisync`. Absent: async. */
   durability?: 'semisync';
+  /** `up --no-writer-vip`: the writer role's address is only recorded by the VIP hook. */
+  noWriterVip?: true;
 }
 
 export interface UpOptions {
@@ -78,6 +81,8 @@ export interface UpOptions {
   semisync?: boolean;
   /** Extra `<monitor>` keys of mmm_mon.conf (`--monitor-option KEY=VALUE`; see parseMonitorOption). */
   monitorOptions?: ReadonlyArray<readonly [string, string]>;
+  /** No writer VIP: clients reach the writer through a load balancer following the agents' /writer (DESIGN §6). */
+  noWriterVip?: boolean;
 }
 
 export interface UpResult {
@@ -194,6 +199,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     agents: {},
     mysqlTls,
     ...(opts.semisync ? { durability: 'semisync' as const } : {}),
+    ...(opts.noWriterVip ? { noWriterVip: true as const } : {}),
   };
   writeState(state);
   const daemons = new Map<string, { d: Daemon; log: string }>();
@@ -203,13 +209,13 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     if (opts.noAgents) return { state, show: '', elapsedMs: Date.now() - t0 };
     const dbState = readDbClusterState(names.dir)!;
     const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}),
-      ...(opts.monitorOptions?.length ? { monitorOptions: opts.monitorOptions } : {}),
+      ...(opts.monitorOptions?.length ? { monitorOptions: opts.monitorOptions } : {}), ...(opts.noWriterVip ? { noWriterVip: true } : {}),
     };
     writePrivate(files.common, commonConf(layout));
     writePrivate(files.mon, monConf(layout));
     writePrivate(files.control, controlConf(layout));
     for (const n of db.nodes) writePrivate(agentConfigFile(n), agentConf(layout, n));
-    if (vipMethod !== 'netns') {
+    if (usesVipHook(layout)) {
       writePrivate(files.vipHook, vipHookScript(layout), 0o700);
       writePrivate(files.vipEvents, '');
     }
@@ -220,7 +226,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     // are served. 3306 on the VIPs when free there (what a client tries first), else a derived port.
     if (vipMethod !== 'netns') {
       const ips = roleIps(names, count, 'loopback');
-      const vips = vipRoles(ips.writer, ips.readers);
+      // --no-writer-vip: the forwarder serves the reader VIPs only.
+      const vips = vipRoles(ips.writer, ips.readers).filter((v) => !(opts.noWriterVip && v.ip === ips.writer));
       const port = (await portFree(vips.map((v) => v.ip), VIP_PORT)) ? VIP_PORT : loopbackVipPortFallback(names);
       writeVipProxyConfig(files.vipProxyConfig, {
         events: files.vipEvents,
@@ -247,7 +254,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     // Agents.
     const agentScript = binScript('@mmm/agent', 'mmmd_agent.js');
     for (const n of db.nodes) {
-      const rec = { config: agentConfigFile(n), log: agentLogFile(n), port: agentPort(names, n, db.network) };
+      const rec = { config: agentConfigFile(n), log: agentLogFile(n), port: agentPort(names, n, db.network), health: healthAddress(names, n, db.network) };
       const d = startDaemon({ what: `agent ${n.name}`, script: agentScript, config: rec.config, log: rec.log, ...(n.netns ? { netns: n.netns } : {}) });
       daemons.set(`agent ${n.name}`, { d, log: rec.log });
       state.agents[n.name] = { pid: d.pid, ...rec };
@@ -544,6 +551,8 @@ export interface NodeStatus {
   config: string;
   vips: string[];
   agent_port: number | null;
+  /** "IP:PORT" of the agent's health endpoints (HTTPS, mutual TLS: /writer, /reader, /health); null: none. */
+  health: string | null;
   agent_log: string;
   mariadbd_running: boolean;
   agent_running: boolean;
@@ -566,6 +575,8 @@ export interface SandboxStatus {
   mysql_tls: boolean;
   /** The cluster's `durability` (semisync: `up --semisync`). */
   durability: 'async' | 'semisync';
+  /** The writer VIP; null with `up --no-writer-vip` (the writer is reached through a load balancer). */
+  writer_vip: string | null;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -576,13 +587,14 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
   if (!db) return undefined;
   const state = readSandboxState(names.dir);
   const hooked = state && state.vipMethod !== 'netns' ? replayVipEvents(readText(files.vipEvents)) : {};
+  const writerIp = roleIps(names, db.nodes.length, db.network).writer;
   const lo = state?.vipMethod === 'hook-lo' ? new Set(await loAddresses().catch(() => [] as string[])) : undefined;
   const cluster = openDbCluster(names.dir);
   const nodes = await Promise.all(
     cluster.nodes.map(async (n): Promise<NodeStatus> => {
       let vips: string[] = [];
       if (db.network === 'netns') vips = await vipsOf(n).catch(() => []);
-      else vips = (hooked[n.name] ?? []).filter((ip) => !lo || lo.has(ip));
+      else vips = (hooked[n.name] ?? []).filter((ip) => (!lo || lo.has(ip)) && !(state?.noWriterVip && ip === writerIp));
       const a = state?.agents[n.name];
       const pid = n.pid ?? null;
       return {
@@ -597,6 +609,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
         config: agentConfigFile(n),
         vips: vips.sort(),
         agent_port: a?.port ?? null,
+        health: a?.health ?? null,
         agent_log: agentLogFile(n),
         mariadbd_running: pid !== null && processAlive(pid),
         agent_running: a !== undefined && processAlive(a.pid),
@@ -617,13 +630,14 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     control_config: files.control,
     nodes,
     certs: { ca: files.caCert, control_cert: files.controlCert, control_key: files.controlKey },
-    vip_events: state && state.vipMethod !== 'netns' ? files.vipEvents : null,
+    vip_events: state && usesVipHook(state) ? files.vipEvents : null,
     vip_port: db.network === 'netns' ? VIP_PORT : (state?.vipProxy?.port ?? null),
     vip_proxy: state?.vipProxy
       ? { pid: state.vipProxy.pid, config: state.vipProxy.config, log: state.vipProxy.log, running: processAlive(state.vipProxy.pid) }
       : null,
     mysql_tls: db.mysqlTls !== undefined,
     durability: db.semisync ? 'semisync' : 'async',
+    writer_vip: state?.noWriterVip ? null : writerIp,
   };
 }
 
@@ -651,6 +665,10 @@ export function formatStatus(s: SandboxStatus): string {
     '',
     ...(s.monitor.pid !== null ? [`mmm_control: npx --no-install mmm_control -c ${s.control_config} show`] : []),
     ...(agents || s.monitor.pid !== null ? [`certs:       ${s.certs.ca}, ${s.certs.control_cert}, ${s.certs.control_key}`] : []),
+    ...(s.nodes.some((n) => n.health)
+      ? [`health:      ${s.nodes.filter((n) => n.health).map((n) => `${n.name} https://${n.health!}`).join(', ')} (/writer, /reader?max_lag=S, /health; client certificate from ${s.certs.ca})`]
+      : []),
+    ...(s.writer_vip === null && agents ? ['writer VIP:  none (up --no-writer-vip): reach the writer through a load balancer checking each node\'s /writer'] : []),
     ...(s.vip_events ? [`VIP steps:   ${s.vip_events} (recorded by the agents' ip_add_command/ip_del_command hook)`] : []),
     ...(s.vip_proxy
       ? [`VIPs:        port ${s.vip_port ?? '-'} on every VIP, forwarded to the holder's mariadbd by pid ${pid(s.vip_proxy.pid, s.vip_proxy.running)} (log ${s.vip_proxy.log})`]
@@ -692,6 +710,15 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
           `  ${'VIPs (unused):'.padEnd(21)}writer ${ips.writer}, readers ${ips.readers.join(', ')}`,
         ];
   const logs = [...(state.monitor ? [files.monitorLog] : []), ...(agents ? dbNodes.map((n) => agentLogFile(n)) : [])];
+  const health = Object.entries(state.agents).filter(([, a]) => a.health);
+  const healthLines = health.length
+    ? [
+        '',
+        `Health endpoints for load balancers (HTTPS, a client certificate signed by ${files.caCert}):`,
+        `  ${health.map(([name, a]) => `${name} https://${a.health!}`).join(', ')}`,
+        '  GET /writer (200 on the writer only), /reader?max_lag=S, /health; see docs/observability.md#load-balancers',
+      ]
+    : [];
   const lines = [
     ...control,
     '',
@@ -701,19 +728,22 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
     `Application user (no SUPER: read_only stops it): ${appUser.user} / ${appUser.password}, schema mmm_test`,
     ...(state.network === 'netns'
       ? [
-          agents
+          agents && !state.noWriterVip
             ? `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${ips.writer} ${app}   # the writer VIP, from inside a node's namespace`
             : `  ip netns exec ${dbNodes[2]?.netns ?? dbNodes[0]!.netns} mariadb -h ${dbNodes[0]!.ip} ${app}   # db1, from inside a node's namespace`,
         ]
       : [
           ...(state.vipProxy
             ? [
-                `  mariadb -h ${ips.writer} -P ${state.vipProxy.port} ${app}   # the writer VIP: whichever node is the writer`,
-                `  reader VIPs ${ips.readers.join(', ')}, port ${state.vipProxy.port} too`,
+                ...(state.noWriterVip ? [] : [`  mariadb -h ${ips.writer} -P ${state.vipProxy.port} ${app}   # the writer VIP: whichever node is the writer`]),
+                `  reader VIPs ${ips.readers.join(', ')}, port ${state.vipProxy.port}${state.noWriterVip ? '' : ' too'}`,
               ]
             : []),
           `  mariadb -h ${dbNodes[0]!.ip} -P ${dbNodes[0]!.port} ${app}   # db1 itself over TCP`,
         ]),
+    ...(state.noWriterVip && agents
+      ? [`  no writer VIP (up --no-writer-vip): the writer role's address ${ips.writer} is only recorded in ${files.vipEvents}; reach the writer through a load balancer checking /writer`]
+      : []),
     ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
     '',
     state.mysqlTls
@@ -723,6 +753,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
       ? ['', `Durability semisync (up --semisync): ${agents ? 'the agents turn on' : 'the agent account may set'} MariaDB's semi-sync (writer: master side, AFTER_SYNC, semisync_timeout ${SANDBOX_SEMISYNC_TIMEOUT} s; every node: replica side); \`mmm_control show\` names a writer that fell back to async (WriterSemisyncFallback).`]
       : []),
     ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
+    ...healthLines,
     ...(logs.length ? ['', `Logs: ${logs.join(', ')}`] : []),
     '',
     `Status: npx --no-install mmm_sandbox status --dir ${state.dir}   (--json: machine-readable)`,

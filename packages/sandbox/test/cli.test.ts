@@ -4,12 +4,13 @@
 // nothing behind. Every step is bounded; after() calls down, then stopDbCluster as a fallback.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { request } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  controlPort, netnsSupport, processAlive, readOnly, roleIps, run, sandboxNames, slaveStatus, stopDbCluster,
+  controlPort, healthAddress, netnsSupport, processAlive, readOnly, roleIps, run, sandboxNames, slaveStatus, stopDbCluster,
   type SandboxStatus,
 } from '../src';
 import {
@@ -87,7 +88,9 @@ function sandboxSuite(netns: boolean): void {
         expect(n.config).to.equal(join(dir, n.name, 'mmm_agent.conf'));
         expect(n.vips).to.be.an('array');
         for (const v of n.vips) expect([ips.writer, ...ips.readers]).to.include(v);
+        expect(n.health, `${n.name} health endpoint`).to.equal(healthAddress(sandboxNames(dir), { index: Number(n.name.slice(2)), ip: n.ip }, netns ? 'netns' : 'loopback'));
       }
+      expect(st.writer_vip).to.equal(ips.writer);
       expect(st.nodes[0]!.vips, 'writer VIP on db1').to.include(ips.writer);
       const all = st.nodes.flatMap((n) => n.vips).sort();
       expect(all, 'every VIP on exactly one node').to.deep.equal([ips.writer, ...ips.readers].sort());
@@ -96,6 +99,30 @@ function sandboxSuite(netns: boolean): void {
         if (process.getuid?.() === 0) expect(all.filter((v) => !lo.includes(v)), 'VIPs on lo').to.deep.equal([]);
       }
     });
+
+    if (!netns) {
+      // From the root namespace only loopback addresses may be reached: netns mode's endpoints are the HAProxy test's.
+      it('the agents\' health endpoints answer over mutual TLS: /writer 200 on db1 only, /health 200 everywhere', async () => {
+        const s = st ?? (await statusJson(dir));
+        const get = (addr: string, path: string): Promise<number> =>
+          new Promise((resolve, reject) => {
+            const [host, port] = [addr.slice(0, addr.lastIndexOf(':')), Number(addr.slice(addr.lastIndexOf(':') + 1))];
+            const req = request({
+              host, port, path, agent: false, timeout: 10_000,
+              ca: readFileSync(s.certs.ca), cert: readFileSync(s.certs.control_cert), key: readFileSync(s.certs.control_key),
+            }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.on('error', reject);
+            req.on('timeout', () => req.destroy(new Error('timeout')));
+            req.end();
+          });
+        const writer = await Promise.all(s.nodes.map((n) => get(n.health!, '/writer')));
+        expect(writer).to.deep.equal([200, 503, 503]);
+        expect(await Promise.all(s.nodes.map((n) => get(n.health!, '/health')))).to.deep.equal([200, 200, 200]);
+      });
+    }
 
     it('db1 is the only writable node and replication runs everywhere', async () => {
       const s = st ?? (await statusJson(dir));

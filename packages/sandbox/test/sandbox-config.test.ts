@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '@mmm/common';
 import {
-  agentConf, commonConf, controlConf, generateCredentials, monConf, nodeFiles, nodeIp, nodeName, nodePort, parseMonitorOption, parseSandboxChecks, replayVipEvents, roleIps,
-  sandboxNames, vipHookScript, type DbNode, type SandboxLayout, type VipMethod,
+  NETNS_HEALTH_PORT, agentConf, commonConf, controlConf, generateCredentials, healthAddress, loopbackHealthPort, monConf, nodeFiles, nodeIp, nodeName, nodePort,
+  parseMonitorOption, parseSandboxChecks, replayVipEvents, roleIps, sandboxNames, vipHookScript, type DbNode, type SandboxLayout, type VipMethod,
 } from '../src';
 
 function layout(dir: string, vipMethod: VipMethod): SandboxLayout {
@@ -39,6 +39,10 @@ describe('mmm_sandbox configs and VIP hook', () => {
       expect(a.roles.writer!.ips).to.deep.equal([roleIps(l.names, 3, l.network).writer]);
       expect(a.hosts.db1!.ipAddCommand ?? null).to.equal(method === 'netns' ? null : `${join(d, 'vip-hook.sh')} add db1`);
       expect(a.hosts.db1!.clusterInterface).to.equal(method === 'netns' ? 'eth0' : 'sbx-db1');
+      const port = method === 'netns' ? NETNS_HEALTH_PORT : loopbackHealthPort(l.names, 1);
+      expect(a.hosts.db1!.healthListen, 'health endpoints on the node ip').to.deep.equal({ ip: l.nodes[0]!.ip, port });
+      expect(healthAddress(l.names, l.nodes[0]!, l.network)).to.equal(`${l.nodes[0]!.ip}:${port}`);
+      expect(a.hosts.db1!.healthHttpListen ?? null, 'no plain HTTP').to.equal(null);
       const mon = parseConfigText('monitor', { ...common, [join(d, 'mmm_mon.conf')]: monConf(l) }, join(d, 'mmm_mon.conf'));
       expect(mon.issues, JSON.stringify(mon.issues)).to.deep.equal([]);
       const m = mon.loaded!.config;
@@ -84,6 +88,40 @@ describe('mmm_sandbox configs and VIP hook', () => {
     expect(parseMonitorOption('promotion_order= db2 ')).to.deep.equal(['promotion_order', 'db2']);
     for (const bad of ['failover_cooldown', 'failover_cooldown=', '=5', 'Bad-Key=1', 'never_writer=db2 # x', 'a=1\nmode passive']) {
       expect(() => parseMonitorOption(bad), bad).to.throw(RangeError);
+    }
+  });
+
+  it('up --no-writer-vip: the writer keeps its address in the config, every agent moves VIPs through the hook (netns too)', () => {
+    const l = { ...layout('/tmp/mmm-sbx-cfg', 'netns'), noWriterVip: true };
+    const d = l.names.dir;
+    const common = { [join(d, 'mmm_common.conf')]: commonConf(l) };
+    for (const n of l.nodes) {
+      const file = join(d, n.name, 'mmm_agent.conf');
+      const agent = parseConfigText('agent', { ...common, [file]: agentConf(l, n) }, file);
+      expect(agent.issues, JSON.stringify(agent.issues)).to.deep.equal([]);
+      const c = agent.loaded!.config;
+      expect(c.roles.writer!.ips, 'the monitor still has an address for the writer role').to.deep.equal([roleIps(l.names, 3, 'netns').writer]);
+      expect(c.hosts[n.name]!.ipAddCommand).to.equal(`${join(d, 'vip-hook.sh')} add ${n.name}`);
+      expect(c.hosts[n.name]!.clusterInterface, 'reader VIPs still on eth0').to.equal('eth0');
+    }
+  });
+
+  it('the --no-writer-vip hook only records the writer address, and puts the others on the interface', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmm-sbx-hook-'));
+    try {
+      const l = { ...layout(dir, 'netns'), noWriterVip: true };
+      const ips = roleIps(l.names, 3, 'netns');
+      const hook = join(dir, 'vip-hook.sh');
+      writeFileSync(hook, vipHookScript(l), { mode: 0o700 });
+      // The writer address never reaches `ip`: on an interface that does not exist it still succeeds.
+      execFileSync(hook, ['add', 'db1', ips.writer, 'mmm-nosuch0']);
+      execFileSync(hook, ['del', 'db1', ips.writer, 'mmm-nosuch0']);
+      // A reader address is put on the interface: there is none by that name, so the hook fails.
+      expect(() => execFileSync(hook, ['add', 'db1', ips.readers[0]!, 'mmm-nosuch0'], { stdio: 'ignore' })).to.throw();
+      const lines = readFileSync(join(dir, 'vip-events.log'), 'utf8').trim().split('\n');
+      expect(lines.map((x) => x.split(' ').slice(1).join(' '))).to.deep.equal([`db1 add ${ips.writer}`, `db1 del ${ips.writer}`, `db1 add ${ips.readers[0]!}`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -50,7 +50,8 @@ function procName(pid: number): string | undefined {
 }
 
 export class HealthWatch {
-  private latestFacts?: { facts: HealthFacts; at: number };
+  /** at: when collected; startedAt: when that collection began (what it saw is at least that recent). */
+  private latestFacts?: { facts: HealthFacts; at: number; startedAt: number };
   private collecting?: Promise<HealthFacts>;
   private lastAnsweredAt: number;
   private timer?: NodeJS.Timeout;
@@ -70,6 +71,28 @@ export class HealthWatch {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.collecting?.catch(() => undefined);
+  }
+
+  /** The last collected facts and their age in ms (the load-balancer endpoints read them, never MySQL). */
+  last(): { facts: HealthFacts; ageMs: number; startedAt: number } | undefined {
+    const l = this.latestFacts;
+    return l ? { facts: l.facts, ageMs: this.o.now() - l.at, startedAt: l.startedAt } : undefined;
+  }
+
+  /**
+   * Facts no older than maxAgeMs when they can be had within quickMs: otherwise a collection is
+   * started (or joined: one at a time, however many callers) and the last facts are returned when
+   * it is slow. Facts from a collection begun before `notBefore` (the end of the agent's last
+   * state change) count as old whatever their age. Never touches the VIPs; undefined before the
+   * first observation.
+   */
+  async recent(maxAgeMs: number, quickMs: number, notBefore = -Infinity): Promise<{ facts: HealthFacts; ageMs: number } | undefined> {
+    const l = this.last();
+    if (l && l.ageMs <= maxAgeMs && l.startedAt >= notBefore) return l;
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<void>((resolve) => (timer = setTimeout(resolve, quickMs)));
+    await Promise.race([this.collect().then(() => undefined, () => undefined), slow]).finally(() => clearTimeout(timer));
+    return this.last();
   }
 
   /**
@@ -106,7 +129,9 @@ export class HealthWatch {
 
   /** One collection at a time; concurrent callers share it. */
   private collect(): Promise<HealthFacts> {
-    this.collecting ??= collectHealth({
+    if (this.collecting) return this.collecting;
+    const startedAt = this.o.now();
+    this.collecting = collectHealth({
       mysql: this.o.mysql,
       pidfile: this.o.pidfile,
       pidfileConfigured: this.o.pidfileConfigured,
@@ -118,7 +143,7 @@ export class HealthWatch {
     })
       .then((facts) => {
         const now = this.o.now();
-        this.latestFacts = { facts, at: now };
+        this.latestFacts = { facts, at: now, startedAt };
         if (facts.answering) this.lastAnsweredAt = now;
         return facts;
       })

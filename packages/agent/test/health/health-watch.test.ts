@@ -65,6 +65,26 @@ describe('HealthWatch', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  it('recent(): reuses a young observation, refreshes an old one or one begun before notBefore', async () => {
+    const w = watch();
+    expect(w.last(), 'nothing collected yet').to.equal(undefined);
+    expect((await w.recent(500, 300))?.ageMs, 'the first one is collected now').to.equal(0);
+    const count = () => mysql.calls.filter((c) => c === 'isAnswering').length;
+    await w.tick();
+    const n0 = count();
+    clock.advance(200);
+    expect((await w.recent(500, 300))?.ageMs, 'young: reused').to.equal(200);
+    expect(count()).to.equal(n0);
+    clock.advance(400);
+    expect((await w.recent(500, 300))?.ageMs, 'older than 0.5 s: refreshed').to.equal(0);
+    expect(count()).to.equal(n0 + 1);
+    expect((await w.recent(500, 300, clock.now() + 1))?.ageMs, 'begun before the last state change: refreshed').to.equal(0);
+    expect(count()).to.equal(n0 + 2);
+    mysql.readOnly = false;
+    clock.advance(600);
+    expect((await w.recent(500, 300))?.facts.writable, 'the refresh sees the change').to.equal(true);
+  });
+
   it('a hung writer loses its VIP at once and is killed only after hungKillMs without an answer', async () => {
     const w = watch();
     await w.tick(); // answering: nothing to do

@@ -3,7 +3,7 @@
 import type { ConfigIssue } from '../errors';
 import { CHECK_NAMES, DEFAULTS } from './types';
 import type {
-  CheckConfig, CheckName, Durability, HostConfig, LogConfig, MmmConfig, MonitorConfig, PeerRoleRule, Program,
+  CheckConfig, CheckName, Durability, HostConfig, ListenAddress, LogConfig, MmmConfig, MonitorConfig, PeerRoleRule, Program,
   RoleConfig, SocketConfig, Syntax,
 } from './types';
 import type { Origin } from './raw';
@@ -82,6 +82,8 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       mysqlSocket: socketPath(get<string>(s, 'mysql_socket'), originOf(s, 'mysql_socket').file),
       mysqlSsl: get<boolean>(s, 'mysql_ssl'),
       mysqlSslCa: get<string>(s, 'mysql_ssl_ca'),
+      healthListen: get<ListenAddress>(s, 'health_listen'),
+      healthHttpListen: get<ListenAddress>(s, 'health_http_listen'),
     });
   }
   for (const s of hostSecs) {
@@ -185,6 +187,12 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       promotionOrder: get<string[]>(monSec, 'promotion_order'),
       failoverMaxLag: get<number>(monSec, 'failover_max_lag'),
       failoverCooldown: get<number>(monSec, 'failover_cooldown') ?? DEFAULTS.failoverCooldown,
+      httpListen: get<ListenAddress>(monSec, 'http_listen'),
+      preFailoverCommand: get<string>(monSec, 'pre_failover_command'),
+      postFailoverCommand: get<string>(monSec, 'post_failover_command'),
+      notifyCommand: get<string>(monSec, 'notify_command'),
+      hookTimeout: get<number>(monSec, 'hook_timeout') ?? DEFAULTS.hookTimeout,
+      preFailoverInterval: get<number>(monSec, 'pre_failover_interval') ?? DEFAULTS.preFailoverInterval,
       mode: get<MonitorConfig['mode']>(monSec, 'mode') ?? DEFAULTS.monitorMode,
       waitForOtherMaster: get<number>(monSec, 'wait_for_other_master') ?? DEFAULTS.waitForOtherMaster,
     });
@@ -192,6 +200,20 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
     err(top.header, `missing <monitor> section with 'ip'`, "add <monitor> ip 127.0.0.1 </monitor>");
   }
   if (monSec && monitor) checkPromotionPolicy(monSec, monitor, hosts, roles[activeMasterRole], originOf, err);
+  if (monSec && monitor?.httpListen && monitor.httpListen.port === monitor.port && sameListenIp(monitor.httpListen.ip, monitor.ip)) {
+    err(originOf(monSec, 'http_listen'), `http_listen ${monitor.httpListen.ip}:${monitor.httpListen.port} is the control port`, 'give the HTTPS API a port of its own, e.g. 9990');
+  }
+  for (const s of hostSecs) {
+    const h = own(hosts, s.name!);
+    if (!h) continue;
+    for (const key of ['health_listen', 'health_http_listen'] as const) {
+      const a = key === 'health_listen' ? h.healthListen : h.healthHttpListen;
+      if (a && a.port === h.agentPort && sameListenIp(a.ip, h.ip)) err(originOf(s, key), `${key} ${a.ip}:${a.port} of ${h.name} is its agent port`, 'give the health endpoint a port of its own, e.g. 9991');
+    }
+    if (h.healthListen && h.healthHttpListen && h.healthListen.port === h.healthHttpListen.port && sameListenIp(h.healthListen.ip, h.healthHttpListen.ip)) {
+      err(originOf(s, 'health_http_listen'), `health_http_listen of ${h.name} is the same address as its health_listen`, 'use another port for plain HTTP');
+    }
+  }
 
   const logs: Record<string, LogConfig> = {};
   for (const s of all('log')) {
@@ -236,6 +258,12 @@ export function semisyncWarning(c: Pick<MmmConfig, 'durability' | 'semisyncTimeo
   const needed = c.writerLease + FENCE_READ_ONLY_BOUND_S;
   if (c.durability !== 'semisync' || c.semisyncTimeout > needed) return undefined;
   return `semisync_timeout ${c.semisyncTimeout} s is not above writer_lease + ${FENCE_READ_ONLY_BOUND_S} s (${needed} s): a writer cut off from every replica falls back to asynchronous replication and acknowledges writes before its lease fences it, and a failover loses them (set semisync_timeout above ${needed})`;
+}
+
+/** Two listeners collide on a port when their addresses are equal or either is a wildcard. */
+function sameListenIp(a: string, b: string): boolean {
+  const any = (x: string): boolean => x === '0.0.0.0' || x === '::';
+  return a === b || any(a) || any(b);
 }
 
 type Get = <T>(s: Section, key: string, required?: boolean) => T | undefined;

@@ -60,6 +60,12 @@ export const V1_TOP: Record<string, TopMap> = {
   promotion_order: monitorOnly('promotion_order'),
   failover_max_lag: monitorOnly('failover_max_lag'),
   failover_cooldown: monitorOnly('failover_cooldown'),
+  http_listen: monitorOnly('http_listen'),
+  pre_failover_command: monitorOnly('pre_failover_command'),
+  post_failover_command: monitorOnly('post_failover_command'),
+  notify_command: monitorOnly('notify_command'),
+  hook_timeout: monitorOnly('hook_timeout'),
+  pre_failover_interval: monitorOnly('pre_failover_interval'),
   kill_host_bin: monitorOnly('kill_host_bin'),
 };
 

@@ -5,7 +5,7 @@ import type { Program } from './types';
 
 export type ValueKind =
   | 'string' | 'path' | 'ip' | 'port' | 'posint' | 'uint' | 'posnum' | 'unum'
-  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role';
+  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role' | 'listen';
 
 export interface KeyRule {
   kind: ValueKind;
@@ -72,6 +72,13 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       promotion_order: { kind: 'list', ours: true },
       failover_max_lag: { kind: 'posnum', ours: true },
       failover_cooldown: { kind: 'unum', ours: true, default: '3600' },
+      // Observability (issue 17): the HTTPS API, status page and /metrics; hooks.
+      http_listen: { kind: 'listen', ours: true },
+      pre_failover_command: { kind: 'string', ours: true },
+      post_failover_command: { kind: 'string', ours: true },
+      notify_command: { kind: 'string', ours: true },
+      hook_timeout: { kind: 'posnum', ours: true, default: '10' },
+      pre_failover_interval: { kind: 'unum', ours: true, default: '30' },
       mode: { kind: 'enum', values: ['active', 'manual', 'wait', 'passive'], default: 'active' },
       wait_for_other_master: { kind: 'unum', default: '120' },
       writer_lease: { kind: 'posnum', ours: true, default: '10' },
@@ -101,6 +108,9 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       replication_password: str,
       ip_add_command: { kind: 'string', ours: true },
       ip_del_command: { kind: 'string', ours: true },
+      // The agent's health endpoints for load balancers (issue 17): HTTPS with mutual TLS, or plain HTTP.
+      health_listen: { kind: 'listen', ours: true },
+      health_http_listen: { kind: 'listen', ours: true },
       // A path, or `none` (TCP to 127.0.0.1:mysql_port): resolved in build.ts, not by kind.
       mysql_socket: { kind: 'string', ours: true, default: '/run/mysqld/mysqld.sock' },
       mysql_ssl: { kind: 'bool', ours: true, default: 'on when a CA is configured (mysql_ssl_ca or socket ca_file)' },

@@ -11,6 +11,12 @@ export const CHECK_NAMES = ['ping', 'mysql', 'rep_threads', 'rep_backlog'] as co
 export type CheckName = (typeof CHECK_NAMES)[number];
 export type MonitorMode = 'active' | 'manual' | 'wait' | 'passive';
 
+/** An address a daemon listens on (`IP:PORT`, `[IPv6]:PORT`). */
+export interface ListenAddress {
+  ip: string;
+  port: number;
+}
+
 export interface HostConfig {
   name: string;
   ip: string;
@@ -45,6 +51,10 @@ export interface HostConfig {
   mysqlSsl?: boolean;
   /** Our addition: the CA that signed this host's MySQL server certificate. Unset: socket ca_file. */
   mysqlSslCa?: string;
+  /** Our addition: the agent's health endpoints (/writer, /reader, /health) over HTTPS with mutual TLS. Unset: off. */
+  healthListen?: ListenAddress;
+  /** Our addition: the same endpoints over plain HTTP, only on the address the operator names. Unset: off. */
+  healthHttpListen?: ListenAddress;
 }
 
 export interface RoleConfig {
@@ -127,6 +137,18 @@ export interface MonitorConfig {
    * blocked until `ack_failover` (0 = off). Built configs always carry it (default 3600).
    */
   failoverCooldown?: number;
+  /** Our addition: the HTTPS API, status page and /metrics (mutual TLS, the control port's rules). Unset: off. */
+  httpListen?: ListenAddress;
+  /** Our addition: runs before a failover or switchover changes anything; a non-zero exit vetoes that attempt. */
+  preFailoverCommand?: string;
+  /** Our addition: runs after a failover or switchover (asynchronous). */
+  postFailoverCommand?: string;
+  /** Our addition: runs for every state or role change and blocked decision (asynchronous). */
+  notifyCommand?: string;
+  /** Our addition: seconds a hook may run before it is killed. Built configs always carry it (default 10). */
+  hookTimeout?: number;
+  /** Our addition: seconds before pre_failover_command runs again for a vetoed attempt. Built configs always carry it (default 30). */
+  preFailoverInterval?: number;
   mode: MonitorMode; // active
   waitForOtherMaster: number; // 120
 }
@@ -192,6 +214,8 @@ export const DEFAULTS = {
   firstStart: 'manual' as 'manual' | 'vote',
   legacyFailover: 'safe' as 'safe' | 'mmm',
   failoverCooldown: 3600,
+  hookTimeout: 10,
+  preFailoverInterval: 30,
   monitorMode: 'active' as MonitorMode,
   waitForOtherMaster: 120,
   writerLease: 10,

@@ -1,7 +1,7 @@
 // Value parsing by kind (pure). Errors come back as text + hint; the caller adds file:line.
 import { ipVersion as isIP } from '../model/ip';
 import { PEER_ROLES, isPeerRole } from '../model/peer-role';
-import type { PeerRoleRule } from './types';
+import type { ListenAddress, PeerRoleRule } from './types';
 import type { KeyRule } from './ruleset';
 import { didYouMean } from './suggest';
 
@@ -64,6 +64,16 @@ export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
       const ips = splitList(v);
       const wrong = ips.filter((ip) => !isIP(ip));
       return wrong.length ? bad(`${key}: '${wrong.join("', '")}' is not an IP address`, 'write IP addresses separated by commas') : ok(ips);
+    }
+    case 'listen': {
+      // IP:PORT, [IPv6]:PORT
+      const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(v);
+      const ip = m ? (m[1] ?? m[2]!) : '';
+      const port = m ? Number(m[3]) : 0;
+      if (!m || !isIP(ip) || (m[2] !== undefined && isIP(ip) !== 4)) return bad(`${key} '${v}' is not IP:PORT`, 'write e.g. 10.0.0.10:9990 or [::1]:9990');
+      if (port < 1 || port > 65535) return bad(`${key} '${v}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
+      const addr: ListenAddress = { ip, port };
+      return ok(addr);
     }
     case 'peer_role': {
       const m = /^(\S+)\s+(\S+)$/.exec(v);

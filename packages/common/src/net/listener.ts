@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { TlsError, errorMessage } from '../errors';
 import { PeerConnection } from './connection';
 import { ALPN, loadTlsMaterial, secureContextOptions, validateTlsMaterial, type TlsMaterial } from './material';
-import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
+import { type PeerInfo, peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { expiryWarnings } from '../tls/expiry';
 import type { AdmissionLimits } from './admission';
 import { ListenerGate } from './listener-gate';
@@ -42,7 +42,16 @@ export interface ListenerOptions {
    */
   bindRetryMs?: number;
   /** Called once per accepted connection (TLS authenticated, or plain when allowed). */
-  onConnection(conn: PeerConnection): void | Promise<void>;
+  onConnection?(conn: PeerConnection): void | Promise<void>;
+  /**
+   * Instead of onConnection: the accepted socket itself, unread, for a protocol that is not
+   * line-based (the agent's HTTP health endpoints). idleTimeoutMs and maxLineBytes do not apply.
+   */
+  onSocket?(socket: net.Socket, peer: PeerInfo): void;
+  /** ALPN protocols offered (default ['mmm/1']): a client offering only others is refused. */
+  alpn?: string[];
+  /** Plain whatever the socket block says: an address the operator named for plain traffic. */
+  plain?: boolean;
 }
 
 export interface Listener {
@@ -95,7 +104,9 @@ function warnExpiry(m: TlsMaterial, days: number, logger: Logger): void {
 
 export async function createListener(opts: ListenerOptions): Promise<Listener> {
   const { socket: cfg, logger } = opts;
-  const useTls = cfg.type === 'ssl';
+  const useTls = cfg.type === 'ssl' && opts.plain !== true;
+  const { onConnection, onSocket } = opts;
+  if (!onConnection === !onSocket) throw new TypeError('createListener: give exactly one of onConnection and onSocket');
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 3_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 300_000;
   const gate = new ListenerGate({ logger, limits: opts.limits, handshakeTimeoutMs, pressureWindowMs: opts.pressureWindowMs });
@@ -118,7 +129,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       requestCert: true,
       rejectUnauthorized: true,
       handshakeTimeout: handshakeTimeoutMs, // backstop; our own deadline fires first
-      ALPNProtocols: ALPN,
+      ALPNProtocols: opts.alpn ?? ALPN,
     });
     certOf = captureClientCerts(tlsServer);
     if (cfg.peerRoles.length === 0) {
@@ -128,19 +139,29 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       );
     }
     if (cfg.tlsListen === 'both') logger.warn('tls_listen both: plain connections are accepted too (migration mode)');
-  } else {
+  } else if (opts.plain !== true) {
     logger.warn('socket_type plain: connections are neither encrypted nor authenticated');
   }
 
-  const dispatch = (conn: PeerConnection): void => {
+  const connOpts = { idleTimeoutMs, maxLineBytes: opts.maxLineBytes };
+  const dispatch = (socket: net.Socket, peer: PeerInfo): void => {
+    if (onSocket) {
+      try {
+        onSocket(socket, peer);
+      } catch (e) {
+        logger.error(`connection handler failed: ${errorMessage(e)}`, { peer: peer.address });
+        socket.destroy();
+      }
+      return;
+    }
+    const conn = new PeerConnection(socket, peer, connOpts);
     Promise.resolve()
-      .then(() => opts.onConnection(conn))
+      .then(() => onConnection!(conn))
       .catch((e: unknown) => {
         logger.error(`connection handler failed: ${errorMessage(e)}`, { peer: conn.peer.address });
         conn.destroy();
       });
   };
-  const connOpts = { idleTimeoutMs, maxLineBytes: opts.maxLineBytes };
   // Node keeps the wrapped socket in the undocumented `_parent`; fall back to the TLS socket.
   const rawOf = (s: tls.TLSSocket): net.Socket => (s as unknown as { _parent?: net.Socket })._parent ?? s;
   const settle = (s: tls.TLSSocket): string => {
@@ -185,7 +206,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
     const peer = peerFromCert(x, cfg.peerRoles, address);
     logger.debug('TLS connection accepted', { peer: address, cn: peer.cn, role: peer.role, fp: peer.fingerprint256 });
     warnPeerExpiry(peer, cfg.certExpiryWarnDays, logger, seenExpiring);
-    dispatch(new PeerConnection(s, peer, connOpts));
+    dispatch(s, peer);
   });
 
   const server = net.createServer({ pauseOnConnect: false }, (raw) => {
@@ -224,7 +245,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
         logger.warn('plain bytes on a TLS port: closed without reply', { peer: address });
         raw.destroy();
       } else if (gate.establish(raw, source)) {
-        dispatch(new PeerConnection(raw, plainPeer(address), connOpts));
+        dispatch(raw, plainPeer(address));
       } else {
         raw.destroy();
       }

@@ -301,3 +301,41 @@ describe('promotion policy and failover cooldown (our additions)', () => {
     expect([c.monitor!.failoverCooldown, c.monitor!.neverWriter]).to.deep.equal([60, ['db1']]);
   });
 });
+
+describe('observability keys (our additions, issue 17)', () => {
+  const HOSTS3 = `${HOSTS2}<host db3>\n  ip 10.0.0.3\n  mode slave\n</host>\n`;
+  const mon = (keys: string, hostKeys = '') =>
+    `active_master_role writer\n<monitor>\n  ip 127.0.0.1\n${keys}</monitor>\n${HOSTS3.replace('  ip 10.0.0.3\n', `  ip 10.0.0.3\n${hostKeys}`)}`;
+  const load = (keys: string, hostKeys = '') => parseConfigTextOrThrow('monitor', { [M]: mon(keys, hostKeys) }, M).config;
+  const at = (keys: string, hostKeys = '') => issues('monitor', mon(keys, hostKeys)).map((i) => `${i.line}: ${i.message}`);
+
+  it('off by default; hook_timeout 10 s, pre_failover_interval 30 s', () => {
+    const c = load('');
+    expect([c.monitor!.httpListen, c.monitor!.preFailoverCommand, c.monitor!.notifyCommand, c.monitor!.hookTimeout, c.monitor!.preFailoverInterval]).to.deep.equal([undefined, undefined, undefined, 10, 30]);
+    expect([c.hosts.db3!.healthListen, c.hosts.db3!.healthHttpListen]).to.deep.equal([undefined, undefined]);
+  });
+
+  it('reads IP:PORT and [IPv6]:PORT, and the hook commands as written', () => {
+    const c = load('  http_listen 10.0.0.10:9990\n  pre_failover_command /usr/local/bin/check --x 1\n  hook_timeout 2.5\n', '  health_listen [::1]:9991\n  health_http_listen 127.0.0.1:8008\n');
+    expect(c.monitor!.httpListen).to.deep.equal({ ip: '10.0.0.10', port: 9990 });
+    expect(c.monitor!.preFailoverCommand).to.equal('/usr/local/bin/check --x 1');
+    expect(c.monitor!.hookTimeout).to.equal(2.5);
+    expect(c.hosts.db3!.healthListen).to.deep.equal({ ip: '::1', port: 9991 });
+    expect(c.hosts.db3!.healthHttpListen).to.deep.equal({ ip: '127.0.0.1', port: 8008 });
+  });
+
+  it('refuses what is not IP:PORT, and a listener on the control or agent port, with file:line', () => {
+    expect(at('  http_listen 9990\n')).to.deep.equal(["4: http_listen '9990' is not IP:PORT"]);
+    expect(at('  http_listen ::1:9990\n')).to.deep.equal(["4: http_listen '::1:9990' is not IP:PORT"]);
+    expect(at('  http_listen 10.0.0.10:70000\n')).to.deep.equal(["4: http_listen '10.0.0.10:70000': port 70000 is not 1–65535"]);
+    expect(at('  http_listen 0.0.0.0:9988\n')).to.deep.equal(['4: http_listen 0.0.0.0:9988 is the control port']);
+    expect(at('', '  health_listen 10.0.0.3:9989\n')).to.deep.equal(['23: health_listen 10.0.0.3:9989 of db3 is its agent port']);
+    expect(at('', '  health_listen 10.0.0.3:9991\n  health_http_listen 0.0.0.0:9991\n')).to.deep.equal(['24: health_http_listen of db3 is the same address as its health_listen']);
+    expect(at('  hook_timeout 0\n')).to.have.length(1);
+  });
+
+  it('are the same keys in a 1.x monitor file', () => {
+    const c = parseConfigTextOrThrow('monitor', { [M]: `monitor_ip 127.0.0.1\nhttp_listen 127.0.0.1:9990\nnotify_command /bin/true\n${V1_CLUSTER}` }, M).config;
+    expect([c.monitor!.httpListen, c.monitor!.notifyCommand]).to.deep.equal([{ ip: '127.0.0.1', port: 9990 }, '/bin/true']);
+  });
+});
