@@ -7,7 +7,7 @@ import { INSTALL_HINT } from './mariadb';
 import { DEFAULT_SANDBOX_DIR, down, formatStatus, startNode, status, stopNode, up, usageText } from './sandbox';
 import { readVipProxyConfig, startVipProxy } from './vip-proxy';
 import { monitorIp, sandboxNames } from './paths';
-import { parseSandboxChecks, type SandboxChecks } from './sandbox-config';
+import { SANDBOX_SEMISYNC_TIMEOUT, parseSandboxChecks, parseSemisyncTimeout, type SandboxChecks } from './sandbox-config';
 
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -20,6 +20,14 @@ function replicasArg(v: string): number {
 function checksArg(v: string): SandboxChecks {
   try {
     return parseSandboxChecks(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function semisyncTimeoutArg(v: string): number {
+  try {
+    return parseSemisyncTimeout(v);
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
@@ -52,8 +60,9 @@ async function main(argv: string[]): Promise<number> {
       .option('--no-agents', 'MariaDB only (accounts, replication, network; over TLS with the sandbox CA unless --no-mysql-tls): no mmm configs, agents or monitor, for mmm run from elsewhere (e.g. the installed package)')
       .option('--no-mysql-tls', 'MariaDB without TLS: the monitor\'s checks and replication in clear, accounts without REQUIRE SSL (to compare)')
       .option('--semisync', 'durability semisync: the agents turn on MariaDB\'s semi-synchronous replication (the writer waits for a replica\'s acknowledgement, AFTER_SYNC)', false)
+      .option('--semisync-timeout <SECONDS>', `with --semisync: semisync_timeout, seconds the writer waits for a replica's acknowledgement before it falls back to async (default ${SANDBOX_SEMISYNC_TIMEOUT}; above writer_lease + 5 s)`, semisyncTimeoutArg)
       .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg),
-  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; checks?: SandboxChecks }) => {
+  ).action(async (o: { dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; semisyncTimeout?: number; checks?: SandboxChecks }) => {
     const ac = new AbortController();
     const onSig = (): void => {
       err('interrupted: cleaning up…');
@@ -64,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       const r = await up({
         dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor, noAgents: !o.agents, mysqlTls: o.mysqlTls, semisync: o.semisync,
+        ...(o.semisyncTimeout !== undefined ? { semisyncTimeout: o.semisyncTimeout } : {}),
         timeoutMs: o.timeout * 1000, log: err, signal: ac.signal, ...(o.checks ? { checks: o.checks } : {}),
       });
       const db = readDbClusterState(o.dir)!;

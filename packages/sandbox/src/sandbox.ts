@@ -48,6 +48,8 @@ export interface SandboxState {
   mysqlTls?: boolean;
   /** `up --semisync`. Absent: async. */
   durability?: 'semisync';
+  /** `up --semisync-timeout`: its semisync_timeout (s). Absent: SANDBOX_SEMISYNC_TIMEOUT. */
+  semisyncTimeout?: number;
 }
 
 export interface UpOptions {
@@ -76,6 +78,8 @@ export interface UpOptions {
   mysqlTls?: boolean;
   /** `durability semisync`: semi-synchronous replication, set up by the agents (default false: async). */
   semisync?: boolean;
+  /** With semisync: semisync_timeout in seconds (default SANDBOX_SEMISYNC_TIMEOUT; see parseSemisyncTimeout). */
+  semisyncTimeout?: number;
 }
 
 export interface UpResult {
@@ -136,6 +140,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     // ip_add_command/ip_del_command are split on whitespace by the agent.
     throw new SandboxError('SANDBOX', `DIR must not contain spaces: ${names.dir}`);
   }
+  if (opts.semisyncTimeout !== undefined && !opts.semisync) {
+    throw new SandboxError('SANDBOX', 'a semisync timeout needs durability semisync (up --semisync)');
+  }
   if (existsSync(files.state) || readDbClusterState(names.dir)) {
     throw new SandboxError('CONFLICT', `${names.dir} already holds a sandbox: use it, or run \`mmm_sandbox down --dir ${names.dir}\` first`);
   }
@@ -192,6 +199,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     agents: {},
     mysqlTls,
     ...(opts.semisync ? { durability: 'semisync' as const } : {}),
+    ...(opts.semisync && opts.semisyncTimeout !== undefined ? { semisyncTimeout: opts.semisyncTimeout } : {}),
   };
   writeState(state);
   const daemons = new Map<string, { d: Daemon; log: string }>();
@@ -200,7 +208,11 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     aborted();
     if (opts.noAgents) return { state, show: '', elapsedMs: Date.now() - t0 };
     const dbState = readDbClusterState(names.dir)!;
-    const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}) };
+    const layout: SandboxLayout = {
+      ...layoutOf(dbState, names, vipMethod),
+      ...(opts.checks ? { checks: opts.checks } : {}),
+      ...(state.semisyncTimeout !== undefined ? { semisyncTimeout: state.semisyncTimeout } : {}),
+    };
     writePrivate(files.common, commonConf(layout));
     writePrivate(files.mon, monConf(layout));
     writePrivate(files.control, controlConf(layout));
@@ -562,6 +574,8 @@ export interface SandboxStatus {
   mysql_tls: boolean;
   /** The cluster's `durability` (semisync: `up --semisync`). */
   durability: 'async' | 'semisync';
+  /** Its semisync_timeout in seconds (durability semisync), else null. */
+  semisync_timeout: number | null;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -620,6 +634,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
       : null,
     mysql_tls: db.mysqlTls !== undefined,
     durability: db.semisync ? 'semisync' : 'async',
+    semisync_timeout: db.semisync ? (state?.semisyncTimeout ?? SANDBOX_SEMISYNC_TIMEOUT) : null,
   };
 }
 
@@ -716,7 +731,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
       ? `MySQL links over TLS: MariaDB certificates ${files.tlsDir}/dbN-mysql.crt from ${files.caCert}; the monitor's checks and replication verify them, the monitor and replication accounts REQUIRE SSL, the agents use their node's socket (mmm_agent@localhost).${agents ? ` Check: npx --no-install mmm_tls verify --secure -c ${files.mon}` : ''}`
       : 'MySQL links in clear (up --no-mysql-tls): no TLS on MariaDB, no REQUIRE SSL; the agents use their node\'s socket (mmm_agent@localhost).',
     ...(state.durability === 'semisync'
-      ? ['', `Durability semisync (up --semisync): ${agents ? 'the agents turn on' : 'the agent account may set'} MariaDB's semi-sync (writer: master side, AFTER_SYNC, semisync_timeout ${SANDBOX_SEMISYNC_TIMEOUT} s; every node: replica side); \`mmm_control show\` names a writer that fell back to async (WriterSemisyncFallback).`]
+      ? ['', `Durability semisync (up --semisync): ${agents ? 'the agents turn on' : 'the agent account may set'} MariaDB's semi-sync (writer: master side, AFTER_SYNC, semisync_timeout ${state.semisyncTimeout ?? SANDBOX_SEMISYNC_TIMEOUT} s; every node: replica side); \`mmm_control show\` names a writer that fell back to async (WriterSemisyncFallback).`]
       : []),
     ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     ...(logs.length ? ['', `Logs: ${logs.join(', ')}`] : []),

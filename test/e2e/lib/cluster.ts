@@ -143,8 +143,9 @@ export async function removeClientNs(ns: string): Promise<void> {
 /**
  * Starts a fresh netns sandbox for one scenario, or skips the suite (printing why) when this
  * machine can't (not root, no `ip netns`). Creates the workload table. Call `teardown()` in after().
+ * `upArgs`: more `mmm_sandbox up` options (e.g. `--semisync`).
  */
-export async function startCluster(ctx: Mocha.Context, label: string): Promise<E2eCluster | undefined> {
+export async function startCluster(ctx: Mocha.Context, label: string, upArgs: string[] = []): Promise<E2eCluster | undefined> {
   const ok = await netnsSupport();
   if (ok !== true) {
     log(`skipping: ${ok}`);
@@ -168,7 +169,7 @@ export async function startCluster(ctx: Mocha.Context, label: string): Promise<E
   };
   try {
     const t0 = Date.now();
-    const r = await runNode(SANDBOX_BIN, ['up', '--netns', '--dir', dir], 150_000);
+    const r = await runNode(SANDBOX_BIN, ['up', '--netns', ...upArgs, '--dir', dir], 150_000);
     if (r.code !== 0) throw new Error(`mmm_sandbox up exited ${r.code}:\n${r.stderr}`);
     log(`sandbox up in ${Date.now() - t0} ms (${dir})`);
     const refresh = async (): Promise<SandboxStatus> => {

@@ -21,7 +21,8 @@ export interface Scenario {
   onCleanup(fn: () => Promise<void>): void;
 }
 
-export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000): Scenario {
+/** `upArgs`: more `mmm_sandbox up` options for this scenario's sandbox (e.g. `--semisync`). */
+export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000, upArgs: string[] = []): Scenario {
   suite.timeout(boundMs);
   const cleanups: Array<() => Promise<void>> = [];
   const s: Scenario = {
@@ -38,7 +39,7 @@ export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000): 
     onCleanup: (fn) => void cleanups.push(fn),
   };
   before(async function () {
-    const c = await startCluster(this, label);
+    const c = await startCluster(this, label, upArgs);
     if (c) s.c = c;
   });
   after(async function () {
