@@ -20,7 +20,7 @@ import { expect } from 'chai';
 import { TEST_SCHEMA, processAlive, query, slaveStatus } from '../../packages/sandbox/src';
 import { WRITES_TABLE, auditSince, failoverTimeline, log, sleep, stateOf, until, writerOf, type E2eCluster } from './lib/cluster';
 import {
-  JSON_ENV, KEEP_LOGS_ENV, plan, plannedCounts, runLine, summary, table, type MissingWrite, type RunRecord,
+  JSON_ENV, KEEP_ALL_ENV, KEEP_LOGS_ENV, plan, plannedCounts, runLine, summary, table, type MissingWrite, type RunRecord,
 } from './lib/durability';
 import { killMariadb, link } from './lib/faults';
 import { CONVERGENCE_BOUND_MS, converge, lostWrites, twoWritable, waitForMonitor } from './lib/invariants';
@@ -103,7 +103,7 @@ describe('e2e 12: durability runs — crash and node loss of the writer under 4 
       let rec: RunRecord | undefined;
       s.onCleanup(async () => {
         const keep = process.env[KEEP_LOGS_ENV];
-        if (keep && rec && (!rec.ok || rec.missing > 0) && existsSync(s.c.dir)) {
+        if (keep && rec && (!rec.ok || rec.missing > 0 || process.env[KEEP_ALL_ENV] === '1') && existsSync(s.c.dir)) {
           const to = join(keep, `run-${p.seq}-${p.kind}-${p.durability}`);
           cpSync(s.c.dir, to, { recursive: true, filter: (src) => !/\/data(\/|$)|\.sock$|\/tls(\/|$)/.test(src) });
           log(`logs of run ${p.seq} kept in ${to}`);

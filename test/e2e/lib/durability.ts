@@ -26,6 +26,8 @@ export const COUNT_ENV: ReadonlyArray<{ env: string; kind: FaultKind; durability
 export const JSON_ENV = 'MMM_E2E_DURABILITY_JSON';
 /** Names a directory: the logs of every run that failed or lost an acknowledged write are copied there. */
 export const KEEP_LOGS_ENV = 'MMM_E2E_DURABILITY_KEEP_LOGS';
+/** `1`: keep every run's logs there, not only those of failed or losing runs. */
+export const KEEP_ALL_ENV = 'MMM_E2E_DURABILITY_KEEP_ALL';
 
 /** Counts from the environment (a whole number ≥ 0 each; CI defaults otherwise); throws on a bad value. */
 export function plannedCounts(env: NodeJS.ProcessEnv): Array<{ kind: FaultKind; durability: Durability; count: number; env: string }> {
