@@ -7,7 +7,7 @@ import { INSTALL_HINT } from './mariadb';
 import { DEFAULT_SANDBOX_DIR, down, formatStatus, startNode, status, stopNode, up, usageText } from './sandbox';
 import { readVipProxyConfig, startVipProxy } from './vip-proxy';
 import { monitorIp, sandboxNames } from './paths';
-import { parseMonitorOption, parseSandboxChecks, type SandboxChecks } from './sandbox-config';
+import { SANDBOX_SEMISYNC_TIMEOUT, parseMonitorOption, parseSandboxChecks, parseSemisyncTimeout, type SandboxChecks } from './sandbox-config';
 
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -29,6 +29,14 @@ function checksArg(v: string): SandboxChecks {
 function monitorOptionArg(v: string, prev: Array<[string, string]> = []): Array<[string, string]> {
   try {
     return [...prev, parseMonitorOption(v)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function semisyncTimeoutArg(v: string): number {
+  try {
+    return parseSemisyncTimeout(v);
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
@@ -61,11 +69,12 @@ async function main(argv: string[]): Promise<number> {
       .option('--no-agents', 'MariaDB only (accounts, replication, network; over TLS with the sandbox CA unless --no-mysql-tls): no mmm configs, agents or monitor, for mmm run from elsewhere (e.g. the installed package)')
       .option('--no-mysql-tls', 'MariaDB without TLS: the monitor\'s checks and replication in clear, accounts without REQUIRE SSL (to compare)')
       .option('--semisync', 'durability semisync: the agents turn on MariaDB\'s semi-synchronous replication (the writer waits for a replica\'s acknowledgement, AFTER_SYNC)', false)
+      .option('--semisync-timeout <SECONDS>', `with --semisync: semisync_timeout, seconds the writer waits for a replica's acknowledgement before it falls back to async (default ${SANDBOX_SEMISYNC_TIMEOUT}; above writer_lease + 5 s)`, semisyncTimeoutArg)
       .option('--no-writer-vip', 'no writer VIP: the writer role\'s address is only recorded, never put on an interface; clients reach the writer through a load balancer checking each agent\'s /writer health endpoint')
       .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg)
       .option('--monitor-option <KEY=VALUE>', 'a <monitor> key of mmm_mon.conf, e.g. failover_cooldown=300 (replaces the sandbox\'s 0), failover_max_lag=5, never_writer=db2; repeatable', monitorOptionArg),
   ).action(async (o: {
-    dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; writerVip: boolean; checks?: SandboxChecks;
+    dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; semisyncTimeout?: number; writerVip: boolean; checks?: SandboxChecks;
     monitorOption?: Array<[string, string]>;
   }) => {
     const ac = new AbortController();
@@ -78,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       const r = await up({
         dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor, noAgents: !o.agents, mysqlTls: o.mysqlTls, semisync: o.semisync, noWriterVip: !o.writerVip,
+        ...(o.semisyncTimeout !== undefined ? { semisyncTimeout: o.semisyncTimeout } : {}),
         timeoutMs: o.timeout * 1000, log: err, signal: ac.signal, ...(o.checks ? { checks: o.checks } : {}),
         ...(o.monitorOption ? { monitorOptions: o.monitorOption } : {}),
       });

@@ -2,6 +2,7 @@
 // DIR/mmm_common.conf holds the cluster (hosts, roles, lease); DIR/dbN/mmm_agent.conf and
 // DIR/mmm_mon.conf include it; DIR/mmm_control.conf is a stand-alone client config.
 import { join } from 'node:path';
+import { FENCE_READ_ONLY_BOUND_S } from '@mmm/common/pure';
 import { controlPort, loopbackAgentPort, loopbackHealthPort, vipAddress, type SandboxNames } from './paths';
 import type { DbNode, NetworkMode } from './types';
 import type { Credentials } from './users';
@@ -14,6 +15,19 @@ export const NETNS_HEALTH_PORT = 9987;
 export const SANDBOX_WRITER_LEASE = 3;
 /** Seconds (up --semisync): above the lease + 5 s, as --check-config asks, and short enough for tests. */
 export const SANDBOX_SEMISYNC_TIMEOUT = 10;
+
+/**
+ * `up --semisync-timeout SECONDS`: a whole number above writer_lease + 5 s (what --check-config's
+ * semisync warning asks; common's FENCE_READ_ONLY_BOUND_S) and at most an hour. Throws RangeError.
+ */
+export function parseSemisyncTimeout(text: string): number {
+  const n = Number(text);
+  const min = SANDBOX_WRITER_LEASE + FENCE_READ_ONLY_BOUND_S + 1;
+  if (!/^\d+$/.test(text) || n < min || n > 3600) {
+    throw new RangeError(`semisync timeout: a whole number of seconds from ${min} (above writer_lease ${SANDBOX_WRITER_LEASE} s + ${FENCE_READ_ONLY_BOUND_S} s) to 3600, not ${JSON.stringify(text)}`);
+  }
+  return n;
+}
 
 /** How agents move VIPs: `ip` on the node's eth0 (netns), or the recording hook. */
 export type VipMethod = 'netns' | 'hook-lo' | 'hook-record';
@@ -37,6 +51,8 @@ export interface SandboxLayout {
    * is never put on an interface: the agents' VIP hook only records it (vipHookScript).
    */
   noWriterVip?: boolean;
+  /** Its semisync_timeout in seconds (default SANDBOX_SEMISYNC_TIMEOUT; up --semisync-timeout). */
+  semisyncTimeout?: number;
 }
 
 /** Check settings for mmm_mon.conf: `tuned` (the sandbox's), MMM 2.x `default`, or explicit numbers. */
@@ -192,7 +208,7 @@ export function commonConf(layout: SandboxLayout): string {
           '# up --semisync: the agents turn on MariaDB\'s semi-sync as roles move (writer: master side,',
           '# AFTER_SYNC; every node: replica side); the writer falls back to async after this many seconds',
           'durability          semisync',
-          `semisync_timeout    ${SANDBOX_SEMISYNC_TIMEOUT}`,
+          `semisync_timeout    ${layout.semisyncTimeout ?? SANDBOX_SEMISYNC_TIMEOUT}`,
         ]
       : []),
     '',

@@ -51,6 +51,8 @@ export interface SandboxState {
   durability?: 'semisync';
   /** `up --no-writer-vip`: the writer role's address is only recorded by the VIP hook. */
   noWriterVip?: true;
+  /** `up --semisync-timeout`: its semisync_timeout (s). Absent: SANDBOX_SEMISYNC_TIMEOUT. */
+  semisyncTimeout?: number;
 }
 
 export interface UpOptions {
@@ -83,6 +85,8 @@ export interface UpOptions {
   monitorOptions?: ReadonlyArray<readonly [string, string]>;
   /** No writer VIP: clients reach the writer through a load balancer following the agents' /writer (DESIGN §6). */
   noWriterVip?: boolean;
+  /** With semisync: semisync_timeout in seconds (default SANDBOX_SEMISYNC_TIMEOUT; see parseSemisyncTimeout). */
+  semisyncTimeout?: number;
 }
 
 export interface UpResult {
@@ -143,6 +147,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     // ip_add_command/ip_del_command are split on whitespace by the agent.
     throw new SandboxError('SANDBOX', `DIR must not contain spaces: ${names.dir}`);
   }
+  if (opts.semisyncTimeout !== undefined && !opts.semisync) {
+    throw new SandboxError('SANDBOX', 'a semisync timeout needs durability semisync (up --semisync)');
+  }
   if (existsSync(files.state) || readDbClusterState(names.dir)) {
     throw new SandboxError('CONFLICT', `${names.dir} already holds a sandbox: use it, or run \`mmm_sandbox down --dir ${names.dir}\` first`);
   }
@@ -200,6 +207,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     mysqlTls,
     ...(opts.semisync ? { durability: 'semisync' as const } : {}),
     ...(opts.noWriterVip ? { noWriterVip: true as const } : {}),
+    ...(opts.semisync && opts.semisyncTimeout !== undefined ? { semisyncTimeout: opts.semisyncTimeout } : {}),
   };
   writeState(state);
   const daemons = new Map<string, { d: Daemon; log: string }>();
@@ -210,6 +218,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     const dbState = readDbClusterState(names.dir)!;
     const layout: SandboxLayout = { ...layoutOf(dbState, names, vipMethod), ...(opts.checks ? { checks: opts.checks } : {}),
       ...(opts.monitorOptions?.length ? { monitorOptions: opts.monitorOptions } : {}), ...(opts.noWriterVip ? { noWriterVip: true } : {}),
+      ...(state.semisyncTimeout !== undefined ? { semisyncTimeout: state.semisyncTimeout } : {}),
     };
     writePrivate(files.common, commonConf(layout));
     writePrivate(files.mon, monConf(layout));
@@ -577,6 +586,8 @@ export interface SandboxStatus {
   durability: 'async' | 'semisync';
   /** The writer VIP; null with `up --no-writer-vip` (the writer is reached through a load balancer). */
   writer_vip: string | null;
+  /** Its semisync_timeout in seconds (durability semisync), else null. */
+  semisync_timeout: number | null;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -638,6 +649,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     mysql_tls: db.mysqlTls !== undefined,
     durability: db.semisync ? 'semisync' : 'async',
     writer_vip: state?.noWriterVip ? null : writerIp,
+    semisync_timeout: db.semisync ? (state?.semisyncTimeout ?? SANDBOX_SEMISYNC_TIMEOUT) : null,
   };
 }
 
@@ -750,7 +762,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
       ? `MySQL links over TLS: MariaDB certificates ${files.tlsDir}/dbN-mysql.crt from ${files.caCert}; the monitor's checks and replication verify them, the monitor and replication accounts REQUIRE SSL, the agents use their node's socket (mmm_agent@localhost).${agents ? ` Check: npx --no-install mmm_tls verify --secure -c ${files.mon}` : ''}`
       : 'MySQL links in clear (up --no-mysql-tls): no TLS on MariaDB, no REQUIRE SSL; the agents use their node\'s socket (mmm_agent@localhost).',
     ...(state.durability === 'semisync'
-      ? ['', `Durability semisync (up --semisync): ${agents ? 'the agents turn on' : 'the agent account may set'} MariaDB's semi-sync (writer: master side, AFTER_SYNC, semisync_timeout ${SANDBOX_SEMISYNC_TIMEOUT} s; every node: replica side); \`mmm_control show\` names a writer that fell back to async (WriterSemisyncFallback).`]
+      ? ['', `Durability semisync (up --semisync): ${agents ? 'the agents turn on' : 'the agent account may set'} MariaDB's semi-sync (writer: master side, AFTER_SYNC, semisync_timeout ${state.semisyncTimeout ?? SANDBOX_SEMISYNC_TIMEOUT} s; every node: replica side); \`mmm_control show\` names a writer that fell back to async (WriterSemisyncFallback).`]
       : []),
     ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     ...healthLines,

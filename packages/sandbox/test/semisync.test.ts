@@ -6,10 +6,10 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfigText } from '@mmm/common';
+import { parseConfigText, semisyncWarning } from '@mmm/common';
 import {
-  AGENT_PRIVILEGES, AGENT_PRIVILEGES_SEMISYNC, SANDBOX_SEMISYNC_TIMEOUT, agentConf, commonConf, generateCredentials, monConf, nodeFiles, nodeIp,
-  nodeName, nodePort, query, queries, sandboxNames, type DbNode, type SandboxLayout, waitFor,
+  AGENT_PRIVILEGES, AGENT_PRIVILEGES_SEMISYNC, SANDBOX_SEMISYNC_TIMEOUT, SANDBOX_WRITER_LEASE, agentConf, commonConf, generateCredentials, monConf, nodeFiles, nodeIp,
+  nodeName, nodePort, parseSemisyncTimeout, query, queries, sandboxNames, type DbNode, type SandboxLayout, waitFor,
 } from '../src';
 import { CONTROL_BIN, cleanup, freshDir, node, sandbox, statusJson } from './sandbox-cli-helpers';
 
@@ -45,6 +45,20 @@ describe('mmm_sandbox up --semisync', function () {
       }
     }
     expect(AGENT_PRIVILEGES_SEMISYNC).to.deep.equal([...AGENT_PRIVILEGES, 'REPLICATION MASTER ADMIN']);
+  });
+
+  it('config: up --semisync-timeout SECONDS writes that semisync_timeout (no warning); values --check-config would warn about are refused', () => {
+    const l = { ...layout('/tmp/mmm-sbx-semicfg', true), semisyncTimeout: parseSemisyncTimeout('120') };
+    const d = l.names.dir;
+    const r = parseConfigText('monitor', { [join(d, 'mmm_common.conf')]: commonConf(l), [join(d, 'mmm_mon.conf')]: monConf(l) }, join(d, 'mmm_mon.conf'));
+    expect(r.issues, JSON.stringify(r.issues)).to.deep.equal([]);
+    expect(r.loaded!.config).to.include({ durability: 'semisync', semisyncTimeout: 120 });
+    expect(r.loaded!.warnings.filter((w) => /semisync/.test(w))).to.deep.equal([]);
+    // the smallest accepted value is the smallest --check-config accepts without the warning
+    const min = parseSemisyncTimeout('9');
+    expect(semisyncWarning({ durability: 'semisync', semisyncTimeout: min, writerLease: SANDBOX_WRITER_LEASE })).to.equal(undefined);
+    expect(semisyncWarning({ durability: 'semisync', semisyncTimeout: min - 1, writerLease: SANDBOX_WRITER_LEASE })).to.be.a('string');
+    for (const bad of ['8', '0', '-5', '9.5', 'abc', '', '3601']) expect(() => parseSemisyncTimeout(bad), bad).to.throw(RangeError, /semisync timeout/);
   });
 
   describe('a real loopback sandbox', () => {

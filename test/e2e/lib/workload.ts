@@ -1,7 +1,8 @@
 // The write workload: writer-client.js run INSIDE the scenario's client namespace
-// (`ip netns exec NS node writer-client.js …`), writing sequential ids through the writer VIP as the
-// application user (no SUPER / READ_ONLY ADMIN: read_only stops it). Every line it prints is
-// collected here with the time we received it; acknowledged ids are what the invariants check.
+// (`ip netns exec NS node writer-client.js …`), writing ids through the writer VIP as the
+// application user (no SUPER / READ_ONLY ADMIN: read_only stops it) on one connection (default) or
+// several, each with its own disjoint id sequence. Every line it prints is collected here;
+// acknowledged ids (with the client's time and the acknowledging server) are what the invariants check.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +16,8 @@ export interface Ack {
   t: number;
   /** @@server_id of the node that acknowledged it (db<N> has server_id N). */
   sid: number;
+  /** Which of the workload's connections (0-based). */
+  conn: number;
 }
 
 export interface WorkloadError {
@@ -42,6 +45,8 @@ export interface Workload {
 export interface WorkloadOptions {
   durationMs?: number;
   firstId?: number;
+  /** Concurrent connections (default 1); connection k of N writes ids firstId + k, + k + N, … */
+  connections?: number;
 }
 
 /** Starts the workload against the writer VIP; returns once it is running (not necessarily writing). */
@@ -50,6 +55,7 @@ export function startWorkload(c: Pick<ClusterView, 'db' | 'clientNs' | 'writerVi
   const args = [
     'netns', 'exec', c.clientNs, process.execPath, CLIENT_SCRIPT,
     c.writerVip, app.user, app.password, TEST_SCHEMA, WRITES_TABLE, String(opts.durationMs ?? 120_000), String(opts.firstId ?? 1),
+    String(opts.connections ?? 1),
   ];
   // `ip netns exec` execs node: the PID is the client's.
   const child: ChildProcess = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,7 +65,7 @@ export function startWorkload(c: Pick<ClusterView, 'db' | 'clientNs' | 'writerVi
   const rl = createInterface({ input: child.stdout! });
   rl.on('line', (line) => {
     const p = line.split(' ');
-    if (p[0] === 'ack') acks.push({ id: Number(p[1]), t: Number(p[2]), sid: Number(p[3]) });
+    if (p[0] === 'ack') acks.push({ id: Number(p[1]), t: Number(p[2]), sid: Number(p[3]), conn: Number(p[4] ?? 0) });
     else if (p[0] === 'err') errors.push({ t: Number(p[1]), id: Number(p[2]), code: p[3] ?? '', message: p.slice(4).join(' ') });
   });
   let stderr = '';
