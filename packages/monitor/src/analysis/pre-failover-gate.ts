@@ -11,7 +11,7 @@
 // Rules:
 // - a veto holds for pre_failover_interval: no new run before it has passed (for any attempt: a
 //   different candidate does not re-roll the dice), and the attempt stays blocked with the last
-//   veto's reason;
+//   veto's reason, also while the hook is asked again;
 // - an approval counts for that interval too, for the same old writer and candidate (a command
 //   that does not know the candidate yet, set_offline of the writer, approves any candidate);
 //   the monitor drops it once a promotion or switch used it;
@@ -59,25 +59,27 @@ export function covers(approved: Attempt, a: Attempt): boolean {
   return approved.from === a.from && (approved.to === '' || approved.to === a.to);
 }
 
-const secs = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
-
 export function preFailoverVerdict(rec: PreFailoverRecord | undefined, a: Attempt, s: GateSettings, now: number): Verdict {
   if (!s.command) return { kind: 'go', approved: false };
-  if (rec?.running) {
-    const r = rec.running;
-    return { kind: 'wait', vetoed: false, reason: `waiting for pre_failover_command (running for the ${describeAttempt(r.attempt)} since ${secs(now - r.startedAt)} s)` };
-  }
   const last = rec?.last;
-  if (last && last.ok && covers(last.attempt, a) && now - last.at < s.intervalMs) return { kind: 'go', approved: true };
-  if (last && !last.ok && now < last.at + s.intervalMs) {
-    return {
-      kind: 'wait',
-      vetoed: true,
-      reason: `pre_failover_command vetoed the ${describeAttempt(last.attempt)}: ${last.reason}; it runs again in ${secs(last.at + s.intervalMs - now)} s`,
-    };
+  // The last veto stands while the hook is asked again, in words that do not change from pass to
+  // pass: the blocked decision (and its notification) is recorded once per distinct veto.
+  const vetoed = (): Verdict => ({
+    kind: 'wait',
+    vetoed: true,
+    reason: `pre_failover_command vetoed the ${describeAttempt(last!.attempt)}: ${last!.reason}; it is asked again every ${s.intervalMs / 1000} s`,
+  });
+  if (rec?.running) {
+    if (last && !last.ok) return vetoed();
+    return { kind: 'wait', vetoed: false, reason: waitingFor(rec.running.attempt) };
   }
-  return { kind: 'run', reason: `waiting for pre_failover_command (the ${describeAttempt(a)})` };
+  if (last && last.ok && covers(last.attempt, a) && now - last.at < s.intervalMs) return { kind: 'go', approved: true };
+  if (last && !last.ok && now < last.at + s.intervalMs) return vetoed();
+  return { kind: 'run', reason: waitingFor(a) };
 }
+
+// the same words from the pass that asks to the one that reads the answer: one blocked decision
+const waitingFor = (a: Attempt): string => `waiting for pre_failover_command's answer on the ${describeAttempt(a)}`;
 
 /** The record once a promotion or switch used its approval: the next attempt asks again. */
 export function consumeApproval(rec: PreFailoverRecord): PreFailoverRecord {

@@ -17,11 +17,12 @@ describe('pre_failover_command gate', () => {
 
   const ROWS: { label: string; rec?: PreFailoverRecord; a?: Attempt; s?: typeof S | { intervalMs: number }; after?: number; kind: string; reason?: RegExp; vetoed?: boolean }[] = [
     { label: 'no hook configured: go', s: { intervalMs: 30_000 }, kind: 'go' },
-    { label: 'never ran: run', kind: 'run', reason: /waiting for pre_failover_command \(the failover db1 -> db2\)/ },
-    { label: 'running: every attempt waits', rec: { running: { attempt: OTHER, startedAt: T - 2000 } }, kind: 'wait', vetoed: false, reason: /running for the failover db1 -> db3 since 2 s/ },
-    { label: 'vetoed 1 s ago: waits with the veto reason', rec: veto(T - 1000), kind: 'wait', vetoed: true, reason: /^pre_failover_command vetoed the failover db1 -> db2: maintenance window \(exit status 1\); it runs again in 29 s$/ },
+    { label: 'never ran: run', kind: 'run', reason: /^waiting for pre_failover_command's answer on the failover db1 -> db2$/ },
+    { label: 'running: every attempt waits', rec: { running: { attempt: OTHER, startedAt: T - 2000 } }, kind: 'wait', vetoed: false, reason: /^waiting for pre_failover_command's answer on the failover db1 -> db3$/ },
+    { label: 'vetoed 1 s ago: waits with the veto reason', rec: veto(T - 1000), kind: 'wait', vetoed: true, reason: /^pre_failover_command vetoed the failover db1 -> db2: maintenance window \(exit status 1\); it is asked again every 30 s$/ },
+    { label: 'asked again after a veto: the veto stands meanwhile, in the same words', rec: { ...veto(T - 30_000), running: { attempt: A, startedAt: T - 100 } }, kind: 'wait', vetoed: true, reason: /vetoed the failover db1 -> db2: maintenance window \(exit status 1\); it is asked again every 30 s$/ },
     { label: 'vetoed: a different candidate does not re-run it within the interval', rec: veto(T - 1000), a: OTHER, kind: 'wait', vetoed: true },
-    { label: 'vetoed 29.9 s ago: still waits', rec: veto(T - 29_900), kind: 'wait', vetoed: true, reason: /runs again in 1 s/ },
+    { label: 'vetoed 29.9 s ago: still waits', rec: veto(T - 29_900), kind: 'wait', vetoed: true },
     { label: 'vetoed 30 s ago: runs again', rec: veto(T - 30_000), kind: 'run' },
     { label: 'approved for this attempt: go', rec: ok(T - 5000), kind: 'go' },
     { label: 'approved for another candidate: run', rec: ok(T - 5000), a: OTHER, kind: 'run' },
