@@ -132,7 +132,7 @@ export function analyze(
 
   // a veto of pre_failover_command is named like the other reasons a failover waits
   const gate = sb ? sb.preFailover : rp.preFailover;
-  if (gate?.verdict.kind === 'wait' && gate.verdict.vetoed) diagnoses.push({ code: 'FailoverVetoed', host: gate.attempt.to, description: DIAGNOSES.FailoverVetoed, detail: gate.verdict.reason });
+  if (gate && gate.verdict.kind !== 'go' && gate.verdict.vetoed) diagnoses.push({ code: 'FailoverVetoed', host: gate.attempt.to, description: DIAGNOSES.FailoverVetoed, detail: gate.verdict.reason });
   const tracked = trackDiagnoses(diagnoses, previous.diagnosedSince, now);
   decisions.unshift(...tracked.decisions);
 

@@ -37,8 +37,8 @@ export interface PreFailoverRecord {
 export type Verdict =
   /** No hook configured, or it approved this attempt. */
   | { kind: 'go'; approved: boolean }
-  /** Start a run now; the attempt is blocked meanwhile. */
-  | { kind: 'run'; reason: string }
+  /** Start a run now; the attempt is blocked meanwhile (vetoed: the last veto stands until it answers). */
+  | { kind: 'run'; reason: string; vetoed: boolean }
   /** Blocked: a run is under way, or the last one vetoed and the interval has not passed. */
   | { kind: 'wait'; reason: string; vetoed: boolean };
 
@@ -64,18 +64,11 @@ export function preFailoverVerdict(rec: PreFailoverRecord | undefined, a: Attemp
   const last = rec?.last;
   // The last veto stands while the hook is asked again, in words that do not change from pass to
   // pass: the blocked decision (and its notification) is recorded once per distinct veto.
-  const vetoed = (): Verdict => ({
-    kind: 'wait',
-    vetoed: true,
-    reason: `pre_failover_command vetoed the ${describeAttempt(last!.attempt)}: ${last!.reason}; it is asked again every ${s.intervalMs / 1000} s`,
-  });
-  if (rec?.running) {
-    if (last && !last.ok) return vetoed();
-    return { kind: 'wait', vetoed: false, reason: waitingFor(rec.running.attempt) };
-  }
+  const vetoReason = last && !last.ok ? `pre_failover_command vetoed the ${describeAttempt(last.attempt)}: ${last.reason}; it is asked again every ${s.intervalMs / 1000} s` : undefined;
+  if (rec?.running) return { kind: 'wait', vetoed: !!vetoReason, reason: vetoReason ?? waitingFor(rec.running.attempt) };
   if (last && last.ok && covers(last.attempt, a) && now - last.at < s.intervalMs) return { kind: 'go', approved: true };
-  if (last && !last.ok && now < last.at + s.intervalMs) return vetoed();
-  return { kind: 'run', reason: waitingFor(a) };
+  if (vetoReason && now < last!.at + s.intervalMs) return { kind: 'wait', vetoed: true, reason: vetoReason };
+  return { kind: 'run', vetoed: !!vetoReason, reason: vetoReason ?? waitingFor(a) };
 }
 
 // the same words from the pass that asks to the one that reads the answer: one blocked decision

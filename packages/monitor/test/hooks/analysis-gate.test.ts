@@ -46,9 +46,11 @@ describe('pre_failover_command in the analysis', () => {
     expect(r.diagnoses.find((d) => d.code === 'FailoverVetoed')).to.deep.include({ host: 'db2', detail: 'pre_failover_command vetoed the failover db1 -> db2: backup running (exit status 1); it is asked again every 30 s' });
     expect(r.actions.some((a) => a.kind === 'pre_failover')).to.equal(false);
     expect(r.state.lastWriter).to.equal('db1');
-    // after the interval it is asked again
-    const later = crash({ last: { attempt: FAILOVER, ok: false, reason: 'x', at: T0 - 30_000 } });
+    // after the interval it is asked again; the veto stands (same words, same diagnosis) until it answers
+    const later = crash({ last: { attempt: FAILOVER, ok: false, reason: 'backup running (exit status 1)', at: T0 - 30_000 } });
     expect(later.actions.some((a) => a.kind === 'pre_failover')).to.equal(true);
+    expect(failoverDecision(later)?.reason).to.equal(failoverDecision(r)?.reason);
+    expect(later.diagnoses.some((d) => d.code === 'FailoverVetoed')).to.equal(true);
   });
 
   it('approved: the failover proceeds', () => {
