@@ -25,7 +25,8 @@ export interface DaemonSpec<O extends object> {
   /** Options beyond the common ones (DESIGN §1). */
   options?(cmd: Command): void;
   /** `opts.bindRetry`: seconds (--bind-retry, default 60). */
-  create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & { bindRetry: number } & O): Daemon;
+  /** `opts.cluster`: the `@cluster` argument, when given. */
+  create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & { bindRetry: number; cluster?: string } & O): Daemon;
 }
 
 /** --bind-retry: a duration, or 0 to fail at once. */
@@ -101,7 +102,7 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
   }
   // Removed on every way out of this process, also when start() throws.
   process.once('exit', () => pidFile?.release());
-  const daemon = spec.create(loaded.config, logger, o);
+  const daemon = spec.create(loaded.config, logger, { ...o, ...(cluster !== undefined ? { cluster } : {}) });
   // Signal handlers go in before start(): a SIGTERM while starting must stop cleanly (and remove
   // the pid file), and a SIGHUP (logrotate's postrotate) must not kill the process (Node's default
   // action). A TLS reload asked for while starting runs once started.

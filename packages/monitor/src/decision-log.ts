@@ -17,6 +17,8 @@ export class DecisionLog {
   constructor(
     private readonly audit: AuditLog,
     private readonly logger: Logger,
+    /** Told every recorded decision (notify_command). */
+    private readonly onRecord?: (d: Recorded) => void,
   ) {}
 
   /** One decision outside the pass (commands, switchover): always recorded. */
@@ -25,6 +27,7 @@ export class DecisionLog {
     const meta = { kind: d.kind, ...(d.host ? { host: d.host } : {}), ...(d.role ? { role: d.role } : {}) };
     if (d.blocked) this.logger.warn(`blocked: ${d.reason}`, meta);
     else this.logger.info(`decision: ${d.reason}`, meta);
+    this.onRecord?.(d);
   }
 
   /** The decisions of one pass; those already recorded in the previous pass are skipped. */

@@ -20,6 +20,6 @@ export function run(): void {
       cmd.option('--pass-interval-ms <ms>', 'period of the monitor loop in milliseconds (default: the fastest check_period, 100 to 1000)', parseInterval);
     },
     // MonitorDaemon logs its TLS reloads itself (and shows a refusal as a `# Warning:` line).
-    create: (config, logger, o) => new MonitorDaemon({ config, logger, passIntervalMs: o.passIntervalMs, bindRetryMs: o.bindRetry * 1000 }),
+    create: (config, logger, o) => new MonitorDaemon({ config, logger, passIntervalMs: o.passIntervalMs, bindRetryMs: o.bindRetry * 1000, cluster: o.cluster ?? '' }),
   });
 }

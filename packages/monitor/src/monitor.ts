@@ -26,6 +26,8 @@ import { CheckStore } from './check-store';
 import { CheckRunner, MysqlSessions, checkChangeLine, createCheckFunctions, type CheckFunctions } from './checks';
 import { DecisionLog, type Recorded } from './decision-log';
 import { type KillHostResult, runKillHost } from './hooks/kill-host';
+import { Hooks, type HooksOptions, type PreFailoverAnswer } from './hooks/hooks';
+import type { Attempt } from './analysis/pre-failover-gate';
 import { Mutex } from './mutex';
 import { NetworkCheck } from './network-check';
 import { AuditLog } from './persistence/audit-log';
@@ -54,6 +56,10 @@ export interface MonitorOptions {
   auditFile?: string | null;
   /** Injected for tests: the monitor's own MySQL probe (default: real connections). */
   probe?: MonitorProbe;
+  /** The `@cluster` mmmd_mon was started with (the hooks' MMM_CLUSTER); '' for the default. */
+  cluster?: string;
+  /** Injected for tests: how a hook runs (default: /bin/sh -c, hooks/run-hook.ts). */
+  runHook?: HooksOptions['run'];
 }
 
 type MonitorProbe = Pick<SqlProbe, 'answers' | 'writeState' | 'position' | 'replica' | 'waitFor' | 'seesAllThreads' | 'close'>;
@@ -83,6 +89,10 @@ export class Monitor {
   readonly checks: CheckStore;
   readonly audit: AuditLog;
   readonly decisions: DecisionLog;
+  /** pre_failover_command, post_failover_command, notify_command. */
+  readonly hooks: Hooks;
+  /** The state at the end of the last pass: notify_command's state and role changes are counted from it. */
+  private notified?: MonitorState;
   readonly mutex = new Mutex();
   readonly fences: Record<string, HostObservation['fence']> = {};
   readonly roleReasons: Record<string, string> = {};
@@ -143,7 +153,8 @@ export class Monitor {
     const statusPath = o.config.monitor?.statusPath;
     const auditFile = o.auditFile === null ? undefined : (o.auditFile ?? (statusPath ? `${statusPath}.audit.jsonl` : undefined));
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
-    this.decisions = new DecisionLog(this.audit, o.logger);
+    this.hooks = new Hooks({ config: o.config, logger: o.logger.child({ part: 'hooks' }), clock: this.clock, audit: this.audit, triggerPass: () => this.triggerPass(), cluster: o.cluster, ...(o.runHook ? { run: o.runHook } : {}) });
+    this.decisions = new DecisionLog(this.audit, o.logger, (d) => this.hooks.onDecision(d));
     const tlsFor = (h: HostConfig) => mysqlTlsOf(o.config, h);
     const fns = { ...createCheckFunctions({ sessions: this.sessions, tlsFor }), ...(o.checkFns ?? {}) };
     const checkLog = new CheckLog(o.logger);
@@ -171,6 +182,7 @@ export class Monitor {
     this.runner.start();
     this.network.start();
     this.state = await runStartup(this);
+    this.notified = this.state;
     this.running = true;
     this.loopDone = this.loop();
   }
@@ -184,6 +196,7 @@ export class Monitor {
     await this.sessions.close();
     await this.probe.close();
     this.agents.close();
+    await this.hooks.stop();
     await this.audit.close();
   }
 
@@ -231,14 +244,37 @@ export class Monitor {
   async pass(): Promise<void> {
     if (!this.observeFn) await Promise.all(this.agents.hosts.map((h) => this.observe(h)));
     const now = this.clock.now();
-    const res = analyze(this.snapshot(now), this.state, this.config, now);
+    // what pre_failover_command answered is an observation like the others (hooks/pre-failover-gate.ts)
+    const hook = this.hooks.preFailover;
+    const snap = { ...this.snapshot(now), ...(hook.running || hook.last ? { preFailover: hook } : {}) };
+    const res = analyze(snap, this.state, this.config, now);
     this.lastSwitch = undefined; // analysis has turned it into its backoff
     this.lastCatchUp = undefined;
     this.noteFailover(res.decisions, res.state, now);
+    const failover = this.failoverOf(res.decisions, res.state);
+    if (failover) this.hooks.consumeApproval();
     this.noteDecisions(res.decisions);
     this.diagnoses = res.diagnoses;
     this.state = res.state;
     await this.execute(res.actions);
+    if (failover) this.hooks.afterMove({ ...failover, ...this.promotionOutcome(failover.to, now) });
+    if (this.notified) this.hooks.noteChanges(this.notified, this.state, res.transitions);
+    this.notified = this.state;
+  }
+
+  /** This pass's analysis made another host writable (a failover, not the first writer). */
+  private failoverOf(decisions: readonly Decision[], next: MonitorState): { event: 'failover'; from: string; to: string; reason: string } | undefined {
+    const from = this.state.lastWriter;
+    const to = next.lastWriter;
+    const d = decisions.find((x) => x.kind === 'failover' && !x.blocked && x.host === to);
+    return d && from && to && from !== to ? { event: 'failover', from, to, reason: d.reason } : undefined;
+  }
+
+  /** Whether the new writer's agent confirmed the writer role in this pass (post_failover_command's MMM_RESULT). */
+  private promotionOutcome(to: string, since: number): { ok: boolean; reason: string } {
+    const a = this.agents.obs[to]?.lastApplied;
+    if (a && a.at >= since && a.ok && a.roles.some((r) => r.name === this.config.activeMasterRole)) return { ok: true, reason: `${to} confirmed the writer role` };
+    return { ok: false, reason: a && a.at >= since && !a.ok ? `${to} did not apply the writer role: ${a.error ?? 'ERROR'}` : `${to} did not confirm the writer role in this pass` };
   }
 
   /**
@@ -268,6 +304,7 @@ export class Monitor {
       killHost: (a) => this.killHost(a.host),
       clearFence: (host) => delete this.fences[host],
       clearBadRoles: (host) => this.agents.clearBadRoles(host),
+      preFailover: (a) => this.hooks.startPreFailover({ event: a.event, from: a.from, to: a.to, why: a.reason }),
       switchWriter: async (a) => {
         const out = await this.runSwitch(a);
         this.lastSwitch = { from: a.from, to: a.to, ok: out.ok, at: this.clock.now() };
@@ -392,8 +429,9 @@ export class Monitor {
   }
 
   /** Planned writer move (mutex held): executes the action's steps, updating the state as it goes. */
-  runSwitch(a: SwitchAction): Promise<SwitchOutcome> {
-    return switchWriter(
+  async runSwitch(a: SwitchAction): Promise<SwitchOutcome> {
+    this.hooks.consumeApproval();
+    const out = await switchWriter(
       {
         config: this.config,
         agents: this.agents,
@@ -407,6 +445,8 @@ export class Monitor {
       },
       a,
     );
+    this.hooks.afterMove({ event: 'switchover', from: a.from, to: a.to, ok: out.ok, reason: out.ok ? `${a.why}: done in ${out.durationMs} ms` : `${a.why}: ${out.reason}` });
+    return out;
   }
 
   /** Startup loaded the state file: no need to write it again until it changes. */
@@ -434,6 +474,10 @@ export class Monitor {
 
   record(d: Recorded): void {
     this.decisions.record(d);
+  }
+
+  preFailover(a: Attempt): Promise<PreFailoverAnswer> {
+    return this.hooks.preFailoverNow(a);
   }
 
   currentWriter(): string {

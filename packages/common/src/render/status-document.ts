@@ -86,6 +86,8 @@ export const DECISION_KINDS = [
   'fence',
   'command',
   'diagnosis',
+  /** A run of an operator hook (pre_failover_command, post_failover_command, notify_command). */
+  'hook',
 ] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 

@@ -66,7 +66,7 @@ describe('render/status-validate', () => {
       '$.hosts[1].checks: expected the checks ping, mysql, rep_threads, rep_backlog in that order',
       '$.hosts[2].agentReachable: expected true or false',
       '$.roles[0].ips[0].assignedTo: expected a string',
-      '$.decisions[0].kind: expected one of state_change, role_assign, role_move, failover, switchover, mode_change, fence, command, diagnosis',
+      '$.decisions[0].kind: expected one of state_change, role_assign, role_move, failover, switchover, mode_change, fence, command, diagnosis, hook',
       '$.lastMove: missing (use null)',
     ]);
   });

@@ -15,6 +15,8 @@ export interface ExecuteDeps {
   switchWriter(a: SwitchAction): Promise<boolean>;
   /** CATCH_UP on the candidate (bounded by the action's timeout); true when it caught up. */
   catchUp(a: Of<'catch_up'>): Promise<boolean>;
+  /** Starts pre_failover_command in the background (not awaited: a pass never waits for a hook). */
+  preFailover(a: Of<'pre_failover'>): void;
   /** SET_STATUS; false when not confirmed (no reply, ERROR, or the host still busy with the last one). */
   setStatus(l: StatusLine): Promise<boolean>;
   persist(): Promise<void>;
@@ -60,6 +62,7 @@ export async function executeActions(actions: readonly Action[], d: ExecuteDeps)
       continue;
     }
     if (a.kind === 'clear_fence') d.clearFence(a.host);
+    else if (a.kind === 'pre_failover') d.preFailover(a);
     else if (a.kind === 'switch_writer') {
       await d.switchWriter(a);
       d.triggerPass(); // the statuses follow from the outcome, at once

@@ -108,6 +108,8 @@ export function analyze(
   if (sb) {
     // a planned switch, not a failover: the promotion withheld above is not waited for
     decisions.push(...rp.decisions.filter((d) => !(d.kind === 'failover' && d.blocked && d.host === withheld)), sb.decision);
+    // …nor its pre_failover_command run: the switch asks for its own
+    for (let i = actions.length - 1; i >= 0; i--) if (actions[i].kind === 'pre_failover') actions.splice(i, 1);
     table = sb.table;
     withheld = '';
     writer = lastWriter;
@@ -124,9 +126,13 @@ export function analyze(
     const lastApplied = Object.fromEntries(Object.keys(config.hosts).map((h) => [h, snapshot.hosts[h]?.agent.lastApplied]));
     actions.push(...planStatuses({ config, state: { hosts: tp.hosts, roles: table }, withheld, previousWriter: writer, lastApplied }), ...placed.actions);
     if (cu?.action) actions.push(cu.action);
+    if (sb?.hookAction) actions.push(sb.hookAction);
     actions.push({ kind: 'persist' });
   }
 
+  // a veto of pre_failover_command is named like the other reasons a failover waits
+  const gate = sb ? sb.preFailover : rp.preFailover;
+  if (gate && gate.verdict.kind !== 'go' && gate.verdict.vetoed) diagnoses.push({ code: 'FailoverVetoed', host: gate.attempt.to, description: DIAGNOSES.FailoverVetoed, detail: gate.verdict.reason });
   const tracked = trackDiagnoses(diagnoses, previous.diagnosedSince, now);
   decisions.unshift(...tracked.decisions);
 

@@ -11,6 +11,7 @@ import { lossAtFailover } from './loss';
 import { type Election, chooseWriter, policyBar } from './promotion';
 import type { ClusterSnapshot, FailoverRecord, HostMemory, MonitorState, RoleAssignment } from './snapshot';
 import { writerSafety, type WriterContext, type WriterSafety } from './writer-safety';
+import { type Attempt, type Verdict, gateSettings, preFailoverVerdict } from './pre-failover-gate';
 
 export interface RolePass {
   table: RoleAssignment[];
@@ -25,6 +26,8 @@ export interface RolePass {
   blockedElection?: Election;
   /** A failover made writable this pass. */
   promoted?: FailoverRecord;
+  /** pre_failover_command's verdict on this pass's failover, when one is pending. */
+  preFailover?: { attempt: Attempt; verdict: Verdict };
 }
 
 const moveDecision = (m: RoleMove): Decision => ({
@@ -104,7 +107,13 @@ export function applyRoles(args: {
   const newWriter = activeMasterOf(table, amRole);
   if (!newWriter || newWriter === lastWriter) return { table, withheldWriter: '', writer: newWriter || lastWriter, decisions, actions, blockedElection };
   const safety = writerSafety(newWriter, args.writer);
-  if (safety.allowed) {
+  // pre_failover_command gates a failover (not the first writer) like writer safety, and runs
+  // while safety is still waiting: its answer is usually there when the promotion is allowed
+  const attempt: Attempt = { event: 'failover', from: lastWriter, to: newWriter, why: `${lastWriter} is ${hosts[lastWriter]?.state ?? 'gone'}` };
+  const verdict: Verdict = lastWriter ? preFailoverVerdict(snapshot.preFailover, attempt, gateSettings(config), w.now) : { kind: 'go', approved: false };
+  const gate = verdict.kind === 'go' ? {} : { preFailover: { attempt, verdict } };
+  if (verdict.kind === 'run') actions.push({ kind: 'pre_failover', event: 'failover', from: lastWriter, to: newWriter, reason: attempt.why ?? '' });
+  if (safety.allowed && verdict.kind === 'go') {
     // Keyed by the writer's IP like the role moves, so `show` says why the writer is here (the cause).
     const ip = table.find((a) => a.role === amRole && a.host === newWriter)?.ip;
     const byOperator = newWriter === args.operatorWriter;
@@ -116,10 +125,12 @@ export function applyRoles(args: {
       : undefined;
     return { table, withheldWriter: '', writer: newWriter, safety, decisions, actions, promoted };
   }
-  decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${safety.reason}`, blocked: true });
+  const why = verdict.kind === 'go' ? safety.reason : safety.allowed ? verdict.reason : `${safety.reason}; ${verdict.reason}`;
+  decisions.push({ kind: 'failover', host: newWriter, role: amRole, reason: `${newWriter} is not made writable yet: ${why}`, blocked: true });
   const kill = monitorSettings(config).killHostBin;
-  if (safety.legacyUnproven && kill && !snapshot.hosts[lastWriter]?.fence && !actions.some((a) => a.kind === 'kill_host' && a.host === lastWriter)) {
+  // fencing the old writer is part of the failover: not before pre_failover_command approved it
+  if (safety.legacyUnproven && kill && verdict.kind === 'go' && !snapshot.hosts[lastWriter]?.fence && !actions.some((a) => a.kind === 'kill_host' && a.host === lastWriter)) {
     actions.push({ kind: 'kill_host', host: lastWriter, reason: `${lastWriter} runs an MMM 2.x agent, which cannot fence itself: ${safety.reason}` });
   }
-  return { table, withheldWriter: newWriter, writer: lastWriter, safety, decisions, actions };
+  return { table, withheldWriter: newWriter, writer: lastWriter, safety, decisions, actions, ...gate };
 }

@@ -22,6 +22,7 @@ export const DIAGNOSES = {
   LegacyRolesUnknown: 'An MMM 2.x agent whose MySQL does not answer may still hold role IPs (it can be asked only while its MySQL answers): those IPs go to no other host until it answered a role-less status and CLEAR_BAD_ROLES, or kill_host_bin fenced it.',
   FailoverBlocked: 'No host may take the writer role: the promotion policy excludes every candidate (never_writer, failover_max_lag), or each lacks transactions another host received (a failover would lose them; move_role --force promotes one anyway).',
   FailoverCooldown: 'A writer failover is blocked: the last automatic failover was less than failover_cooldown ago. It proceeds when the period ends or after mmm_control ack_failover; the old writer may take its role back meanwhile.',
+  FailoverVetoed: 'pre_failover_command vetoed the failover or switchover: the writer stays where it is (or nobody is made writable) until the hook exits 0; it runs again after pre_failover_interval.',
   MonitorAccountRefused: 'The monitor account is refused on this host (a missing GRANT or a wrong password): the checks it breaks fail for that reason, not because of the host.',
   WriterSemisyncFallback: 'durability semisync, but the writer\'s commits do not wait for any replica: it fell back to asynchronous replication (no replica acknowledged within semisync_timeout), or its semi-sync master side is off. A crash now can lose acknowledged writes.',
 } as const;
@@ -78,6 +79,7 @@ const TABLE: Table = {
   WriterSemisyncFallback: { remedy: 'report', modes: ALL },
   FailoverBlocked: { remedy: 'report', modes: ALL },
   FailoverCooldown: { remedy: 'report', modes: ALL },
+  FailoverVetoed: { remedy: 'report', modes: ALL },
 };
 
 export function actionFor(code: DiagnosisCode, mode: Mode): Remedy {

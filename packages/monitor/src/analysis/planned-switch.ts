@@ -5,6 +5,7 @@ import type { MmmConfig } from '@mmm/common/pure';
 import type { Action, Decision, StatusLine } from './result';
 import { rolesOf } from './roles/role-table';
 import type { ClusterSnapshot, HostMemory, MonitorState, RoleAssignment } from './snapshot';
+import { type Attempt, type Verdict, gateSettings, preFailoverVerdict } from './pre-failover-gate';
 
 export type SwitchAction = Extract<Action, { kind: 'switch_writer' }>;
 
@@ -63,6 +64,9 @@ export interface SwitchBack {
   table: RoleAssignment[];
   action?: SwitchAction;
   decision: Decision;
+  /** pre_failover_command holds the move (its verdict), or asks to run (`run` also gives `hookAction`). */
+  preFailover?: { attempt: Attempt; verdict: Verdict };
+  hookAction?: Extract<Action, { kind: 'pre_failover' }>;
 }
 
 /**
@@ -93,6 +97,17 @@ export function planSwitchBack(args: {
   if (now < until) {
     const reason = `${am} stays on ${from}: ${why} ${to}, but the last attempt failed; next attempt in ${Math.ceil((until - now) / 1000)} s`;
     return { table, decision: { kind: 'switchover', host: to, role: am, reason, blocked: true } };
+  }
+  const attempt: Attempt = { event: 'switchover', from, to, why: `${why} ${to}` };
+  const verdict = preFailoverVerdict(args.snapshot.preFailover, attempt, gateSettings(config), now);
+  if (verdict.kind !== 'go') {
+    const reason = `${am} stays on ${from}: ${why} ${to}, but ${verdict.reason}`;
+    return {
+      table,
+      decision: { kind: 'switchover', host: to, role: am, reason, blocked: true },
+      preFailover: { attempt, verdict },
+      ...(verdict.kind === 'run' ? { hookAction: { kind: 'pre_failover', event: 'switchover', from, to, reason: attempt.why ?? '' } } : {}),
+    };
   }
   const action = planSwitch(config, { hosts: args.hosts, roles: withWriter(args.applied, am, from) }, from, to, why);
   return { table, action, decision: { kind: 'switchover', host: to, role: am, reason: `planned move of ${am} from ${from} to ${to}: ${why}`, blocked: false } };

@@ -52,6 +52,12 @@ export type Action =
    * from its old source again. Its outcome comes back in the next snapshot (`lastCatchUp`).
    */
   | { kind: 'catch_up'; host: string; source: string; gtid: string; timeoutMs: number; reason: string }
+  /**
+   * Run pre_failover_command for this attempt, in the background (hooks/pre-failover-gate.ts): the
+   * promotion or switch stays blocked; the run's answer comes back in a later snapshot
+   * (`preFailover`), and its end triggers a pass.
+   */
+  | { kind: 'pre_failover'; event: 'failover' | 'switchover'; from: string; to: string; reason: string }
   /** Push the desired status to a host (MMM sends to every agent every pass). */
   | ({ kind: 'set_status'; phase: StatusPhase; nextPassOnSuccess?: boolean } & StatusLine)
   /** Write the status file (never in PASSIVE). */

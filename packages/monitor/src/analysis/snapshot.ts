@@ -3,6 +3,7 @@
 // and executes its actions. All times are milliseconds since the epoch (Clock.now()); config
 // durations stay in seconds as MMM writes them and are converted where used.
 import type { AgentState, CheckName, HostState, Mode, PrivilegeProblem, RoleIp } from '@mmm/common/pure';
+import type { PreFailoverRecord } from './pre-failover-gate';
 
 /** One raw check run (checker line `OK: …`, `ERROR: …`, `UNKNOWN: …`). */
 export type CheckStatus = 'OK' | 'ERROR' | 'UNKNOWN';
@@ -177,6 +178,8 @@ export interface ClusterSnapshot {
   lastSwitch?: { from: string; to: string; ok: boolean; at: number };
   /** Outcome of the last catch-up the loop executed (catch_up action). */
   lastCatchUp?: { host: string; source: string; ok: boolean; at: number; error?: string };
+  /** What pre_failover_command's runs answered (absent: it never ran); gates failovers and switchovers. */
+  preFailover?: PreFailoverRecord;
 }
 
 /** Flap counter of one host (flapping.ts). */

@@ -8,6 +8,8 @@ import type { Action } from '../analysis/result';
 import type { HostObservation, MonitorState } from '../analysis/snapshot';
 import type { SwitchOutcome } from '../actions/switch-writer';
 import type { Recorded } from '../decision-log';
+import type { PreFailoverAnswer } from '../hooks/hooks';
+import type { Attempt } from '../analysis/pre-failover-gate';
 
 export interface CommandHost {
   readonly config: MmmConfig;
@@ -26,6 +28,8 @@ export interface CommandHost {
   execute(actions: readonly Action[]): Promise<void>;
   record(d: Recorded): void;
   triggerPass(): void;
+  /** pre_failover_command for a command that moves the writer, run now (absent: no hooks). */
+  preFailover?(a: Attempt): Promise<PreFailoverAnswer>;
 }
 
 export type CommandOf<K extends ControlCommand['kind']> = Extract<ControlCommand, { kind: K }>;

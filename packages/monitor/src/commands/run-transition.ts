@@ -3,6 +3,8 @@
 import { MmmError } from '@mmm/common';
 import { type OperatorCommand, type OperatorStep, type OperatorView, operatorTransition } from '../analysis/operator';
 import type { CommandHost } from './context';
+import { commandAttempt } from '../hooks/command-attempt';
+import { describeAttempt } from '../analysis/pre-failover-gate';
 
 function apply(m: CommandHost, step: Extract<OperatorStep, { kind: 'done' | 'switch' }>): void {
   if (step.state) m.state = step.state;
@@ -18,6 +20,17 @@ export async function runTransition(m: CommandHost, cmd: OperatorCommand): Promi
     if (step.host in pinged) throw new MmmError('INTERNAL', `${cmd.kind} asked twice to ping ${step.host}`);
     pinged[step.host] = await m.pingAgent(step.host);
     step = operatorTransition(cmd, view());
+  }
+  // a command that moves the writer asks pre_failover_command before it changes anything
+  const attempt = m.preFailover && commandAttempt(step, m.state, m.config.activeMasterRole);
+  if (attempt) {
+    attempt.why = `${cmd.kind} by operator`;
+    const answer = await m.preFailover!(attempt);
+    if (!answer.ok) {
+      const reason = `pre_failover_command vetoed the ${describeAttempt(attempt)}: ${answer.reason}`;
+      m.record({ kind: attempt.event, host: attempt.to || attempt.from, role: m.config.activeMasterRole, reason: `${cmd.kind} refused: ${reason}`, blocked: true });
+      return `ERROR: ${reason}. Nothing was changed.`;
+    }
   }
   if (step.kind === 'switch') {
     apply(m, step);

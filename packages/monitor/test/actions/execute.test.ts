@@ -12,6 +12,7 @@ function deps(catchUpOk: boolean) {
   const d: ExecuteDeps = {
     killHost: async () => undefined,
     clearFence: () => undefined,
+    preFailover: () => undefined,
     clearBadRoles: async () => undefined,
     switchWriter: async () => true,
     setStatus: async (l) => {
