@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 
 # man-db: test/package/deb.test.ts checks the .deb's man pages with `man -w` (dpkg-deb is in dpkg).
 # tcpdump: test/mysql-tls/wire-capture.netns.test.ts reads the sandbox's MySQL links off the wire.
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump)
+# prometheus: its promtool checks the monitor's /metrics and etc/prometheus/mmm-alerts.yml (test/metrics/).
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump prometheus)
 
 bins=(mariadbd mariadb-install-db ip ping arping)
-# man and tcpdump only matter as root: the .deb and capture tests are skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump); fi
+# man, tcpdump and promtool only matter as root: the .deb, capture and promtool tests are skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump promtool); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -35,6 +35,7 @@ import { activeMasterOf, rolesOf } from './analysis/roles/role-table';
 import { buildStatusDocument } from './status/build-status';
 import { runStartup } from './startup-sequence';
 import { CertExpiryWatch } from './tls-watch/cert-expiry';
+import { MonitorMetrics } from './metrics';
 
 export interface MonitorOptions {
   config: MmmConfig;
@@ -91,6 +92,8 @@ export class Monitor {
   /** Expiry of own, CA and agents' certificates, kept in `warnings` (cert:* keys). */
   readonly certWatch: CertExpiryWatch;
   lastMove: MoveStatus | null = null;
+  /** /metrics (its `registry` is what the HTTPS server serves). */
+  readonly metrics: MonitorMetrics;
   /** The diagnoses of the last pass (status_json, show). */
   diagnoses: Diagnosis[] = [];
   material?: TlsMaterial;
@@ -128,6 +131,7 @@ export class Monitor {
     // analysis asks for kill_host only when kill_host_bin is configured
     this.killHostFn = o.killHost ?? ((host, pingOk) => runKillHost(bin ?? '', host, pingOk, { timeoutMs: 30_000 }));
     this.setStatusTimeoutMs = 1000 + Math.round(o.config.switchTimeout * 1000) + 2000;
+    this.metrics = new MonitorMetrics(o.config);
     this.certWatch = new CertExpiryWatch({ warnDays: o.config.socket.certExpiryWarnDays, warnings: this.warnings, logger: o.logger, clock: this.clock });
     this.agents =
       o.agents ??
@@ -137,6 +141,7 @@ export class Monitor {
         logger: o.logger,
         material: () => this.material,
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
+        onReply: (host, kind, ms) => this.metrics.agentReply(host, kind, ms),
       });
     this.checks = new CheckStore(o.config);
     this.probe = o.probe ?? new SqlProbe(o.config.hosts);
@@ -239,6 +244,7 @@ export class Monitor {
     this.diagnoses = res.diagnoses;
     this.state = res.state;
     await this.execute(res.actions);
+    this.metrics.afterPass(this, now);
   }
 
   /**
@@ -393,7 +399,7 @@ export class Monitor {
 
   /** Planned writer move (mutex held): executes the action's steps, updating the state as it goes. */
   runSwitch(a: SwitchAction): Promise<SwitchOutcome> {
-    return switchWriter(
+    const out = switchWriter(
       {
         config: this.config,
         agents: this.agents,
@@ -407,6 +413,7 @@ export class Monitor {
       },
       a,
     );
+    return out.then((o) => this.metrics.switchover(o));
   }
 
   /** Startup loaded the state file: no need to write it again until it changes. */
