@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # man-db: test/package/deb.test.ts checks the .deb's man pages with `man -w` (dpkg-deb is in dpkg).
 # tcpdump: test/mysql-tls/wire-capture.netns.test.ts reads the sandbox's MySQL links off the wire.
-# prometheus: its promtool checks the monitor's /metrics and etc/prometheus/mmm-alerts.yml (test/metrics/).
+# prometheus: its promtool checks /metrics (packages/monitor/test/metrics, test/metrics) and etc/prometheus/mmm-alerts.yml.
 APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump prometheus)
 
 bins=(mariadbd mariadb-install-db ip ping arping)

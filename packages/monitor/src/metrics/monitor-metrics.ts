@@ -74,6 +74,7 @@ export class MonitorMetrics {
     new Gauge({ name: 'mmm_up', help: '1 while the monitor runs', registers: r }).set(1);
     // One monitor acts alone today; the HA issue makes this follow the election.
     new Gauge({ name: 'mmm_monitor_is_leader', help: '1 when this monitor is the one acting on the cluster', labelNames: ['cluster', 'monitor'], registers: r }).set({ cluster, monitor }, 1);
+    new Gauge({ name: 'mmm_writer_lease_seconds', help: 'writer_lease: how long a writer keeps writing without hearing the monitor', labelNames: ['cluster'], registers: r }).set({ cluster }, config.writerLease);
     for (const [name, g] of Object.entries(GAUGES) as [GaugeName, (typeof GAUGES)[GaugeName]][]) {
       this.gauges[name] = new Gauge({ name, help: g.help, labelNames: g.labels, registers: r });
     }
