@@ -8,12 +8,13 @@ cd "$(dirname "$0")/.."
 
 # man-db: test/package/deb.test.ts checks the .deb's man pages with `man -w` (dpkg-deb is in dpkg).
 # tcpdump: test/mysql-tls/wire-capture.netns.test.ts reads the sandbox's MySQL links off the wire.
-# haproxy: test/e2e/12-haproxy-no-writer-vip.test.ts routes writes by the agents' /writer health checks.
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy)
+# haproxy: test/e2e/15-haproxy-no-writer-vip.test.ts routes writes by the agents' /writer health checks.
+# prometheus: its promtool checks /metrics (packages/monitor/test/metrics, test/metrics) and etc/prometheus/mmm-alerts.yml.
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy prometheus)
 
 bins=(mariadbd mariadb-install-db ip ping arping)
-# man, tcpdump and haproxy only matter as root: the .deb, capture and netns tests are skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy); fi
+# man, tcpdump, haproxy and promtool only matter as root: the .deb, capture, netns and promtool tests are skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -37,6 +37,7 @@ import { activeMasterOf, rolesOf } from './analysis/roles/role-table';
 import { buildStatusDocument } from './status/build-status';
 import { runStartup } from './startup-sequence';
 import { CertExpiryWatch } from './tls-watch/cert-expiry';
+import { MonitorMetrics } from './metrics';
 
 export interface MonitorOptions {
   config: MmmConfig;
@@ -101,6 +102,8 @@ export class Monitor {
   /** Expiry of own, CA and agents' certificates, kept in `warnings` (cert:* keys). */
   readonly certWatch: CertExpiryWatch;
   lastMove: MoveStatus | null = null;
+  /** /metrics (its `registry` is what the HTTPS server serves). */
+  readonly metrics: MonitorMetrics;
   /** The diagnoses of the last pass (status_json, show). */
   diagnoses: Diagnosis[] = [];
   material?: TlsMaterial;
@@ -138,6 +141,7 @@ export class Monitor {
     // analysis asks for kill_host only when kill_host_bin is configured
     this.killHostFn = o.killHost ?? ((host, pingOk) => runKillHost(bin ?? '', host, pingOk, { timeoutMs: 30_000 }));
     this.setStatusTimeoutMs = 1000 + Math.round(o.config.switchTimeout * 1000) + 2000;
+    this.metrics = new MonitorMetrics(o.config, o.cluster);
     this.certWatch = new CertExpiryWatch({ warnDays: o.config.socket.certExpiryWarnDays, warnings: this.warnings, logger: o.logger, clock: this.clock });
     this.agents =
       o.agents ??
@@ -147,13 +151,14 @@ export class Monitor {
         logger: o.logger,
         material: () => this.material,
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
+        onReply: (host, kind, ms) => this.metrics.agentReply(host, kind, ms),
       });
     this.checks = new CheckStore(o.config);
     this.probe = o.probe ?? new SqlProbe(o.config.hosts);
     const statusPath = o.config.monitor?.statusPath;
     const auditFile = o.auditFile === null ? undefined : (o.auditFile ?? (statusPath ? `${statusPath}.audit.jsonl` : undefined));
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
-    this.hooks = new Hooks({ config: o.config, logger: o.logger.child({ part: 'hooks' }), clock: this.clock, audit: this.audit, triggerPass: () => this.triggerPass(), cluster: o.cluster, ...(o.runHook ? { run: o.runHook } : {}) });
+    this.hooks = new Hooks({ config: o.config, logger: o.logger.child({ part: 'hooks' }), clock: this.clock, audit: this.audit, triggerPass: () => this.triggerPass(), cluster: o.config.monitor?.clusterName ?? o.cluster ?? '', ...(o.runHook ? { run: o.runHook } : {}) });
     this.decisions = new DecisionLog(this.audit, o.logger, (d) => this.hooks.onDecision(d));
     const tlsFor = (h: HostConfig) => mysqlTlsOf(o.config, h);
     const fns = { ...createCheckFunctions({ sessions: this.sessions, tlsFor }), ...(o.checkFns ?? {}) };
@@ -257,6 +262,7 @@ export class Monitor {
     this.diagnoses = res.diagnoses;
     this.state = res.state;
     await this.execute(res.actions);
+    this.metrics.afterPass(this, now);
     if (failover) this.hooks.afterMove({ ...failover, ...this.promotionOutcome(failover.to, now) });
     if (this.notified) this.hooks.noteChanges(this.notified, this.state, res.transitions);
     this.notified = this.state;
@@ -446,7 +452,7 @@ export class Monitor {
       a,
     );
     this.hooks.afterMove({ event: 'switchover', from: a.from, to: a.to, ok: out.ok, reason: out.ok ? `${a.why}: done in ${out.durationMs} ms` : `${a.why}: ${out.reason}` });
-    return out;
+    return this.metrics.switchover(out);
   }
 
   /** Startup loaded the state file: no need to write it again until it changes. */

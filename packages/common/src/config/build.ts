@@ -188,6 +188,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       failoverMaxLag: get<number>(monSec, 'failover_max_lag'),
       failoverCooldown: get<number>(monSec, 'failover_cooldown') ?? DEFAULTS.failoverCooldown,
       httpListen: get<ListenAddress>(monSec, 'http_listen'),
+      clusterName: get<string>(monSec, 'cluster_name') ?? DEFAULTS.clusterName,
       preFailoverCommand: get<string>(monSec, 'pre_failover_command'),
       postFailoverCommand: get<string>(monSec, 'post_failover_command'),
       notifyCommand: get<string>(monSec, 'notify_command'),
@@ -202,6 +203,9 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
   if (monSec && monitor) checkPromotionPolicy(monSec, monitor, hosts, roles[activeMasterRole], originOf, err);
   if (monSec && monitor?.httpListen && monitor.httpListen.port === monitor.port && sameListenIp(monitor.httpListen.ip, monitor.ip)) {
     err(originOf(monSec, 'http_listen'), `http_listen ${monitor.httpListen.ip}:${monitor.httpListen.port} is the control port`, 'give the HTTPS API a port of its own, e.g. 9990');
+  }
+  if (monSec && monitor?.clusterName !== undefined && !CLUSTER_NAME.test(monitor.clusterName)) {
+    err(originOf(monSec, 'cluster_name'), `cluster_name '${monitor.clusterName}' is not a name`, 'use letters, digits, dot, dash and underscore, e.g. shop-eu1');
   }
   for (const s of hostSecs) {
     const h = own(hosts, s.name!);
@@ -259,6 +263,9 @@ export function semisyncWarning(c: Pick<MmmConfig, 'durability' | 'semisyncTimeo
   if (c.durability !== 'semisync' || c.semisyncTimeout > needed) return undefined;
   return `semisync_timeout ${c.semisyncTimeout} s is not above writer_lease + ${FENCE_READ_ONLY_BOUND_S} s (${needed} s): a writer cut off from every replica falls back to asynchronous replication and acknowledges writes before its lease fences it, and a failover loses them (set semisync_timeout above ${needed})`;
 }
+
+/** cluster_name: a label value and an environment value, kept to a plain name. */
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /** Two listeners collide on a port when their addresses are equal or either is a wildcard. */
 function sameListenIp(a: string, b: string): boolean {

@@ -61,6 +61,7 @@ export const V1_TOP: Record<string, TopMap> = {
   failover_max_lag: monitorOnly('failover_max_lag'),
   failover_cooldown: monitorOnly('failover_cooldown'),
   http_listen: monitorOnly('http_listen'),
+  cluster_name: monitorOnly('cluster_name'),
   pre_failover_command: monitorOnly('pre_failover_command'),
   post_failover_command: monitorOnly('post_failover_command'),
   notify_command: monitorOnly('notify_command'),

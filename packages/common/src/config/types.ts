@@ -139,6 +139,8 @@ export interface MonitorConfig {
   failoverCooldown?: number;
   /** Our addition: the HTTPS API, status page and /metrics (mutual TLS, the control port's rules). Unset: off. */
   httpListen?: ListenAddress;
+  /** Our addition: the cluster's name in /metrics labels. Built configs always carry it (default `default`). */
+  clusterName?: string;
   /** Our addition: runs before a failover or switchover changes anything; a non-zero exit vetoes that attempt. */
   preFailoverCommand?: string;
   /** Our addition: runs after a failover or switchover (asynchronous). */
@@ -215,6 +217,7 @@ export const DEFAULTS = {
   legacyFailover: 'safe' as 'safe' | 'mmm',
   failoverCooldown: 3600,
   hookTimeout: 10,
+  clusterName: 'default',
   preFailoverInterval: 30,
   monitorMode: 'active' as MonitorMode,
   waitForOtherMaster: 120,

@@ -334,8 +334,15 @@ describe('observability keys (our additions, issue 17)', () => {
     expect(at('  hook_timeout 0\n')).to.have.length(1);
   });
 
+  it('cluster_name: default `default`, a plain name as written, anything else refused with file:line', () => {
+    expect(load('').monitor!.clusterName).to.equal('default');
+    expect(load('  cluster_name shop-eu1.a_b\n').monitor!.clusterName).to.equal('shop-eu1.a_b');
+    expect(at('  cluster_name shop eu1\n')).to.deep.equal(["4: cluster_name 'shop eu1' is not a name"]);
+    expect(at('  cluster_name -x\n')).to.deep.equal(["4: cluster_name '-x' is not a name"]);
+  });
+
   it('are the same keys in a 1.x monitor file', () => {
-    const c = parseConfigTextOrThrow('monitor', { [M]: `monitor_ip 127.0.0.1\nhttp_listen 127.0.0.1:9990\nnotify_command /bin/true\n${V1_CLUSTER}` }, M).config;
-    expect([c.monitor!.httpListen, c.monitor!.notifyCommand]).to.deep.equal([{ ip: '127.0.0.1', port: 9990 }, '/bin/true']);
+    const c = parseConfigTextOrThrow('monitor', { [M]: `monitor_ip 127.0.0.1\nhttp_listen 127.0.0.1:9990\nnotify_command /bin/true\ncluster_name c1\n${V1_CLUSTER}` }, M).config;
+    expect([c.monitor!.httpListen, c.monitor!.notifyCommand, c.monitor!.clusterName]).to.deep.equal([{ ip: '127.0.0.1', port: 9990 }, '/bin/true', 'c1']);
   });
 });

@@ -26,7 +26,10 @@ export interface SwitchDeps {
   probe?: Pick<SqlProbe, 'writeState' | 'position' | 'replica' | 'waitFor' | 'seesAllThreads'>;
 }
 
-export type SwitchOutcome = { ok: true; durationMs: number } | { ok: false; reason: string; restored: boolean };
+/** `writeBlockedMs`: from the demotion to the promotion's or restore's reply; absent when nothing changed. */
+export type SwitchOutcome =
+  | { ok: true; durationMs: number; writeBlockedMs?: number }
+  | { ok: false; reason: string; restored: boolean; writeBlockedMs?: number };
 
 export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<SwitchOutcome> {
   const { from, to, why } = a;
@@ -64,6 +67,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
   }
 
   // 1. demote: from here on nobody is writable until step 3 (or the restore)
+  const blockedAt = d.clock.now();
   d.setState(duringSwitch(d.getState(), d.config, a));
   let failure: string | undefined;
   if (legacy && ld) {
@@ -106,7 +110,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
     const m = move('done', why);
     d.setLastMove(m);
     d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `${am} moved from ${from} to ${to} in ${m.durationMs} ms`, blocked: false });
-    return { ok: true, durationMs: m.durationMs ?? 0 };
+    return { ok: true, durationMs: m.durationMs ?? 0, writeBlockedMs: d.clock.now() - blockedAt };
   }
 
   // it may have become writable partly: take the role away again before restoring the old writer
@@ -126,6 +130,6 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
     const reason = `${why}; ${restored ? `${from} restored as writer` : `restoring ${from} failed: ${r?.ok ? 'still read-only' : (r?.error ?? 'no reply')}`}`;
     d.setLastMove(move('aborted', reason));
     d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} aborted: ${reason}`, blocked: true });
-    return { ok: false, reason, restored };
+    return { ok: false, reason, restored, writeBlockedMs: d.clock.now() - blockedAt };
   }
 }

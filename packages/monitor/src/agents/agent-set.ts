@@ -30,6 +30,8 @@ export interface AgentSetOptions {
   readTimeoutMs?: number;
   /** Injected clients for tests. */
   clientFor?: (host: string) => Pick<AgentClient, 'request' | 'close' | 'reset'>;
+  /** Each reply and its round trip (ms by `clock`), for /metrics. */
+  onReply?: (host: string, kind: AgentRequest['kind'], ms: number) => void;
   /** An agent's certificate as seen on each new connection to it (expiry warnings). */
   onPeerCert?: (host: string, cert: CertDescription | undefined) => void;
 }
@@ -85,9 +87,11 @@ export class AgentSet {
   async call(req: AgentRequest, timeoutMs = this.readTimeoutMs): Promise<CallResult> {
     const host = req.host;
     const o = this.obs[host];
+    const t0 = this.o.clock.now();
     try {
       const reply = await this.clients[host].request(req, timeoutMs);
       const now = this.o.clock.now();
+      this.o.onReply?.(host, req.kind, now - t0);
       if (restarted(o.uptime, reply.uptime)) this.noteRestart(host, `its uptime went back from ${o.uptime} s to ${reply.uptime} s`);
       Object.assign(o, { reachable: true, lastContact: now, ...(reply.uptime !== undefined ? { uptime: reply.uptime } : {}) });
       if (saysLegacy(req.kind, reply) && !o.legacy) {
