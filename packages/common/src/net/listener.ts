@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { TlsError, errorMessage } from '../errors';
 import { PeerConnection } from './connection';
 import { ALPN, loadTlsMaterial, secureContextOptions, validateTlsMaterial, type TlsMaterial } from './material';
-import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
+import { type PeerInfo, peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { expiryWarnings } from '../tls/expiry';
 import type { AdmissionLimits } from './admission';
 import { ListenerGate } from './listener-gate';
@@ -20,7 +20,7 @@ import { describeRefusal } from './refusal-reason';
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
-export interface ListenerOptions {
+interface ListenerBase {
   host: string;
   port: number; // 0 = ephemeral
   socket: SocketConfig;
@@ -41,9 +41,17 @@ export interface ListenerOptions {
    * instance still closing, a restart racing the old process); 0 = fail at once.
    */
   bindRetryMs?: number;
-  /** Called once per accepted connection (TLS authenticated, or plain when allowed). */
-  onConnection(conn: PeerConnection): void | Promise<void>;
+  /** ALPN protocols the TLS server accepts (default `mmm/1`; the monitor's HTTPS API: `http/1.1`). */
+  alpnProtocols?: string[];
 }
+
+/**
+ * Called once per accepted connection (TLS authenticated, or plain when allowed): a line
+ * connection (`onConnection`), or the socket itself with its peer (`onSocket`, for an HTTP
+ * server on top; the handler then owns the idle timeout and the framing).
+ */
+export type ListenerOptions = ListenerBase &
+  ({ onConnection(conn: PeerConnection): void | Promise<void>; onSocket?: never } | { onSocket(socket: net.Socket, peer: PeerInfo): void; onConnection?: never });
 
 export interface Listener {
   readonly host: string;
@@ -118,7 +126,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
       requestCert: true,
       rejectUnauthorized: true,
       handshakeTimeout: handshakeTimeoutMs, // backstop; our own deadline fires first
-      ALPNProtocols: ALPN,
+      ALPNProtocols: opts.alpnProtocols ?? ALPN,
     });
     certOf = captureClientCerts(tlsServer);
     if (cfg.peerRoles.length === 0) {
@@ -132,7 +140,18 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
     logger.warn('socket_type plain: connections are neither encrypted nor authenticated');
   }
 
-  const dispatch = (conn: PeerConnection): void => {
+  const connOpts = { idleTimeoutMs, maxLineBytes: opts.maxLineBytes };
+  const dispatch = (s: net.Socket, peer: PeerInfo): void => {
+    if (opts.onSocket) {
+      try {
+        opts.onSocket(s, peer);
+      } catch (e) {
+        logger.error(`connection handler failed: ${errorMessage(e)}`, { peer: peer.address });
+        s.destroy();
+      }
+      return;
+    }
+    const conn = new PeerConnection(s, peer, connOpts);
     Promise.resolve()
       .then(() => opts.onConnection(conn))
       .catch((e: unknown) => {
@@ -140,7 +159,6 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
         conn.destroy();
       });
   };
-  const connOpts = { idleTimeoutMs, maxLineBytes: opts.maxLineBytes };
   // Node keeps the wrapped socket in the undocumented `_parent`; fall back to the TLS socket.
   const rawOf = (s: tls.TLSSocket): net.Socket => (s as unknown as { _parent?: net.Socket })._parent ?? s;
   const settle = (s: tls.TLSSocket): string => {
@@ -185,7 +203,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
     const peer = peerFromCert(x, cfg.peerRoles, address);
     logger.debug('TLS connection accepted', { peer: address, cn: peer.cn, role: peer.role, fp: peer.fingerprint256 });
     warnPeerExpiry(peer, cfg.certExpiryWarnDays, logger, seenExpiring);
-    dispatch(new PeerConnection(s, peer, connOpts));
+    dispatch(s, peer);
   });
 
   const server = net.createServer({ pauseOnConnect: false }, (raw) => {
@@ -224,7 +242,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
         logger.warn('plain bytes on a TLS port: closed without reply', { peer: address });
         raw.destroy();
       } else if (gate.establish(raw, source)) {
-        dispatch(new PeerConnection(raw, plainPeer(address), connOpts));
+        dispatch(raw, plainPeer(address));
       } else {
         raw.destroy();
       }

@@ -9,7 +9,8 @@ type Obj = Record<string, unknown>;
 const MODES = ['ACTIVE', 'MANUAL', 'WAIT', 'PASSIVE'] as const;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-class Checker {
+/** Collects `<path>: <what is wrong>` problems (the history document reuses it). */
+export class Checker {
   readonly problems: string[] = [];
 
   fail(path: string, what: string): void {
@@ -117,7 +118,7 @@ function checkRole(c: Checker, v: unknown, p: string): void {
   c.str(r.reason, `${p}.reason`, { nullable: true });
 }
 
-function checkDecision(c: Checker, v: unknown, p: string): void {
+export function checkDecision(c: Checker, v: unknown, p: string): void {
   const d = c.obj(v, p);
   if (!d) return;
   c.time(d.time, `${p}.time`);
