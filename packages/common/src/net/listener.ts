@@ -7,7 +7,7 @@ import * as tls from 'node:tls';
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { SocketConfig } from '../config/types';
 import type { Logger } from '../logger';
-import { TlsError, errorMessage } from '../errors';
+import { MmmError, TlsError, errorMessage } from '../errors';
 import { PeerConnection } from './connection';
 import { ALPN, loadTlsMaterial, secureContextOptions, validateTlsMaterial, type TlsMaterial } from './material';
 import { type PeerInfo, peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
@@ -20,7 +20,7 @@ import { describeRefusal } from './refusal-reason';
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
-interface ListenerBase {
+export interface ListenerOptions {
   host: string;
   port: number; // 0 = ephemeral
   socket: SocketConfig;
@@ -43,15 +43,14 @@ interface ListenerBase {
   bindRetryMs?: number;
   /** ALPN protocols the TLS server accepts (default `mmm/1`; the monitor's HTTPS API: `http/1.1`). */
   alpnProtocols?: string[];
+  /** Called once per accepted connection (TLS authenticated, or plain when allowed); one of the two is required. */
+  onConnection?(conn: PeerConnection): void | Promise<void>;
+  /**
+   * Instead of onConnection: the socket itself with its peer, for an HTTP server on top (which
+   * then owns the idle timeout and the framing).
+   */
+  onSocket?(socket: net.Socket, peer: PeerInfo): void;
 }
-
-/**
- * Called once per accepted connection (TLS authenticated, or plain when allowed): a line
- * connection (`onConnection`), or the socket itself with its peer (`onSocket`, for an HTTP
- * server on top; the handler then owns the idle timeout and the framing).
- */
-export type ListenerOptions = ListenerBase &
-  ({ onConnection(conn: PeerConnection): void | Promise<void>; onSocket?: never } | { onSocket(socket: net.Socket, peer: PeerInfo): void; onConnection?: never });
 
 export interface Listener {
   readonly host: string;
@@ -103,6 +102,8 @@ function warnExpiry(m: TlsMaterial, days: number, logger: Logger): void {
 
 export async function createListener(opts: ListenerOptions): Promise<Listener> {
   const { socket: cfg, logger } = opts;
+  const onConnection = opts.onConnection;
+  if (!onConnection === !opts.onSocket) throw new MmmError('USAGE', 'createListener needs exactly one of onConnection and onSocket');
   const useTls = cfg.type === 'ssl';
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 3_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 300_000;
@@ -153,7 +154,7 @@ export async function createListener(opts: ListenerOptions): Promise<Listener> {
     }
     const conn = new PeerConnection(s, peer, connOpts);
     Promise.resolve()
-      .then(() => opts.onConnection(conn))
+      .then(() => onConnection!(conn))
       .catch((e: unknown) => {
         logger.error(`connection handler failed: ${errorMessage(e)}`, { peer: conn.peer.address });
         conn.destroy();
