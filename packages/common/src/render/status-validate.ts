@@ -99,6 +99,21 @@ function checkHost(c: Checker, v: unknown, p: string): void {
       for (const k of ['masterClients', 'masterYesTx', 'masterNoTx']) c.num(s[k], `${p}.semisync.${k}`, true);
     }
   }
+  if ('lease' in h && h.lease !== null) {
+    const l = c.obj(h.lease, `${p}.lease`);
+    if (l) {
+      c.bool(l.held, `${p}.lease.held`);
+      if (l.remainingMs !== null && (typeof l.remainingMs !== 'number' || !Number.isFinite(l.remainingMs))) c.fail(`${p}.lease.remainingMs`, 'expected a number or null');
+    }
+  }
+  if ('replication' in h && h.replication !== null) {
+    const r = c.obj(h.replication, `${p}.replication`);
+    if (r) {
+      c.bool(r.ioConnected, `${p}.replication.ioConnected`);
+      c.bool(r.sqlRunning, `${p}.replication.sqlRunning`);
+      c.num(r.lastReceiveAgeMs, `${p}.replication.lastReceiveAgeMs`, true);
+    }
+  }
 }
 
 function checkRole(c: Checker, v: unknown, p: string): void {
