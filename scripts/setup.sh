@@ -13,6 +13,9 @@ APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping
 bins=(mariadbd mariadb-install-db ip ping arping)
 # man and tcpdump only matter as root: the .deb and capture tests are skipped otherwise.
 if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump); fi
+# chromium, libnss3-tools: test/observability/status-page.chromium.test.ts (headless, as root).
+APT_PACKAGES+=(chromium libnss3-tools)
+if [ "$(id -u)" = 0 ]; then bins+=(chromium pk12util); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
