@@ -14,7 +14,7 @@ APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping
 
 bins=(mariadbd mariadb-install-db ip ping arping)
 # man, tcpdump, haproxy and promtool only matter as root: the .deb, capture, netns and promtool tests are skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool); fi
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool chromium pk12util); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
