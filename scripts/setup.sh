@@ -10,11 +10,12 @@ cd "$(dirname "$0")/.."
 # tcpdump: test/mysql-tls/wire-capture.netns.test.ts reads the sandbox's MySQL links off the wire.
 # haproxy: test/e2e/15-haproxy-no-writer-vip.test.ts routes writes by the agents' /writer health checks.
 # prometheus: its promtool checks /metrics (packages/monitor/test/metrics, test/metrics) and etc/prometheus/mmm-alerts.yml.
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy prometheus)
+# chromium, libnss3-tools: test/observability/status-page.chromium.test.ts (headless Chromium with a client certificate).
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy prometheus chromium libnss3-tools)
 
 bins=(mariadbd mariadb-install-db ip ping arping)
-# man, tcpdump, haproxy and promtool only matter as root: the .deb, capture, netns and promtool tests are skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool); fi
+# man, tcpdump, haproxy, promtool and chromium only matter as root: the tests that use them are skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool chromium pk12util); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -108,7 +108,7 @@ async function main(argv: string[], env: SettingsEnv): Promise<CommandOutput> {
     .argument('[command...]', 'the command and its arguments');
   addCommonOptions(program, { daemon: false });
   program
-    .option('--json', "print the monitor's status_json document (show, status_json) or {command, ok, reply}, validated")
+    .option('--json', "print the monitor's status_json document (show, status_json), its history document (history) or {command, ok, reply}, validated")
     .option('--monitor <host:port>', 'monitor address (default: <monitor> ip/port of the config; env MMM_MONITOR)')
     .option('--timeout <seconds>', 'bound for connecting and for each reply', secondsOption, 10)
     .option('--no-wait', 'move_role: do not wait for a writer move to complete')

@@ -3,12 +3,14 @@
 import {
   HELP_TEXT,
   createListener,
+  encodeHistoryJson,
   encodeStatusJson,
   parseControlCommand,
   renderChecks,
   renderShow,
   texts,
   type CertKeyPair,
+  type HistoryDocument,
   type Listener,
   type SocketConfig,
   type StatusDocument,
@@ -53,6 +55,17 @@ export function clusterDoc(): StatusDocument {
   };
 }
 
+/** Two entries, newest first: a set_offline and the failover before it. */
+export function historyDoc(): HistoryDocument {
+  return {
+    schemaVersion: 1, generatedAt: T0, next: null, truncated: false, source: 'audit_log',
+    entries: [
+      { time: '2026-11-23T17:46:50.000Z', kind: 'command', host: 'db3', role: null, reason: 'set_offline: db3 ONLINE -> ADMIN_OFFLINE by operator', blocked: false, durationMs: null },
+      { time: '2026-11-23T17:40:01.250Z', kind: 'failover', host: 'db1', role: 'writer', reason: 'writer db2 HARD_OFFLINE: failover to db1', blocked: false, durationMs: 2250, details: { from: 'db2', to: 'db1', durationMs: 2250 } },
+    ],
+  };
+}
+
 export interface FakeMonitorOptions {
   pair?: CertKeyPair;
   /** CA that client certificates must chain to. */
@@ -68,10 +81,11 @@ export interface FakeMonitorOptions {
 }
 
 /** MMM 2.2.1's help: ours without the lines we added. */
-const MMM2X_HELP = HELP_TEXT.replace(/^ {4}(status_json|ack_failover) .*\n/gm, '');
+const MMM2X_HELP = HELP_TEXT.replace(/^ {4}(status_json|ack_failover|history) .*\n/gm, '');
 
 export class FakeMonitor {
   doc = clusterDoc();
+  history = historyDoc();
   /** Every command line received, in order (`quit` excluded). */
   readonly lines: string[] = [];
   connections = 0;
@@ -172,6 +186,9 @@ export class FakeMonitor {
       case 'ack_failover':
         if (this.opts.mmm2x) return `Invalid command 'ack_failover'\n\n${MMM2X_HELP}`;
         return texts.nothingToAck();
+      case 'history':
+        if (this.opts.mmm2x) return `Invalid command 'history'\n\n${MMM2X_HELP}`;
+        return encodeHistoryJson({ ...this.history, entries: this.history.entries.slice(0, c.count) });
       case 'quit': return '';
     }
   }

@@ -79,7 +79,7 @@ describe('mmm_control: commands checked locally (exit 2, MMM text)', () => {
     if (p.kind !== 'usage') return;
     expect(p.output).to.deep.equal({ stdout: '', stderr: "See 'mmm_control help' for usage information\n", exitCode: 2 });
   });
-  const usage = ['foo', 'move_role writer', 'move_role --force', 'move_role a b c', 'set_online', 'set_online db1 db2', 'checks a b c', 'set_ip 10.0.0.1', 'mode x', 'quit'];
+  const usage = ['foo', 'move_role writer', 'move_role --force', 'move_role a b c', 'set_online', 'set_online db1 db2', 'checks a b c', 'set_ip 10.0.0.1', 'mode x', 'history 0', 'history x', 'history 1 2', 'quit'];
   for (const line of usage) {
     it(`'${line}' is refused with MMM's Invalid command text`, () => {
       const p = planCommand(line === '' ? [] : line.split(' '));
@@ -99,6 +99,8 @@ describe('mmm_control: commands checked locally (exit 2, MMM text)', () => {
     [['move_role', 'writer', 'db2'], true, 'move_role --force writer db2', undefined],
     [['set_ip', '10.77.0.101', 'db2'], false, 'set_ip 10.77.0.101 db2', undefined],
     [['status_json'], false, 'status_json', undefined],
+    [['history'], false, 'history', undefined],
+    [['history', '5'], false, 'history 5', undefined],
   ];
   for (const [words, force, line, cluster] of ok) {
     it(`${words.join(' ')}${force ? ' --force' : ''} → '${line}'`, () => {
@@ -111,10 +113,10 @@ describe('mmm_control: commands checked locally (exit 2, MMM text)', () => {
   }
   it('--force with another command is refused', () => expect(planCommand(['set_online', 'db1'], true).kind).to.equal('usage'));
   it('every command of the help text has a spec', () => {
-    for (const name of ['help', 'ping', 'show', 'checks', 'set_online', 'set_offline', 'mode', 'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json', 'ack_failover'] as const) {
+    for (const name of ['help', 'ping', 'show', 'checks', 'set_online', 'set_offline', 'mode', 'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json', 'ack_failover', 'history'] as const) {
       expect(findCommand(name), name).to.not.equal(undefined);
     }
-    expect(COMMANDS.length).to.equal(14);
+    expect(COMMANDS.length).to.equal(15);
   });
 });
 
@@ -331,5 +333,45 @@ describe('mmm_control ack_failover', () => {
     expect((await runLine('ack_failover', ctx({ ack_failover: invalid }))).exitCode).to.equal(1);
     const j = await runLine('ack_failover', ctx({ ack_failover: invalid }, { json: true }));
     expect([JSON.parse(j.stdout).ok, j.exitCode]).to.deep.equal([false, 1]);
+  });
+});
+
+describe('mmm_control history', () => {
+  const viaFake = (m: FakeMonitor, over: Partial<CommandContext> = {}) => {
+    const c = ctx({}, { time: { timeZone: 'utc' }, ...over });
+    c.send = async (line) => {
+      c.sent.push(line);
+      return m.answer(line);
+    };
+    return c;
+  };
+  it('prints one line per entry, newest first, with the timing; sends history N', async () => {
+    const c = viaFake(FakeMonitor.detached());
+    const r = await runLine('history 5', c);
+    expect(c.sent).to.deep.equal(['history 5']);
+    expect(r.exitCode).to.equal(0);
+    expect(r.stdout).to.equal(
+      '2026/11/23 17:46:50  command   db3  -       done  set_offline: db3 ONLINE -> ADMIN_OFFLINE by operator\n' +
+        '2026/11/23 17:40:01  failover  db1  writer  done  writer db2 HARD_OFFLINE: failover to db1 (2.3 s)\n',
+    );
+  });
+  it('--json prints the validated document; N bounds the entries', async () => {
+    const r = await runLine('history 1', viaFake(FakeMonitor.detached(), { json: true }));
+    const doc = JSON.parse(r.stdout);
+    expect([r.exitCode, doc.schemaVersion, doc.entries.length, doc.entries[0].kind]).to.deep.equal([0, 1, 1, 'command']);
+  });
+  it('an MMM 2.x monitor does not know it: exit 1 and a clear message, nothing on stdout', async () => {
+    const r = await runLine('history', viaFake(FakeMonitor.detached({ mmm2x: true })));
+    expect(r).to.deep.equal({ stdout: '', stderr: 'mmm_control: the monitor does not know history (an MMM 2.x monitor?)\n', exitCode: 1 });
+  });
+  it('a document that is not valid is exit 1 naming the problem', async () => {
+    const r = await runLine('history', ctx({ history: JSON.stringify({ schemaVersion: 1, entries: 'x' }) }));
+    expect(r.exitCode).to.equal(1);
+    expect(r.stderr).to.match(/history is not valid:\n {2}\$\.generatedAt: expected an ISO 8601 time\n {2}\$\.entries: expected an array/);
+  });
+  it('an empty history says so', async () => {
+    const m = FakeMonitor.detached();
+    m.history.entries = [];
+    expect((await runLine('history', viaFake(m))).stdout).to.equal('# No history yet.\n');
   });
 });

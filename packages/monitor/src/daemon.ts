@@ -10,6 +10,9 @@ import {
   validateTlsMaterial,
 } from '@mmm/common';
 import { startControlServer } from './control/control-server';
+import type { LeaderCheck } from './http/leader';
+import type { MetricsRegistry } from './http/metrics';
+import { type HttpServer, startHttpServer } from './http/server';
 import { Monitor, type MonitorOptions } from './monitor';
 
 export interface DaemonOptions extends Omit<MonitorOptions, 'material'> {
@@ -19,6 +22,10 @@ export interface DaemonOptions extends Omit<MonitorOptions, 'material'> {
   bindRetryMs?: number;
   /** How often certificate expiry is re-evaluated (default hourly). */
   certCheckIntervalMs?: number;
+  /** GET /metrics of the HTTPS API (http_listen); default: only `mmm_up 1`. */
+  metrics?: MetricsRegistry;
+  /** GET /api/v1/leader; default: a single monitor, always the leader. */
+  leader?: LeaderCheck;
 }
 
 const CERT_CHECK_EVERY_MS = 3_600_000;
@@ -26,6 +33,7 @@ const CERT_CHECK_EVERY_MS = 3_600_000;
 export class MonitorDaemon {
   readonly monitor: Monitor;
   private listener?: Listener;
+  private http?: HttpServer;
   private certTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: DaemonOptions) {
@@ -34,6 +42,11 @@ export class MonitorDaemon {
 
   get controlAddress(): { host: string; port: number } | undefined {
     return this.listener ? { host: this.listener.host, port: this.listener.port } : undefined;
+  }
+
+  /** The HTTPS API's address (http_listen), once bound. */
+  get httpAddress(): { host: string; port: number } | undefined {
+    return this.http ? { host: this.http.host, port: this.http.port } : undefined;
   }
 
   async start(): Promise<void> {
@@ -67,14 +80,32 @@ export class MonitorDaemon {
         mutex: this.monitor.mutex,
         ...(this.o.bindRetryMs !== undefined ? { bindRetryMs: this.o.bindRetryMs } : {}),
       });
+      // the HTTPS API too: a port in use stops the start before any agent was told anything
+      if (m.httpListen) {
+        this.http = await startHttpServer({
+          config,
+          host: m.httpListen.ip,
+          port: m.httpListen.port,
+          material,
+          logger,
+          target: this.monitor,
+          mutex: this.monitor.mutex,
+          metrics: this.o.metrics ?? this.monitor.metrics.registry,
+          ...(this.o.leader ? { leader: this.o.leader } : {}),
+          ...(this.o.bindRetryMs !== undefined ? { bindRetryMs: this.o.bindRetryMs } : {}),
+        });
+      }
     } catch (e) {
+      await this.listener?.close();
+      this.listener = undefined;
       bound(false);
       await started;
       throw e;
     }
     bound(true);
     await started;
-    logger.info(`mmmd_mon running: control on ${m.ip}:${this.listener.port}`);
+    const api = this.http ? `, HTTPS API on ${m.httpListen!.ip.includes(':') ? `[${m.httpListen!.ip}]` : m.httpListen!.ip}:${this.http.port}` : '';
+    logger.info(`mmmd_mon running: control on ${m.ip}:${this.listener!.port}${api}`);
     if (config.monitor?.legacyFailover === 'mmm') {
       logger.warn("legacy_failover mmm: a failed writer that runs an MMM 2.x agent is replaced after trap_period, as MMM 2.x did, without proof that it stopped writing or dropped the writer IP: a crash may leave two writers (docs/upgrade.md)");
     }
@@ -88,6 +119,7 @@ export class MonitorDaemon {
       const material = await loadTlsMaterial(config.socket);
       validateTlsMaterial(material, config.socket);
       await this.listener?.reload(material);
+      await this.http?.reload(material);
       this.monitor.material = material;
       this.monitor.agents.resetConnections();
       this.monitor.warnings.delete('tls');
@@ -103,6 +135,7 @@ export class MonitorDaemon {
 
   async stop(): Promise<void> {
     clearInterval(this.certTimer);
+    await this.http?.close();
     await this.listener?.close();
     await this.monitor.stop();
   }

@@ -31,7 +31,7 @@ export class DecisionLog {
   }
 
   /** The decisions of one pass; those already recorded in the previous pass are skipped. */
-  recordPass(decisions: readonly Decision[]): void {
+  recordPass(decisions: readonly Recorded[]): void {
     const seen = new Set<string>();
     for (const d of decisions) {
       const key = shape(d);

@@ -2,6 +2,7 @@
 // at once after a control command changed something. Passes and commands hold one mutex.
 import {
   type Clock,
+  type HistoryDocument,
   type HostConfig,
   type MmmConfig,
   type Logger,
@@ -31,6 +32,8 @@ import type { Attempt } from './analysis/pre-failover-gate';
 import { Mutex } from './mutex';
 import { NetworkCheck } from './network-check';
 import { AuditLog } from './persistence/audit-log';
+import type { HistoryQuery } from './persistence/history';
+import { AuditHistory } from './persistence/history-read';
 import { writeStatusFile } from './persistence/status-file';
 import { formatStateFile, stateFilePath, writeStateFile } from './persistence/state-file';
 import { activeMasterOf, rolesOf } from './analysis/roles/role-table';
@@ -94,6 +97,8 @@ export class Monitor {
   readonly hooks: Hooks;
   /** The state at the end of the last pass: notify_command's state and role changes are counted from it. */
   private notified?: MonitorState;
+  /** History pages from the audit log (`history`, GET /api/v1/history). */
+  readonly historyReader: AuditHistory;
   readonly mutex = new Mutex();
   readonly fences: Record<string, HostObservation['fence']> = {};
   readonly roleReasons: Record<string, string> = {};
@@ -160,6 +165,7 @@ export class Monitor {
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
     this.hooks = new Hooks({ config: o.config, logger: o.logger.child({ part: 'hooks' }), clock: this.clock, audit: this.audit, triggerPass: () => this.triggerPass(), cluster: o.config.monitor?.clusterName ?? o.cluster ?? '', ...(o.runHook ? { run: o.runHook } : {}) });
     this.decisions = new DecisionLog(this.audit, o.logger, (d) => this.hooks.onDecision(d));
+    this.historyReader = new AuditHistory(this.audit, { clock: this.clock });
     const tlsFor = (h: HostConfig) => mysqlTlsOf(o.config, h);
     const fns = { ...createCheckFunctions({ sessions: this.sessions, tlsFor }), ...(o.checkFns ?? {}) };
     const checkLog = new CheckLog(o.logger);
@@ -255,10 +261,10 @@ export class Monitor {
     const res = analyze(snap, this.state, this.config, now);
     this.lastSwitch = undefined; // analysis has turned it into its backoff
     this.lastCatchUp = undefined;
-    this.noteFailover(res.decisions, res.state, now);
+    const noted = this.noteFailover(res.decisions, res.state, now);
     const failover = this.failoverOf(res.decisions, res.state);
     if (failover) this.hooks.consumeApproval();
-    this.noteDecisions(res.decisions);
+    this.noteDecisions(noted);
     this.diagnoses = res.diagnoses;
     this.state = res.state;
     await this.execute(res.actions);
@@ -285,21 +291,24 @@ export class Monitor {
 
   /**
    * A failover is a move too (`# Last move`, status_json.lastMove): from the old writer to the new,
-   * timed from when the old writer left ONLINE, with the failover decision's cause.
+   * timed from when the old writer left ONLINE, with the failover decision's cause. Returns the
+   * decisions with that timing on the failover's record (history shows it).
    */
-  private noteFailover(decisions: readonly Decision[], next: MonitorState, now: number): void {
+  private noteFailover(decisions: readonly Decision[], next: MonitorState, now: number): readonly Recorded[] {
     const amRole = this.config.activeMasterRole;
     const d = decisions.find((x) => x.kind === 'failover' && !x.blocked);
     const from = activeMasterOf(this.state.roles, amRole);
     const to = activeMasterOf(next.roles, amRole);
-    if (!d || !to || from === to) return;
+    if (!d || !to || from === to) return decisions;
     const left = from ? this.state.hosts[from] : undefined;
     const startedAt = left && left.state !== 'ONLINE' ? left.since : now;
-    this.lastMove = { role: amRole, from, to, startedAt: new Date(startedAt).toISOString(), durationMs: Math.max(0, now - startedAt), outcome: 'done', reason: d.reason };
+    const durationMs = Math.max(0, now - startedAt);
+    this.lastMove = { role: amRole, from, to, startedAt: new Date(startedAt).toISOString(), durationMs, outcome: 'done', reason: d.reason };
+    return decisions.map((x) => (x === d ? { ...x, details: { from, to, startedAt: this.lastMove!.startedAt, durationMs } } : x));
   }
 
   /** Records decisions (once while they repeat) and remembers why each role is where it is. */
-  private noteDecisions(decisions: readonly Decision[]): void {
+  private noteDecisions(decisions: readonly Recorded[]): void {
     this.decisions.recordPass(decisions);
     for (const d of decisions) if (d.role && !d.blocked && d.kind !== 'state_change') this.roleReasons[d.role] = d.reason;
   }
@@ -488,6 +497,10 @@ export class Monitor {
 
   currentWriter(): string {
     return activeMasterOf(this.state.roles, this.config.activeMasterRole);
+  }
+
+  history(q: HistoryQuery): Promise<HistoryDocument> {
+    return this.historyReader.page(q);
   }
 
   statusDocument(): StatusDocument {

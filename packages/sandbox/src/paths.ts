@@ -84,6 +84,14 @@ export const loopbackHealthPort = (names: SandboxNames, index: number): number =
 /** Monitor port and its control port on 127.0.0.1, for the sandbox CLI. */
 export const loopbackMonitorPort = (names: SandboxNames): number => names.loopback.portBase + 80;
 export const controlPort = (names: SandboxNames): number => names.loopback.portBase + 81;
+/** The monitor's HTTPS API (http_listen) in netns mode, on its veth address. */
+export const NETNS_HTTP_PORT = 9990;
+/**
+ * The monitor's HTTPS API: netns mode on its veth address (so a browser or a load balancer inside
+ * a namespace on the bridge reaches it), loopback mode on 127.0.0.1 next to the control port.
+ */
+export const monitorHttpAddress = (names: SandboxNames, netns: boolean): string =>
+  netns ? `${names.netns.subnet}.10:${NETNS_HTTP_PORT}` : `127.0.0.1:${names.loopback.portBase + 82}`;
 /** Port clients use on a VIP: MySQL's own in netns mode (and, when free, in loopback mode). */
 export const VIP_PORT = 3306;
 /** Loopback mode's VIP port when 3306 is taken on the VIP addresses (e.g. a server on *:3306). */

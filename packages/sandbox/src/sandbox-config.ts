@@ -3,7 +3,7 @@
 // DIR/mmm_mon.conf include it; DIR/mmm_control.conf is a stand-alone client config.
 import { join } from 'node:path';
 import { FENCE_READ_ONLY_BOUND_S } from '@mmm/common/pure';
-import { controlPort, loopbackAgentPort, loopbackHealthPort, vipAddress, type SandboxNames } from './paths';
+import { controlPort, loopbackAgentPort, loopbackHealthPort, monitorHttpAddress, vipAddress, type SandboxNames } from './paths';
 import type { DbNode, NetworkMode } from './types';
 import type { Credentials } from './users';
 
@@ -113,6 +113,8 @@ export interface SandboxFiles {
   statusFile: string;
   tlsDir: string;
   caCert: string;
+  viewerCert: string;
+  viewerKey: string;
   controlCert: string;
   controlKey: string;
   monitorCert: string;
@@ -139,6 +141,8 @@ export function sandboxFiles(names: SandboxNames): SandboxFiles {
     caCert: join(tls, 'ca.crt'),
     controlCert: join(tls, 'control.crt'),
     controlKey: join(tls, 'control.key'),
+    viewerCert: join(tls, 'viewer.crt'),
+    viewerKey: join(tls, 'viewer.key'),
     monitorCert: join(tls, 'monitor.crt'),
     monitorKey: join(tls, 'monitor.key'),
     monitorDir: join(d, 'monitor'),
@@ -330,6 +334,8 @@ export function monConf(layout: SandboxLayout): string {
     '    mode                    active',
     `    ping_interval           ${k.pingInterval}`,
     '    wait_for_other_master   10',
+    '    # the HTTPS API, status page and /metrics (off by default outside the sandbox)',
+    `    http_listen             ${monitorHttpAddress(names, layout.network === 'netns')}`,
     ...monitorKeys(layout.monitorOptions ?? []),
     '</monitor>',
     '',

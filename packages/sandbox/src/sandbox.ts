@@ -10,7 +10,7 @@ import { controlCommand, statusJson } from './control';
 import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
 import { destroyNetwork, vipsOf } from './netns';
 import {
-  controlPort, loopbackVipPortFallback, monitorIp, nodeIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
+  controlPort, loopbackVipPortFallback, monitorHttpAddress, monitorIp, nodeIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
 } from './paths';
 import { query, readOnly, slaveStatus } from './sql';
 import {
@@ -180,6 +180,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       caDays: 365,
       days: 365,
       mysql: mysqlTls,
+      viewer: true,
     });
   } catch (e) {
     rmSync(names.dir, { recursive: true, force: true });
@@ -571,10 +572,12 @@ export interface SandboxStatus {
   dir: string;
   network: NetworkMode;
   vip_method: VipMethod | null;
-  monitor: { pid: number | null; config: string; control: string; log: string; running: boolean };
+  /** `http`: "IP:PORT" of the monitor's HTTPS API (http_listen), null without a monitor. */
+  monitor: { pid: number | null; config: string; control: string; http: string | null; log: string; running: boolean };
   control_config: string;
   nodes: NodeStatus[];
-  certs: { ca: string; control_cert: string; control_key: string };
+  /** viewer_cert/viewer_key: a read-only certificate (role viewer) for a browser or a load balancer; null when absent. */
+  certs: { ca: string; control_cert: string; control_key: string; viewer_cert: string | null; viewer_key: string | null };
   vip_events: string | null;
   /** Port clients use on every VIP (3306 in netns mode; the forwarder's port in loopback mode). */
   vip_port: number | null;
@@ -635,12 +638,16 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
       pid: state?.monitor?.pid ?? null,
       config: files.mon,
       control: state?.control ?? `127.0.0.1:${controlPort(names)}`,
+      http: state?.monitor ? monitorHttpAddress(names, db.network === 'netns') : null,
       log: files.monitorLog,
       running: state?.monitor !== undefined && processAlive(state.monitor.pid),
     },
     control_config: files.control,
     nodes,
-    certs: { ca: files.caCert, control_cert: files.controlCert, control_key: files.controlKey },
+    certs: {
+      ca: files.caCert, control_cert: files.controlCert, control_key: files.controlKey,
+      viewer_cert: existsSync(files.viewerCert) ? files.viewerCert : null, viewer_key: existsSync(files.viewerKey) ? files.viewerKey : null,
+    },
     vip_events: state && usesVipHook(state) ? files.vipEvents : null,
     vip_port: db.network === 'netns' ? VIP_PORT : (state?.vipProxy?.port ?? null),
     vip_proxy: state?.vipProxy

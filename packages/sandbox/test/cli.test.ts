@@ -4,13 +4,14 @@
 // nothing behind. Every step is bounded; after() calls down, then stopDbCluster as a fallback.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  controlPort, healthAddress, netnsSupport, processAlive, readOnly, roleIps, run, sandboxNames, slaveStatus, stopDbCluster,
+  controlPort, healthAddress, monitorHttpAddress, netnsSupport, processAlive, readOnly, roleIps, run, sandboxNames, slaveStatus, stopDbCluster,
   type SandboxStatus,
 } from '../src';
 import {
@@ -62,7 +63,8 @@ function sandboxSuite(netns: boolean): void {
     it('status --json has the DESIGN §6 shape, key by key, with live PIDs and VIPs', async () => {
       st = await statusJson(dir);
       expect(st.dir).to.equal(dir);
-      expect(st.monitor).to.include.all.keys('pid', 'config', 'control');
+      expect(st.monitor).to.include.all.keys('pid', 'config', 'control', 'http');
+      expect(st.monitor.http).to.equal(monitorHttpAddress(sandboxNames(dir), netns));
       expect(st.monitor.pid).to.be.a('number');
       expect(processAlive(st.monitor.pid!)).to.equal(true);
       expect(st.monitor.config).to.equal(join(dir, 'mmm_mon.conf'));
@@ -71,8 +73,13 @@ function sandboxSuite(netns: boolean): void {
         ca: join(dir, 'tls', 'ca.crt'),
         control_cert: join(dir, 'tls', 'control.crt'),
         control_key: join(dir, 'tls', 'control.key'),
+        viewer_cert: join(dir, 'tls', 'viewer.crt'),
+        viewer_key: join(dir, 'tls', 'viewer.key'),
       });
-      for (const f of Object.values(st.certs)) expect(existsSync(f), f).to.equal(true);
+      // the viewer certificate is read-only: role viewer, clientAuth only
+      const viewer = new X509Certificate(readFileSync(st.certs.viewer_cert!));
+      expect(viewer.subjectAltName ?? '').to.include('urn:mmm:role:viewer');
+      for (const f of Object.values(st.certs)) expect(existsSync(f!), String(f)).to.equal(true);
       expect(st.nodes.map((n) => n.name)).to.deep.equal(['db1', 'db2', 'db3']);
       expect(st.nodes.map((n) => n.mode)).to.deep.equal(['master', 'master', 'slave']);
       const ips = roleIps(sandboxNames(dir), 3, netns ? 'netns' : 'loopback');

@@ -45,6 +45,7 @@ export const CONTROL_COMMANDS = {
   set_ip: change('set role with ip <ip> to host <host>', '<ip> <host>', 2),
   status_json: read('show status as one JSON document'),
   ack_failover: change('acknowledge the last automatic failover (ends failover_cooldown)'),
+  history: read('show the last <count> (default 20) failovers, switchovers, state changes, blocked decisions', '[<count>]', 0, 1),
 } as const satisfies Record<string, CommandInfo>;
 
 export type ControlCommandName = keyof typeof CONTROL_COMMANDS;

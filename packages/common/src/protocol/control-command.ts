@@ -3,6 +3,7 @@
 // Perl `split(/\s+/, $line)` (a leading blank makes an empty command; trailing blanks vanish) and exact arity.
 import { CONTROL_COMMANDS, type CommandInfo, type ControlCommandName } from './commands';
 import { texts } from './control-texts';
+import { HISTORY_DEFAULT_COUNT, HISTORY_MAX_COUNT } from '../render/history';
 
 export const CONTROL_QUIT = 'quit';
 
@@ -22,6 +23,8 @@ export type ControlCommand =
   | { kind: 'set_passive' }
   | { kind: 'status_json' }
   | { kind: 'ack_failover' }
+  /** The last `count` history entries (render/history.ts: 1 … HISTORY_MAX_COUNT, default HISTORY_DEFAULT_COUNT). */
+  | { kind: 'history'; count: number }
   /** Ends the session (handled by the listener, not the command processor). */
   | { kind: 'quit' };
 
@@ -69,6 +72,11 @@ const BUILD: Builders = {
   set_ip: ([ip, host]) => ({ kind: 'set_ip', ip, host }),
   status_json: () => ({ kind: 'status_json' }),
   ack_failover: () => ({ kind: 'ack_failover' }),
+  history: ([n]) => {
+    if (n === undefined) return { kind: 'history', count: HISTORY_DEFAULT_COUNT };
+    const count = /^\d{1,6}$/.test(n) ? Number(n) : 0;
+    return count >= 1 && count <= HISTORY_MAX_COUNT ? { kind: 'history', count } : undefined;
+  },
 };
 
 export function isControlCommandName(name: string): name is ControlCommandName {
@@ -103,6 +111,8 @@ export function encodeControlCommand(cmd: ControlCommand): string {
       return cmd.force ? `move_role --force ${cmd.role} ${cmd.host}` : `move_role ${cmd.role} ${cmd.host}`;
     case 'set_ip':
       return `set_ip ${cmd.ip} ${cmd.host}`;
+    case 'history':
+      return cmd.count === HISTORY_DEFAULT_COUNT ? 'history' : `history ${cmd.count}`;
     default:
       return cmd.kind;
   }

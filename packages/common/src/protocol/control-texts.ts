@@ -4,7 +4,7 @@ import { type PrivilegeProblem, describeProblem } from '../accounts/problem';
 import type { HostState, Mode } from '../model/host-state';
 import { CONTROL_COMMANDS, helpLines } from './commands';
 
-/** MMM 2.2.1's help text plus our lines (`status_json`, `ack_failover`), in the same column layout; ends with `\n`. */
+/** MMM 2.2.1's help text plus our lines (`status_json`, `ack_failover`, `history`), in the same column layout; ends with `\n`. */
 export const HELP_TEXT =
   'Valid commands are:\n' +
   helpLines(CONTROL_COMMANDS, 33, { move_role: '(Only use --force if you know what you are doing!)' });

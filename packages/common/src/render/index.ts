@@ -5,3 +5,4 @@ export * from './time-format';
 export * from './show';
 export * from './checks';
 export * from './show-extra';
+export * from './history';

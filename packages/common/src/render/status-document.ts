@@ -38,6 +38,26 @@ export interface HostStatus {
   /** With `durability semisync` only: the host's semi-sync replication as its agent last reported
    *  it; null when unknown (agent unreachable, or it does not report semi-sync). */
   semisync?: SemisyncStatus | null;
+  /** The writer lease as the host's agent last reported it (GET_HEALTH); null: unknown (agent
+   *  unreachable, or an MMM 2.x agent). Absent from older monitors. */
+  lease?: LeaseStatus | null;
+  /** The replication threads as the host's agent last reported them (GET_HEALTH); null: unknown or
+   *  no replication configured. Absent from older monitors. */
+  replication?: ReplicationStatus | null;
+}
+
+export interface LeaseStatus {
+  held: boolean;
+  /** ms until it expires while held; ≤ 0: the agent fenced itself; null: not reported. */
+  remainingMs: number | null;
+}
+
+export interface ReplicationStatus {
+  /** Slave_IO_Running = Yes (connected to its source, not `Connecting`). */
+  ioConnected: boolean;
+  sqlRunning: boolean;
+  /** ms since the last event or heartbeat from the source; null: unknown. */
+  lastReceiveAgeMs: number | null;
 }
 
 /** A host's semi-sync replication (GET_HEALTH's semisync_* keys); null: that key was not reported. */

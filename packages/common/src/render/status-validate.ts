@@ -9,7 +9,8 @@ type Obj = Record<string, unknown>;
 const MODES = ['ACTIVE', 'MANUAL', 'WAIT', 'PASSIVE'] as const;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-class Checker {
+/** Collects `<path>: <what is wrong>` problems (the history document reuses it). */
+export class Checker {
   readonly problems: string[] = [];
 
   fail(path: string, what: string): void {
@@ -98,6 +99,21 @@ function checkHost(c: Checker, v: unknown, p: string): void {
       for (const k of ['masterClients', 'masterYesTx', 'masterNoTx']) c.num(s[k], `${p}.semisync.${k}`, true);
     }
   }
+  if ('lease' in h && h.lease !== null) {
+    const l = c.obj(h.lease, `${p}.lease`);
+    if (l) {
+      c.bool(l.held, `${p}.lease.held`);
+      if (l.remainingMs !== null && (typeof l.remainingMs !== 'number' || !Number.isFinite(l.remainingMs))) c.fail(`${p}.lease.remainingMs`, 'expected a number or null');
+    }
+  }
+  if ('replication' in h && h.replication !== null) {
+    const r = c.obj(h.replication, `${p}.replication`);
+    if (r) {
+      c.bool(r.ioConnected, `${p}.replication.ioConnected`);
+      c.bool(r.sqlRunning, `${p}.replication.sqlRunning`);
+      c.num(r.lastReceiveAgeMs, `${p}.replication.lastReceiveAgeMs`, true);
+    }
+  }
 }
 
 function checkRole(c: Checker, v: unknown, p: string): void {
@@ -117,7 +133,7 @@ function checkRole(c: Checker, v: unknown, p: string): void {
   c.str(r.reason, `${p}.reason`, { nullable: true });
 }
 
-function checkDecision(c: Checker, v: unknown, p: string): void {
+export function checkDecision(c: Checker, v: unknown, p: string): void {
   const d = c.obj(v, p);
   if (!d) return;
   c.time(d.time, `${p}.time`);

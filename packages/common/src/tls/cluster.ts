@@ -62,6 +62,8 @@ export interface IssueClusterCertsOptions {
   monitorName?: string; // 'monitor'
   /** The operator certificate for mmm_control (role control, clientAuth only). */
   controlName?: string; // 'control'
+  /** Also a read-only certificate (role viewer, clientAuth only) named `viewer`: a browser or a load balancer. */
+  viewer?: boolean;
   /** Use this CA instead of making one (it is not rewritten). */
   ca?: CertKeyPair;
   /** Also a MariaDB server certificate per node, `NAME-mysql` (issueMysqlCert). */
@@ -82,6 +84,8 @@ export interface ClusterCerts {
   mysql: Record<string, WrittenPair>;
   monitor: WrittenPair;
   control: WrittenPair;
+  /** With `viewer`. */
+  viewer?: WrittenPair;
 }
 
 /**
@@ -114,7 +118,8 @@ export async function issueClusterCerts(o: IssueClusterCertsOptions): Promise<Cl
   }
   const monitor = await one(o.monitorName ?? 'monitor', 'monitor', o.monitorIps, o.monitorDns);
   const control = await one(o.controlName ?? 'control', 'control', []);
-  return { ca, caCertFile, ...(caKeyFile ? { caKeyFile } : {}), nodes, mysql, monitor, control };
+  const viewer = o.viewer ? await one('viewer', 'viewer', []) : undefined;
+  return { ca, caCertFile, ...(caKeyFile ? { caKeyFile } : {}), nodes, mysql, monitor, control, ...(viewer ? { viewer } : {}) };
 }
 
 export interface CrlDescription {

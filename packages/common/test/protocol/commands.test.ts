@@ -14,15 +14,17 @@ import {
 } from '../../src';
 
 describe('command catalog', () => {
-  it('names 14 control and 9 agent commands', () => {
-    expect(CONTROL_COMMAND_NAMES).to.have.length(14);
+  it('names 15 control and 9 agent commands', () => {
+    expect(CONTROL_COMMAND_NAMES).to.have.length(15);
     expect(AGENT_COMMAND_NAMES).to.deep.equal(['PING', 'SET_STATUS', 'GET_AGENT_STATUS', 'GET_SYSTEM_STATUS', 'CLEAR_BAD_ROLES', 'GET_GTID', 'WAIT_GTID', 'GET_HEALTH', 'CATCH_UP']);
   });
 
   for (const name of CONTROL_COMMAND_NAMES) {
     const c = CONTROL_COMMANDS[name];
     it(`${name}: parses with ${c.minArgs}..${c.maxArgs} arguments, not with ${c.maxArgs + 1}; in help; authorization follows changesCluster`, () => {
-      const argv = (n: number) => Array.from({ length: n }, (_, i) => (name === 'move_role' && n === 3 && i === 0 ? '--force' : `a${i}`));
+      // history takes a count; the others any word
+      const word = (i: number) => (name === 'history' ? String(i + 5) : `a${i}`);
+      const argv = (n: number) => Array.from({ length: n }, (_, i) => (name === 'move_role' && n === 3 && i === 0 ? '--force' : word(i)));
       for (let n = c.minArgs; n <= c.maxArgs; n++) {
         const r = parseControlCommand([name, ...argv(n)].join(' '));
         expect(r.ok, `${name} with ${n}`).to.equal(true);

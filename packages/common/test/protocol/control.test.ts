@@ -44,6 +44,9 @@ const cases: Array<[string, ControlCommand]> = [
   ['set_passive', { kind: 'set_passive' }],
   ['status_json', { kind: 'status_json' }],
   ['ack_failover', { kind: 'ack_failover' }],
+  ['history', { kind: 'history', count: 20 }],
+  ['history 5', { kind: 'history', count: 5 }],
+  ['history 500', { kind: 'history', count: 500 }],
   ['quit', { kind: 'quit' }],
 ];
 
@@ -59,9 +62,16 @@ describe('protocol/control', () => {
   it('keeps MMM 2.2.1 help text and adds our commands after it, in its style', () => {
     expect(HELP_TEXT).to.equal(
       `${MMM_HELP}    status_json                       - show status as one JSON document\n` +
-        '    ack_failover                      - acknowledge the last automatic failover (ends failover_cooldown)\n',
+        '    ack_failover                      - acknowledge the last automatic failover (ends failover_cooldown)\n' +
+        '    history [<count>]                 - show the last <count> (default 20) failovers, switchovers, state changes, blocked decisions\n',
     );
   });
+
+  for (const bad of ['history 0', 'history 501', 'history -1', 'history x', 'history 1.5', 'history 5 6']) {
+    it(`refuses '${bad}' with MMM's invalid-command text (a count is 1 to 500)`, () => {
+      expect(parseControlCommand(bad)).to.deep.equal({ ok: false, reply: texts.invalidCommand(bad) });
+    });
+  }
 
   it("answers an invalid line with Invalid command '<line>'\\n\\n + help (mmm-wire.md §3.2)", () => {
     const res = parseControlCommand('foo');

@@ -15,13 +15,14 @@ import { moveRole } from './move-role';
 import { setIp } from './set-ip';
 import { statusJson } from './status-json';
 import { ackFailover } from './ack-failover';
+import { history } from './history';
 import type { CommandRunner, CommandSpec } from './types';
 
 const RUNNERS: { [K in ControlCommandName]: CommandRunner } = {
   help, ping, show, checks,
   set_online: setOnline, set_offline: setOffline,
   mode, set_active: setActive, set_manual: setManual, set_passive: setPassive,
-  move_role: moveRole, set_ip: setIp, status_json: statusJson, ack_failover: ackFailover,
+  move_role: moveRole, set_ip: setIp, status_json: statusJson, ack_failover: ackFailover, history,
 };
 
 function summaryOf(name: ControlCommandName, note: string | undefined): string {

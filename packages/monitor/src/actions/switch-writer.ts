@@ -41,6 +41,8 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
   });
   const send = (l: StatusLine) => d.agents.setStatus(l.host, l.state, l.roles, l.activeMaster, d.setStatusTimeoutMs);
   d.setLastMove(move('running', why));
+  // the audit record's timing (history): the hosts, the start and how long the move took
+  const timing = (): Record<string, unknown> => ({ from, to, startedAt: started, durationMs: d.clock.now() - t0 });
 
   // 0. a candidate with transactions the writer lacks could never catch up: refuse before the
   //    writer is touched (else writes stop for switch_timeout, and the restore may fail too)
@@ -49,7 +51,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
   const refuse = (why: string): SwitchOutcome => {
     const reason = `refused before anything changed: ${why}`;
     d.setLastMove(move('aborted', reason));
-    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} ${reason}`, blocked: true });
+    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} ${reason}`, blocked: true, details: timing() });
     return { ok: false, reason, restored: true };
   };
   const missing = missingOnWriter(d.agents.obs[to]?.health, d.agents.obs[from]?.health);
@@ -109,7 +111,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
     d.setState(afterSwitch(d.getState(), d.config, a, true, d.clock.now()));
     const m = move('done', why);
     d.setLastMove(m);
-    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `${am} moved from ${from} to ${to} in ${m.durationMs} ms`, blocked: false });
+    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `${am} moved from ${from} to ${to} in ${m.durationMs} ms`, blocked: false, details: timing() });
     return { ok: true, durationMs: m.durationMs ?? 0, writeBlockedMs: d.clock.now() - blockedAt };
   }
 
@@ -129,7 +131,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
     if (restored) d.setState(afterSwitch(d.getState(), d.config, a, false, d.clock.now()));
     const reason = `${why}; ${restored ? `${from} restored as writer` : `restoring ${from} failed: ${r?.ok ? 'still read-only' : (r?.error ?? 'no reply')}`}`;
     d.setLastMove(move('aborted', reason));
-    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} aborted: ${reason}`, blocked: true });
+    d.decisions.record({ kind: 'switchover', host: to, role: am, reason: `move of ${am} from ${from} to ${to} aborted: ${reason}`, blocked: true, details: timing() });
     return { ok: false, reason, restored, writeBlockedMs: d.clock.now() - blockedAt };
   }
 }

@@ -2,7 +2,7 @@
 // run with the loop's mutex held: they compute the pure operator transition
 // (analysis/operator/), do the I/O it asks for, and hand its state, decisions and actions back;
 // a change triggers a pass at once. Read-only handlers run without it once startup has set the state.
-import type { ControlCommand, MmmConfig, StatusDocument } from '@mmm/common';
+import type { ControlCommand, HistoryDocument, MmmConfig, StatusDocument } from '@mmm/common';
 import type { SwitchAction } from '../analysis/planned-switch';
 import type { Action } from '../analysis/result';
 import type { HostObservation, MonitorState } from '../analysis/snapshot';
@@ -10,6 +10,7 @@ import type { SwitchOutcome } from '../actions/switch-writer';
 import type { Recorded } from '../decision-log';
 import type { PreFailoverAnswer } from '../hooks/hooks';
 import type { Attempt } from '../analysis/pre-failover-gate';
+import type { HistoryQuery } from '../persistence/history';
 
 export interface CommandHost {
   readonly config: MmmConfig;
@@ -20,6 +21,8 @@ export interface CommandHost {
   /** PING the host's agent now (bounded). */
   pingAgent(host: string): Promise<boolean>;
   statusDocument(): StatusDocument;
+  /** One page of history from the audit log (bounded; persistence/history-read.ts). */
+  history(q: HistoryQuery): Promise<HistoryDocument>;
   /** `show`'s extra warning lines (TLS reload refused…). */
   showWarnings(): string[];
   /** Runs a planned writer move, updating `state` as it goes. */

@@ -3,6 +3,7 @@ import { CONTROL_COMMANDS, type ControlCommand, type ControlCommandName, MONITOR
 import { checks } from './checks';
 import type { CommandHandler, CommandHost } from './context';
 import { help } from './help';
+import { history } from './history';
 import { mode } from './mode';
 import { ping } from './ping';
 import { runTransition } from './run-transition';
@@ -30,6 +31,7 @@ export const HANDLERS: Handlers = {
   set_passive: runTransition,
   status_json: statusJson,
   ack_failover: runTransition,
+  history,
 };
 
 /**

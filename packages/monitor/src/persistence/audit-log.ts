@@ -56,6 +56,16 @@ export class AuditLog {
     this.log = opts.logger ?? nullLogger;
   }
 
+  /** The JSON-lines file; undefined: memory only. */
+  get file(): string | undefined {
+    return this.opts.file;
+  }
+
+  /** How many rotated files are kept beside it (history reads them all). */
+  get keepFiles(): number {
+    return this.opts.keepFiles ?? AUDIT_KEEP_FILES;
+  }
+
   /** Opens (creates) the file for appending; a failure here is a startup error. */
   async open(): Promise<void> {
     if (!this.opts.file || this.fh) return;

@@ -4,3 +4,5 @@ export * from './status-file';
 export * from './state-file';
 export * from './audit-log';
 export * from './ring';
+export * from './history';
+export * from './history-read';

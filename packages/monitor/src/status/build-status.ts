@@ -8,13 +8,14 @@ import {
   type HostStatus,
   type MmmConfig,
   type MoveStatus,
+  type ReplicationStatus,
   type RoleStatus,
   type SemisyncStatus,
   STATUS_SCHEMA_VERSION,
   type StatusDocument,
 } from '@mmm/common';
 import type { Diagnosis } from '../analysis/diagnosis';
-import type { HostChecks, HostObservation, MonitorState, SemisyncHealth } from '../analysis/snapshot';
+import type { HostChecks, HostObservation, MonitorState, ReplicationHealth, SemisyncHealth } from '../analysis/snapshot';
 import { cooldownUntil } from '../analysis/promotion';
 import { rolesOf } from '../analysis/roles/role-table';
 import type { AuditEntry } from '../persistence/audit-log';
@@ -64,8 +65,17 @@ function hostStatus(name: string, i: StatusInput): HostStatus {
     writable,
     flapping: !!mem?.flap.flapping,
     ...(i.config.durability === 'semisync' ? { semisync: semisyncStatus(a?.reachable ? a.health?.semisync : undefined) } : {}),
+    // what the agent says now (the status page shows them); unknown while it does not answer
+    lease: a?.reachable && a.health?.lease ? { held: a.health.lease.held, remainingMs: a.health.lease.remainingMs ?? null } : null,
+    replication: a?.reachable && a.health?.replication ? replicationStatus(a.health.replication) : null,
   };
 }
+
+const replicationStatus = (r: ReplicationHealth): ReplicationStatus => ({
+  ioConnected: r.ioConnected,
+  sqlRunning: r.sqlRunning,
+  lastReceiveAgeMs: r.lastReceiveAgeMs ?? null,
+});
 
 function semisyncStatus(s: SemisyncHealth | undefined): SemisyncStatus | null {
   if (!s) return null;

@@ -1,5 +1,5 @@
 // A CommandHost over plain data, for command handler tests.
-import type { StatusDocument } from '@mmm/common';
+import type { HistoryDocument, StatusDocument } from '@mmm/common';
 import type { SwitchOutcome } from '../../src/actions/switch-writer';
 import type { HostObservation, MonitorState } from '../../src/analysis/snapshot';
 import { NOT_FLAPPING } from '../../src/analysis/flapping';
@@ -8,6 +8,9 @@ import type { SwitchAction } from '../../src/analysis/planned-switch';
 import type { Action } from '../../src/analysis/result';
 import type { CommandHost } from '../../src/commands';
 import type { Recorded } from '../../src/decision-log';
+import { AuditLog } from '../../src/persistence/audit-log';
+import type { HistoryQuery } from '../../src/persistence/history';
+import { AuditHistory } from '../../src/persistence/history-read';
 import { normalizeAssignments } from '../../src/analysis/roles/role-table';
 import { buildStatusDocument } from '../../src/status/build-status';
 import { checks, makeConfig } from '../fixtures';
@@ -24,6 +27,8 @@ export class FakeHost implements CommandHost {
   cleanups = 0;
   executed: Action[] = [];
   warnings: string[] = [];
+  /** What record() was given, in memory (history reads it). */
+  readonly audit = new AuditLog({ keep: 1000 });
 
   constructor() {
     const roles = normalizeAssignments(this.config.roles, [
@@ -68,6 +73,10 @@ export class FakeHost implements CommandHost {
   }
   record(d: Recorded): void {
     this.recorded.push(d);
+    this.audit.record(d);
+  }
+  history(q: HistoryQuery): Promise<HistoryDocument> {
+    return new AuditHistory(this.audit).page(q);
   }
   triggerPass(): void {
     this.passes++;
