@@ -16,7 +16,7 @@ const BINS = ['mmmd_agent', 'mmmd_mon', 'mmm_control', 'mmm_tls'];
 const MAN: Record<string, number> = { mmmd_agent: 8, mmmd_mon: 8, mmm_control: 1, mmm_tls: 1 };
 const CONTROL_COMMANDS = [
   'help', 'ping', 'show', 'checks', 'set_online', 'set_offline', 'mode',
-  'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json', 'ack_failover',
+  'set_active', 'set_manual', 'set_passive', 'move_role', 'set_ip', 'status_json', 'ack_failover', 'history',
 ];
 
 interface Run {
