@@ -738,6 +738,14 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
         '  GET /writer (200 on the writer only), /reader?max_lag=S, /health; see docs/observability.md#load-balancers',
       ]
     : [];
+  const http = state.monitor ? monitorHttpAddress(sandboxNames(state.dir), state.network === 'netns') : undefined;
+  const httpLines = http
+    ? [
+        '',
+        `Monitor HTTPS API, status page and /metrics on https://${http}/ (docs/observability.md), e.g. read-only with the viewer certificate:`,
+        `  curl --cacert ${files.caCert} --cert ${files.viewerCert} --key ${files.viewerKey} https://${http}/api/v1/cluster`,
+      ]
+    : [];
   const lines = [
     ...control,
     '',
@@ -773,6 +781,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
       : []),
     ...(state.vipMethod !== 'netns' && agents ? ['', `VIP steps of the agents are recorded in ${files.vipEvents}${state.vipMethod === 'hook-lo' ? ' (and put on lo)' : ''}.`] : []),
     ...healthLines,
+    ...httpLines,
     ...(logs.length ? ['', `Logs: ${logs.join(', ')}`] : []),
     '',
     `Status: npx --no-install mmm_sandbox status --dir ${state.dir}   (--json: machine-readable)`,
