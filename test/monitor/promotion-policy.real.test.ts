@@ -9,24 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { type StatusDocument, texts, validateStatusDocument } from '@mmm/common';
 import { TEST_SCHEMA, query, readOnly, slaveStatus, stopPid } from '../../packages/sandbox/src';
-import { type Rig, startRig } from './helpers/rig';
+import { type Rig, startRig, until } from './helpers/rig';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, boundMs = 60_000): Promise<T> {
-  const end = Date.now() + boundMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(150);
-  }
-}
 
 describe('issue 16 with real MariaDB: promotion policy (failover_max_lag, never_writer)', function () {
   this.timeout(600_000);

@@ -7,8 +7,6 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import {
   type Listener,
-  type Logger,
-  type MmmConfig,
   type PeerInfo,
   type TlsMaterial,
   LogLimiter,
@@ -20,9 +18,9 @@ import {
   isAllowed,
   noRoleReason,
 } from '@mmm/common';
-import { type CommandHost, notAuthorizedText } from '../commands';
+import { notAuthorizedText } from '../commands';
+import type { ControlServerOptions } from '../control/control-server';
 import { runCommand } from '../control/run-command';
-import type { Mutex } from '../mutex';
 import { parseHistoryParams } from '../persistence/history';
 import { commandOf, statusOfReply } from './commands';
 import { type LeaderCheck, singleMonitor } from './leader';
@@ -46,14 +44,8 @@ export interface HttpTimeouts {
 
 export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 };
 
-export interface HttpServerOptions {
-  config: MmmConfig;
-  host: string;
-  port: number;
-  material?: TlsMaterial;
-  logger: Logger;
-  target: CommandHost;
-  mutex: Mutex;
+/** The control port's options (same listener, material and command path), plus the HTTP parts. */
+export interface HttpServerOptions extends ControlServerOptions {
   /** GET /metrics; default: only `mmm_up 1` (the metrics part passes prom-client's registry). */
   metrics?: MetricsRegistry;
   /** GET /api/v1/leader; default: a single monitor (always the leader). */
@@ -61,7 +53,6 @@ export interface HttpServerOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** Passed to the listener (tests). */
   handshakeTimeoutMs?: number;
-  bindRetryMs?: number;
 }
 
 export interface HttpServer {
