@@ -188,7 +188,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       failoverMaxLag: get<number>(monSec, 'failover_max_lag'),
       failoverCooldown: get<number>(monSec, 'failover_cooldown') ?? DEFAULTS.failoverCooldown,
       httpListen: get<ListenAddress>(monSec, 'http_listen'),
-      clusterName: get<string>(monSec, 'cluster_name') ?? DEFAULTS.clusterName,
+      clusterName: get<string>(monSec, 'cluster_name'),
       preFailoverCommand: get<string>(monSec, 'pre_failover_command'),
       postFailoverCommand: get<string>(monSec, 'post_failover_command'),
       notifyCommand: get<string>(monSec, 'notify_command'),

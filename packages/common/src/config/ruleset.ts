@@ -75,7 +75,7 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       // Observability (issue 17): the HTTPS API, status page and /metrics; hooks.
       http_listen: { kind: 'listen', ours: true },
       // The `cluster` label of /metrics (and of the hooks' environment): MMM has no cluster name.
-      cluster_name: { kind: 'string', ours: true, default: 'default' },
+      cluster_name: { kind: 'string', ours: true, default: "the @cluster, else 'default'" },
       pre_failover_command: { kind: 'string', ours: true },
       post_failover_command: { kind: 'string', ours: true },
       notify_command: { kind: 'string', ours: true },

@@ -217,7 +217,6 @@ export const DEFAULTS = {
   legacyFailover: 'safe' as 'safe' | 'mmm',
   failoverCooldown: 3600,
   hookTimeout: 10,
-  clusterName: 'default',
   preFailoverInterval: 30,
   monitorMode: 'active' as MonitorMode,
   waitForOtherMaster: 120,

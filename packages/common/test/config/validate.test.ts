@@ -334,8 +334,8 @@ describe('observability keys (our additions, issue 17)', () => {
     expect(at('  hook_timeout 0\n')).to.have.length(1);
   });
 
-  it('cluster_name: default `default`, a plain name as written, anything else refused with file:line', () => {
-    expect(load('').monitor!.clusterName).to.equal('default');
+  it('cluster_name: unset by default (the label falls back), a plain name as written, anything else refused with file:line', () => {
+    expect(load('').monitor!.clusterName).to.equal(undefined); // the metrics label falls back to the @cluster, then 'default'
     expect(load('  cluster_name shop-eu1.a_b\n').monitor!.clusterName).to.equal('shop-eu1.a_b');
     expect(at('  cluster_name shop eu1\n')).to.deep.equal(["4: cluster_name 'shop eu1' is not a name"]);
     expect(at('  cluster_name -x\n')).to.deep.equal(["4: cluster_name '-x' is not a name"]);
