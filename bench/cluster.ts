@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { controlCommand } from '@mmm/sandbox';
 import {
-  ROOT, control, logLines, max, min, pct, readAudit, sandboxDown, sandboxUp, say, sleep, sql, stopChild, track, waitFor,
+  ROOT, control, max, pct, sandboxDown, sandboxUp, say, sleep, sql, stopChild, track, waitFor,
   type Sandbox, type SbNode,
 } from './lib';
 
@@ -16,8 +16,19 @@ export interface Ack {
   s: number;
   /** Commit latency (INSERT sent → OK), ms. */
   l: number;
+  /** The workload's connection. */
+  c: number;
+}
+/** One workload process: `conns` connections, each an autocommit INSERT after another or (tx) a short explicit transaction. */
+export interface WorkloadSpec {
+  name: string;
+  conns: number;
+  tx?: boolean;
+  /** First id: workloads running together use disjoint ranges. */
+  startId: number;
 }
 export interface Workload {
+  spec: WorkloadSpec;
   acks: Ack[];
   errors: { t: number; m: string }[];
   child: ChildProcess;
@@ -37,15 +48,16 @@ export async function prepareTable(sb: Sandbox): Promise<void> {
   }
 }
 
-export function startWorkload(sb: Sandbox, startId = 1, opts: { conns?: number; maxS?: number } = {}): Workload {
+export function startWorkload(sb: Sandbox, spec: WorkloadSpec = { name: '1c', conns: 1, startId: 1 }, maxS = 600): Workload {
   const ns = node(sb, 'db3').netns!;
-  const args = ['--start-id', String(startId), '--max-s', String(opts.maxS ?? 600), '--conns', String(opts.conns ?? 1)];
+  const args = ['--start-id', String(spec.startId), '--max-s', String(maxS), '--conns', String(spec.conns), ...(spec.tx ? ['--tx'] : [])];
   const child = track(
     spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(ROOT, 'bench/workload.ts'), sb.writerVip, sb.app.user, sb.app.password, 'mmm_test', 'bench_w', ...args], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
   const w: Workload = {
+    spec,
     acks: [],
     errors: [],
     child,
@@ -61,8 +73,8 @@ export function startWorkload(sb: Sandbox, startId = 1, opts: { conns?: number; 
       const line = buf.slice(0, k);
       buf = buf.slice(k + 1);
       try {
-        const o = JSON.parse(line) as { ev: string; i: number; t: number; s: number; l: number; m: string };
-        if (o.ev === 'ack') w.acks.push({ i: o.i, t: o.t, s: o.s, l: o.l });
+        const o = JSON.parse(line) as { ev: string; i: number; t: number; s: number; l: number; c: number; m: string };
+        if (o.ev === 'ack') w.acks.push({ i: o.i, t: o.t, s: o.s, l: o.l, c: o.c });
         else if (o.ev === 'err') w.errors.push({ t: o.t, m: o.m });
       } catch {
         /* partial line */
@@ -78,147 +90,37 @@ export async function idsOn(n: SbNode): Promise<Set<number>> {
   return new Set(out.split('\n').filter(Boolean).map(Number));
 }
 
-/** Acknowledged ids missing on `n` (the writer at the end). */
-async function lostOn(n: SbNode, acks: Ack[]): Promise<number> {
-  const have = await idsOn(n);
-  return acks.filter((a) => !have.has(a.i)).length;
-}
-
-// ---- crash failover -----------------------------------------------------------------------------
-
-export interface CrashRun {
-  total_ms: number;
-  detect_ms: number | null;
-  decision_ms: number | null;
-  writable_ms: number | null;
-  vip_ms: number | null;
-  acting_ms: number | null;
-  lost_writes: number;
-  acks_before: number;
-  up_ms: number;
-  /** Acknowledged ids missing on the new writer but present on db3 (another survivor received them). */
-  lost_but_on_db3?: number;
-  /** durability semisync: the monitor audited WriterSemisyncFallback after the kill. */
-  fallback_audited?: boolean;
-  error?: string;
-}
-export interface CrashStats {
-  checks: string;
-  runs: number;
-  min_ms: number;
-  p50_ms: number;
-  p90_ms: number;
-  max_ms: number;
-  detect_p50_ms: number;
-  decision_p50_ms: number;
-  writable_p50_ms: number;
-  acting_p50_ms: number;
-  lost_writes: number;
-  /** Writes acknowledged before the kill, all runs. */
-  acks_before_kill: number;
-  failed_runs: number;
-  per_run: CrashRun[];
-}
-
-export interface CrashOptions {
-  /** `up --semisync`. */
-  semisync?: boolean;
-  /** Workload connections (default 1). */
-  conns?: number;
-}
-
-async function crashOnce(checks: string, boundMs: number, o: CrashOptions = {}): Promise<CrashRun> {
-  const sb = await sandboxUp(o.semisync ? 'crashsemi' : 'crash', checks, o.semisync ? ['--semisync'] : []);
-  let w: Workload | undefined;
-  try {
-    await prepareTable(sb);
-    const db1 = node(sb, 'db1');
-    const db2 = node(sb, 'db2');
-    const id1 = Number((await sql(db1, 'SELECT @@server_id')).trim());
-    w = startWorkload(sb, 1, { conns: o.conns ?? 1 });
-    const wl = w;
-    await waitFor('workload writing through the writer VIP', 20_000, () => (wl.acks.filter((a) => a.s === id1).length >= 300 ? true : undefined));
-    await sleep(500);
-    const tKill = Date.now();
-    process.kill(db1.mariadbd_pid, 'SIGKILL');
-    const first = await waitFor('first acknowledged write on the new writer', boundMs, () => wl.acks.find((a) => a.t > tKill && a.s !== id1));
-    await sleep(500);
-    await w.stop();
-    const acksBefore = w.acks.filter((a) => a.t <= tKill).length;
-    const audit = readAudit(sb.auditFile).filter((l) => l.t >= tKill - 50);
-    const hard = audit.find((l) => l.kind === 'state_change' && l.host === 'db1' && /HARD_OFFLINE/.test(l.reason));
-    const decision = audit.find((l) => l.kind === 'failover' && !l.blocked && l.host === 'db2');
-    const agentLog = logLines(join(sb.dir, 'db2', 'mmmd_agent.log')).filter((l) => l.t >= tKill);
-    const ro0 = agentLog.find((l) => /step done: read_only=0/.test(l.text));
-    const vip = agentLog.find((l) => /step done: add writer\(/.test(l.text));
-    const rel = (t: number | undefined): number | null => (t === undefined ? null : t - tKill);
-    await sleep(300);
-    const have2 = await idsOn(db2);
-    const missing = w.acks.filter((a) => !have2.has(a.i));
-    const lost = missing.length;
-    const on3 = missing.length ? await idsOn(node(sb, 'db3')) : new Set<number>();
-    const fallback = audit.some((l) => l.kind === 'diagnosis' && /^WriterSemisyncFallback on /.test(l.reason));
-    return {
-      lost_but_on_db3: missing.filter((a) => on3.has(a.i)).length,
-      ...(o.semisync ? { fallback_audited: fallback } : {}),
-      total_ms: first.t - tKill,
-      detect_ms: rel(hard?.t),
-      decision_ms: rel(decision?.t),
-      writable_ms: rel(ro0?.t),
-      vip_ms: rel(vip?.t),
-      acting_ms: decision && vip ? vip.t - decision.t : null,
-      lost_writes: lost,
-      acks_before: acksBefore,
-      up_ms: sb.upMs,
-    };
-  } finally {
-    await w?.stop();
-    await sandboxDown(sb.dir);
-  }
-}
-
-export async function crashSection(checks: string, runs: number, boundMs: number, o: CrashOptions = {}): Promise<CrashStats> {
-  const per: CrashRun[] = [];
-  let failed = 0;
-  for (let r = 1; r <= runs; r++) {
-    try {
-      const x = await crashOnce(checks, boundMs, o);
-      per.push(x);
-      const extra = `${x.lost_but_on_db3 ? ` (${x.lost_but_on_db3} of them on db3)` : ''}${x.fallback_audited ? '; WriterSemisyncFallback audited' : ''}`;
-      say(`  [${checks}${o.semisync ? ', semisync' : ''}${o.conns ? `, ${o.conns} conns` : ''}] run ${r}/${runs}: kill→first ack on new writer ${x.total_ms} ms (HARD_OFFLINE +${x.detect_ms}, failover decision +${x.decision_ms}, read_only=0 +${x.writable_ms}, VIP +${x.vip_ms}), acked before kill ${x.acks_before}, lost ${x.lost_writes}${extra}`);
-    } catch (e) {
-      failed++;
-      say(`  [${checks}] run ${r}/${runs} FAILED: ${(e as Error).message}`);
-    }
-  }
-  const tot = per.map((p) => p.total_ms);
-  const p50 = (k: keyof CrashRun): number => pct(per.map((p) => p[k]).filter((v): v is number => typeof v === 'number'), 50);
-  return {
-    checks,
-    runs: per.length,
-    min_ms: min(tot),
-    p50_ms: pct(tot, 50),
-    p90_ms: pct(tot, 90),
-    max_ms: max(tot),
-    detect_p50_ms: p50('detect_ms'),
-    decision_p50_ms: p50('decision_ms'),
-    writable_p50_ms: p50('writable_ms'),
-    acting_p50_ms: p50('acting_ms'),
-    lost_writes: per.reduce((a, p) => a + p.lost_writes, 0),
-    acks_before_kill: per.reduce((a, p) => a + p.acks_before, 0),
-    failed_runs: failed,
-    per_run: per,
-  };
-}
-
 // ---- planned switchover -------------------------------------------------------------------------
 
+export interface SwitchWorkloadRun {
+  /** Longest time in which no connection of the workload got a write acknowledged. */
+  block_ms: number;
+  /** Longest gap between two acknowledged writes of one connection, over its connections. */
+  conn_block_ms: number;
+  /** Command sent → first write of this workload acknowledged by the new writer. */
+  total_ms: number;
+}
 export interface SwitchRun {
   to: string;
+  /** The first workload's figures (continuity with earlier runs: the only one then). */
   block_ms: number;
   total_ms: number;
   answer: string;
   monitor_duration_ms?: number;
+  reply_ms: number;
+  workloads: Record<string, SwitchWorkloadRun>;
+}
+export interface SwitchWorkloadStats {
+  conns: number;
+  tx: boolean;
+  block_p50_ms: number;
+  /** Nearest rank: with fewer than 100 moves this is the max. */
+  block_p99_ms: number;
+  block_max_ms: number;
+  conn_block_p99_ms: number;
+  total_p50_ms: number;
+  lost_writes: number;
+  acks: number;
 }
 export interface SwitchStats {
   runs: number;
@@ -227,23 +129,25 @@ export interface SwitchStats {
   block_max_ms: number;
   total_p50_ms: number;
   total_max_ms: number;
+  reply_p50_ms: number;
   lost_writes: number;
   failed_runs: number;
   states_after: string;
+  workloads: Record<string, SwitchWorkloadStats>;
   per_run: SwitchRun[];
 }
 
-/** Longest gap between consecutive acknowledged writes in [from, to]. */
-function longestGap(acks: Ack[], from: number, to: number): number {
-  const ts = acks.filter((a) => a.t >= from && a.t <= to).map((a) => a.t);
+/** Longest gap between consecutive acknowledged writes in [from, to] (of connection `c` if given). */
+function longestGap(acks: Ack[], from: number, to: number, c?: number): number {
+  const ts = acks.filter((a) => a.t >= from && a.t <= to && (c === undefined || a.c === c)).map((a) => a.t);
   let g = 0;
   for (let k = 1; k < ts.length; k++) g = Math.max(g, ts[k]! - ts[k - 1]!);
   return g;
 }
 
-export async function switchoverSection(runs: number): Promise<SwitchStats> {
+export async function switchoverSection(runs: number, specs: WorkloadSpec[]): Promise<SwitchStats> {
   const sb = await sandboxUp('switch');
-  let w: Workload | undefined;
+  const ws: Workload[] = [];
   const per: SwitchRun[] = [];
   let failed = 0;
   try {
@@ -251,9 +155,8 @@ export async function switchoverSection(runs: number): Promise<SwitchStats> {
     say(`  set_manual: ${(await control(sb, 'set_manual')).trim()}`);
     const ids: Record<string, number> = {};
     for (const n of sb.status.nodes) ids[n.name] = Number((await sql(n, 'SELECT @@server_id')).trim());
-    w = startWorkload(sb);
-    const wl = w;
-    await waitFor('workload writing through the writer VIP', 20_000, () => (wl.acks.length >= 300 ? true : undefined));
+    for (const s of specs) ws.push(startWorkload(sb, s));
+    for (const w of ws) await waitFor(`workload ${w.spec.name} writing through the writer VIP`, 20_000, () => (w.acks.length >= 300 ? true : undefined));
     let writer = 'db1';
     for (let r = 1; r <= runs; r++) {
       const to = writer === 'db1' ? 'db2' : 'db1';
@@ -264,13 +167,21 @@ export async function switchoverSection(runs: number): Promise<SwitchStats> {
       const tAns = Date.now();
       try {
         if (!/^OK/.test(answer)) throw new Error(`move_role answered: ${answer.slice(0, 200)}`);
-        const first = await waitFor(`first write acknowledged by ${to}`, 15_000, () => wl.acks.find((a) => a.t >= t0 && a.s === ids[to]));
+        const firsts: number[] = [];
+        for (const w of ws) firsts.push((await waitFor(`first write of ${w.spec.name} acknowledged by ${to}`, 15_000, () => w.acks.find((a) => a.t >= t0 && a.s === ids[to]))).t);
         await sleep(300);
-        const block = longestGap(wl.acks, t0 - 200, first.t + 300);
+        const wr: Record<string, SwitchWorkloadRun> = {};
+        for (const [k, w] of ws.entries()) {
+          const end = firsts[k]! + 300;
+          const conns = Array.from({ length: w.spec.conns }, (_, c) => longestGap(w.acks, t0 - 200, end, c));
+          wr[w.spec.name] = { block_ms: longestGap(w.acks, t0 - 200, end), conn_block_ms: Math.max(...conns), total_ms: Math.max(tAns, firsts[k]!) - t0 };
+        }
         const doc = JSON.parse(await controlCommand({ config: sb.status.control_config }, 'status_json', 10_000)) as { lastMove?: { durationMs?: number | null } };
         const md = doc.lastMove?.durationMs;
-        per.push({ to, block_ms: block, total_ms: Math.max(tAns, first.t) - t0, answer: answer.split('\n')[0]!, ...(typeof md === 'number' ? { monitor_duration_ms: md } : {}) });
-        say(`  switchover ${r}/${runs} → ${to}: write block ${block} ms, command→first ack on ${to} ${Math.max(tAns, first.t) - t0} ms (reply after ${tAns - t0} ms)`);
+        const first = wr[ws[0]!.spec.name]!;
+        per.push({ to, block_ms: first.block_ms, total_ms: first.total_ms, answer: answer.split('\n')[0]!, reply_ms: tAns - t0, ...(typeof md === 'number' ? { monitor_duration_ms: md } : {}), workloads: wr });
+        const txt = Object.entries(wr).map(([n, x]) => `${n} block ${x.block_ms} ms (one connection ${x.conn_block_ms}), first ack on ${to} +${x.total_ms}`).join('; ');
+        say(`  switchover ${r}/${runs} → ${to}: reply after ${tAns - t0} ms; ${txt}`);
         writer = to;
       } catch (e) {
         failed++;
@@ -280,10 +191,20 @@ export async function switchoverSection(runs: number): Promise<SwitchStats> {
       }
     }
     await sleep(500);
-    await w.stop();
+    for (const w of ws) await w.stop();
     await sleep(1_500); // let replication settle before counting on the final writer
-    const lost = await lostOn(node(sb, writer), w.acks);
+    const have = await idsOn(node(sb, writer));
     const doc = JSON.parse(await control(sb, 'status_json')) as { hosts: { name: string; state: string }[] };
+    const workloads: Record<string, SwitchWorkloadStats> = {};
+    for (const w of ws) {
+      const rs = per.map((p) => p.workloads[w.spec.name]!);
+      const b = rs.map((x) => x.block_ms);
+      workloads[w.spec.name] = {
+        conns: w.spec.conns, tx: !!w.spec.tx, block_p50_ms: pct(b, 50), block_p99_ms: pct(b, 99), block_max_ms: max(b),
+        conn_block_p99_ms: pct(rs.map((x) => x.conn_block_ms), 99), total_p50_ms: pct(rs.map((x) => x.total_ms), 50),
+        lost_writes: w.acks.filter((a) => !have.has(a.i)).length, acks: w.acks.length,
+      };
+    }
     const blocks = per.map((p) => p.block_ms);
     const totals = per.map((p) => p.total_ms);
     return {
@@ -293,14 +214,15 @@ export async function switchoverSection(runs: number): Promise<SwitchStats> {
       block_max_ms: max(blocks),
       total_p50_ms: pct(totals, 50),
       total_max_ms: max(totals),
-      lost_writes: lost,
+      reply_p50_ms: pct(per.map((p) => p.reply_ms), 50),
+      lost_writes: Object.values(workloads).reduce((a, x) => a + x.lost_writes, 0),
       failed_runs: failed,
       states_after: doc.hosts.map((h) => `${h.name}=${h.state}`).join(' '),
+      workloads,
       per_run: per,
     };
   } finally {
-    await w?.stop();
+    for (const w of ws) await w.stop();
     await sandboxDown(sb.dir);
   }
 }
-

@@ -1,8 +1,10 @@
-// `npm run bench` — crash failover, planned switchover, protocol round trips and footprint.
-// Writes bench/results/latest.json and the results table in docs/BENCHMARKS.md (between the
-// BENCH:RESULTS markers), and prints the table. One section: `npm run bench -- --only protocol`
-// (comma-separated: crash,switchover,protocol,footprint,semisync). Options: --tuned-runs N (10),
-// --default-runs N (3), --switch-runs N (10), --requests N (2000), --window S (25), --no-doc;
+// `npm run bench` — every fault class (mysqld kill -9, node loss, hung mysqld), planned
+// switchover, protocol round trips and footprint. Writes bench/results/latest.json and the results
+// table in docs/BENCHMARKS.md (between the BENCH:RESULTS markers), and prints the table. One
+// section: `npm run bench -- --only protocol` (comma-separated:
+// crash,nodeloss,hang,switchover,protocol,footprint,semisync). Options: --kill-runs N (20; alias
+// --tuned-runs), --mmm-tuned-runs N (10), --default-runs N (3), --nodeloss-runs N (10),
+// --hang-runs N (10), --switch-runs N (30), --requests N (2000), --window S (25), --no-doc;
 // semisync: --semisync-runs N (5 crash runs each, semisync and async), --conns N (4),
 // --latency-rounds N (3 of each), --latency-round-s S (10); --out NAME.json (bench/results/latest.json).
 // Everything started is stopped by PID and every sandbox brought down, also on failure and Ctrl-C.
@@ -10,18 +12,20 @@ import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crashSection, switchoverSection, type CrashStats, type SwitchStats } from './cluster';
+import { switchoverSection, type SwitchStats } from './cluster';
+import { FAULT_TEXT, MIXED, faultSection, type CrashStats } from './faults';
 import { footprintSection, type FootprintResult } from './footprint';
 import { cleanupAll, isRoot, resetClock, ROOT, say } from './lib';
 import { protocolSection, type ProtocolResult } from './protocol';
 import { semisyncSection, type SemisyncResult } from './semisync';
-import { SANDBOX_SEMISYNC_TIMEOUT } from '@mmm/sandbox';
+import { SANDBOX_SEMISYNC_TIMEOUT, SANDBOX_WRITER_LEASE } from '@mmm/sandbox';
 
-const SECTIONS = ['crash', 'switchover', 'protocol', 'footprint', 'semisync'] as const;
+const SECTIONS = ['crash', 'nodeloss', 'hang', 'switchover', 'protocol', 'footprint', 'semisync'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function args(): {
-  only: Set<Section>; tunedRuns: number; defaultRuns: number; switchRuns: number; requests: number; windowS: number; doc: boolean;
+  only: Set<Section>; killRuns: number; mmmTunedRuns: number; defaultRuns: number; nodelossRuns: number; hangRuns: number;
+  switchRuns: number; requests: number; windowS: number; doc: boolean;
   semisyncRuns: number; conns: number; latencyRounds: number; latencyRoundS: number; out: string;
 } {
   const a = process.argv.slice(2);
@@ -43,7 +47,8 @@ function args(): {
   const out = a.includes('--out') ? (a[a.indexOf('--out') + 1] ?? '') : 'latest.json';
   if (!/^[\w.-]+\.json$/.test(out)) throw new Error(`--out: a file name in bench/results ending in .json, got '${out}'`);
   return {
-    only, tunedRuns: val('--tuned-runs', 10), defaultRuns: val('--default-runs', 3), switchRuns: val('--switch-runs', 10),
+    only, killRuns: val('--kill-runs', val('--tuned-runs', 20)), mmmTunedRuns: val('--mmm-tuned-runs', 10), defaultRuns: val('--default-runs', 3),
+    nodelossRuns: val('--nodeloss-runs', 10), hangRuns: val('--hang-runs', 10), switchRuns: val('--switch-runs', 30),
     requests: val('--requests', 2000), windowS: val('--window', 25), doc: !a.includes('--no-doc'),
     out,
     semisyncRuns: val('--semisync-runs', 5), conns: val('--conns', 4), latencyRounds: val('--latency-rounds', 3), latencyRoundS: val('--latency-round-s', 10),
@@ -66,7 +71,9 @@ interface Results {
   sections_run: string[];
   skipped: Record<string, string>;
   duration_s?: number;
-  crash_failover?: { default?: CrashStats; tuned?: CrashStats };
+  crash_failover?: { default?: CrashStats; tuned?: CrashStats; mmm_tuned?: CrashStats };
+  node_loss?: CrashStats;
+  hang?: CrashStats;
   switchover?: SwitchStats;
   protocol?: ProtocolResult;
   footprint?: FootprintResult;
@@ -80,21 +87,53 @@ const le = (v: number | undefined, t: number): boolean | undefined => (typeof v 
 
 export function table(r: Results): string {
   const t = r.crash_failover?.tuned;
+  const m = r.crash_failover?.mmm_tuned;
   const d = r.crash_failover?.default;
+  const nl = r.node_loss;
+  const hg = r.hang;
   const s = r.switchover;
   const p = r.protocol;
   const f = r.footprint;
   const y = r.semisync;
   const lat = (l: SemisyncResult['latency']['async'] | undefined): string => (l ? `p50 ${fmt(l.p50_ms)} / p99 ${fmt(l.p99_ms)} ms, ${fmt(l.commits_per_s)} commits/s` : '—');
   const crash = (c: CrashStats | undefined): string =>
-    c ? `runs ${c.runs}${c.failed_runs ? ` (+${c.failed_runs} failed)` : ''}: p50 ${fmt(c.p50_ms)} / max ${fmt(c.max_ms)} ms; lost ${c.lost_writes} of ${c.acks_before_kill} acknowledged before the kill (per run: ${c.per_run.map((p) => p.lost_writes).join(', ')})` : '—';
+    c ? `runs ${c.runs}${c.failed_runs ? ` (+${c.failed_runs} failed)` : ''}: p50 ${fmt(c.p50_ms)} / max ${fmt(c.max_ms)} ms; lost ${c.lost_writes} of ${c.acks_before_kill} acknowledged before the kill (per run: ${c.per_run.map((x) => x.lost_writes).join(', ')})` : '—';
+  const runs = (c: CrashStats): string => `runs ${c.runs}${c.failed_runs ? ` (+${c.failed_runs} FAILED)` : ''}`;
+  // "p99" of fewer than 100 samples is reported as the max (nearest rank)
+  const wl = (c: CrashStats | undefined, name: string): string => {
+    const w = c?.workloads?.[name];
+    return c && w ? `${runs(c)}: min ${fmt(w.min_ms)} / p50 ${fmt(w.p50_ms)} / max ${fmt(w.max_ms)} ms; lost ${w.lost_writes} of ${w.acks_before_fault}` : '—';
+  };
+  const writable = (c: CrashStats | undefined): string => (c ? `p50 ${fmt(c.writable_p50_ms)} / max ${fmt(c.writable_max_ms)} ms (HARD_OFFLINE p50 ${fmt(c.detect_p50_ms)}, decision p50 ${fmt(c.decision_p50_ms)} ms)` : '—');
+  const wlOk = (c: CrashStats | undefined, name: string, p50: number, mx: number): boolean | undefined => {
+    const w = c?.workloads?.[name];
+    return c && w && c.runs > 0 ? !!(le(w.p50_ms, p50) && le(w.max_ms, mx) && !c.failed_runs) : undefined;
+  };
+  const leaseBound = (SANDBOX_WRITER_LEASE + 1.5) * 1000;
+  const [w8, w1] = MIXED.map((w) => w.name) as [string, string];
+  const sw = (name: string): string => {
+    const x = s?.workloads?.[name];
+    return s && x ? `moves ${s.runs}${s.failed_runs ? ` (+${s.failed_runs} FAILED)` : ''}: p50 ${fmt(x.block_p50_ms)} / p99 ${fmt(x.block_p99_ms)} ms (one connection's longest wait p99 ${fmt(x.conn_block_p99_ms)} ms); lost ${x.lost_writes} of ${x.acks}` : '—';
+  };
+  const swOk = (name: string): boolean | undefined => {
+    const x = s?.workloads?.[name];
+    return s && x ? !!(le(x.block_p99_ms, 350) && x.lost_writes === 0 && !s.failed_runs) : undefined;
+  };
+  const MMM_SHORTCUT = 'MMM has no agent report of a stopped mysqld: it always waits trap_period (mmm skips it when its agent says mysqld stopped)';
   const rows: string[][] = [
-    ['Crash failover, tuned checks: kill -9 → first acked write on new writer', t ? `runs ${t.runs}: min ${fmt(t.min_ms)} / p50 ${fmt(t.p50_ms)} / p90 ${fmt(t.p90_ms)} / max ${fmt(t.max_ms)} ms` : '—', 'p50 ≤ 1000 ms, max ≤ 2000 ms', verdict(t ? !!(le(t.p50_ms, 1000) && le(t.max_ms, 2000)) : undefined), 'MMM 2.2.1 check_period 1/trap 2: 5.8 s median to read_only=0; VTOrc 1.4–2.8 s; MHA 10–30 s'],
-    ['  of which: kill → HARD_OFFLINE decision (p50) / → read_only=0 (p50); acting (decision → VIP, p50)', t ? `${fmt(t.detect_p50_ms)} / ${fmt(t.writable_p50_ms)} ms; acting ${fmt(t.acting_p50_ms)} ms` : '—', '', '', ''],
-    ['  acknowledged writes lost (tuned, all runs)', t ? `${t.lost_writes}` : '—', '(async replication: counted)', '', 'VTOrc audit: ~500 in relay-log scenarios'],
-    ['Crash failover, MMM 2.x default checks (5 s / trap 10 s / timeout 2 s)', d ? `runs ${d.runs}: min ${fmt(d.min_ms)} / p50 ${fmt(d.p50_ms)} / p90 ${fmt(d.p90_ms)} / max ${fmt(d.max_ms)} ms; detect p50 ${fmt(d.detect_p50_ms)} ms; lost ${d.lost_writes}` : '—', '', '', 'MMM 2.2.1 default checks: 15.6 s median to read_only=0'],
-    ['Planned switchover (move_role writer, under load): write block', s ? `runs ${s.runs}: p50 ${fmt(s.block_p50_ms)} / p99 ${fmt(s.block_p99_ms)} ms; lost ${s.lost_writes}` : '—', 'p99 ≤ 300 ms with 0 lost', verdict(s ? !!(le(s.block_p99_ms, 300) && s.lost_writes === 0) : undefined), 'MHA online switch 0.5–2 s blocked'],
-    ['  switchover total (command → first ack on the new writer), p50', s ? `${fmt(s.total_p50_ms)} ms` : '—', '', '', 'MMM 2.2.1 move_role 0.56 s median (no GTID wait, no grace)'],
+    [`kill -9 of mysqld (agent alive), tuned checks: kill → first acked write on the new writer, ${w8}`, wl(t, w8), 'p50 ≤ 400 ms, max ≤ 800 ms', verdict(wlOk(t, w8, 400, 800)), 'VTOrc 1.4–2.8 s; MHA 10–30 s'],
+    [`  same runs, ${w1}`, wl(t, w1), 'p50 ≤ 400 ms, max ≤ 800 ms', verdict(wlOk(t, w1, 400, 800)), ''],
+    ['  same runs: kill → new writer read_only=0', writable(t), '', '', ''],
+    [`kill -9 of mysqld, MMM's tuned checks (check_period 1 s, trap 2 s): kill → new writer read_only=0`, m ? `${runs(m)}: ${writable(m)}` : '—', 'p50 ≤ 400 ms (≥ 10× MMM)', verdict(m && m.runs ? !!le(m.writable_p50_ms, 400) : undefined), `MMM 2.2.1 same lab: 4.18 s median (3.98–4.23). ${MMM_SHORTCUT}`],
+    [`  same runs: kill → first acked write, ${w8} / ${w1}`, m ? `p50 ${fmt(m.workloads?.[w8]?.p50_ms)} / ${fmt(m.workloads?.[w1]?.p50_ms)} ms, max ${fmt(m.workloads?.[w8]?.max_ms)} / ${fmt(m.workloads?.[w1]?.max_ms)} ms; lost ${m.lost_writes}` : '—', '', '', 'MMM 2.2.1: 5.8 s median (mmm-wire.md)'],
+    ['kill -9 of mysqld, MMM 2.x default checks (5 s / trap 10 s / timeout 2 s): kill → read_only=0', d ? `${runs(d)}: ${writable(d)}; first ack ${w8} p50 ${fmt(d.workloads?.[w8]?.p50_ms)} ms; lost ${d.lost_writes}` : '—', '', '', `MMM 2.2.1 default checks: 15.6 s median to read_only=0. ${MMM_SHORTCUT}`],
+    [`node loss (mysqld + agent killed, link cut), tuned checks: kill → first acked write, ${w8}`, wl(nl, w8), `≤ writer_lease + 1.5 s = ${fmt(leaseBound)} ms`, verdict(nl && nl.runs ? !!(le(nl.workloads?.[w8]?.max_ms, leaseBound) && !nl.failed_runs) : undefined), 'no MMM figure'],
+    [`  same runs, ${w1}; kill → read_only=0`, nl ? `${wl(nl, w1)}; read_only=0 ${writable(nl)}` : '—', '', '', ''],
+    [`hung mysqld (SIGSTOP), tuned checks: → first acked write, ${w8}`, wl(hg, w8), `≤ writer_lease + 1.5 s = ${fmt(leaseBound)} ms`, verdict(hg && hg.runs ? !!(le(hg.workloads?.[w8]?.max_ms, leaseBound) && !hg.failed_runs) : undefined), 'no MMM figure (MMM cannot fence a hung server: it promotes after trap_period while the old one may resume)'],
+    [`  same runs, ${w1}; → read_only=0`, hg ? `${wl(hg, w1)}; read_only=0 ${writable(hg)}` : '—', '', '', ''],
+    [`Planned switchover (move_role writer, under load): write block, ${w8}`, sw(w8), 'p99 ≤ 350 ms, 0 lost', verdict(swOk(w8)), 'MHA online switch 0.5–2 s blocked'],
+    [`  same moves, ${w1}`, sw(w1), 'p99 ≤ 350 ms, 0 lost', verdict(swOk(w1)), ''],
+    ['  the monitor\'s reply (command → OK), p50; command → first ack on the new writer, p50', s ? `${fmt(s.reply_p50_ms)} ms; ${fmt(s.total_p50_ms)} ms` : '—', '', '', 'MMM 2.2.1 move_role 0.56 s median (no GTID wait, no grace: it can lose acknowledged writes)'],
     ['Agent PING round trip, kept connection (p50 / p99)', p ? `${fmt(p.agent_rtt_kept_p50_ms)} / ${fmt(p.agent_rtt_kept_p99_ms)} ms` : '—', 'p99 ≤ 5 ms', verdict(le(p?.agent_rtt_kept_p99_ms, 5)), ''],
     ['Agent PING, new mutual-TLS connection each (p50 / p99)', p ? `${fmt(p.agent_rtt_new_p50_ms)} / ${fmt(p.agent_rtt_new_p99_ms)} ms` : '—', '', '', 'MMM 2.x: a new TCP connection per request'],
     ['Control `show`, new connection each (p50 / p99)', p ? `${fmt(p.control_show_p50_ms)} / ${fmt(p.control_show_p99_ms)} ms` : '—', 'p99 ≤ 20 ms', verdict(le(p?.control_show_p99_ms, 20)), 'MMM 2.2.1: 0.05–0.1 s or ~3 s'],
@@ -153,11 +192,14 @@ async function main(): Promise<number> {
       tuned_checks: 'ping/mysql/rep_threads check_period 0.25 s, trap_period 0.75 s, timeout 1 s; rep_backlog 0.5/1 s; ping_interval 0.25 (mmm_sandbox defaults)',
       default_checks: 'MMM 2.x defaults: every check 5 s, trap 10 s, timeout 2 s; ping_interval 1 (mmm_sandbox up --checks default)',
       monitor_pass_interval_ms: 'default = fastest check_period clamped to 100–1000 ms: 250 tuned, 1000 with default checks and for the 200 simulated hosts (mmmd_mon without --pass-interval-ms)',
-      writer_lease_s: 3,
+      writer_lease_s: SANDBOX_WRITER_LEASE,
       switch_timeout_s: 10,
       replication: 'MariaDB async GTID replication, MASTER_HEARTBEAT_PERIOD 1, slave_net_timeout 4',
       network: 'mmm_sandbox --netns: each node in its own namespace on a bridge; workload client inside db3\'s namespace, app user, writer VIP',
-      runs: { tuned: o.tunedRuns, default: o.defaultRuns, switchover: o.switchRuns, requests: o.requests, footprint_window_s: o.windowS },
+      mmm_tuned_checks: "MMM's tuned settings of reference/mmm-interop.md §5: check_period 1 s, trap_period 2 s (mmm_sandbox up --checks 1/2)",
+      workloads: `each run: ${MIXED.map((w) => `${w.name} = ${w.conns} connection${w.conns > 1 ? 's' : ''} of ${w.tx ? 'short explicit transactions (BEGIN, INSERT, COMMIT)' : 'autocommit INSERTs'}`).join(' and ')}, both at once, from db3's namespace through the writer VIP`,
+      faults: Object.values(FAULT_TEXT).join('; '),
+      runs: { kill_tuned: o.killRuns, kill_mmm_tuned: o.mmmTunedRuns, kill_default: o.defaultRuns, node_loss: o.nodelossRuns, hang: o.hangRuns, switchover: o.switchRuns, requests: o.requests, footprint_window_s: o.windowS },
       ...(o.only.has('semisync')
         ? { semisync: `mmm_sandbox up --netns --semisync (durability semisync, semisync_timeout ${SANDBOX_SEMISYNC_TIMEOUT} s, AFTER_SYNC; db2 and db3 acknowledge); workload ${o.conns} connections of autocommit INSERTs from db3's namespace through the writer VIP; latency: ${o.latencyRounds} rounds of ${o.latencyRoundS} s each way, alternating on ONE sandbox (monitor passive, db1's master side switched by hand), first second of each round dropped; crash: ${o.semisyncRuns} runs each, semisync and async, fresh sandbox per run` }
         : {}),
@@ -185,10 +227,17 @@ async function main(): Promise<number> {
   if (o.only.has('protocol')) await section('protocol', async () => void (r.protocol = await protocolSection({ requests: o.requests })));
   if (o.only.has('crash') && needRoot('crash')) {
     r.crash_failover = {};
-    await section('crash failover, tuned checks', async () => void (r.crash_failover!.tuned = await crashSection('tuned', o.tunedRuns, 30_000)));
-    await section('crash failover, MMM 2.x default checks', async () => void (r.crash_failover!.default = await crashSection('default', o.defaultRuns, 60_000)));
+    await section('kill -9 of mysqld, tuned checks', async () => void (r.crash_failover!.tuned = await faultSection('tuned', o.killRuns, 30_000)));
+    await section("kill -9 of mysqld, MMM's tuned checks (1 s / trap 2 s)", async () => void (r.crash_failover!.mmm_tuned = await faultSection('1/2', o.mmmTunedRuns, 30_000)));
+    await section('kill -9 of mysqld, MMM 2.x default checks', async () => void (r.crash_failover!.default = await faultSection('default', o.defaultRuns, 60_000)));
   }
-  if (o.only.has('switchover') && needRoot('switchover')) await section('planned switchover', async () => void (r.switchover = await switchoverSection(o.switchRuns)));
+  if (o.only.has('nodeloss') && needRoot('nodeloss')) {
+    await section('node loss, tuned checks', async () => void (r.node_loss = await faultSection('tuned', o.nodelossRuns, 40_000, { fault: 'nodeloss' })));
+  }
+  if (o.only.has('hang') && needRoot('hang')) {
+    await section('hung mysqld, tuned checks', async () => void (r.hang = await faultSection('tuned', o.hangRuns, 40_000, { fault: 'hang' })));
+  }
+  if (o.only.has('switchover') && needRoot('switchover')) await section('planned switchover', async () => void (r.switchover = await switchoverSection(o.switchRuns, MIXED)));
   if (o.only.has('footprint')) await section('footprint', async () => void (r.footprint = await footprintSection({ root, windowMs: o.windowS * 1000 })));
   if (o.only.has('semisync') && needRoot('semisync')) {
     await section('semisync: commit latency and crash failover', async () => void (r.semisync = await semisyncSection({ conns: o.conns, roundS: o.latencyRoundS, rounds: o.latencyRounds, crashRuns: o.semisyncRuns })));

@@ -8,7 +8,8 @@
 //    commit acknowledged, Rpl_semi_sync_master_no_tx unchanged; async: yes_tx unchanged).
 // 2. Crash failover with semisync and, to compare, async: cluster.ts's crash run (fresh sandbox per
 //    run, kill -9 of db1's mariadbd) with the same N-connection workload.
-import { crashSection, node, prepareTable, startWorkload, type CrashStats } from './cluster';
+import { node, prepareTable, startWorkload } from './cluster';
+import { faultSection as crashSection, type CrashStats } from './faults';
 import { control, max, pct, round, sandboxDown, sandboxUp, say, sleep, sql, waitFor, type Sandbox } from './lib';
 
 export interface LatencyStats {
@@ -56,7 +57,7 @@ async function oneRound(sb: Sandbox, mode: Round['mode'], conns: number, roundS:
     }, 100);
   }
   const before = await counters(sb);
-  const w = startWorkload(sb, startId, { conns, maxS: roundS + 2 });
+  const w = startWorkload(sb, { name: `${conns}c`, conns, startId }, roundS + 2);
   const warm = 1_000;
   await waitFor('workload writing', 20_000, () => (w.acks.length > 0 ? true : undefined));
   const t0 = w.acks[0]!.t;

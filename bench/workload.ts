@@ -1,18 +1,19 @@
 // The benchmark's write workload. Runs INSIDE a node's network namespace (started with
 // `ip netns exec NS node --import tsx bench/workload.ts …`) as the `app` user against the writer
 // VIP: `--conns N` connections (default 1), each doing one INSERT (an autocommit transaction) after
-// the other, each acknowledged write printed as a JSON line
+// the other — or with `--tx` one short explicit transaction after the other (BEGIN, INSERT, COMMIT;
+// acknowledged when COMMIT returns OK), each acknowledged write printed as a JSON line
 // `{"ev":"ack","i":ID,"t":EPOCH_MS,"s":SERVER_ID,"l":COMMIT_MS,"c":CONN}` (SERVER_ID: @@server_id
 // read when the connection was opened, so each ack names the node that acknowledged it; COMMIT_MS:
 // INSERT sent → OK received). Ids are unique across connections. Errors reconnect (connect bound
 // 1 s, query bound 2 s, 20 ms pause). SIGTERM (or --max-s) ends it.
 //
-// usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S] [--conns N]
+// usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S] [--conns N] [--tx]
 import * as mysql from 'mysql2/promise';
 
 const [host, user, password, database, table, ...rest] = process.argv.slice(2);
 if (!host || !user || password === undefined || !database || !table) {
-  process.stderr.write('usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S] [--conns N]\n');
+  process.stderr.write('usage: workload.ts HOST USER PASSWORD DB TABLE [--start-id N] [--max-s S] [--conns N] [--tx]\n');
   process.exit(2);
 }
 const opt = (name: string, def: number): number => {
@@ -22,6 +23,7 @@ const opt = (name: string, def: number): number => {
 let id = opt('--start-id', 1);
 const maxMs = opt('--max-s', 300) * 1000;
 const conns = Math.max(1, Math.floor(opt('--conns', 1)));
+const tx = rest.includes('--tx');
 const started = Date.now();
 let stop = false;
 process.on('SIGTERM', () => (stop = true));
@@ -55,7 +57,9 @@ async function client(k: number): Promise<void> {
       }
       const i = id++; // one event loop: unique across the clients
       const t0 = performance.now();
+      if (tx) await c.conn.query({ sql: 'BEGIN', timeout: 2_000 });
       await c.conn.query({ sql: `INSERT INTO ${table} (id) VALUES (?)`, timeout: 2_000, values: [i] });
+      if (tx) await c.conn.query({ sql: 'COMMIT', timeout: 2_000 });
       const l = Math.round((performance.now() - t0) * 1000) / 1000;
       emit({ ev: 'ack', i, t: Date.now(), s: c.server, l, c: k });
     } catch (e) {

@@ -120,10 +120,15 @@ export class Monitor {
   private readonly runner: CheckRunner;
   readonly network: NetworkCheck;
   private running = false;
+  private stopped = false;
   private wake?: () => void;
   private wakePending = false;
   private loopDone?: Promise<void>;
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Background GET_AGENT_STATUS to agents that did not answer (probeBack). */
+  private readonly probing = new Map<string, Promise<unknown>>();
+  /** Agents that answered a probe after a silence: the next observation is a full one. */
+  private readonly cameBack = new Set<string>();
   private readonly systemAt: Record<string, number> = {};
   /** Outcome of the last automatic switch, for the next analysis (its backoff). */
   private lastSwitch?: ClusterSnapshot['lastSwitch'];
@@ -200,8 +205,10 @@ export class Monitor {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     this.wake?.();
     await this.loopDone?.catch(() => undefined);
+    await Promise.all([...this.probing.values()].map((p) => p.catch(() => undefined)));
     this.network.stop();
     await this.runner.stop();
     await this.sessions.close();
@@ -342,11 +349,16 @@ export class Monitor {
     if (this.inFlight.has(host)) return; // still busy with a long SET_STATUS: keep what we know
     const o = this.agents.obs[host];
     const now = this.clock.now();
-    const wasUnreachable = !o.reachable;
-    if (wasUnreachable) {
-      // Back after no answer: it may have restarted. `UP:` is the host's uptime (it goes back only
-      // on a reboot), so ask its state first, before this pass's status hides it: UNKNOWN after
-      // a status marks a restart (an MMM agent has then forgotten its roles: CLEAR_BAD_ROLES).
+    if (this.agents.silent(host)) {
+      // Not awaited: a dead or cut-off host would hold every pass for its connect timeout, and with
+      // it the decisions on the others (the lease wait of a lost writer ends on time only if a pass
+      // runs then). The probe wakes a pass when it answers.
+      this.probeBack(host);
+      return;
+    }
+    const wasUnreachable = this.cameBack.delete(host) || !o.reachable;
+    if (!o.reachable) {
+      // never asked yet (monitor start): its state first, before this pass's status hides a restart
       await this.agents.agentStatus(host);
       if (!o.reachable) return;
     }
@@ -392,6 +404,12 @@ export class Monitor {
   private send(d: StatusLine): Promise<boolean> {
     const busy = this.inFlight.get(d.host);
     if (busy) return Promise.resolve(false);
+    if (this.agents.silent(d.host)) {
+      // no status to a host that does not answer: the probe finds out when it is back (and whether
+      // it restarted, before a status hides it), then a pass sends it
+      this.probeBack(d.host);
+      return Promise.resolve(false);
+    }
     const p = this.agents.setStatus(d.host, d.state, d.roles, d.activeMaster, this.setStatusTimeoutMs).then((a) => {
       if (a && !a.ok) this.logger.error(`agent ${d.host} could not apply its status: ${a.error ?? ''}`, { state: d.state });
       return !!a?.ok;
@@ -399,6 +417,23 @@ export class Monitor {
     this.inFlight.set(d.host, p);
     void p.finally(() => this.inFlight.delete(d.host));
     return p;
+  }
+
+  /**
+   * In the background, at most one at a time per host: GET_AGENT_STATUS to an agent that did not
+   * answer. `UP:` is the host's uptime (it goes back only on a reboot), so its state comes first:
+   * UNKNOWN after a status marks a restart (an MMM agent has then forgotten its roles:
+   * CLEAR_BAD_ROLES). An answer wakes a pass, which observes the host in full.
+   */
+  private probeBack(host: string): void {
+    if (this.probing.has(host) || this.stopped) return;
+    const p = this.agents.agentStatus(host).then(() => {
+      if (!this.agents.obs[host].reachable) return;
+      this.cameBack.add(host);
+      this.triggerPass();
+    });
+    this.probing.set(host, p);
+    void p.finally(() => this.probing.delete(host));
   }
 
   private async killHost(host: string): Promise<void> {

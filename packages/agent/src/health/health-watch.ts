@@ -53,6 +53,8 @@ export class HealthWatch {
   /** at: when collected; startedAt: when that collection began (what it saw is at least that recent). */
   private latestFacts?: { facts: HealthFacts; at: number; startedAt: number };
   private collecting?: Promise<HealthFacts>;
+  /** When the collection under way began. */
+  private collectingSince?: number;
   private lastAnsweredAt: number;
   private timer?: NodeJS.Timeout;
   private readonly heartbeat = new HeartbeatTracker();
@@ -131,6 +133,7 @@ export class HealthWatch {
   private collect(): Promise<HealthFacts> {
     if (this.collecting) return this.collecting;
     const startedAt = this.o.now();
+    this.collectingSince = startedAt;
     this.collecting = collectHealth({
       mysql: this.o.mysql,
       pidfile: this.o.pidfile,
@@ -147,23 +150,51 @@ export class HealthWatch {
         if (facts.answering) this.lastAnsweredAt = now;
         return facts;
       })
-      .finally(() => (this.collecting = undefined));
+      .finally(() => {
+        this.collecting = undefined;
+        this.collectingSince = undefined;
+      });
     return this.collecting;
   }
 
   /** lastAnsweredAt of the hang already reported as unfenceable. */
   private noPidSince: number | undefined;
   private noSocketSince: number | undefined;
+  /** The pid this watch killed last (one kill per hang, however many ticks see it). */
+  private killedPid: number | undefined;
 
   async tick(): Promise<void> {
-    const facts = await this.collect().catch(() => undefined);
+    const collecting = this.collect().catch(() => undefined);
+    // The hang is judged on the silence so far, not after this collection: a collection against a
+    // hung server waits out its own timeouts, and a SET_STATUS stuck on the server holds the VIP
+    // lock — neither may delay the kill that makes the hung writer certainly dead.
+    this.fenceIfHung();
+    const facts = await collecting;
     if (!facts || facts.answering || !this.o.holdsWriter()) return;
-    const { logger } = this.o;
     // A dead or hung writer must not attract writes: the VIP goes first.
-    await this.o.exclusive(() => dropWriterVipIfDead(facts, this.o.writerIps, this.o.vips, logger)).catch(() => undefined);
-    const silentMs = this.o.now() - this.lastAnsweredAt;
-    if (facts.mysqldRunning !== true || silentMs < this.o.hungKillMs) return;
+    await this.o.exclusive(() => dropWriterVipIfDead(facts, this.o.writerIps, this.o.vips, this.o.logger)).catch(() => undefined);
+    this.fenceIfHung();
+  }
+
+  /**
+   * Kills a writer's mysqld that has not answered for hungKillMs: the last collection found it not
+   * answering, or the one under way has waited for it for over a second.
+   */
+  private fenceIfHung(): void {
+    if (!this.o.holdsWriter()) return;
+    const now = this.o.now();
+    const silentMs = now - this.lastAnsweredAt;
+    if (silentMs < this.o.hungKillMs) return;
+    const last = this.latestFacts;
+    const waiting = this.collectingSince !== undefined && now - this.collectingSince >= 1000;
+    const notAnswering = (last !== undefined && !last.facts.answering && last.startedAt >= this.lastAnsweredAt) || waiting;
+    if (!notAnswering) return;
+    // the last facts say whether it runs and its pid (those of just before the hang, while one collection waits)
+    const facts = last?.facts;
+    if (facts?.mysqldRunning !== true) return;
+    const { logger } = this.o;
     const pid = facts.mysqldPid;
+    if (pid !== undefined && pid === this.killedPid) return; // killed already: it is being reaped
     if (pid === undefined) {
       // Once per hang (the tick runs many times a second): the operator needs the fact, not a flood.
       if (this.noPidSince !== this.lastAnsweredAt) {
@@ -189,6 +220,7 @@ export class HealthWatch {
     try {
       (this.o.kill ?? ((p: number) => process.kill(p, 'SIGKILL')))(pid);
       logger.error(`fenced a hung writer: mysqld (pid ${pid}) did not answer for ${silentMs} ms; killed it (SIGKILL) so it cannot resume writing`);
+      this.killedPid = pid;
       this.latestFacts = undefined; // the next GET_HEALTH looks again (and sees it stopped)
     } catch (e) {
       logger.error(`killing hung mysqld pid ${pid} failed: ${errorMessage(e)}`);

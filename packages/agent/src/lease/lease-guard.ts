@@ -1,4 +1,7 @@
 // The lease's timer loop: ticks, probes the peer when the lease has run out, fences when told to.
+// The peer is probed ahead (the last probeLeadMs of the lease), so that a writer cut off from
+// everyone fences at its lease's expiry, not a probe timeout later: the monitor promotes another
+// host at writer_lease plus a margin (analysis/policy.ts leaseMarginMs) after its last contact.
 import { type Clock, type Logger, errorMessage, nullLogger, systemClock } from '@mmm/common';
 import { type LeaseDecision, type LeaseState, initialLease, leaseDecision, liftFence, markFenced, renewLease, setHoldsWriter } from './lease';
 
@@ -12,7 +15,9 @@ export interface LeaseGuardOptions {
   onFenceDecision?: () => void;
   clock?: Clock;
   logger?: Logger;
-  tickMs?: number; // 250
+  tickMs?: number; // 100
+  /** How long before expiry the peer is probed: the probe's own bound plus a tick. */
+  probeLeadMs?: number; // 1250
 }
 
 export class LeaseGuard {
@@ -21,6 +26,8 @@ export class LeaseGuard {
   private ticking: Promise<void> | undefined;
   /** Fenced, but a step failed: retried every tick until it works or the fence is lifted. */
   private fenceIncomplete = false;
+  /** The early probe of the lease's last probeLeadMs: when it began and what it found. */
+  private early: { renewAt: number; reachable?: boolean; running?: Promise<void> } | undefined;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -51,7 +58,7 @@ export class LeaseGuard {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.o.tickMs ?? 250);
+    this.timer = setInterval(() => void this.tick(), this.o.tickMs ?? 100);
     this.timer.unref();
   }
 
@@ -59,6 +66,7 @@ export class LeaseGuard {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;
+    await this.early?.running;
   }
 
   /** One check; overlapping ticks are collapsed into the running one. */
@@ -70,8 +78,15 @@ export class LeaseGuard {
   private async check(): Promise<void> {
     if (this.fenceIncomplete) return this.completeFence();
     let d = leaseDecision(this.state, this.clock.now(), undefined);
+    if (d.status === 'held' && d.msLeft !== undefined && d.msLeft <= (this.o.probeLeadMs ?? 1250)) {
+      this.probeEarly();
+      return;
+    }
     if (d.action === 'probe_peer') {
-      const reachable = await this.o.probePeer().catch(() => false);
+      // an unreachable peer seen by the early probe (since the last renewal) fences at once; a
+      // reachable one is asked again: it may have gone since
+      const e = this.early?.renewAt === this.state.lastRenewAt ? this.early.reachable : undefined;
+      const reachable = e === false ? false : await this.o.probePeer().catch(() => false);
       d = leaseDecision(this.state, this.clock.now(), reachable);
     }
     if (d.action !== 'fence') return;
@@ -83,6 +98,18 @@ export class LeaseGuard {
     this.o.onFenceDecision?.();
     this.fenceIncomplete = true;
     await this.completeFence();
+  }
+
+  /** One probe per renewal, in the background: the ticks go on meanwhile. */
+  private probeEarly(): void {
+    const renewAt = this.state.lastRenewAt;
+    if (this.early?.renewAt === renewAt) return;
+    const e: NonNullable<LeaseGuard['early']> = { renewAt };
+    this.early = e;
+    e.running = this.o.probePeer().then(
+      (ok) => void (e.reachable = ok),
+      () => void (e.reachable = false),
+    );
   }
 
   /** Tries every fencing step; what failed is tried again on the next tick. */

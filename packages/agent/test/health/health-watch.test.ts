@@ -99,6 +99,38 @@ describe('HealthWatch', () => {
     expect(log.messages('error').some((m) => /fenced a hung writer/.test(m))).to.equal(true);
   });
 
+  it('a hung writer is killed after hungKillMs even while its probe waits and a SET_STATUS holds the VIP lock', async () => {
+    let releaseLock!: () => void;
+    const lock = new Promise<void>((r) => (releaseLock = r));
+    const w = new HealthWatch({
+      mysql, vips, pidfile: join(dir, 'mysqld.pid'), mysqlHost: '127.0.0.1', mysqlPort: 1, writerIps: ['10.0.0.100'],
+      lease: () => ({ status: 'held', msLeft: 1000, action: 'none' }), holdsWriter: () => true, hungKillMs: 2000,
+      now: () => clock.now(), logger: log, exclusive: async (fn) => {
+        await lock; // a SET_STATUS stuck on the hung server holds it
+        return fn();
+      },
+      kill: (pid) => killed.push(pid), processName: () => name,
+    });
+    await w.tick(); // answering, pid known
+    // the server hangs: every probe waits (never resolves until the end of the test)
+    let unhang!: (v: boolean) => void;
+    const hung = new Promise<boolean>((r) => (unhang = r));
+    mysql.isAnswering = () => hung;
+    clock.advance(500);
+    void w.tick(); // starts a collection that waits
+    clock.advance(1000);
+    void w.tick();
+    expect(killed, 'silent 1.5 s: not yet').to.deep.equal([]);
+    clock.advance(600);
+    void w.tick();
+    expect(killed, 'silent 2.1 s, the probe waiting for 1.6 s: killed, lock or no lock').to.deep.equal([process.pid]);
+    clock.advance(500);
+    void w.tick();
+    expect(killed, 'once per hang').to.deep.equal([process.pid]);
+    unhang(false);
+    releaseLock();
+  });
+
   it('a hung writer without a known pid is reported once per hang, not on every tick', async () => {
     // A port that accepts and stays silent (a hung server), and no pid file at MMM's default path.
     const silent = net.createServer(() => undefined);

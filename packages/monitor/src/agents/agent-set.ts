@@ -61,6 +61,8 @@ export class AgentSet {
   private readonly clients: Record<string, Pick<AgentClient, 'request' | 'close' | 'reset'>> = {};
   private readonly readTimeoutMs: number;
   private readonly warned = new Set<string>();
+  /** Hosts whose last request got no reply (not merely never asked yet). */
+  private readonly silentHosts = new Set<string>();
 
   constructor(private readonly o: AgentSetOptions) {
     this.readTimeoutMs = o.readTimeoutMs ?? 2000;
@@ -91,6 +93,7 @@ export class AgentSet {
     try {
       const reply = await this.clients[host].request(req, timeoutMs);
       const now = this.o.clock.now();
+      this.silentHosts.delete(host);
       this.o.onReply?.(host, req.kind, now - t0);
       if (restarted(o.uptime, reply.uptime)) this.noteRestart(host, `its uptime went back from ${o.uptime} s to ${reply.uptime} s`);
       Object.assign(o, { reachable: true, lastContact: now, ...(reply.uptime !== undefined ? { uptime: reply.uptime } : {}) });
@@ -107,6 +110,7 @@ export class AgentSet {
       if (o.reachable) this.o.logger.warn(`agent ${host} does not answer: ${errorMessage(e)}`, { request: req.kind });
       else this.warnTlsRefusal(host, e);
       o.reachable = false;
+      this.silentHosts.add(host);
       this.lastError[host] = `${req.kind}: no reply: ${errorMessage(e)}`;
       return { ok: false, error: `no reply: ${errorMessage(e)}` };
     }
@@ -131,6 +135,11 @@ export class AgentSet {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     this.o.logger.warn(`agent ${host} treated as unreachable: ${errorMessage(e)}`, { code: e.code });
+  }
+
+  /** Its last request got no reply: a host that was never asked is not silent. */
+  silent(host: string): boolean {
+    return this.silentHosts.has(host);
   }
 
   async ping(host: string): Promise<boolean> {

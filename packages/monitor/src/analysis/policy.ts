@@ -2,7 +2,7 @@ import type { MmmConfig } from '@mmm/common/pure';
 import type { AnalysisPolicy } from './snapshot';
 
 export const DEFAULT_POLICY: AnalysisPolicy = {
-  leaseMarginMs: 2000,
+  leaseMarginMs: 1000,
   heartbeatBoundMs: 5000,
   healthMaxAgeMs: 15000,
   peerGraceMs: 60_000,

@@ -112,8 +112,9 @@ describe('monitor observe: MMM 2.x agents', () => {
     db3.restart();
     db3.down = false;
     db3.log = [];
+    await r.pass(); // a silent agent is probed in the background (monitor.ts probeBack): the pass does not wait
     await r.pass();
-    expect(db3.log.slice(0, 2), 'its state before anything else').to.deep.equal(['GET_AGENT_STATUS', 'GET_HEALTH']);
+    expect(db3.log[0], 'its state before anything else').to.equal('GET_AGENT_STATUS');
     expect(r.agents.obs.db3.restartedAt, 'restart noticed').to.be.a('number');
     await r.pass();
     const firstStatus = db3.log.indexOf('SET_STATUS');
@@ -137,7 +138,9 @@ describe('monitor observe: MMM 2.x agents', () => {
     db3.refuseNext = 1; // this pass's GET_AGENT_STATUS in observe fails; its SET_STATUS finds the agent up
     db3.log = [];
     await r.pass();
-    expect(db3.log.slice(0, 2)).to.deep.equal(['GET_AGENT_STATUS', 'SET_STATUS']);
+    await r.pass();
+    expect(db3.log[0]).to.equal('GET_AGENT_STATUS');
+    expect(db3.log.indexOf('SET_STATUS'), 'a status once it answered its state').to.be.above(0);
     expect(r.agents.obs.db3.restartedAt, 'restart noticed').to.be.a('number');
     await r.pass();
     expect(db3.log, 'CLEAR_BAD_ROLES after its first status').to.include('CLEAR_BAD_ROLES');
@@ -159,6 +162,44 @@ describe('monitor observe: MMM 2.x agents', () => {
     const applied = await r.agents.setStatus('db1', 'ONLINE', [], 'db1', 5000);
     expect(applied).to.equal(undefined);
     expect(tries, 'GET_AGENT_STATUS only').to.equal(1);
+  });
+
+  it('a silent agent does not hold the pass: it is probed in the background, one probe at a time', async () => {
+    const r = rig();
+    await r.pass();
+    await r.pass();
+    const db1 = r.fakes.db1;
+    db1.down = true;
+    await r.pass(); // its requests fail: silent from now on
+    expect(r.agents.silent('db1')).to.equal(true);
+    // a cut-off host: every request waits (its connect timeout) until released
+    const held: Array<() => void> = [];
+    const answer = db1.answer.bind(db1);
+    db1.answer = (req) => {
+      held.push(() => undefined);
+      return answer(req);
+    };
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    const slow = r.agents as unknown as { clients: Record<string, { request: (q: AgentRequest) => Promise<AgentReply> }> };
+    slow.clients.db1 = { ...slow.clients.db1, request: async (req) => { await gate; return db1.answer(req); } };
+    let passed = 0;
+    await Promise.race([
+      (async () => {
+        await r.pass();
+        await r.pass();
+        passed = 2;
+      })(),
+      new Promise((res) => setTimeout(res, 5_000)),
+    ]);
+    expect(passed, 'two passes ran while db1 did not answer').to.equal(2);
+    expect(held, 'no request reached db1 yet (one probe waiting)').to.have.length(0);
+    db1.down = false;
+    release();
+    await new Promise((res) => setTimeout(res, 20));
+    expect(held.length, 'one probe, not one per pass').to.equal(1);
+    expect(r.agents.obs.db1.reachable, 'the probe found it back').to.equal(true);
+    expect(r.agents.silent('db1')).to.equal(false);
   });
 
   it('an agent back after a silence that kept its state is not taken for restarted', async () => {
