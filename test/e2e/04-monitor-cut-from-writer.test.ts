@@ -10,7 +10,7 @@ import { writableIn } from './lib/observer';
 import { scenario } from './lib/scenario';
 import { longestGap } from './lib/workload';
 
-const CUT_MS = 12_000; // writer_lease 3 s + margin 2 s, more than twice over
+const CUT_MS = 12_000; // writer_lease 3 s + margin 1 s, more than twice over
 
 describe('e2e 04: monitor cut off from the writer only → no failover', function () {
   const s = scenario(this, '04');
