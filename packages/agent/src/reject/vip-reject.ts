@@ -107,6 +107,11 @@ export class VipRejector implements RejectPath {
     void this.sync();
   }
 
+  /** Waits for the nft run in progress, if any (tests). */
+  async settle(): Promise<void> {
+    await this.syncing;
+  }
+
   /** Closes the windows whose period has run (the timer calls it; public for tests). */
   tick(): Promise<void> {
     const before = this.windows;
