@@ -87,8 +87,9 @@ export class VipRejector implements RejectPath {
 
   demoting(ips: readonly string[]): Promise<void> {
     if (this.stopped || ips.length === 0) return Promise.resolve();
+    const fresh = ips.filter((ip) => !this.windows.has(ip)); // a fence retried every tick says it once
     this.windows = openWindows(this.windows, ips, this.clock.now(), this.o.periodMs);
-    this.log.info('refusing new connections to the writer VIP while it leaves this host', { vips: ips.join(','), port: this.o.port, periodMs: this.o.periodMs });
+    if (fresh.length) this.log.info('refusing new connections to the writer VIP while it leaves this host', { vips: fresh.join(','), port: this.o.port, periodMs: this.o.periodMs });
     this.reschedule();
     return this.sync();
   }

@@ -120,6 +120,14 @@ describe('reject/vip-reject: the window loop', () => {
     expect(log.messages('warn')).to.have.length(1);
   });
 
+  it('says so once per window: a fence retried every tick does not repeat it', async () => {
+    const { log, r } = setup();
+    await r.demoting(['10.0.0.100']);
+    await r.demoting(['10.0.0.100']);
+    await r.demoting(['10.0.0.100', 'fd00::100']);
+    expect(log.entries.filter((e) => e.level === 'info').map((e) => e.meta.vips)).to.deep.equal(['10.0.0.100', 'fd00::100']);
+  });
+
   it('nft failing (old kernel, no permission): one warning of its own, and the rules are re-sent once it works', async () => {
     const { nft, log, r } = setup();
     nft.fail = 'failed';
