@@ -126,7 +126,9 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   const setting = rejectSetting(host);
   const rejector =
     setting.on && (o.vips === undefined || o.nft !== undefined)
-      ? new VipRejector({ ...setting, nft: o.nft ?? new Nft(), clock, logger: logger.child({ part: 'vip_reject' }) })
+      ? new VipRejector({
+          table: setting.table, port: setting.port, periodMs: setting.periodMs, nft: o.nft ?? new Nft(), clock, logger: logger.child({ part: 'vip_reject' }),
+        })
       : undefined;
   const reject: RejectPath = rejector ?? noReject;
   const apply = { mysql, vips, replication, logger, reject };
