@@ -21,7 +21,10 @@ const PURE_COMMON = [
   'packages/common/src/accounts/**/*.ts',
   'packages/common/src/config/{core,types,raw,lexer,normalize,merge,build,ruleset,ruleset-1x,parse,values,suggest,posix-path,mysql-link}.ts',
 ];
-const PURE = [...PURE_COMMON, 'packages/monitor/src/analysis/**/*.ts', 'packages/agent/src/roles/plan*.ts'];
+const PURE = [
+  ...PURE_COMMON, 'packages/monitor/src/analysis/**/*.ts', 'packages/agent/src/roles/plan*.ts',
+  'packages/agent/src/reject/{ruleset,windows,setting}.ts',
+];
 
 const NO_FAKES = { name: '@mmm/common/testing', message: 'test fakes are for tests only' };
 const BUILTIN_MESSAGE = 'pure code does no I/O: no Node builtin here';

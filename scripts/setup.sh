@@ -11,11 +11,12 @@ cd "$(dirname "$0")/.."
 # haproxy: test/e2e/15-haproxy-no-writer-vip.test.ts routes writes by the agents' /writer health checks.
 # prometheus: its promtool checks /metrics (packages/monitor/test/metrics, test/metrics) and etc/prometheus/mmm-alerts.yml.
 # chromium, libnss3-tools: test/observability/status-page.chromium.test.ts (headless Chromium with a client certificate).
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy prometheus chromium libnss3-tools)
+# nftables: the agent's reject path (vip_reject, docs/agent.md) and its tests (packages/agent/test/reject, test/agent/vip-reject.netns.test.ts).
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy prometheus chromium libnss3-tools nftables)
 
 bins=(mariadbd mariadb-install-db ip ping arping)
-# man, tcpdump, haproxy, promtool and chromium only matter as root: the tests that use them are skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool chromium pk12util); fi
+# man, tcpdump, haproxy, promtool, chromium and nft only matter as root: the tests that use them are skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool chromium pk12util nft); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

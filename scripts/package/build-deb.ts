@@ -315,6 +315,8 @@ async function main(): Promise<void> {
       `Installed-Size: ${installedKib}`,
       // The same bound as package.json "engines" (Node.js >= 20.19).
       'Depends: nodejs (>= 20.19)',
+      // The agent's reject path (vip_reject) runs nft; without it the agent warns and VIP moves still work.
+      'Recommends: nftables',
       'Section: admin',
       'Priority: optional',
       `Description: ${description}`,

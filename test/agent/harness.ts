@@ -72,10 +72,12 @@ export class AgentCluster {
     readonly db: DbCluster,
     readonly vips: RoleIps,
     private readonly tlsDir: string,
+    /** More `<host default>` lines for every node's config (e.g. `vip_reject_period 5`). */
+    private readonly hostDefault: readonly string[] = [],
   ) {}
 
   /** Starts MariaDB, writes certificates and configs, starts one agent per node and waits for PING. */
-  static async start(log: (l: string) => void = () => undefined): Promise<AgentCluster> {
+  static async start(log: (l: string) => void = () => undefined, opts: { hostDefault?: readonly string[] } = {}): Promise<AgentCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'mmm-agt-'));
     let db: DbCluster;
     try {
@@ -86,7 +88,7 @@ export class AgentCluster {
     }
     const subnet = db.names.netns.subnet;
     const vips: RoleIps = { writer: `${subnet}.100`, readers: [`${subnet}.101`, `${subnet}.102`, `${subnet}.103`] };
-    const c = new AgentCluster(dir, db, vips, join(dir, 'tls'));
+    const c = new AgentCluster(dir, db, vips, join(dir, 'tls'), opts.hostDefault);
     try {
       await c.writeCertificates();
       for (const n of db.nodes) c.writeConfig(n);
@@ -150,7 +152,7 @@ writer_lease        ${WRITER_LEASE_S}
     replication_user      ${cr.replication.user}
     replication_password  ${cr.replication.password}
     mysql_ssl_ca          ${this.db.mysqlCa!}
-</host>
+${this.hostDefault.map((l) => `    ${l}\n`).join('')}</host>
 
 ${hosts}
 
@@ -212,6 +214,15 @@ ${hosts}
     this.agents.delete(name);
     if (processAlive(a.pid)) await stopPid(a.pid, { graceMs: 5_000, mustContain: AGENT_BIN });
     await Promise.race([a.exited, sleep(2_000)]);
+  }
+
+  /** SIGKILL by PID, as a crash: the agent cleans nothing up. */
+  async killAgent(name: string): Promise<void> {
+    const a = this.agents.get(name);
+    if (!a) return;
+    this.agents.delete(name);
+    if (processAlive(a.pid)) process.kill(a.pid, 'SIGKILL');
+    await Promise.race([a.exited, sleep(5_000)]);
   }
 
   logTail(name: string, lines = 30): string {

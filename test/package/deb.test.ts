@@ -183,8 +183,9 @@ describe('the .deb package (npm run package, dpkg -i, dpkg --purge)', function (
     expect(listed.filter((p) => p.includes('node_modules'))).to.deep.equal([]);
   });
 
-  it('declares Depends: nodejs (>= 20.19) and an Installed-Size of at most 20 MB', () => {
+  it('declares Depends: nodejs (>= 20.19), Recommends: nftables and an Installed-Size of at most 20 MB', () => {
     expect(ok(sh('dpkg-deb', ['-f', deb, 'Depends']), 'dpkg-deb -f').trim()).to.equal('nodejs (>= 20.19)');
+    expect(ok(sh('dpkg-deb', ['-f', deb, 'Recommends']), 'dpkg-deb -f').trim()).to.equal('nftables'); // vip_reject
     const kib = Number(ok(sh('dpkg-deb', ['-f', deb, 'Installed-Size']), 'dpkg-deb -f').trim());
     console.log(`      .deb ${Math.round(fs.statSync(deb).size / 1024)} KiB, Installed-Size ${kib} KiB`);
     expect(kib).to.be.greaterThan(0).and.at.most(20 * 1024);

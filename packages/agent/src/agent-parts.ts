@@ -13,6 +13,7 @@ import { HealthWatch } from './health/index';
 import type { AgentContext } from './handlers';
 import { SerialLock } from './serial-lock';
 import { readUptime } from './uptime';
+import { Nft, type NftPort, type RejectPath, VipRejector, noReject, rejectSetting } from './reject/index';
 
 /** MMM's default `mysql_pidfile` (Debian's and MariaDB's default pid-file too). */
 export const DEFAULT_MYSQL_PIDFILE = '/var/run/mysqld/mysqld.pid';
@@ -64,6 +65,9 @@ export interface AgentOptions {
   bindRetryMs?: number;
   /** Injected for tests: does the peer's MySQL answer? (default: a bounded probe of its port) */
   probePeer?: () => Promise<boolean>;
+  /** Injected for tests: nft for the reject path. With injected `vips` and no `nft` the reject
+   *  path is off (fake VIPs never touch this machine's firewall). */
+  nft?: NftPort;
 }
 
 export interface AgentParts {
@@ -72,6 +76,10 @@ export interface AgentParts {
   lock: SerialLock;
   /** When the last state change under the agent's lock ended (-Infinity: none yet). */
   changedAt: () => number;
+  /** The reject path (vip_reject); undefined when off. */
+  rejector?: VipRejector;
+  /** Said once at start (vip_reject off because of VIP hooks). */
+  rejectWarning?: string;
 }
 
 /** The agent's host from `this`; the config loader already checked that it exists. */
@@ -115,7 +123,15 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   const peer = host.peer ? config.hosts[host.peer] : undefined;
   const replication =
     host.replicationUser !== undefined ? { user: host.replicationUser, password: host.replicationPassword ?? '' } : undefined;
-  const apply = { mysql, vips, replication, logger };
+  const setting = rejectSetting(host);
+  const rejector =
+    setting.on && (o.vips === undefined || o.nft !== undefined)
+      ? new VipRejector({
+          table: setting.table, port: setting.port, periodMs: setting.periodMs, nft: o.nft ?? new Nft(), clock, logger: logger.child({ part: 'vip_reject' }),
+        })
+      : undefined;
+  const reject: RejectPath = rejector ?? noReject;
+  const apply = { mysql, vips, replication, logger, reject };
   const lock = new SerialLock();
   // When the last state change (SET_STATUS, fence, VIP drop…) ended: the health endpoints do not
   // trust a MySQL observation begun before it (health/lb-inputs.ts).
@@ -175,6 +191,11 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     periodMs: o.healthPeriodMs,
     semisync: config.durability === 'semisync',
     exclusive,
+    reject,
   });
-  return { ctx, healthWatch, lock, changedAt: () => changedAt };
+  return {
+    ctx, healthWatch, lock, changedAt: () => changedAt,
+    ...(rejector ? { rejector } : {}),
+    ...(!setting.on && setting.warning ? { rejectWarning: setting.warning } : {}),
+  };
 }

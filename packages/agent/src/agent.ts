@@ -20,6 +20,7 @@ import type { SerialLock } from './serial-lock';
 import { reassertRoles } from './reassert-roles';
 import { refusalOf } from './handlers/validate';
 import { RefusalLog } from './refusal-log';
+import type { VipRejector } from './reject/index';
 
 export type { AgentOptions } from './agent-parts';
 
@@ -28,6 +29,8 @@ export class Agent {
   private readonly ctx: AgentContext;
   private readonly lock: SerialLock;
   private readonly healthWatch: HealthWatch;
+  private readonly rejector?: VipRejector;
+  private readonly rejectWarning?: string;
   /** health_listen / health_http_listen; undefined when neither is configured. */
   private readonly lbHealth?: LbHealthServer;
   private stopping = false;
@@ -41,6 +44,8 @@ export class Agent {
     this.ctx = parts.ctx;
     this.lock = parts.lock;
     this.healthWatch = parts.healthWatch;
+    this.rejector = parts.rejector;
+    this.rejectWarning = parts.rejectWarning;
     this.refusals = new RefusalLog(o.logger);
     const { healthListen, healthHttpListen } = this.ctx.host;
     if (healthListen || healthHttpListen) {
@@ -67,6 +72,9 @@ export class Agent {
 
   async start(): Promise<void> {
     const { host } = this.ctx;
+    // Before anything can demote: an earlier run's reject table goes (bounded; never fails the start).
+    if (this.rejectWarning) this.o.logger.warn(this.rejectWarning);
+    await this.rejector?.start();
     this.listener = await createListener({
       host: host.ip,
       port: host.agentPort,
@@ -100,6 +108,7 @@ export class Agent {
     await this.listener?.close();
     for (const c of this.conns) c.destroy();
     await this.lock.idle();
+    await this.rejector?.stop();
     await this.ctx.mysql.close?.();
     this.refusals.close();
   }

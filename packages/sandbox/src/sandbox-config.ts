@@ -267,6 +267,8 @@ export function agentConf(layout: SandboxLayout, node: DbNode): string {
     ? [
         `    ip_add_command      ${files.vipHook} add ${node.name}`,
         `    ip_del_command      ${files.vipHook} del ${node.name}`,
+        // The agent cannot refuse connections for a VIP a hook moves (docs/agent.md): say so, not warn.
+        '    vip_reject          no',
       ]
     : [];
   return [

@@ -10,6 +10,7 @@ import type { LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import { probePort } from '../system/port-probe';
 import type { LeaseDecision } from '../lease/index';
+import type { RejectPath } from '../reject/vip-reject';
 import { type HealthFacts, HeartbeatTracker, collectHealth, dropWriterVipIfDead, dropWriterVips } from './health';
 
 export interface HealthWatchOptions {
@@ -35,6 +36,8 @@ export interface HealthWatchOptions {
   semisync?: boolean;
   /** Serializes VIP changes with SET_STATUS. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** vip_reject: answers the clients that still come for a dropped writer VIP. */
+  reject?: RejectPath;
   /** Injected for tests. */
   kill?: (pid: number) => void;
   processName?: (pid: number) => string | undefined;
@@ -125,7 +128,7 @@ export class HealthWatch {
   /** Drops the writer VIP of a dead writer now; true when one is still here (or cannot be told). */
   private writerVipLeft(): Promise<boolean> {
     return this.o
-      .exclusive(async () => (await dropWriterVips(this.o.writerIps, this.o.vips, this.o.logger)).left.length > 0)
+      .exclusive(async () => (await dropWriterVips(this.o.writerIps, this.o.vips, this.o.logger, this.o.reject)).left.length > 0)
       .catch(() => true);
   }
 
@@ -172,7 +175,7 @@ export class HealthWatch {
     const facts = await collecting;
     if (!facts || facts.answering || !this.o.holdsWriter()) return;
     // A dead or hung writer must not attract writes: the VIP goes first.
-    await this.o.exclusive(() => dropWriterVipIfDead(facts, this.o.writerIps, this.o.vips, this.o.logger)).catch(() => undefined);
+    await this.o.exclusive(() => dropWriterVipIfDead(facts, this.o.writerIps, this.o.vips, this.o.logger, this.o.reject)).catch(() => undefined);
     this.fenceIfHung();
   }
 

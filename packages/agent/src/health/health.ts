@@ -9,6 +9,7 @@ import type { LeaseDecision, LeaseStatus } from '../lease/index';
 import { ioConnected } from '../system/slave-status';
 import type { SemisyncState } from '../system/semisync';
 import type { PortState } from '../system/port-probe';
+import { REJECT_RULES_WAIT_MS, type RejectPath, atMost, noReject } from '../reject/vip-reject';
 
 export interface ReplicationHealth {
   masterHost: string;
@@ -195,24 +196,34 @@ export function toAgentHealth(f: HealthFacts): AgentHealth {
 }
 
 /** Health loop reaction: mysqld not answering → this host must not attract writes; returns removed IPs. */
-export async function dropWriterVipIfDead(facts: Pick<HealthFacts, 'answering'>, writerIps: readonly string[], vips: VipManager, logger: Logger = nullLogger): Promise<string[]> {
+export async function dropWriterVipIfDead(
+  facts: Pick<HealthFacts, 'answering'>, writerIps: readonly string[], vips: VipManager, logger: Logger = nullLogger, reject: RejectPath = noReject,
+): Promise<string[]> {
   if (facts.answering) return [];
-  return (await dropWriterVips(writerIps, vips, logger)).removed;
+  return (await dropWriterVips(writerIps, vips, logger, reject)).removed;
 }
 
-/** Removes the writer VIPs of a host whose mysqld does not answer; `left`: still here, or unknown. */
-export async function dropWriterVips(writerIps: readonly string[], vips: VipManager, logger: Logger = nullLogger): Promise<{ removed: string[]; left: string[] }> {
+/** Removes the writer VIPs of a host whose mysqld does not answer; `left`: still here, or unknown.
+ *  The reject path (vip_reject) answers the clients that still come here once the VIP is gone. */
+export async function dropWriterVips(
+  writerIps: readonly string[], vips: VipManager, logger: Logger = nullLogger, reject: RejectPath = noReject,
+): Promise<{ removed: string[]; left: string[] }> {
   const removed: string[] = [];
   const left: string[] = [];
   for (const ip of writerIps) {
+    let removing = false;
     try {
       if (!(await vips.has(ip))) continue;
+      removing = true;
+      await atMost(reject.demoting([ip]), REJECT_RULES_WAIT_MS);
       await vips.del(ip);
       removed.push(ip);
       logger.error('local MySQL is not answering: removed the writer VIP', { ip });
     } catch (e) {
       left.push(ip);
       logger.error('local MySQL is not answering and removing the writer VIP failed', { ip, error: errorMessage(e) });
+    } finally {
+      if (removing) reject.left(ip);
     }
   }
   return { removed, left };

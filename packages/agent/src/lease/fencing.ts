@@ -7,7 +7,7 @@ import type { AgentContext } from '../handlers/context';
 
 /** Self-fencing for the writer lease (and any "stop writing now"): every part is tried; throws
  *  MmmError listing what failed so the lease guard retries. */
-export async function fenceWriter(d: Pick<ApplyDeps, 'mysql' | 'vips' | 'logger' | 'sleep'>, writerIps: readonly string[]): Promise<void> {
+export async function fenceWriter(d: Pick<ApplyDeps, 'mysql' | 'vips' | 'logger' | 'sleep' | 'reject'>, writerIps: readonly string[]): Promise<void> {
   const steps: Step[] = [
     { kind: 'read_only', on: true, name: 'read_only=1', group: 'demote', halts: false },
     { kind: 'end_connections', name: 'end client connections', group: 'demote', halts: false },

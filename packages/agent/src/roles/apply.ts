@@ -3,6 +3,7 @@
 import { type Logger, type RoleIp, errorMessage, nullLogger } from '@mmm/common';
 import { ER_MASTER_FATAL_READING_BINLOG, type LocalMysql } from '../system/mysql';
 import type { VipManager } from '../system/ip';
+import { REJECT_RULES_WAIT_MS, type RejectPath, atMost, noReject } from '../reject/vip-reject';
 import type { Observed, PlanHost, Step, StepGroup, WantedStatus } from './plan';
 import { planReassert } from './plan';
 
@@ -18,6 +19,8 @@ export interface ApplyDeps {
   replication?: ReplicationCredentials;
   sleep?: (ms: number) => Promise<void>;
   logger?: Logger;
+  /** vip_reject: refuses new connections to a writer VIP while and after it leaves this host. */
+  reject?: RejectPath;
 }
 
 export interface FailedStep {
@@ -84,23 +87,37 @@ async function denyWrite(d: ApplyDeps): Promise<void> {
   }
 }
 
+/** The writer VIPs a demotion (or a fence) takes off this host. */
+function demotedVips(steps: readonly Step[]): string[] {
+  return steps.flatMap((s) => (s.kind === 'del_vip' && s.group === 'demote' ? [s.role.ip] : []));
+}
+
 export async function applySteps(steps: readonly Step[], d: ApplyDeps): Promise<ApplyResult> {
   const log = d.logger ?? nullLogger;
+  const reject = d.reject ?? noReject;
   const halted = new Set<StepGroup>();
   const r: ApplyResult = { ok: true, failedSteps: [], skippedSteps: [], doneSteps: [] };
+  // Installed alongside read_only and the grace, so the rules are there when the address goes.
+  const leaving = demotedVips(steps);
+  const rules = leaving.length ? reject.demoting(leaving) : Promise.resolve();
   for (const s of steps) {
     if (halted.has(s.group)) {
       r.skippedSteps.push(s.name);
       continue;
     }
+    const demotedVip = s.kind === 'del_vip' && s.group === 'demote';
+    if (demotedVip) await atMost(rules, REJECT_RULES_WAIT_MS);
     try {
       await runStep(s, d);
       r.doneSteps.push(s.name);
       if (s.kind !== 'grace') log.info(`step done: ${s.name}`);
+      if (s.kind === 'add_vip') reject.returned(s.role.ip);
     } catch (e) {
       r.failedSteps.push({ name: s.name, error: errorMessage(e) });
       log.error(`step failed: ${s.name}`, { error: errorMessage(e) });
       if (s.halts) halted.add(s.group);
+    } finally {
+      if (demotedVip) reject.left(s.role.ip);
     }
   }
   r.ok = r.failedSteps.length === 0 && r.skippedSteps.length === 0;

@@ -1,2 +1,3 @@
 export * from './fake-mysql';
 export * from './fake-vips';
+export * from './fake-nft';

@@ -79,6 +79,8 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       mysqlCnf: get<string>(s, 'mysql_cnf'),
       ipAddCommand: get<string>(s, 'ip_add_command'),
       ipDelCommand: get<string>(s, 'ip_del_command'),
+      vipReject: get<boolean>(s, 'vip_reject'),
+      vipRejectPeriod: get<number>(s, 'vip_reject_period'),
       mysqlSocket: socketPath(get<string>(s, 'mysql_socket'), originOf(s, 'mysql_socket').file),
       mysqlSsl: get<boolean>(s, 'mysql_ssl'),
       mysqlSslCa: get<string>(s, 'mysql_ssl_ca'),

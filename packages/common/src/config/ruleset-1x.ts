@@ -39,6 +39,8 @@ export const V1_TOP: Record<string, TopMap> = {
   mysql_socket: to('hostDefault', 'mysql_socket'),
   mysql_ssl: to('hostDefault', 'mysql_ssl'),
   mysql_ssl_ca: to('hostDefault', 'mysql_ssl_ca'),
+  vip_reject: to('hostDefault', 'vip_reject'),
+  vip_reject_period: to('hostDefault', 'vip_reject_period'),
   pid_path: agentOr({ place: 'hostDefault', key: 'pid_path' }, { place: 'monitor', key: 'pid_path' }),
   bin_path: agentOr({ place: 'hostDefault', key: 'bin_path' }, { place: 'monitor', key: 'bin_path' }),
   status_path: monitorOnly('status_path'),

@@ -110,6 +110,9 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       replication_password: str,
       ip_add_command: { kind: 'string', ours: true },
       ip_del_command: { kind: 'string', ours: true },
+      // The reject path (issue 18): a demoted writer answers connections to the VIP it gave up with resets.
+      vip_reject: { kind: 'bool', ours: true, default: 'yes' },
+      vip_reject_period: { kind: 'posnum', ours: true, default: '60' },
       // The agent's health endpoints for load balancers (issue 17): HTTPS with mutual TLS, or plain HTTP.
       health_listen: { kind: 'listen', ours: true },
       health_http_listen: { kind: 'listen', ours: true },

@@ -42,6 +42,10 @@ export interface HostConfig {
   ipAddCommand?: string;
   /** Our addition: replaces `ip addr del`. */
   ipDelCommand?: string;
+  /** Our addition: after a demotion, connections to the writer VIP that left are refused (nft). Unset: DEFAULTS.vipReject. */
+  vipReject?: boolean;
+  /** Our addition: seconds the refusal lasts after the VIP left. Unset: DEFAULTS.vipRejectPeriod. */
+  vipRejectPeriod?: number;
   /**
    * Our addition: the unix socket this host's agent reaches its own server on (absolute), or
    * `none`: TCP to 127.0.0.1:mysql_port. Unset: DEFAULT_MYSQL_SOCKET (mysql-link.ts).
@@ -223,6 +227,8 @@ export const DEFAULTS = {
   writerLease: 10,
   switchTimeout: 10,
   demoteGrace: 1,
+  vipReject: true,
+  vipRejectPeriod: 60,
   durability: 'async' as Durability,
   semisyncTimeout: 30,
   certExpiryWarnDays: 30,

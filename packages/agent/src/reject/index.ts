@@ -1,0 +1,5 @@
+export * from './ruleset';
+export * from './windows';
+export * from './nft';
+export * from './vip-reject';
+export * from './setting';
