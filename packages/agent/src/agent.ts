@@ -61,6 +61,11 @@ export class Agent {
     return this.lbHealth?.addresses ?? [];
   }
 
+  /** WATCH_HEALTH requests waiting now. */
+  get standingRequests(): number {
+    return this.ctx.healthEvents.waiting;
+  }
+
   get address(): { host: string; port: number } | undefined {
     return this.listener ? { host: this.listener.host, port: this.listener.port } : undefined;
   }
@@ -139,12 +144,13 @@ export class Agent {
       return encodeAgentReply({ ok: false, text: invalid, uptime });
     }
     // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
-    if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn })) ctx.lease.renew();
+    if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn, kind })) ctx.lease.renew();
     const request = res.request;
     const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {
       const reply = await handler(ctx, request, from);
-      return encodeAgentReply({ ...reply, uptime });
+      // read again: a standing WATCH_HEALTH answers seconds later, and an old `UP:` would look like a restart
+      return encodeAgentReply({ ...reply, uptime: kind === 'WATCH_HEALTH' ? await ctx.uptime() : uptime });
     } catch (e) {
       ctx.logger.error(`${kind} failed`, { error: errorMessage(e) });
       return encodeAgentReply({ ok: false, text: `${kind} failed: ${errorMessage(e)}`, uptime });
@@ -159,6 +165,8 @@ export class Agent {
   private async serve(conn: PeerConnection): Promise<void> {
     this.conns.add(conn);
     const from = this.accepted();
+    from.closed = conn.whenClosed();
+    from.peerKey = conn.peer.plain ? conn.peer.address.replace(/:\d+$/, '') : (conn.peer.fingerprint256 ?? conn.peer.cn);
     let fromMonitor = false;
     try {
       for await (const item of conn.items()) {
