@@ -1,5 +1,6 @@
 // mmmd_mon's loop: observe → analyze → act → persist, every pass (period configurable), and
-// at once after a control command changed something. Passes and commands hold one mutex.
+// at once after a control command changed something or an agent pushed a change of its health
+// (a standing WATCH_HEALTH answered). Passes and commands hold one mutex.
 import {
   type Clock,
   type HistoryDocument,
@@ -18,7 +19,7 @@ import type { Diagnosis } from './analysis/diagnosis';
 import type { SwitchAction } from './analysis/planned-switch';
 import type { Action, Decision, StatusLine } from './analysis/result';
 import type { ClusterSnapshot, HostObservation, MonitorState } from './analysis/snapshot';
-import { AgentSet } from './agents/agent-set';
+import { AgentSet, type PushedHealth } from './agents/agent-set';
 import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
 import { SqlProbe } from './actions/sql-probe';
@@ -196,11 +197,13 @@ export class Monitor {
     this.notified = this.state;
     this.running = true;
     this.loopDone = this.loop();
+    this.agents.startPush((host, p) => this.pushed(host, p));
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
+    await this.agents.stopPush();
     await this.loopDone?.catch(() => undefined);
     this.network.stop();
     await this.runner.stop();
@@ -215,6 +218,20 @@ export class Monitor {
   triggerPass(): void {
     this.wakePending = true;
     this.wake?.();
+  }
+
+  /**
+   * An agent's health changed (its answer to the standing WATCH_HEALTH): a pass now, not at the
+   * next interval. A certain stop is checked by the monitor's own mysql check first (a refused
+   * connect is quick): the failed check and the agent's word together skip trap_period
+   * (analysis/apply-transitions.ts certainlyStopped).
+   */
+  private pushed(host: string, p: PushedHealth): void {
+    if (!this.running) return;
+    const h = p.health;
+    this.logger.info(`agent ${host} pushed a health change: mysqld ${h.mysqldRunning ? 'running' : 'stopped'}, ${h.answering ? 'answering' : 'not answering'}: pass now`);
+    if (!p.stopped) return this.triggerPass();
+    void this.runner.runNow(host, 'mysql').then(() => this.triggerPass());
   }
 
   private async loop(): Promise<void> {
