@@ -415,7 +415,16 @@ export class Monitor {
     });
     this.inFlight.set(d.host, p);
     void p.finally(() => this.inFlight.delete(d.host));
-    return p;
+    // An agent whose standing WATCH_HEALTH went unanswered is gone: the pass stops waiting for it
+    // (setStatusTimeoutMs is 13 s with MMM's switch_timeout; a cut writer's heartbeat held the loop
+    // that long); the request runs on in the background and the next pass sees the agent unreachable.
+    let settled = false;
+    void p.finally(() => (settled = true));
+    const lost = this.agents.whenLost(d.host, p).then(() => {
+      if (!settled) this.logger.debug(`agent ${d.host} does not answer its standing WATCH_HEALTH: the pass does not wait for its status`, { state: d.state });
+      return false;
+    });
+    return Promise.race([p, lost]);
   }
 
   private async killHost(host: string): Promise<void> {

@@ -94,6 +94,8 @@ export class AgentSet {
   private readonly pushFailing = new Set<string>();
   private readonly push?: HealthPush;
   private onPushed?: (host: string, p: PushedHealth) => void;
+  /** whenLost() callers, per host. */
+  private readonly lostListeners = new Map<string, Set<() => void>>();
 
   constructor(private readonly o: AgentSetOptions) {
     this.readTimeoutMs = o.readTimeoutMs ?? 2000;
@@ -186,6 +188,27 @@ export class AgentSet {
     }
     o.reachable = false;
     this.lastError[host] = `WATCH_HEALTH: no reply: ${error}`;
+    const ls = this.lostListeners.get(host);
+    this.lostListeners.delete(host);
+    for (const l of ls ?? []) l();
+  }
+
+  /**
+   * Resolves when the standing request to `host` goes unanswered (at once while it is failing):
+   * a pass need not wait out a long SET_STATUS bound for an agent that is gone. Never resolves
+   * for agents without one (MMM 2.x); the listener goes when `until` settles.
+   */
+  whenLost(host: string, until: Promise<unknown>): Promise<void> {
+    if (this.pushFailing.has(host)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let ls = this.lostListeners.get(host);
+      if (!ls) this.lostListeners.set(host, (ls = new Set()));
+      ls.add(resolve);
+      void until.finally(() => {
+        ls.delete(resolve);
+        if (ls.size === 0 && this.lostListeners.get(host) === ls) this.lostListeners.delete(host);
+      });
+    });
   }
 
   private warnOnce(key: string, message: string): void {

@@ -134,12 +134,15 @@ export class HealthPush {
         await fail();
         continue;
       }
-      // the same generation long before the bound: an agent that does not wait must not make a loop of it
-      if (next === sent && performance.now() - lastStart < this.timeoutMs / 2) {
-        await fail();
+      const waited = performance.now() - lastStart >= this.timeoutMs / 2;
+      if (next === sent && !waited) {
+        // the same generation long before the bound: an agent that does not wait must not make a loop of it
+        await this.sleep(backoff);
+        backoff = Math.min(cap, backoff * 2);
         continue;
       }
-      backoff = first;
+      // an answer to 0 comes at once by design: only a request that waited, or saw a change, ends the backoff
+      if (sent !== 0 || waited) backoff = first;
       generation = next;
     }
   }
