@@ -113,6 +113,7 @@ export class HealthWatch {
         (s) => {
           if (this.stopped) return void s.close().catch(() => undefined);
           this.sentinel = s;
+          this.o.logger.debug('sentinel session open: a crash of the local server is seen at once');
           void s.closed.then(() => this.sentinelLost(s));
         },
         (e: unknown) => this.o.logger.debug(`sentinel session not opened: ${errorMessage(e)}`),
