@@ -229,6 +229,7 @@ export class Monitor {
   private pushed(host: string, p: PushedHealth): void {
     if (!this.running) return;
     const h = p.health;
+    if (!h) return this.triggerPass(); // back after a silence: the pass observes it
     this.logger.info(`agent ${host} pushed a health change: mysqld ${h.mysqldRunning ? 'running' : 'stopped'}, ${h.answering ? 'answering' : 'not answering'}: pass now`);
     if (!p.stopped) return this.triggerPass();
     void this.runner.runNow(host, 'mysql').then(() => this.triggerPass());

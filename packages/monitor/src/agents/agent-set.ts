@@ -51,7 +51,10 @@ export interface AgentSetOptions {
 export interface PushedHealth {
   /** The agent says mysqld is certainly not running. */
   stopped: boolean;
-  health: HealthSummary;
+  /** The agent answers again after a silence: the pass's observation takes it back (it asks GET_AGENT_STATUS first). */
+  back: boolean;
+  /** Absent when `back`. */
+  health?: HealthSummary;
 }
 
 export type CallResult = { ok: true; reply: AgentReply } | { ok: false; error: string; reply?: AgentReply };
@@ -148,13 +151,19 @@ export class AgentSet {
     return !o.legacy && o.health !== undefined && !this.watchRefused.has(host);
   }
 
-  /** A WATCH_HEALTH answer: a reply like any (reachable, uptime, restart), its health like GET_HEALTH's. */
+  /**
+   * A WATCH_HEALTH answer: a reply like any (uptime, restart), its health like GET_HEALTH's. From
+   * an agent that counts as unreachable it only wakes the pass: the pass's observation takes the
+   * agent back, asking GET_AGENT_STATUS first (an UNKNOWN there is a restart, see observe()).
+   */
   private pushReply(host: string, reply: AgentReply, sent: number): number | undefined {
     const o = this.obs[host];
     const now = this.o.clock.now();
     if (restarted(o.uptime, reply.uptime)) this.noteRestart(host, `its uptime went back from ${o.uptime} s to ${reply.uptime} s`);
-    Object.assign(o, { reachable: true, lastContact: now, ...(reply.uptime !== undefined ? { uptime: reply.uptime } : {}) });
+    if (reply.uptime !== undefined) o.uptime = reply.uptime;
     if (this.pushFailing.delete(host)) this.o.logger.info(`agent ${host} answers its standing WATCH_HEALTH again`);
+    const back = !o.reachable;
+    if (!back) o.lastContact = now;
     if (!reply.ok) {
       const m = INVALID_COMMAND.exec(reply.message.trim());
       if (m && m[1] === 'WATCH_HEALTH') {
@@ -170,12 +179,16 @@ export class AgentSet {
       this.warnOnce(`push-bad|${host}`, `bad WATCH_HEALTH reply from ${host}: ${errorMessage(e)}`);
       return undefined;
     }
+    if (back) {
+      this.onPushed?.(host, { stopped: false, back: true });
+      return pushed.generation;
+    }
     const prev = o.health;
     const health = healthFromWire(pushed.health, o.system?.masterIp || undefined);
     o.health = health;
     o.healthAt = now;
     const changed = (sent !== 0 && pushed.generation !== sent) || healthChanged(prev, health);
-    if (changed) this.onPushed?.(host, { stopped: !health.mysqldRunning, health });
+    if (changed) this.onPushed?.(host, { stopped: !health.mysqldRunning, back: false, health });
     return pushed.generation;
   }
 

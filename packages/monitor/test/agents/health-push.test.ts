@@ -191,6 +191,21 @@ describe('AgentSet: standing WATCH_HEALTH answers', () => {
     await r.agents.stopPush();
   });
 
+  it('an agent back after a silence: its answer wakes the pass but does not make it reachable (the pass asks GET_AGENT_STATUS first: a restart shows there)', async () => {
+    const r = rig();
+    await r.agents.health('db1');
+    r.start();
+    await until(() => r.push.db1!.waiting, 'standing request');
+    r.push.db1!.fail('connection closed before replying'); // the agent restarted
+    await until(() => r.agents.obs.db1!.reachable === false && r.push.db1!.waiting, 'unreachable, asked again');
+    r.push.db1!.answer(watchReply(running, 1, 100.2));
+    await until(() => r.news.length === 1, 'the pass is woken');
+    expect(r.news[0]![1]).to.deep.include({ back: true, stopped: false });
+    expect(r.agents.obs.db1!.reachable, 'only the pass\'s own observation takes it back').to.equal(false);
+    expect(r.agents.obs.db1!.uptime).to.equal(100.2);
+    await r.agents.stopPush();
+  });
+
   it("an agent that answers Invalid command 'WATCH_HEALTH' (an older agent of ours) is polled only: not marked MMM 2.x, not asked again until it restarts", async () => {
     const r = rig();
     await r.agents.health('db2');
