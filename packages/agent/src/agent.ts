@@ -3,6 +3,7 @@
 // the dispatch: connections, authorization, lease renewal, handler; agent-parts.ts builds the rest.
 import {
   AGENT_COMMAND_MATRIX,
+  bounded,
   type Listener,
   type PeerConnection,
   createListener,
@@ -23,6 +24,9 @@ import { RefusalLog } from './refusal-log';
 
 export type { AgentOptions } from './agent-parts';
 
+/** How long stop() waits for requests being answered (a standing WATCH_HEALTH's answer among them). */
+const STOP_ANSWER_MS = 1000;
+
 export class Agent {
   private listener?: Listener;
   private readonly ctx: AgentContext;
@@ -33,6 +37,8 @@ export class Agent {
   private stopping = false;
   private connSeq = 0;
   private readonly conns = new Set<PeerConnection>();
+  /** Requests being answered (stop() lets the standing WATCH_HEALTH answers go out first). */
+  private readonly answering = new Set<Promise<void>>();
   private readonly refusals: RefusalLog;
 
   constructor(private readonly o: AgentOptions) {
@@ -100,7 +106,8 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.lbHealth?.close();
-    await this.healthWatch.stop();
+    await this.healthWatch.stop(); // answers every standing WATCH_HEALTH…
+    await bounded(Promise.allSettled([...this.answering]), STOP_ANSWER_MS); // …and lets the answers go out
     await this.ctx.lease.stop();
     await this.listener?.close();
     for (const c of this.conns) c.destroy();
@@ -170,14 +177,22 @@ export class Agent {
     let fromMonitor = false;
     try {
       for await (const item of conn.items()) {
-        let reply: string;
-        if (item.kind === 'error') {
-          reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
-        } else {
-          fromMonitor ||= fromMonitorRole(conn.peer);
-          reply = await this.handleLine(item.line, conn, from);
+        const answered = (async () => {
+          let reply: string;
+          if (item.kind === 'error') {
+            reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
+          } else {
+            fromMonitor ||= fromMonitorRole(conn.peer);
+            reply = await this.handleLine(item.line, conn, from);
+          }
+          await conn.writeLine(reply);
+        })();
+        this.answering.add(answered);
+        try {
+          await answered;
+        } finally {
+          this.answering.delete(answered);
         }
-        await conn.writeLine(reply);
         if (from.close) break;
       }
     } catch (e) {

@@ -5,13 +5,14 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { decodeAgentReply, parseConfigTextOrThrow, parseWatchHealthReply } from '@mmm/common';
+import { connect, decodeAgentReply, nullLogger, parseConfigTextOrThrow, parseWatchHealthReply } from '@mmm/common';
 import { MemoryLogger } from '@mmm/common/testing';
 import { Agent } from '../../src/agent';
 import { FakeLocalMysql, FakeVipManager } from '../../src/testing';
 import type { RequestContext } from '../../src/handlers';
+import { freePort } from '../helpers/mariadb';
 
-const conf = (pidfile: string): string =>
+const conf = (pidfile: string, agentPort = 9989): string =>
   [
     'this db1',
     'active_master_role writer',
@@ -20,6 +21,7 @@ const conf = (pidfile: string): string =>
     '    agent_user mmm_agent',
     '    agent_password pw',
     `    mysql_pidfile ${pidfile}`,
+    `    agent_port ${agentPort}`,
     '    mysql_port 1', // probed when the server does not answer: refused, on loopback
     '</host>',
     '<host db1>',
@@ -153,5 +155,25 @@ describe('WATCH_HEALTH (agent dispatcher, fake server)', () => {
 
   it('refuses a bound over 60 s without holding anything', async () => {
     expect((await watch(1, 60_001)).line).to.match(/^ERROR: Invalid arguments for command 'WATCH_HEALTH': timeout '60001'/);
+  });
+
+  it('over a real connection: stop() sends the standing request its answer before the connection goes', async () => {
+    const port = await freePort();
+    const { config } = parseConfigTextOrThrow('agent', { '/etc/mmm/mmm_agent.conf': conf(pidfile, port) });
+    const live = new Agent({ config, logger: new MemoryLogger(), mysql, vips, graceMs: 0, probePeer: () => Promise.resolve(true) });
+    await live.start();
+    const c = await connect({ host: '127.0.0.1', port, socket: config.socket, logger: nullLogger, timeoutMs: 5_000 });
+    try {
+      const first = parseWatchHealthReply(decodeAgentReply(await c.request('WATCH_HEALTH|1|db1|0|60000', 5_000)));
+      const pending = c.request(`WATCH_HEALTH|1|db1|${first.generation}|60000`, 10_000);
+      for (let i = 0; i < 500 && live.standingRequests < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(live.standingRequests, 'it stands').to.equal(1);
+      await live.stop();
+      const last = parseWatchHealthReply(decodeAgentReply(await pending));
+      expect(last.generation, 'answered (no change)').to.equal(first.generation);
+    } finally {
+      c.destroy();
+      await live.stop();
+    }
   });
 });
