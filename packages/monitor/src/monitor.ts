@@ -20,6 +20,7 @@ import type { SwitchAction } from './analysis/planned-switch';
 import type { Action, Decision, StatusLine } from './analysis/result';
 import type { ClusterSnapshot, HostObservation, MonitorState } from './analysis/snapshot';
 import { AgentSet, type PushedHealth } from './agents/agent-set';
+import { watchTimeoutFor } from './agents/health-push';
 import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
 import { SqlProbe } from './actions/sql-probe';
@@ -158,6 +159,7 @@ export class Monitor {
         material: () => this.material,
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
         onReply: (host, kind, ms) => this.metrics.agentReply(host, kind, ms),
+        watchTimeoutMs: watchTimeoutFor(o.config.writerLease),
       });
     this.checks = new CheckStore(o.config);
     this.probe = o.probe ?? new SqlProbe(o.config.hosts);

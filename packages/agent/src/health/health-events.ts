@@ -33,7 +33,9 @@ interface Waiter {
 }
 
 export class HealthEvents {
-  private gen = 1;
+  // Not 1: a monitor whose request reaches a restarted agent (its client retries on a new
+  // connection) must find another generation there, and get its answer at once.
+  private gen = 1 + Math.floor(Math.random() * 1e9);
   private key: string | undefined;
   private readonly waiters = new Set<Waiter>();
   private stopping = false;

@@ -41,6 +41,16 @@ export interface HealthPushOptions {
 export const WATCH_TIMEOUT_MS = 2000;
 export const WATCH_MARGIN_MS = 1000;
 
+/**
+ * The bound to ask for, pure: half the writer lease, 1–10 s. An agent that stops answering is
+ * then unreachable after at most bound + margin, well before the lease (+ 2 s) lets a lost writer
+ * be replaced, and an idle agent answers at most twice per lease (with 200 agents and the
+ * default 10 s lease: 40 answers a second).
+ */
+export function watchTimeoutFor(writerLeaseSec: number): number {
+  return Math.round(Math.min(10_000, Math.max(1000, (writerLeaseSec * 1000) / 2)));
+}
+
 export class HealthPush {
   private stopped = false;
   private started = false;

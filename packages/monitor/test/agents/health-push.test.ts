@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { type AgentReply, type AgentRequest, encodeHealth, nullLogger } from '@mmm/common';
 import { FakeClock } from '@mmm/common/testing';
-import { HealthPush, type PushClient } from '../../src/agents/health-push';
+import { HealthPush, type PushClient, watchTimeoutFor } from '../../src/agents/health-push';
 import { AgentSet, type PushedHealth, healthChanged } from '../../src/agents/agent-set';
 import { makeConfig } from '../fixtures';
 
@@ -126,6 +126,16 @@ describe('HealthPush: the standing WATCH_HEALTH loop', () => {
     await until(() => c.waiting, 'a request once it may be watched');
     await push.stop();
   });
+});
+
+describe('watchTimeoutFor: the bound asked of the agents', () => {
+  const rows: Array<[number, number]> = [[0, 1000], [1, 1000], [3, 1500], [10, 5000], [20, 10_000], [600, 10_000]];
+  for (const [lease, want] of rows) {
+    it(`writer_lease ${lease} s ⇒ ${want} ms (+ 1 s margin: unreachable before lease + 2 s)`, () => {
+      expect(watchTimeoutFor(lease)).to.equal(want);
+      if (lease >= 2) expect(want + 1000).to.be.below(lease * 1000 + 2000);
+    });
+  }
 });
 
 describe('AgentSet: standing WATCH_HEALTH answers', () => {
