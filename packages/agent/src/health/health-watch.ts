@@ -137,10 +137,12 @@ export class HealthWatch {
   private async burst(): Promise<void> {
     const step = this.o.burstStepMs ?? 50;
     const steps = this.o.burstSteps ?? 40;
+    const since = this.o.now();
     for (let i = 0; i < steps && !this.stopped; i++) {
       await this.tick();
-      const f = this.latestFacts?.facts;
-      if (!f || f.answering || f.mysqldRunning === false) return;
+      const l = this.latestFacts;
+      // a collection begun before the close (the periodic one may have been running) says nothing yet
+      if (l && l.startedAt >= since && (l.facts.answering || l.facts.mysqldRunning === false)) return;
       await new Promise((resolve) => setTimeout(resolve, step));
     }
   }

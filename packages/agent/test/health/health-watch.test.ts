@@ -244,6 +244,39 @@ describe('HealthWatch', () => {
     expect(mysql.openSessions, 'stop() closed the sentinel').to.equal(0);
   });
 
+  it('a collection that was running when the sentinel closed does not end the quick looks (it began before the crash)', async () => {
+    const w = new HealthWatch({
+      mysql, vips, pidfile: join(dir, 'mysqld.pid'), mysqlHost: '127.0.0.1', mysqlPort: 1, writerIps: ['10.0.0.100'],
+      lease: () => ({ status: 'none', msLeft: undefined, action: 'none' }), holdsWriter: () => false, hungKillMs: 60_000,
+      now: () => clock.now(), logger: log, exclusive: (fn) => fn(), burstStepMs: 5, burstSteps: 400,
+    });
+    try {
+      await w.tick();
+      await until(() => w.watching);
+      const g = w.events.current;
+      // the periodic collection starts while the server still answers, and is slow to finish
+      const isAnswering = mysql.isAnswering.bind(mysql);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      mysql.isAnswering = async () => {
+        const answered = await isAnswering();
+        mysql.isAnswering = isAnswering;
+        await gate;
+        return answered;
+      };
+      const periodic = w.tick();
+      clock.advance(10);
+      mysql.answering = false; // the crash, while that collection runs
+      mysql.dropSessions();
+      release();
+      await periodic;
+      await until(() => w.last()?.facts.answering === false); // without a second look: never (no periodic timer here)
+      expect(w.events.current).to.be.above(g);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('stop() answers every standing request', async () => {
     const w = watch();
     await w.tick();
