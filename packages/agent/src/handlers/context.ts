@@ -5,7 +5,7 @@ import type { VipManager } from '../system/ip';
 import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
 import type { ApplyDeps } from '../roles/apply';
 import type { LeaseGuard, RequestOrigin } from '../lease/index';
-import type { HealthFacts } from '../health/index';
+import type { HealthEvents, HealthFacts } from '../health/index';
 
 export interface AgentContext {
   config: MmmConfig;
@@ -17,6 +17,8 @@ export interface AgentContext {
   lease: LeaseGuard;
   /** Latest health facts (kept fresh by the health watch). */
   health: () => Promise<HealthFacts>;
+  /** The health generation that WATCH_HEALTH waits on. */
+  healthEvents: HealthEvents;
   logger: Logger;
   now: () => number;
   /** Current uptime text for the `|UP:` suffix. */
@@ -44,6 +46,10 @@ export interface AgentContext {
 /** Where a request came from; a handler sets `close` to end that connection after its reply. */
 export interface RequestContext extends RequestOrigin {
   close?: boolean;
+  /** Resolves when the request's connection closed (a standing request stops waiting). */
+  closed?: Promise<void>;
+  /** Who sent it (certificate fingerprint, or address of a plain peer): standing requests are bounded per peer. */
+  peerKey?: string;
 }
 
 export type Handler<K extends AgentRequest['kind'] = AgentRequest['kind']> = (

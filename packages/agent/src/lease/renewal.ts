@@ -15,9 +15,12 @@ export interface RenewalInput {
   connSeq: number;
   /** connSeq of the newest connection that delivered a SET_STATUS (0: none yet). */
   newestStatusConn: number;
+  /** The command. A standing WATCH_HEALTH renews nothing: it only reads and waits up to its
+   *  bound; the monitor's request/response traffic renews the lease as before. */
+  kind?: string;
 }
 
 /** Does this authorized request renew the writer lease? */
 export function renewsLease(i: RenewalInput): boolean {
-  return fromMonitorRole(i.peer) && i.connSeq >= i.newestStatusConn;
+  return i.kind !== 'WATCH_HEALTH' && fromMonitorRole(i.peer) && i.connSeq >= i.newestStatusConn;
 }

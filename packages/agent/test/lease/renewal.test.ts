@@ -26,4 +26,11 @@ describe('lease/renewal: which requests renew the writer lease', () => {
     expect(renewsLease({ peer, connSeq: 4, newestStatusConn: 3 })).to.equal(true);
     expect(renewsLease({ peer, connSeq: 2, newestStatusConn: 3 })).to.equal(false);
   });
+
+  it('a standing WATCH_HEALTH renews nothing; GET_HEALTH and SET_STATUS do', () => {
+    const peer = { role: 'monitor' as const };
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'WATCH_HEALTH' })).to.equal(false);
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'GET_HEALTH' })).to.equal(true);
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'SET_STATUS' })).to.equal(true);
+  });
 });

@@ -32,6 +32,8 @@ const cases: Array<[AgentRequest, string]> = [
   [{ kind: 'WAIT_GTID', host: 'db2', gtidSet: '0-1-5,1-2-3', timeoutMs: 5000 }, 'WAIT_GTID|1|db2|0-1-5,1-2-3|5000'],
   [{ kind: 'CATCH_UP', host: 'db2', source: 'db3', gtidSet: '0-1-45', timeoutMs: 10000 }, 'CATCH_UP|1|db2|db3|0-1-45|10000'],
   [{ kind: 'GET_HEALTH', host: 'db2' }, 'GET_HEALTH|1|db2'],
+  [{ kind: 'WATCH_HEALTH', host: 'db1', generation: 0, timeoutMs: 2000 }, 'WATCH_HEALTH|1|db1|0|2000'],
+  [{ kind: 'WATCH_HEALTH', host: 'db2', generation: 17, timeoutMs: 60000 }, 'WATCH_HEALTH|1|db2|17|60000'],
 ];
 
 describe('protocol/agent-request', () => {
@@ -98,6 +100,28 @@ describe('protocol/agent-request', () => {
     expect(decodeAgentRequest('CATCH_UP|1|db2|db3|0-1-5')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
     expect(decodeAgentRequest('CATCH_UP|1|db2||0-1-5|100')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
     expect(decodeAgentRequest('CATCH_UP|1|db2|db3|0-1-5|soon')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
+  });
+
+  // WATCH_HEALTH holds an agent's connection: a bad or unbounded request is refused, never held.
+  const badWatch: Array<[string, string]> = [
+    ['WATCH_HEALTH|1|db1', 'expected <generation>|<timeout ms>'],
+    ['WATCH_HEALTH|1|db1|3', 'expected <generation>|<timeout ms>'],
+    ['WATCH_HEALTH|1|db1|-1|1000', "generation '-1' is not a non-negative integer"],
+    ['WATCH_HEALTH|1|db1|x|1000', "generation 'x' is not a non-negative integer"],
+    ['WATCH_HEALTH|1|db1|3|', "timeout '' is not a number of milliseconds from 0 to 60000"],
+    ['WATCH_HEALTH|1|db1|3|1.5', "timeout '1.5' is not a number of milliseconds from 0 to 60000"],
+    ['WATCH_HEALTH|1|db1|3|60001', "timeout '60001' is not a number of milliseconds from 0 to 60000"],
+  ];
+  for (const [line, detail] of badWatch) {
+    it(`refuses ${line}: ${detail}`, () => {
+      expect(decodeAgentRequest(line)).to.deep.equal({ ok: false, code: 'BAD_ARGUMENTS', host: 'db1', message: `Invalid arguments for command 'WATCH_HEALTH': ${detail}` });
+    });
+  }
+
+  it('refuses to encode a WATCH_HEALTH an agent would refuse', () => {
+    expect(() => encodeAgentRequest({ kind: 'WATCH_HEALTH', host: 'db1', generation: -1, timeoutMs: 10 })).to.throw(RangeError);
+    expect(() => encodeAgentRequest({ kind: 'WATCH_HEALTH', host: 'db1', generation: 1.5, timeoutMs: 10 })).to.throw(RangeError);
+    expect(() => encodeAgentRequest({ kind: 'WATCH_HEALTH', host: 'db1', generation: 1, timeoutMs: 60_001 })).to.throw(RangeError);
   });
 
   it('gives MMM\'s hostname error text', () => {
