@@ -1,10 +1,11 @@
 // `npm run bench` — crash failover, planned switchover, protocol round trips and footprint.
 // Writes bench/results/latest.json and the results table in docs/BENCHMARKS.md (between the
 // BENCH:RESULTS markers), and prints the table. One section: `npm run bench -- --only protocol`
-// (comma-separated: crash,switchover,protocol,footprint,semisync). Options: --tuned-runs N (10),
+// (comma-separated: crash,switchover,protocol,footprint,semisync,control). Options: --tuned-runs N (10),
 // --default-runs N (3), --switch-runs N (10), --requests N (2000), --window S (25), --no-doc;
 // semisync: --semisync-runs N (5 crash runs each, semisync and async), --conns N (4),
-// --latency-rounds N (3 of each), --latency-round-s S (10); --out NAME.json (bench/results/latest.json).
+// --latency-rounds N (3 of each), --latency-round-s S (10); control: --control-runs N (100),
+// --control-moves N (10 each); --out NAME.json (bench/results/latest.json).
 // Everything started is stopped by PID and every sandbox brought down, also on failure and Ctrl-C.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -15,14 +16,15 @@ import { footprintSection, type FootprintResult } from './footprint';
 import { cleanupAll, isRoot, resetClock, ROOT, say } from './lib';
 import { protocolSection, type ProtocolResult } from './protocol';
 import { semisyncSection, type SemisyncResult } from './semisync';
+import { controlSection, controlRows, type ControlStartupResult } from './control-startup';
 import { SANDBOX_SEMISYNC_TIMEOUT } from '@mmm/sandbox';
 
-const SECTIONS = ['crash', 'switchover', 'protocol', 'footprint', 'semisync'] as const;
+const SECTIONS = ['crash', 'switchover', 'protocol', 'footprint', 'semisync', 'control'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function args(): {
   only: Set<Section>; tunedRuns: number; defaultRuns: number; switchRuns: number; requests: number; windowS: number; doc: boolean;
-  semisyncRuns: number; conns: number; latencyRounds: number; latencyRoundS: number; out: string;
+  semisyncRuns: number; conns: number; latencyRounds: number; latencyRoundS: number; out: string; controlRuns: number; controlMoves: number;
 } {
   const a = process.argv.slice(2);
   const val = (name: string, def: number): number => {
@@ -47,6 +49,7 @@ function args(): {
     requests: val('--requests', 2000), windowS: val('--window', 25), doc: !a.includes('--no-doc'),
     out,
     semisyncRuns: val('--semisync-runs', 5), conns: val('--conns', 4), latencyRounds: val('--latency-rounds', 3), latencyRoundS: val('--latency-round-s', 10),
+    controlRuns: val('--control-runs', 100), controlMoves: val('--control-moves', 10),
   };
 }
 
@@ -71,6 +74,7 @@ interface Results {
   protocol?: ProtocolResult;
   footprint?: FootprintResult;
   semisync?: SemisyncResult;
+  control?: ControlStartupResult;
   errors: Record<string, string>;
 }
 
@@ -111,6 +115,7 @@ export function table(r: Results): string {
           [`Crash failover, async, same workload`, crash(y.crash.async), '(async: counted)', '', ''],
         ]
       : []),
+    ...controlRows(r.control, { fmt, verdict, le }),
   ];
   const head = '| Measure | This run | Target | Verdict | Others (measured / published) |\n|---|---|---|---|---|\n';
   return head + rows.map((x) => `| ${x.join(' | ')} |`).join('\n') + '\n';
@@ -193,6 +198,8 @@ async function main(): Promise<number> {
   if (o.only.has('semisync') && needRoot('semisync')) {
     await section('semisync: commit latency and crash failover', async () => void (r.semisync = await semisyncSection({ conns: o.conns, roundS: o.latencyRoundS, rounds: o.latencyRounds, crashRuns: o.semisyncRuns })));
   }
+
+  if (o.only.has('control')) await section('control: mmm_control as a process', async () => void (r.control = await controlSection({ runs: o.controlRuns, moves: o.controlMoves })));
 
   r.machine.loadavg_end = loadavg();
   r.duration_s = Math.round((Date.now() - t0) / 1000);
