@@ -16,7 +16,14 @@ export interface Stat {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** CPU time (user + sys) of the process, p50: what load from other sessions does not inflate. */
+  cpu_p50_ms: number;
   runs: number;
+}
+
+interface Run {
+  ms: number;
+  cpuMs: number;
 }
 
 export interface ControlStartupResult {
@@ -34,11 +41,23 @@ export interface ControlStartupResult {
   notes: string[];
 }
 
-const stat = (v: number[]): Stat => ({ p50_ms: round(pct(v, 50), 1), p99_ms: round(pct(v, 99), 1), max_ms: round(pct(v, 100), 1), runs: v.length });
+const stat = (runs: Run[]): Stat => {
+  const v = runs.map((r) => r.ms);
+  return { p50_ms: round(pct(v, 50), 1), p99_ms: round(pct(v, 99), 1), max_ms: round(pct(v, 100), 1), cpu_p50_ms: round(pct(runs.map((r) => r.cpuMs), 50), 0), runs: v.length };
+};
+
+const CLK_TCK = 100; // USER_HZ on Linux
+/** cutime + cstime of this process, ms: the CPU of the children it has reaped. */
+function reapedChildrenCpuMs(): number {
+  const st = readFileSync('/proc/self/stat', 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+}
 
 /** One process, spawn → exit; throws unless it exits 0 and its stdout passes `check`. */
-function timed(args: string[], check: (out: string) => boolean, timeoutMs = 30_000): Promise<number> {
+function timed(args: string[], check: (out: string) => boolean, timeoutMs = 30_000): Promise<Run> {
   return new Promise((resolve, reject) => {
+    const cpu0 = reapedChildrenCpuMs();
     const t0 = process.hrtime.bigint();
     const c = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } }));
     let out = '';
@@ -54,7 +73,7 @@ function timed(args: string[], check: (out: string) => boolean, timeoutMs = 30_0
       clearTimeout(timer);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (code !== 0 || !check(out)) reject(new Error(`${args.slice(1).join(' ')} exited ${code}: ${(err || out).trim().slice(-400)}`));
-      else resolve(ms);
+      else resolve({ ms, cpuMs: reapedChildrenCpuMs() - cpu0 });
     });
   });
 }
@@ -82,7 +101,7 @@ export async function controlSection(opts: { runs: number; moves: number }): Pro
     const bins = { bundle, dev: CONTROL_BIN };
     const showOk = (o: string): boolean => /ONLINE/.test(o) && /^# Host /m.test(o);
     const versionOk = (o: string): boolean => o.trim() === version;
-    const t = { floor: [] as number[], vb: [] as number[], vd: [] as number[], sb: [] as number[], sd: [] as number[], mb: [] as number[], md: [] as number[], ob: [] as number[], od: [] as number[] };
+    const t = { floor: [] as Run[], vb: [] as Run[], vd: [] as Run[], sb: [] as Run[], sd: [] as Run[], mb: [] as Run[], md: [] as Run[], ob: [] as Run[], od: [] as Run[] };
     for (let i = 0; i < 3; i++) {
       await timed(['-e', '0'], () => true);
       for (const b of Object.values(bins)) await timed([b, '-c', conf, 'show'], showOk);
@@ -95,7 +114,7 @@ export async function controlSection(opts: { runs: number; moves: number }): Pro
       t.sb.push(await timed([bins.bundle, '-c', conf, 'show'], showOk));
       t.sd.push(await timed([bins.dev, '-c', conf, 'show'], showOk));
     }
-    say(`  show p99: bundle ${round(pct(t.sb, 99), 1)} ms, dev ${round(pct(t.sd, 99), 1)} ms (node -e 0: ${round(pct(t.floor, 99), 1)} ms); ${opts.moves} writer moves each…`);
+    say(`  show p50/p99: bundle ${stat(t.sb).p50_ms}/${stat(t.sb).p99_ms} ms, dev ${stat(t.sd).p50_ms}/${stat(t.sd).p99_ms} ms (node -e 0: ${stat(t.floor).p50_ms}/${stat(t.floor).p99_ms} ms); ${opts.moves} writer moves each…`);
     // db1 holds the writer after up (prefer db1: active mode refuses moves, so manual mode); each
     // move goes to the other master and waits (the default).
     await timed([bins.dev, '-c', conf, 'set_manual'], (o) => o.startsWith('OK'));
@@ -104,11 +123,11 @@ export async function controlSection(opts: { runs: number; moves: number }): Pro
     for (let i = 0; i < opts.moves; i++) {
       for (const [k, b] of [['mb', bins.bundle], ['md', bins.dev]] as const) {
         let out = '';
-        const ms = await timed([b, '-c', conf, 'move_role', 'writer', to], (o) => ((out = o), moveOk(o)), 90_000);
-        t[k].push(ms);
+        const r = await timed([b, '-c', conf, 'move_role', 'writer', to], (o) => ((out = o), moveOk(o)), 90_000);
+        t[k].push(r);
         // "# Last move: … took N ms": the monitor's part; the rest is mmm_control's own.
         const took = Number(/took (\d+) ms/.exec(out)?.[1]);
-        if (Number.isFinite(took)) t[k === 'mb' ? 'ob' : 'od'].push(ms - took);
+        if (Number.isFinite(took)) t[k === 'mb' ? 'ob' : 'od'].push({ ms: r.ms - took, cpuMs: r.cpuMs });
         to = to === 'db2' ? 'db1' : 'db2';
       }
     }
@@ -143,7 +162,7 @@ interface Fmt {
 
 /** The section's rows of the results table (run.ts), '—' when it did not run. */
 export function controlRows(c: ControlStartupResult | undefined, f: Fmt): string[][] {
-  const s = (x: Stat | undefined): string => (x ? `${f.fmt(x.p50_ms)} / ${f.fmt(x.p99_ms)} ms` : '—');
+  const s = (x: Stat | undefined): string => (x ? `${f.fmt(x.p50_ms)} / ${f.fmt(x.p99_ms)} ms (CPU ${f.fmt(x.cpu_p50_ms)} ms)` : '—');
   return [
     ['`mmm_control show` as a process, package bundle (p50 / p99)', c ? `${s(c.show_bundle)} (${c.show_bundle.runs} runs; bundle ${c.bundle_kib} KiB)` : '—', 'p99 ≤ 150 ms', f.verdict(f.le(c?.show_bundle.p99_ms, 150)), 'MMM 2.2.1 (Perl): 0.05–0.1 s or ~3 s'],
     ['`mmm_control show` as a process, development bin (tsc output)', c ? s(c.show_dev) : '—', 'p99 ≤ 150 ms', f.verdict(f.le(c?.show_dev.p99_ms, 150)), ''],
