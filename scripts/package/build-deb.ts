@@ -1,6 +1,7 @@
 // `npm run package`: dist/pkg/mmm_<version>_all.deb (DESIGN §8a). Run after `npm run build`
-// (the npm script does both). Each binary is one esbuild bundle of its compiled code with every
-// dependency inside (no node_modules in the package); man pages and bash completion are made
+// (the npm script does both: tsc type-checks what is bundled). Each binary is one esbuild bundle,
+// tree-shaken from the TypeScript sources with every dependency inside (bundle.ts; no
+// node_modules in the package); man pages and bash completion are made
 // from the bundles' own `--help`; the tree is staged in a temp folder and built with
 // `dpkg-deb --build --root-owner-group` (no debhelper).
 import { spawnSync } from 'node:child_process';
