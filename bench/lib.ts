@@ -287,6 +287,8 @@ export function procSample(pid: number): ProcSample {
 export interface Footprint {
   rss_mb: number;
   rss_max_mb: number;
+  /** Mean of (own RSS + the summed RSS of its live children) per sample: children included. */
+  rss_with_children_mb: number;
   cpu_pct: number;
   child_cpu_pct: number;
   /** Live children (the monitor's pingers) at the end of the window, their summed RSS and PSS. */
@@ -300,15 +302,19 @@ export async function measure(pid: number, windowMs: number): Promise<Footprint>
   const a = procSample(pid);
   const ta = Date.now();
   const rss: number[] = [a.rssKb];
+  const withChildren: number[] = [a.rssKb + a.childRssKb];
   while (Date.now() - ta < windowMs) {
     await sleep(Math.min(1_000, windowMs - (Date.now() - ta)));
-    rss.push(procSample(pid).rssKb);
+    const s = procSample(pid);
+    rss.push(s.rssKb);
+    withChildren.push(s.rssKb + s.childRssKb);
   }
   const b = procSample(pid);
   const secs = (Date.now() - ta) / 1000;
   return {
     rss_mb: round(rss.reduce((x, y) => x + y, 0) / rss.length / 1024, 1),
     rss_max_mb: round(Math.max(...rss) / 1024, 1),
+    rss_with_children_mb: round(withChildren.reduce((x, y) => x + y, 0) / withChildren.length / 1024, 1),
     cpu_pct: round(((b.cpu - a.cpu) / secs) * 100, 2),
     child_cpu_pct: round(((b.childCpu - a.childCpu) / secs) * 100, 2),
     children: b.children,

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, controlRequest, encodeAgentRequest, nullLogger, type ClientConnection, type SocketConfig, type TlsMaterial } from '@mmm/common';
+import { connect, controlRequest, encodeAgentRequest, nullLogger, type ClientConnection, type SocketConfig, type TlsMaterial, type TlsResumption } from '@mmm/common';
 import { AGENT_BIN, ROOT, pct, round, run, say, SANDBOX_BIN, sleep, stopChild, tempDir, track, waitFor, removeTemp, mustRun, type SbStatus } from './lib';
 import { makeCerts, sslSocket } from './tls';
 
@@ -20,6 +20,9 @@ export interface ProtocolResult {
   agent_rtt_new_p99_ms: number;
   control_show_p50_ms: number;
   control_show_p99_ms: number;
+  /** The same, each connection resuming the TLS session of the one before (mmm_control's second and later exchanges). */
+  control_show_resumed_p50_ms: number;
+  control_show_resumed_p99_ms: number;
   push_rps_50_agents: number;
   requests: number;
   notes: string[];
@@ -130,7 +133,7 @@ async function agentRtt(dir: string, n: number, certs: Awaited<ReturnType<typeof
   }
 }
 
-async function controlShow(n: number, notes: string[]): Promise<number[]> {
+async function controlShow(n: number, notes: string[]): Promise<{ fresh: number[]; resumed: number[] }> {
   const dir = tempDir('mmmb-ctl-');
   removeTemp(dir);
   say('  control show: starting a loopback mmm_sandbox (real MariaDB, agents, monitor)…');
@@ -142,8 +145,12 @@ async function controlShow(n: number, notes: string[]): Promise<number[]> {
     const socket = sslSocket({ cert: st.certs.control_cert, key: st.certs.control_key, ca: st.certs.ca });
     const material: TlsMaterial = { cert: readFileSync(st.certs.control_cert, 'utf8'), key: readFileSync(st.certs.control_key, 'utf8'), ca: readFileSync(st.certs.ca, 'utf8') };
     const req = controlRequest('show');
-    const one = async (): Promise<void> => {
-      const c: ClientConnection = await connect({ host: host!, port: Number(portText), socket, material, logger: nullLogger, timeoutMs: 5_000, expectedName: host! });
+    let session: TlsResumption | undefined;
+    const one = async (resume = false): Promise<void> => {
+      const c: ClientConnection = await connect({
+        host: host!, port: Number(portText), socket, material, logger: nullLogger, timeoutMs: 5_000, expectedName: host!, expectedRole: 'monitor',
+        ...(resume && session ? { resume: session } : {}),
+      });
       try {
         await c.write(req);
         let lines = 0;
@@ -153,14 +160,17 @@ async function controlShow(n: number, notes: string[]): Promise<number[]> {
           lines++;
         }
         if (lines < 3) throw new Error('show answered fewer than 3 lines');
+        session = c.resumption() ?? session;
       } finally {
         c.destroy();
       }
     };
-    await timeIt(50, one);
-    const t = await timeIt(n, one);
-    notes.push(`control show: new mutual-TLS connection per request (MMM protocol: command, quit, read until close) to the monitor of a loopback mmm_sandbox with 3 real MariaDB nodes, tuned checks running`);
-    return t;
+    await timeIt(50, () => one());
+    const fresh = await timeIt(n, () => one());
+    await timeIt(50, () => one(true));
+    const resumed = await timeIt(n, () => one(true));
+    notes.push(`control show: new mutual-TLS connection per request (MMM protocol: command, quit, read until close) to the monitor of a loopback mmm_sandbox with 3 real MariaDB nodes, tuned checks running; "resumed": each connection resumes the TLS session of the one before, as mmm_control's second and later exchanges do (client = common connect() with the control certificate, expectedRole monitor)`);
+    return { fresh, resumed };
   } finally {
     const r = await run(process.execPath, [SANDBOX_BIN, 'down', '--dir', dir], 90_000);
     if (r.code !== 0) say(`  warning: down ${dir}: ${r.stderr.trim().slice(-300)}`);
@@ -221,8 +231,8 @@ export async function protocolSection(opts: { requests: number }): Promise<Proto
     const a = await agentRtt(dir, opts.requests, certs, base);
     notes.push('agent: the real mmmd_agent binary on 127.0.0.1 with a tiny config (no MySQL; PING does not touch it), EC P-256 certificates made in-process, client = common connect() with the monitor certificate');
     say(`  agent PING p99: kept ${round(pct(a.kept, 99), 3)} ms, new ${round(pct(a.fresh, 99), 3)} ms`);
-    const show = await controlShow(opts.requests, notes);
-    say(`  control show p99: ${round(pct(show, 99), 2)} ms`);
+    const { fresh: show, resumed } = await controlShow(opts.requests, notes);
+    say(`  control show p99: ${round(pct(show, 99), 2)} ms; resumed session ${round(pct(resumed, 99), 2)} ms`);
     await sleep(200);
     say('  push rate: one client, 50 simulated agents (one process), SET_STATUS for 10 s…');
     const rps = await pushRate(dir, certs, base + 1, 10);
@@ -235,6 +245,8 @@ export async function protocolSection(opts: { requests: number }): Promise<Proto
       agent_rtt_new_p99_ms: round(pct(a.fresh, 99), 3),
       control_show_p50_ms: round(pct(show, 50), 2),
       control_show_p99_ms: round(pct(show, 99), 2),
+      control_show_resumed_p50_ms: round(pct(resumed, 50), 2),
+      control_show_resumed_p99_ms: round(pct(resumed, 99), 2),
       push_rps_50_agents: Math.round(rps),
       requests: opts.requests,
       notes,

@@ -2,11 +2,12 @@
 // switchover, protocol round trips and footprint. Writes bench/results/latest.json and the results
 // table in docs/BENCHMARKS.md (between the BENCH:RESULTS markers), and prints the table. One
 // section: `npm run bench -- --only protocol` (comma-separated:
-// crash,nodeloss,hang,switchover,protocol,footprint,semisync). Options: --kill-runs N (20; alias
+// crash,nodeloss,hang,switchover,protocol,footprint,semisync,control). Options: --kill-runs N (20; alias
 // --tuned-runs), --mmm-tuned-runs N (10), --default-runs N (3), --nodeloss-runs N (10),
 // --hang-runs N (10), --switch-runs N (30), --requests N (2000), --window S (25), --no-doc;
 // semisync: --semisync-runs N (5 crash runs each, semisync and async), --conns N (4),
-// --latency-rounds N (3 of each), --latency-round-s S (10); --out NAME.json (bench/results/latest.json).
+// --latency-rounds N (3 of each), --latency-round-s S (10); control: --control-runs N (100),
+// --control-moves N (10 each); --out NAME.json (bench/results/latest.json).
 // Everything started is stopped by PID and every sandbox brought down, also on failure and Ctrl-C.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -18,15 +19,16 @@ import { footprintSection, type FootprintResult } from './footprint';
 import { cleanupAll, isRoot, resetClock, ROOT, say } from './lib';
 import { protocolSection, type ProtocolResult } from './protocol';
 import { semisyncSection, type SemisyncResult } from './semisync';
+import { controlSection, controlRows, type ControlStartupResult } from './control-startup';
 import { SANDBOX_SEMISYNC_TIMEOUT, SANDBOX_WRITER_LEASE } from '@mmm/sandbox';
 
-const SECTIONS = ['crash', 'nodeloss', 'hang', 'switchover', 'protocol', 'footprint', 'semisync'] as const;
+const SECTIONS = ['crash', 'nodeloss', 'hang', 'switchover', 'protocol', 'footprint', 'semisync', 'control'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function args(): {
   only: Set<Section>; killRuns: number; mmmTunedRuns: number; defaultRuns: number; nodelossRuns: number; hangRuns: number;
   switchRuns: number; requests: number; windowS: number; doc: boolean;
-  semisyncRuns: number; conns: number; latencyRounds: number; latencyRoundS: number; out: string;
+  semisyncRuns: number; conns: number; latencyRounds: number; latencyRoundS: number; out: string; controlRuns: number; controlMoves: number;
 } {
   const a = process.argv.slice(2);
   const val = (name: string, def: number): number => {
@@ -52,6 +54,7 @@ function args(): {
     requests: val('--requests', 2000), windowS: val('--window', 25), doc: !a.includes('--no-doc'),
     out,
     semisyncRuns: val('--semisync-runs', 5), conns: val('--conns', 4), latencyRounds: val('--latency-rounds', 3), latencyRoundS: val('--latency-round-s', 10),
+    controlRuns: val('--control-runs', 100), controlMoves: val('--control-moves', 10),
   };
 }
 
@@ -78,6 +81,7 @@ interface Results {
   protocol?: ProtocolResult;
   footprint?: FootprintResult;
   semisync?: SemisyncResult;
+  control?: ControlStartupResult;
   errors: Record<string, string>;
 }
 
@@ -136,9 +140,9 @@ export function table(r: Results): string {
     ['  the monitor\'s reply (command → OK), p50; command → first ack on the new writer, p50', s ? `${fmt(s.reply_p50_ms)} ms; ${fmt(s.total_p50_ms)} ms` : '—', '', '', 'MMM 2.2.1 move_role 0.56 s median (no GTID wait, no grace: it can lose acknowledged writes)'],
     ['Agent PING round trip, kept connection (p50 / p99)', p ? `${fmt(p.agent_rtt_kept_p50_ms)} / ${fmt(p.agent_rtt_kept_p99_ms)} ms` : '—', 'p99 ≤ 5 ms', verdict(le(p?.agent_rtt_kept_p99_ms, 5)), ''],
     ['Agent PING, new mutual-TLS connection each (p50 / p99)', p ? `${fmt(p.agent_rtt_new_p50_ms)} / ${fmt(p.agent_rtt_new_p99_ms)} ms` : '—', '', '', 'MMM 2.x: a new TCP connection per request'],
-    ['Control `show`, new connection each (p50 / p99)', p ? `${fmt(p.control_show_p50_ms)} / ${fmt(p.control_show_p99_ms)} ms` : '—', 'p99 ≤ 20 ms', verdict(le(p?.control_show_p99_ms, 20)), 'MMM 2.2.1: 0.05–0.1 s or ~3 s'],
+    ['Control `show`, new connection each (p50 / p99); resuming the last TLS session', p ? `${fmt(p.control_show_p50_ms)} / ${fmt(p.control_show_p99_ms)} ms; resumed ${fmt(p.control_show_resumed_p50_ms)} / ${fmt(p.control_show_resumed_p99_ms)} ms` : '—', 'p99 ≤ 20 ms', verdict(le(p?.control_show_p99_ms, 20)), 'MMM 2.2.1: 0.05–0.1 s or ~3 s'],
     ['Push rate, one client → 50 simulated agents (SET_STATUS)', p ? `${fmt(p.push_rps_50_agents)} req/s` : '—', '', '', ''],
-    ['Idle agent (sandbox, 1 s checks): RSS / CPU', f?.agent_rss_mb !== undefined ? `${fmt(f.agent_rss_mb)} MB / ${fmt(f.agent_cpu_pct)} %` : '—', '< 50 MB, < 1 % (peers.md §5.3)', verdict(f?.agent_rss_mb !== undefined ? !!(le(f.agent_rss_mb, 50) && le(f.agent_cpu_pct, 1)) : undefined), ''],
+    ['Idle agent (sandbox default checks, 0.25 s; children included): RSS / CPU (+ children)', f?.agent_rss_mb !== undefined ? `${fmt(f.agent_rss_mb)} MB / ${fmt(f.agent_cpu_pct)} % (+${fmt(f.agent_children_cpu_pct)} %); 1 s checks: ${fmt(f.agent_rss_mb_1s)} MB / ${fmt(f.agent_cpu_pct_1s)} % (+${fmt(f.agent_children_cpu_pct_1s)} %)` : '—', '≤ 50 MB, ≤ 1 % (peers.md §5.3)', verdict(f?.agent_rss_mb !== undefined ? !!(le(f.agent_rss_mb, 50) && le((f.agent_cpu_pct ?? NaN) + (f.agent_children_cpu_pct ?? 0), 1)) : undefined), ''],
     ['Monitor, 3-node sandbox, 1 s checks: RSS / CPU (+ pinger children)', f?.monitor_rss_mb !== undefined ? `${fmt(f.monitor_rss_mb)} MB / ${fmt(f.monitor_cpu_pct_1s)} % (+${fmt(f.monitor_children_cpu_pct_1s)} %)` : '—', '', '', ''],
     ['Monitor, 3-node sandbox, 0.25 s checks: RSS / CPU (+ pinger children)', f?.monitor_rss_mb_025s !== undefined ? `${fmt(f.monitor_rss_mb_025s)} MB / ${fmt(f.monitor_cpu_pct_025s)} % (+${fmt(f.monitor_children_cpu_pct_025s)} %)` : '—', '', '', ''],
     ['Monitor, 200 SIMULATED hosts, 1 s checks: RSS / CPU (+ pinger children)', f ? `${fmt(f.monitor_200_hosts_rss_mb)} MB (max ${fmt(f.monitor_200_hosts_rss_max_mb)}) / ${fmt(f.monitor_200_hosts_cpu_pct)} % (+${fmt(f.monitor_200_hosts_children_cpu_pct)} %); ${f.monitor_200_hosts_online} ONLINE; pingers: ${fmt(f.raw?.monitor_200_hosts?.children ?? NaN)} processes, PSS ${fmt(f.raw?.monitor_200_hosts?.children_pss_mb ?? NaN)} MB summed; ${f.monitor_200_hosts_pingers_left_after_stop} left after SIGTERM` : '—', '≤ 100 MB, ≤ 10 % of a core', verdict(f ? !!(le(f.monitor_200_hosts_rss_mb, 100) && le(f.monitor_200_hosts_cpu_pct + f.monitor_200_hosts_children_cpu_pct, 10)) : undefined), 'orchestrator: thousands of servers at 5 s polls; MHA 100+ pairs'],
@@ -150,6 +154,7 @@ export function table(r: Results): string {
           [`Crash failover, async, same workload`, crash(y.crash.async), '(async: counted)', '', ''],
         ]
       : []),
+    ...controlRows(r.control, { fmt, verdict, le }),
   ];
   const head = '| Measure | This run | Target | Verdict | Others (measured / published) |\n|---|---|---|---|---|\n';
   return head + rows.map((x) => `| ${x.join(' | ')} |`).join('\n') + '\n';
@@ -242,6 +247,8 @@ async function main(): Promise<number> {
   if (o.only.has('semisync') && needRoot('semisync')) {
     await section('semisync: commit latency and crash failover', async () => void (r.semisync = await semisyncSection({ conns: o.conns, roundS: o.latencyRoundS, rounds: o.latencyRounds, crashRuns: o.semisyncRuns })));
   }
+
+  if (o.only.has('control')) await section('control: mmm_control as a process', async () => void (r.control = await controlSection({ runs: o.controlRuns, moves: o.controlMoves })));
 
   r.machine.loadavg_end = loadavg();
   r.duration_s = Math.round((Date.now() - t0) / 1000);

@@ -1,31 +1,23 @@
 // `npm run package`: dist/pkg/mmm_<version>_all.deb (DESIGN §8a). Run after `npm run build`
-// (the npm script does both). Each binary is one esbuild bundle of its compiled code with every
-// dependency inside (no node_modules in the package); man pages and bash completion are made
+// (the npm script does both: tsc type-checks what is bundled). Each binary is one esbuild bundle,
+// tree-shaken from the TypeScript sources with every dependency inside (bundle.ts; no
+// node_modules in the package); man pages and bash completion are made
 // from the bundles' own `--help`; the tree is staged in a temp folder and built with
 // `dpkg-deb --build --root-owner-group` (no debhelper).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { isBuiltin } from 'node:module';
 import * as os from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { build } from 'esbuild';
 import { helpCommands, parseHelp, type ParsedHelp } from './help';
 import { renderManPage } from './manpage';
 import { renderCompletion } from './completion';
 import { PAGES } from './pages';
+import { BINS, ROOT, bundleBin, type Bin } from './bundle';
 
-const root = join(__dirname, '..', '..');
+const root = ROOT;
 const MAX_INSTALLED_KIB = 20 * 1024;
 const MAINTAINER = 'mmm developers <dev@mmm.invalid>';
 
-type Bin = keyof typeof PAGES;
-/** Each binary and the compiled module whose run() it calls (as its bin/ shim does). */
-const BINS: Record<Bin, string> = {
-  mmmd_agent: 'packages/agent/dist/main.js',
-  mmmd_mon: 'packages/monitor/dist/main.js',
-  mmm_control: 'packages/control/dist/main.js',
-  mmm_tls: 'packages/control/dist/tls-main.js',
-};
 const OPERATOR_DOCS = ['install.md', 'config.md', 'agent.md', 'monitor.md', 'control.md', 'tls.md'];
 
 function log(msg: string): void {
@@ -97,34 +89,14 @@ interface Bundled {
 
 async function bundle(stage: Stage, v: string): Promise<Bundled> {
   const packages = new Map<string, Set<Bin>>();
-  for (const [name, entry] of Object.entries(BINS) as Array<[Bin, string]>) {
-    const outfile = join(stage.dir, 'usr/bin', name);
-    const r = await build({
-      stdin: { contents: `require(${JSON.stringify(`./${entry}`)}).run();\n`, resolveDir: root, loader: 'js', sourcefile: `${name}-entry.js` },
-      absWorkingDir: root,
-      bundle: true,
-      platform: 'node',
-      target: 'node20.19',
-      format: 'cjs',
-      outfile,
-      banner: { js: '#!/usr/bin/node' },
-      // mmmVersion() reads package.json beside the code; a bundle has none.
-      define: { MMM_BUNDLED_VERSION: JSON.stringify(v) },
-      metafile: true,
-      logLevel: 'warning',
-    });
-    if (r.errors.length || r.warnings.length) throw new Error(`esbuild: ${r.errors.length} errors, ${r.warnings.length} warnings for ${name}`);
-    for (const out of Object.values(r.metafile.outputs)) {
-      const ext = out.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path);
-      if (ext.length) throw new Error(`${name}: left outside the bundle (not Node built-ins): ${ext.join(', ')}`);
-    }
-    for (const input of Object.keys(r.metafile.inputs)) {
+  for (const name of Object.keys(BINS) as Bin[]) {
+    const inputs = await bundleBin(name, join(stage.dir, 'usr/bin', name), v);
+    for (const input of inputs) {
       const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
       if (!m) continue;
       if (!packages.has(m[1])) packages.set(m[1], new Set());
       packages.get(m[1])!.add(name);
     }
-    fs.chmodSync(outfile, 0o755);
     stage.files.set(`/usr/bin/${name}`, 0o755);
   }
   return { packages };

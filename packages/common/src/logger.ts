@@ -1,9 +1,11 @@
 // Injected logger: daemons build one in main.ts and pass it down; nothing logs through a global.
 // createLogger composes the parts: line format (log-line.ts: text/JSON, syslog priority
 // prefix), sink (stderr, or a --log-file that SIGHUP reopens: log-file.ts) and repeat
-// suppression (log-repeats.ts).
+// suppression (log-repeats.ts). winston is loaded by the first createLogger(), not at import:
+// mmm_control and mmm_tls import this module (the Logger type, nullLogger, LOG_LEVELS) but never
+// build a logger, and winston is ~50 ms of their start-up.
 import * as os from 'node:os';
-import * as winston from 'winston';
+import type * as Winston from 'winston';
 import { type Clock } from './clock';
 import { ReopenableFile } from './log-file';
 import { formatLine } from './log-line';
@@ -46,7 +48,7 @@ export interface LoggerOptions {
 
 class WinstonLogger implements Logger {
   constructor(
-    private readonly w: winston.Logger,
+    private readonly w: Winston.Logger,
     private readonly file?: ReopenableFile,
   ) {}
   error(msg: string, meta?: Record<string, unknown>): void {
@@ -74,6 +76,8 @@ class WinstonLogger implements Logger {
 
 /** Builds the logger; with `file`, the file is opened now (a failure throws). */
 export function createLogger(opts: LoggerOptions = {}): RootLogger {
+  // Lazy on purpose (see the top).
+  const winston = require('winston') as typeof Winston;
   const style = {
     format: opts.format ?? 'text',
     program: opts.program,
@@ -110,7 +114,7 @@ export function createLogger(opts: LoggerOptions = {}): RootLogger {
 }
 
 /** Ends winston, then the file, and waits (bounded: 2 s) until the file has every line. */
-function endFile(w: winston.Logger, transport: winston.transport, file: ReopenableFile): Promise<void> {
+function endFile(w: Winston.Logger, transport: Winston.transport, file: ReopenableFile): Promise<void> {
   return new Promise<void>((resolve) => {
     const t = setTimeout(resolve, 2000);
     t.unref();

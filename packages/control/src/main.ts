@@ -152,7 +152,7 @@ async function main(argv: string[], env: SettingsEnv): Promise<CommandOutput> {
   try {
     const s = resolveSettings({ ...(o.config !== undefined ? { configFile: o.config } : {}), ...(plan.cluster ? { cluster: plan.cluster } : {}), ...(o.monitor !== undefined ? { monitor: o.monitor } : {}), env });
     const material = await loadClientMaterial(s.socket);
-    target = { host: s.host, port: s.port, expectedName: s.expectedName, socket: s.socket, ...(material ? { material } : {}), timeoutMs: o.timeout * 1000, logger: stderrLogger() };
+    target = { host: s.host, port: s.port, expectedName: s.expectedName, socket: s.socket, ...(material ? { material } : {}), timeoutMs: o.timeout * 1000, logger: stderrLogger(), tls: {} };
   } catch (e) {
     if (e instanceof ConfigError) return { stdout: '', stderr: `${e.issues.map(formatIssue).join('\n')}\n`, exitCode: EXIT.USAGE };
     if (e instanceof MmmError) return { stdout: '', stderr: `mmm_control: ${e.message}\n`, exitCode: EXIT.USAGE };

@@ -1,4 +1,5 @@
 // Virtual IPs on the cluster interface: `ip addr` plus gratuitous ARP, or per-host hook commands.
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { type Logger, MmmError, errorMessage, nullLogger } from '@mmm/common';
 import { type Runner, execRunner } from './exec';
 
@@ -26,6 +27,35 @@ export interface IpVipOptions {
   /** Hook commands (`ip_add_command`/`ip_del_command`), run as `<cmd> <ip> <interface>`. */
   addCommand?: string;
   delCommand?: string;
+  /**
+   * Reads the addresses in-process (getifaddrs over netlink) instead of spawning `ip addr` for
+   * every list (each SET_STATUS, GET_SYSTEM_STATUS): see interfaceAddresses(). Default
+   * os.networkInterfaces, but only with the default `run`: a custom runner may run `ip` in
+   * another network namespace than this process's (netnsRunner), where this would read the wrong
+   * one; `false` turns it off.
+   */
+  interfaces?: (() => NodeJS.Dict<NetworkInterfaceInfo[]>) | false;
+}
+
+/**
+ * Addresses on `iface` in os.networkInterfaces() output, or undefined when it does not say.
+ * libuv lists only interfaces that are UP and RUNNING, and then every address of theirs; an
+ * interface that is down, has no carrier or has no address is left out entirely. So `iface`
+ * listed → its list is complete (a VIP not in it is not on the interface); not listed → unknown,
+ * and the caller asks `ip addr`, which also sees the addresses of a down interface. A VIP must
+ * never be reported absent while it is configured: a removal would be skipped and, once the link
+ * is back, two hosts would answer for it. IPv4 addresses with a label (`ip addr add … label
+ * eth0:1`) are listed under the label; ':' cannot be in an interface name, so `iface:` is one.
+ */
+export function interfaceAddresses(list: NodeJS.Dict<NetworkInterfaceInfo[]>, iface: string): string[] | undefined {
+  let listed = false;
+  const ips: string[] = [];
+  for (const [name, infos] of Object.entries(list)) {
+    if (name !== iface && !name.startsWith(`${iface}:`)) continue;
+    listed ||= name === iface;
+    for (const i of infos ?? []) ips.push(i.address);
+  }
+  return listed ? ips : undefined;
 }
 
 /** Addresses in `ip -o addr show dev IF` output. */
@@ -64,23 +94,27 @@ export class IpVipManager implements VipManager {
   /** IPs a hook added: with hooks the address may never show up in `ip addr` (cloud APIs, recorders). */
   private readonly hooked = new Set<string>();
   private readonly arps = new Set<Promise<void>>();
+  private readonly interfaces: (() => NodeJS.Dict<NetworkInterfaceInfo[]>) | undefined;
 
   constructor(private readonly o: IpVipOptions) {
     this.iface = o.iface;
     this.run = o.run ?? execRunner;
+    this.interfaces = o.interfaces === false ? undefined : (o.interfaces ?? (o.run ? undefined : networkInterfaces));
     this.log = o.logger ?? nullLogger;
     this.timeoutMs = o.timeoutMs ?? 5000;
     this.arpTimeoutMs = o.arpTimeoutMs ?? 3000;
   }
 
   async list(): Promise<string[]> {
-    let ips: string[];
-    try {
-      ips = parseAddrList((await this.run('ip', ['-o', 'addr', 'show', 'dev', this.iface], this.timeoutMs)).stdout);
-    } catch (e) {
-      // With hooks the interface may be a placeholder: what the hooks did is then all we know.
-      if (!this.o.addCommand) throw e;
-      ips = [];
+    let ips = this.interfaces ? interfaceAddresses(this.interfaces(), this.iface) : undefined;
+    if (!ips) {
+      try {
+        ips = parseAddrList((await this.run('ip', ['-o', 'addr', 'show', 'dev', this.iface], this.timeoutMs)).stdout);
+      } catch (e) {
+        // With hooks the interface may be a placeholder: what the hooks did is then all we know.
+        if (!this.o.addCommand) throw e;
+        ips = [];
+      }
     }
     for (const ip of this.hooked) if (!ips.includes(ip)) ips.push(ip);
     return ips;

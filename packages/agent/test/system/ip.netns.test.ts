@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MemoryLogger } from '@mmm/common/testing';
-import { IpVipManager, arpApplies, parseAddrList, parseLinkFlags } from '../../src/system/ip';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { IpVipManager, arpApplies, interfaceAddresses, parseAddrList, parseLinkFlags } from '../../src/system/ip';
 import { type Runner, execRunner, netnsRunner } from '../../src/system/exec';
 
 describe('system/ip parsing', () => {
@@ -20,6 +21,41 @@ describe('system/ip parsing', () => {
     expect(arpApplies(['LOOPBACK', 'UP'])).to.equal(false);
     expect(arpApplies(['BROADCAST', 'NOARP', 'UP'])).to.equal(false);
     expect(arpApplies(['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'])).to.equal(true);
+  });
+});
+
+const info = (address: string, family: 'IPv4' | 'IPv6' = 'IPv4'): NetworkInterfaceInfo =>
+  family === 'IPv4'
+    ? { address, family, netmask: '255.255.255.255', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/32` }
+    : { address, family, netmask: 'ffff:ffff:ffff:ffff::', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/64`, scopeid: 2 };
+
+describe('system/ip in-process address list (interfaceAddresses)', () => {
+  const cases: Array<{ what: string; list: NodeJS.Dict<NetworkInterfaceInfo[]>; want: string[] | undefined }> = [
+    { what: 'the interface and its labels', list: { lo: [info('127.0.0.1')], eth0: [info('10.0.0.1'), info('fe80::1', 'IPv6')], 'eth0:1': [info('10.0.0.100')] }, want: ['10.0.0.1', 'fe80::1', '10.0.0.100'] },
+    { what: 'another interface whose name starts the same is not a label', list: { eth0: [info('10.0.0.1')], eth01: [info('10.0.0.9')] }, want: ['10.0.0.1'] },
+    { what: 'not listed (down, no carrier or no address): unknown, never "none"', list: { lo: [info('127.0.0.1')] }, want: undefined },
+    { what: 'only a label listed: unknown (the interface itself must be listed)', list: { 'eth0:1': [info('10.0.0.100')] }, want: undefined },
+  ];
+  for (const c of cases) it(c.what, () => expect(interfaceAddresses(c.list, 'eth0')).to.deep.equal(c.want));
+
+  it('IpVipManager reads in-process when the interface is listed, else asks ip addr', async () => {
+    const calls: string[] = [];
+    const run: Runner = (file, args) => {
+      calls.push([file, ...args].join(' '));
+      return Promise.resolve({ stdout: '2: eth0    inet 10.0.0.1/24 scope global eth0\\\n2: eth0    inet 10.0.0.100/32 scope global eth0\\\n', stderr: '' });
+    };
+    let list: NodeJS.Dict<NetworkInterfaceInfo[]> = { eth0: [info('10.0.0.1'), info('10.0.0.100')] };
+    const vips = new IpVipManager({ iface: 'eth0', run, interfaces: () => list });
+    expect(await vips.has('10.0.0.100')).to.equal(true);
+    expect(await vips.has('10.0.0.101')).to.equal(false);
+    expect(calls).to.deep.equal([]);
+    list = {}; // the link went down: the VIP is still configured, and `ip addr` says so
+    expect(await vips.has('10.0.0.100')).to.equal(true);
+    expect(calls).to.deep.equal(['ip -o addr show dev eth0']);
+    calls.length = 0;
+    // A custom runner without `interfaces`: never this process's interfaces (maybe another netns).
+    expect(await new IpVipManager({ iface: 'eth0', run }).list()).to.deep.equal(['10.0.0.1', '10.0.0.100']);
+    expect(calls).to.deep.equal(['ip -o addr show dev eth0']);
   });
 });
 
@@ -119,5 +155,32 @@ describe('system/ip in a network namespace', function () {
     let err2: { code?: string } | undefined;
     await vips.del('10.199.0.103').catch((e) => (err2 = e));
     expect(err2?.code).to.equal('TIMEOUT');
+  });
+  // os.networkInterfaces() as a process INSIDE the namespace sees it (the agent runs there).
+  const nsInterfaces = (): NodeJS.Dict<NetworkInterfaceInfo[]> =>
+    JSON.parse(execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', 'process.stdout.write(JSON.stringify(require("os").networkInterfaces()))'], { timeout: 10_000 }).toString()) as NodeJS.Dict<NetworkInterfaceInfo[]>;
+  const ipAddrs = (dev: string): string[] => parseAddrList(sh('-n', ns, '-o', 'addr', 'show', 'dev', dev).toString());
+
+  it('in-process list: the same addresses as ip addr while the link is up; unknown (so ip addr) when down or without carrier', async () => {
+    sh('-n', ns, 'addr', 'add', '10.199.0.110/32', 'dev', 'va');
+    sh('-n', ns, 'addr', 'add', '10.199.0.111/32', 'dev', 'va', 'label', 'va:1');
+    try {
+      expect(interfaceAddresses(nsInterfaces(), 'va')?.sort()).to.deep.equal(ipAddrs('va').sort());
+      expect(ipAddrs('va')).to.include.members(['10.199.0.110', '10.199.0.111']);
+      // The peer down: va has no carrier (not RUNNING), its addresses are still configured.
+      sh('-n', ns, 'link', 'set', 'vb', 'down');
+      expect(interfaceAddresses(nsInterfaces(), 'va')).to.equal(undefined);
+      const vips = new IpVipManager({ iface: 'va', run, interfaces: nsInterfaces });
+      calls.length = 0;
+      expect(await vips.has('10.199.0.110')).to.equal(true); // never "absent" while configured
+      expect(calls).to.deep.equal(['ip -o addr show dev va']);
+      sh('-n', ns, 'link', 'set', 'va', 'down');
+      expect(interfaceAddresses(nsInterfaces(), 'va')).to.equal(undefined);
+      expect(await vips.has('10.199.0.111')).to.equal(true);
+    } finally {
+      for (const l of ['va', 'vb']) sh('-n', ns, 'link', 'set', l, 'up');
+      sh('-n', ns, 'addr', 'del', '10.199.0.110/32', 'dev', 'va');
+      sh('-n', ns, 'addr', 'del', '10.199.0.111/32', 'dev', 'va');
+    }
   });
 });

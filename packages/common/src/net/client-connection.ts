@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { ConnectError, TimeoutError, TlsError, errorMessage } from '../errors';
 import { PeerConnection, type ConnectionOptions } from './connection';
 import type { PeerInfo } from './peer';
+import type { TlsResumption } from './client';
 
 export class ClientConnection extends PeerConnection {
   private gotReply = false;
@@ -13,8 +14,14 @@ export class ClientConnection extends PeerConnection {
     peer: PeerInfo,
     private readonly requestTimeoutMs: number,
     opts: ConnectionOptions = {},
+    private readonly resumptionOf: () => TlsResumption | undefined = () => undefined,
   ) {
     super(socket, peer, opts);
+  }
+
+  /** What a later connect() to the same server may resume (`resume`); undefined for plain or before a ticket came. */
+  resumption(): TlsResumption | undefined {
+    return this.resumptionOf();
   }
 
   private closedError(cause?: unknown): Error {

@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { ConnectError, TlsError, errorMessage } from '../errors';
 import { ClientConnection } from './client-connection';
 import { ALPN, TLS_CIPHERS, crlOption, loadTlsMaterial, type TlsMaterial } from './material';
-import { peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
+import { type PeerInfo, peerFromCert, plainPeer, remoteAddress, warnPeerExpiry } from './peer';
 import { IDENTITY_MISMATCH, checkServerIdentity } from './server-identity';
 import { checkServerRole } from './server-role';
 import type { PeerRole } from '../model/peer-role';
@@ -28,9 +28,52 @@ export interface ConnectOptions {
   idleTimeoutMs?: number; // 0 = none
   /** Peers already warned about (verify_mode 0, relaxed fallback, expiry); default: process-wide. */
   warned?: Set<string>;
+  /** A session of an earlier connection to the same server (ClientConnection.resumption()). */
+  resume?: TlsResumption;
+}
+
+/**
+ * What resuming a TLS session needs: the server's ticket, and the peer as verified on the
+ * connection that got it. A resumed handshake proves it is the same server (only it can open the
+ * ticket) but carries no certificate on the client side (Node skips checkServerIdentity and
+ * returns no peer certificate), so the identity and role checks of that first connection stand
+ * for it; a resumption made for another name or role is not used. Kept in memory only: on disk a
+ * ticket would let whoever reads it resume as us.
+ */
+export interface TlsResumption {
+  session: Buffer;
+  peer: PeerInfo;
+  expectedName: string;
+  expectedRole?: PeerRole;
 }
 
 const processWarned = new Set<string>();
+
+/**
+ * One client SecureContext per material (and minimum version), shared by every connection made
+ * with it: tls.connect with cert/key/ca builds a new one each time, ~2 ms of CPU and ~60 KB of
+ * memory (the monitor keeps one connection per agent: 200 agents, 200 copies of the same
+ * certificates). New material (a reload) is a new object, so it gets a new context.
+ */
+const clientContexts = new WeakMap<TlsMaterial, Map<string, tls.SecureContext>>();
+
+function clientContext(m: TlsMaterial, minVersion: tls.SecureVersion): tls.SecureContext {
+  let byVersion = clientContexts.get(m);
+  if (!byVersion) clientContexts.set(m, (byVersion = new Map()));
+  let ctx = byVersion.get(minVersion);
+  if (!ctx) {
+    ctx = tls.createSecureContext({
+      ca: m.ca,
+      ...(m.crl ? { crl: crlOption(m.crl) } : {}),
+      cert: m.clientCert ?? m.cert, // always presented
+      key: m.clientKey ?? m.key,
+      minVersion,
+      ciphers: TLS_CIPHERS,
+    });
+    byVersion.set(minVersion, ctx);
+  }
+  return ctx;
+}
 
 function warnOnce(set: Set<string>, key: string, logger: Logger, msg: string, meta: Record<string, unknown>): void {
   if (set.has(key)) return;
@@ -84,16 +127,14 @@ function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Pro
   const expected = o.expectedName ?? o.host;
   const verify = o.socket.verifyMode === 1;
   const where = `${o.host}:${o.port}`;
+  const resume = o.resume && o.resume.expectedName === expected && o.resume.expectedRole === o.expectedRole ? o.resume : undefined;
   return new Promise((resolve, reject) => {
+    let ticket: Buffer | undefined;
     const s = tls.connect({
       host: o.host,
       port: o.port,
-      ca: m.ca,
-      ...(m.crl ? { crl: crlOption(m.crl) } : {}),
-      cert: m.clientCert ?? m.cert, // always presented
-      key: m.clientKey ?? m.key,
-      minVersion: o.socket.tlsMinVersion ?? 'TLSv1.2',
-      ciphers: TLS_CIPHERS,
+      secureContext: clientContext(m, o.socket.tlsMinVersion ?? 'TLSv1.2'),
+      ...(resume ? { session: resume.session } : {}),
       ALPNProtocols: ALPN,
       rejectUnauthorized: verify,
       servername: net.isIP(expected) ? undefined : expected, // SNI must not be an IP
@@ -113,13 +154,16 @@ function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Pro
     );
     s.once('error', (e: NodeJS.ErrnoException) => fail(mapHandshakeError(e, where)));
     s.once('close', () => fail(new PlainPeerSuspected(`${where}: closed during the TLS handshake`, false)));
+    // TLS 1.3 sends tickets after the handshake: the latest is what a next connection resumes.
+    s.on('session', (t: Buffer) => (ticket = t));
     s.once('secureConnect', () => {
       if (settled) return;
-      const x = s.getPeerX509Certificate();
       const address = remoteAddress(s);
-      const peer = x ? peerFromCert(x, o.socket.peerRoles, address) : { ...plainPeer(address), plain: false, role: null };
+      const resumed = resume !== undefined && s.isSessionReused();
+      const x = resumed ? undefined : s.getPeerX509Certificate();
+      const peer = resumed ? { ...resume.peer, address } : x ? peerFromCert(x, o.socket.peerRoles, address) : { ...plainPeer(address), plain: false, role: null };
       // Before the first byte goes out: a server with the wrong role never sees a command.
-      if (verify && o.expectedRole && peer.cert) {
+      if (verify && o.expectedRole && peer.cert && !resumed) {
         const v = checkServerRole(peer.cert, o.socket.peerRoles, o.expectedRole);
         if (!v.ok) {
           fail(new TlsError('TLS_ROLE', `${where}: ${v.reason}`));
@@ -138,7 +182,11 @@ function connectTls(o: ConnectOptions, m: TlsMaterial, warned: Set<string>): Pro
         });
       }
       warnPeerExpiry(peer, o.socket.certExpiryWarnDays, o.logger, warned);
-      resolve(new ClientConnection(s, peer, timeoutMs, { maxLineBytes: o.maxLineBytes, idleTimeoutMs: o.idleTimeoutMs }));
+      const resumption = (): TlsResumption | undefined => {
+        const session = ticket ?? (resumed ? resume.session : undefined);
+        return session ? { session, peer, expectedName: expected, ...(o.expectedRole ? { expectedRole: o.expectedRole } : {}) } : undefined;
+      };
+      resolve(new ClientConnection(s, peer, timeoutMs, { maxLineBytes: o.maxLineBytes, idleTimeoutMs: o.idleTimeoutMs }, resumption));
     });
   });
 }

@@ -32,7 +32,7 @@ function cnOf(x: X509Certificate): string {
 
 function signatureHash(x: X509Certificate): string | undefined {
   try {
-    const alg = new x509.X509Certificate(x.raw).signatureAlgorithm as { hash?: { name?: string } };
+    const alg = new (x509().X509Certificate)(x.raw).signatureAlgorithm as { hash?: { name?: string } };
     return alg.hash?.name;
   } catch {
     return undefined;

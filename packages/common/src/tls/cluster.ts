@@ -8,7 +8,7 @@ import { TlsError, errorMessage } from '../errors';
 import { createCa, issueCert, type CertKeyPair, type CertUsage } from './issue';
 import type { KeyType } from './keys';
 import { writeKeyPair, type WrittenPair } from './write';
-import { x509 } from './x509-provider';
+import { x509, type X509 } from './x509-provider';
 
 export const CA_CERT_FILE = 'ca.crt';
 export const CA_KEY_FILE = 'ca.key';
@@ -135,16 +135,16 @@ export interface CrlDescription {
 
 /** Parses a PEM CRL (for `mmm_tls verify`'s freshness and revocation checks). */
 export async function describeCrl(pem: string, caPem?: string): Promise<CrlDescription> {
-  let crl: x509.X509Crl;
+  let crl: X509.X509Crl;
   try {
-    crl = new x509.X509Crl(pem);
+    crl = new (x509().X509Crl)(pem);
   } catch (e) {
     throw new TlsError('TLS_MATERIAL', `not a PEM CRL: ${errorMessage(e)}`, { cause: e });
   }
   let signedByCa: boolean | undefined;
   if (caPem !== undefined) {
     try {
-      signedByCa = await crl.verify({ publicKey: new x509.X509Certificate(caPem) });
+      signedByCa = await crl.verify({ publicKey: new (x509().X509Certificate)(caPem) });
     } catch {
       signedByCa = false;
     }

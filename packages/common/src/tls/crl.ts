@@ -22,20 +22,20 @@ export function normalizeSerial(s: string): string {
 export async function createCrl(opts: CreateCrlOptions): Promise<string> {
   const hash = opts.hash ?? 'SHA-256';
   try {
-    const caCert = new x509.X509Certificate(opts.ca.certPem);
+    const caCert = new (x509().X509Certificate)(opts.ca.certPem);
     const signer = await importSigningKey(opts.ca.keyPem, hash);
     const thisUpdate = opts.thisUpdate ?? new Date(Date.now() - 60_000);
-    const crl = await x509.X509CrlGenerator.create({
+    const crl = await x509().X509CrlGenerator.create({
       issuer: caCert.subject,
       thisUpdate,
       nextUpdate: opts.nextUpdate ?? new Date(thisUpdate.getTime() + 30 * 86_400_000),
       signingKey: signer.key,
       signingAlgorithm: signingAlgorithm(signer.kind, hash),
       entries: opts.revokedSerials.map((s) => ({ serialNumber: normalizeSerial(s), revocationDate: thisUpdate })),
-      extensions: [await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey)],
+      extensions: [await x509().AuthorityKeyIdentifierExtension.create(caCert.publicKey)],
     });
     // crl.toString('pem') writes "BEGIN CRL", which OpenSSL rejects.
-    return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+    return x509().PemConverter.encode(crl.rawData, 'X509 CRL');
   } catch (e) {
     throw new TlsError('TLS_MATERIAL', `cannot create CRL: ${errorMessage(e)}`, { cause: e });
   }

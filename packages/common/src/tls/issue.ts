@@ -3,7 +3,7 @@
 import { randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
 import { ROLE_URI_PREFIX, type PeerRole } from '../model/peer-role';
 import { TlsError, errorMessage } from '../errors';
-import { x509 } from './x509-provider';
+import { x509, type X509 } from './x509-provider';
 import {
   generateKeyPair,
   importSigningKey,
@@ -71,53 +71,56 @@ function validity(o: { days?: number; notBefore?: Date; notAfter?: Date }, defau
   return { notBefore, notAfter };
 }
 
-function caExtensions(pathLength?: number): x509.Extension[] {
+function caExtensions(pathLength?: number): X509.Extension[] {
+  const lib = x509();
   return [
-    new x509.BasicConstraintsExtension(true, pathLength, true),
-    new x509.KeyUsagesExtension(
-      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+    new lib.BasicConstraintsExtension(true, pathLength, true),
+    new lib.KeyUsagesExtension(
+      lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.cRLSign | lib.KeyUsageFlags.digitalSignature,
       true,
     ),
   ];
 }
 
 export async function createCa(opts: CreateCaOptions): Promise<CertKeyPair> {
+  const lib = x509();
   const hash = opts.hash ?? 'SHA-256';
   const keyType = opts.keyType ?? 'ec';
   const keys = await generateKeyPair(keyType, hash);
   const serial = serialHex();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+  const cert = await lib.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial,
     name: `CN=${opts.commonName}`,
     ...validity(opts, 3650),
     keys,
     signingAlgorithm: signingAlgorithm(keyType === 'ec' ? 'ec' : 'rsa', hash),
-    extensions: [...caExtensions(), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+    extensions: [...caExtensions(), await lib.SubjectKeyIdentifierExtension.create(keys.publicKey)],
   });
   return { certPem: cert.toString('pem'), keyPem: await privateKeyToPem(keys.privateKey), serial };
 }
 
-function leafExtensions(opts: Omit<IssueCertOptions, 'ca'>, keyType: KeyType): x509.Extension[] {
-  const ext: x509.Extension[] = [];
+function leafExtensions(opts: Omit<IssueCertOptions, 'ca'>, keyType: KeyType): X509.Extension[] {
+  const lib = x509();
+  const ext: X509.Extension[] = [];
   if (opts.isCa) {
     ext.push(...caExtensions(0));
   } else {
-    ext.push(new x509.BasicConstraintsExtension(false, undefined, true));
-    let ku = x509.KeyUsageFlags.digitalSignature;
-    if (keyType !== 'ec') ku |= x509.KeyUsageFlags.keyEncipherment;
-    ext.push(new x509.KeyUsagesExtension(ku, true));
+    ext.push(new lib.BasicConstraintsExtension(false, undefined, true));
+    let ku = lib.KeyUsageFlags.digitalSignature;
+    if (keyType !== 'ec') ku |= lib.KeyUsageFlags.keyEncipherment;
+    ext.push(new lib.KeyUsagesExtension(ku, true));
     const eku: string[] = [];
-    if (opts.usage !== 'client') eku.push(x509.ExtendedKeyUsage.serverAuth);
-    if (opts.usage !== 'server') eku.push(x509.ExtendedKeyUsage.clientAuth);
-    ext.push(new x509.ExtendedKeyUsageExtension(eku, false));
+    if (opts.usage !== 'client') eku.push(lib.ExtendedKeyUsage.serverAuth);
+    if (opts.usage !== 'server') eku.push(lib.ExtendedKeyUsage.clientAuth);
+    ext.push(new lib.ExtendedKeyUsageExtension(eku, false));
   }
-  const names: x509.JsonGeneralName[] = [
+  const names: X509.JsonGeneralName[] = [
     ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
     ...(opts.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(opts.role ? [{ type: 'url' as const, value: `${ROLE_URI_PREFIX}${opts.role}` }] : []),
     ...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })),
   ];
-  if (!opts.noSan && names.length > 0) ext.push(new x509.SubjectAlternativeNameExtension(names, false));
+  if (!opts.noSan && names.length > 0) ext.push(new lib.SubjectAlternativeNameExtension(names, false));
   return ext;
 }
 
@@ -128,19 +131,20 @@ function isSelfIssued(pem: string): boolean {
 
 /** Issues a certificate signed by `opts.ca` (root or intermediate). */
 export async function issueCert(opts: IssueCertOptions): Promise<CertKeyPair> {
+  const lib = x509();
   const hash = opts.hash ?? 'SHA-256';
   const keyType = opts.keyType ?? 'ec';
-  let caCert: x509.X509Certificate;
+  let caCert: X509.X509Certificate;
   let signer: Awaited<ReturnType<typeof importSigningKey>>;
   try {
-    caCert = new x509.X509Certificate(opts.ca.certPem);
+    caCert = new lib.X509Certificate(opts.ca.certPem);
     signer = await importSigningKey(opts.ca.keyPem, hash);
   } catch (e) {
     throw new TlsError('TLS_MATERIAL', `cannot use CA for signing: ${errorMessage(e)}`, { cause: e });
   }
   const keys = await generateKeyPair(keyType, hash);
   const serial = serialHex();
-  const cert = await x509.X509CertificateGenerator.create({
+  const cert = await lib.X509CertificateGenerator.create({
     serialNumber: serial,
     subject: `CN=${opts.commonName}`,
     issuer: caCert.subject,
@@ -150,8 +154,8 @@ export async function issueCert(opts: IssueCertOptions): Promise<CertKeyPair> {
     signingAlgorithm: signingAlgorithm(signer.kind, hash),
     extensions: [
       ...leafExtensions(opts, keyType),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+      await lib.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await lib.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
     ],
   });
   const certPem = cert.toString('pem');
@@ -163,11 +167,12 @@ export async function issueCert(opts: IssueCertOptions): Promise<CertKeyPair> {
 
 /** A self-signed leaf (not a CA): what an attacker or a careless operator would present. */
 export async function createSelfSigned(opts: Omit<IssueCertOptions, 'ca' | 'isCa'>): Promise<CertKeyPair> {
+  const lib = x509();
   const hash = opts.hash ?? 'SHA-256';
   const keyType = opts.keyType ?? 'ec';
   const keys = await generateKeyPair(keyType, hash);
   const serial = serialHex();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+  const cert = await lib.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial,
     name: `CN=${opts.commonName}`,
     ...validity(opts, 365),

@@ -35,7 +35,7 @@ export async function generateKeyPair(type: KeyType, hash: HashName = 'SHA-256')
 
 export async function privateKeyToPem(key: CryptoKey): Promise<string> {
   const der = await subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return x509().PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 /** 'ec' or 'rsa', from a PEM private key (PKCS#8, PKCS#1 or SEC1). */

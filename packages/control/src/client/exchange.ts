@@ -9,6 +9,7 @@ import {
   type Logger,
   type SocketConfig,
   type TlsMaterial,
+  type TlsResumption,
 } from '@mmm/common';
 
 export interface MonitorTarget {
@@ -22,6 +23,13 @@ export interface MonitorTarget {
   /** Bound for connect + handshake, and again for the reply. */
   timeoutMs: number;
   logger: Logger;
+  /**
+   * Where the TLS session of the last exchange is kept, for the next one to resume: `show` is
+   * two connections (show, status_json) and move_role follows status_json every 200 ms; each
+   * after the first then costs no full handshake (certificate checks and signatures) on either
+   * side. In memory only, for this process.
+   */
+  tls?: { last?: TlsResumption };
 }
 
 /** Sends one control command line and returns the monitor's reply exactly as sent (no terminator added). */
@@ -35,6 +43,7 @@ export async function exchange(t: MonitorTarget, line: string): Promise<string> 
     ...(t.material ? { material: t.material } : {}),
     timeoutMs: t.timeoutMs,
     logger: t.logger,
+    ...(t.tls?.last ? { resume: t.tls.last } : {}),
   });
   const where = `${t.host}:${t.port}`;
   const chunks: Buffer[] = [];
@@ -62,6 +71,7 @@ export async function exchange(t: MonitorTarget, line: string): Promise<string> 
     }),
   ]);
   clearTimeout(timer);
+  if (t.tls) t.tls.last = conn.resumption() ?? t.tls.last;
   if (timedOut) {
     conn.destroy();
     throw new ConnectError(`${where}: no complete reply within ${t.timeoutMs} ms`, { code: 'TIMEOUT' });

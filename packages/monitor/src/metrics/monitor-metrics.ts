@@ -1,6 +1,9 @@
 // The monitor's /metrics: one prom-client Registry (no process or Node.js default metrics), fed by
 // the pass loop (afterPass), the agent client (agentReply) and planned moves (switchover). The
-// HTTPS server serves `registry` as it is: { contentType, metrics() }.
+// HTTPS server serves `registry` as it is: { contentType, metrics() }. The per-pass gauges are
+// filled when they are read (prom-client `collect`), from what the last pass left: with 200 hosts
+// they are ~43,000 series (mmm_host_role alone is role IPs × eligible hosts), and setting them on
+// every pass was ~40 % of the monitor's CPU whether anyone scraped or not.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DECISION_KINDS, type MmmConfig, type StatusDocument, type TlsMaterial } from '@mmm/common';
 import type { SwitchOutcome } from '../actions/switch-writer';
@@ -65,6 +68,8 @@ export class MonitorMetrics {
   private track: FailoverTrack = initialFailoverTrack;
   private lastEntry?: AuditEntry;
   private certsOf?: TlsMaterial;
+  /** What the last pass left for the gauges; `filled` once they hold its samples. */
+  private last?: { doc: StatusDocument; hosts: Record<string, HostObservation>; now: number; filled: boolean };
 
   /** `atCluster`: the `@cluster` mmmd_mon was started with; cluster_name wins, then it, then `default`. */
   constructor(config: MmmConfig, atCluster?: string) {
@@ -76,8 +81,9 @@ export class MonitorMetrics {
     // One monitor acts alone today; the HA issue makes this follow the election.
     new Gauge({ name: 'mmm_monitor_is_leader', help: '1 when this monitor is the one acting on the cluster', labelNames: ['cluster', 'monitor'], registers: r }).set({ cluster, monitor }, 1);
     new Gauge({ name: 'mmm_writer_lease_seconds', help: 'writer_lease: how long a writer keeps writing without hearing the monitor', labelNames: ['cluster'], registers: r }).set({ cluster }, config.writerLease);
+    const fill = (): void => this.fillGauges();
     for (const [name, g] of Object.entries(GAUGES) as [GaugeName, (typeof GAUGES)[GaugeName]][]) {
-      this.gauges[name] = new Gauge({ name, help: g.help, labelNames: g.labels, registers: r });
+      this.gauges[name] = new Gauge({ name, help: g.help, labelNames: g.labels, registers: r, collect: fill });
     }
     this.certExpiry = new Gauge({ name: 'mmm_tls_cert_expiry_timestamp_seconds', help: 'notAfter of the monitor\'s own certificate(s) and of each CA it trusts, in seconds since the epoch', labelNames: ['cluster', 'subject'], registers: r });
     this.failovers = new Counter({ name: 'mmm_failovers_total', help: 'Writer failovers by result: success (promotion confirmed), blocked (the monitor would not fail over by itself), failed (the promotion was refused or not answered)', labelNames: ['cluster', 'result'], registers: r });
@@ -100,9 +106,7 @@ export class MonitorMetrics {
   /** Call at the end of every pass, after its actions, with the pass's analysis time. */
   afterPass(m: PassSource, now: number): void {
     const hosts = m.observations();
-    const doc = m.statusDocument();
-    const g = gaugeSamples({ cluster: this.cluster, doc, hosts, now });
-    for (const name of Object.keys(g) as GaugeName[]) set(this.gauges[name], g[name]);
+    this.last = { doc: m.statusDocument(), hosts, now, filled: false };
     if (m.material !== this.certsOf) {
       this.certsOf = m.material;
       set(this.certExpiry, certExpirySamples(m.material, this.cluster));
@@ -112,6 +116,15 @@ export class MonitorMetrics {
     for (const result of step.events.results) this.failovers.inc({ cluster: this.cluster, result });
     for (const [phase, s] of step.events.phases) this.phases.observe({ cluster: this.cluster, phase }, s);
     this.countBlocked(m.audit.recent());
+  }
+
+  /** The gauges from the last pass, once per pass: the first gauge read fills them all. */
+  private fillGauges(): void {
+    const l = this.last;
+    if (!l || l.filled) return;
+    l.filled = true;
+    const g = gaugeSamples({ cluster: this.cluster, doc: l.doc, hosts: l.hosts, now: l.now });
+    for (const name of Object.keys(g) as GaugeName[]) set(this.gauges[name], g[name]);
   }
 
   /** One agent reply and how long it took (ms, by the monitor's clock). */
