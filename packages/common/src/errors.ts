@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ALREADY_RUNNING'
   | 'PID_FILE'
   | 'EXIT'
+  | 'STALE_TERM'
   | 'INTERNAL';
 
 export class MmmError extends Error {

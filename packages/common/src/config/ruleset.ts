@@ -5,7 +5,7 @@ import type { Program } from './types';
 
 export type ValueKind =
   | 'string' | 'path' | 'ip' | 'port' | 'posint' | 'uint' | 'posnum' | 'unum'
-  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role' | 'listen';
+  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role' | 'listen' | 'endpoints';
 
 export interface KeyRule {
   kind: ValueKind;
@@ -165,6 +165,20 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       peer_role: { kind: 'peer_role', repeatable: true, ours: true },
     },
   },
+  // Monitor HA on etcd (issue 19, docs/ha.md). Only as written: required keys apply once the section exists.
+  monitor_ha: {
+    named: false,
+    keys: {
+      etcd_endpoints: { kind: 'endpoints', ours: true, required: ['agent', 'monitor', 'control'] },
+      etcd_ca: { kind: 'path', ours: true, default: 'socket ca_file' },
+      etcd_cert: { kind: 'path', ours: true, required: ['agent', 'monitor', 'control'] },
+      etcd_key: { kind: 'path', ours: true, required: ['agent', 'monitor', 'control'] },
+      key_prefix: { kind: 'string', ours: true, default: '/mmm/v1/<cluster>/' },
+      lease_ttl: { kind: 'posint', ours: true, default: '3' },
+      monitor_id: { kind: 'string', ours: true, default: 'the host name' },
+      control_address: { kind: 'listen', ours: true, default: 'the <monitor> ip:port' },
+    },
+  },
   /** 1.x only (2.x logs through Log4perl files). */
   log: {
     named: true,
@@ -178,6 +192,6 @@ export const SECTION_RULES: Record<string, SectionRule> = {
 };
 
 /** Sections a 2.x file may contain (`log` is 1.x only). */
-export const SECTIONS_2X = ['monitor', 'host', 'role', 'check', 'socket', 'copy_method'] as const;
+export const SECTIONS_2X = ['monitor', 'host', 'role', 'check', 'socket', 'monitor_ha', 'copy_method'] as const;
 
 export const LEVELS_1X = SECTION_RULES.log.keys.level.values;
