@@ -63,8 +63,9 @@ export class EtcdCoordinator implements Coordinator {
   private seenRevision = 0;
   private leftovers: Lease[] = [];
   private timers: NodeJS.Timeout[] = [];
-  private rounding = false;
+  private rounding?: Promise<void>;
   private again = false;
+  private revoking = false;
   private stopped = false;
 
   constructor(private readonly o: EtcdCoordinatorOptions) {
@@ -98,10 +99,12 @@ export class EtcdCoordinator implements Coordinator {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers.splice(0)) clearInterval(t);
-    const l = this.lead;
-    if (l) this.depose(l, 'resign');
     const bound = (p: Promise<unknown>): Promise<unknown> =>
       Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, this.timeoutMs * 2).unref())]);
+    // A round in flight may still win an election: let it end first, then resign.
+    await bound(this.rounding ?? Promise.resolve());
+    const l = this.lead;
+    if (l) this.depose(l, 'resign');
     // Revoking the leader lease deletes the leader key: the others need not wait for the TTL.
     await Promise.all([...this.leftovers.splice(0), ...(this.presence ? [this.presence] : [])].map((x) => bound(x.revoke({ deadline: Date.now() + this.timeoutMs }))));
     this.presence = undefined;
@@ -176,22 +179,23 @@ export class EtcdCoordinator implements Coordinator {
     if (this.stopped || !this.client) return;
     if (this.rounding) {
       this.again = true;
-      return;
+      return this.rounding;
     }
-    this.rounding = true;
-    try {
+    const run = async (): Promise<void> => {
       do {
         this.again = false;
         await this.oneRound();
       } while (this.again && !this.stopped);
-    } finally {
-      this.rounding = false;
-    }
+    };
+    this.rounding = run().finally(() => {
+      this.rounding = undefined;
+    });
+    return this.rounding;
   }
 
   private async oneRound(): Promise<void> {
+    void this.revokeLeftovers();
     try {
-      await this.revokeLeftovers();
       await this.ensurePresence();
       const c = this.need();
       const r = await c
@@ -246,7 +250,7 @@ export class EtcdCoordinator implements Coordinator {
     l.timer = setInterval(() => void this.renew(l), keepaliveIntervalMs(this.s.leaseTtl));
     this.applyLeader(kv, rev(r.header.revision));
     this.log.info('elected leader', { term, monitor: this.s.monitorId, deadline_ms: Math.round(deadline.remaining(this.mono())) });
-    this.events.emit('elected', term);
+    this.emit('elected', term);
   }
 
   /** One keepalive; on failure again at once (the failed member is skipped now) until one is acknowledged or the deadline passes. */
@@ -291,20 +295,22 @@ export class EtcdCoordinator implements Coordinator {
     this.leftovers.push(l.lease);
     if (this.seen?.info?.term === l.term) this.setLeader(undefined, undefined, this.seen.at);
     this.log.warn('no longer leader', { term: l.term, why });
-    this.events.emit('deposed', why);
+    this.emit('deposed', why);
     if (!this.stopped) setImmediate(() => void this.round());
   }
 
+  /**
+   * Leases we no longer keep alive (a deposed leadership, a lost campaign), revoked in the
+   * background until etcd answers: that deletes a key of ours it may still hold. Kept until then,
+   * since etcd restarts every lease's TTL when it regains quorum.
+   */
   private async revokeLeftovers(): Promise<void> {
-    const left: Lease[] = [];
-    for (const x of this.leftovers.splice(0)) {
-      try {
-        await x.revoke({ deadline: Date.now() + this.timeoutMs });
-      } catch {
-        left.push(x);
-      }
-    }
-    this.leftovers.push(...left);
+    if (this.revoking || this.leftovers.length === 0) return;
+    this.revoking = true;
+    const todo = this.leftovers.splice(0);
+    const left = await Promise.all(todo.map((x) => x.revoke({ deadline: Date.now() + this.timeoutMs }).then(() => undefined, () => x)));
+    this.leftovers.push(...left.filter((x): x is Lease => x !== undefined));
+    this.revoking = false;
   }
 
   private async ensurePresence(): Promise<void> {
@@ -372,14 +378,14 @@ export class EtcdCoordinator implements Coordinator {
     const same = before?.term === info?.term && before?.monitor === info?.monitor && before?.control === info?.control && before?.http === info?.http;
     if (same) return;
     this.log.info(info ? 'leader' : 'no leader', info ? { term: info.term, monitor: info.monitor, control: info.control } : {});
-    this.events.emit('leader', info);
+    this.emit('leader', info);
   }
 
   private setState(value: unknown, at: number): void {
     if (this.state && at < this.state.at) return;
     const changed = JSON.stringify(this.state?.value) !== JSON.stringify(value);
     this.state = { value, at };
-    if (changed) this.events.emit('state', value);
+    if (changed) this.emit('state', value);
   }
 
   // --- reads and guarded writes
@@ -429,6 +435,15 @@ export class EtcdCoordinator implements Coordinator {
     }
     this.unreachable(e);
     throw new MmmError('CONNECT_FAILED', `etcd: write failed: ${errorMessage(e)}`, { cause: e });
+  }
+
+  /** A listener that throws must not break the election's bookkeeping. */
+  private emit(ev: string, x: unknown): void {
+    try {
+      this.events.emit(ev, x);
+    } catch (e) {
+      this.log.error(`a '${ev}' listener failed`, { error: errorMessage(e) });
+    }
   }
 
   private iso(): string {
