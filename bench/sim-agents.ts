@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mysql from 'mysql2';
 import {
-  agentReplies, createListener, decodeAgentRequest, encodeAgentReply, healthReply, nullLogger,
+  agentReplies, createListener, decodeAgentRequest, encodeAgentReply, healthReply, nullLogger, termTexts,
   type AgentState, type Listener, type RoleIp,
 } from '@mmm/common';
 import { sslSocket } from './tls';
@@ -83,6 +83,9 @@ function answer(line: string): string {
     case 'CATCH_UP':
       // every simulated host is at 0-1-100: nothing to fetch
       return encodeAgentReply({ ok: true, text: `Caught up to ${r.gtidSet} from ${r.source} in 0 ms; replication stopped (there was none before)`, uptime: uptime() });
+    case 'SET_TERM':
+      // the simulator follows whatever term it is sent (no fencing to measure here)
+      return encodeAgentReply({ ok: true, text: termTexts.accepted(r.term), uptime: uptime() });
   }
 }
 
