@@ -26,4 +26,12 @@ describe('lease/renewal: which requests renew the writer lease', () => {
     expect(renewsLease({ peer, connSeq: 4, newestStatusConn: 3 })).to.equal(true);
     expect(renewsLease({ peer, connSeq: 2, newestStatusConn: 3 })).to.equal(false);
   });
+
+  it('once a term was seen, only a request admitted as a state-changing command of that term renews', () => {
+    const peer = { role: 'monitor' as const };
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, termAccepted: true })).to.equal(true);
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, termAccepted: false })).to.equal(false);
+    expect(renewsLease({ peer, connSeq: 2, newestStatusConn: 3, termAccepted: true }), 'the accept order still counts').to.equal(false);
+    expect(renewsLease({ peer: { role: 'viewer' }, connSeq: 3, newestStatusConn: 0, termAccepted: true })).to.equal(false);
+  });
 });
