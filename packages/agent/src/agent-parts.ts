@@ -9,7 +9,7 @@ import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
 import type { MasterAddress } from './roles/plan';
 import { LeaseGuard, fenceUnlessLifted } from './lease/index';
-import { HealthWatch } from './health/index';
+import { HealthEvents, HealthWatch } from './health/index';
 import type { AgentContext } from './handlers';
 import { SerialLock } from './serial-lock';
 import { readUptime } from './uptime';
@@ -142,6 +142,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   // trust a MySQL observation begun before it (health/lb-inputs.ts).
   let changedAt = Number.NEGATIVE_INFINITY;
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => lock.run(fn).finally(() => (changedAt = clock.now()));
+  const healthEvents = new HealthEvents();
   const lease = new LeaseGuard({
     leaseMs: config.writerLease * 1000,
     probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
@@ -162,6 +163,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     apply,
     lease,
     health: () => healthWatch.latest(),
+    healthEvents,
     logger,
     now: () => clock.now(),
     uptime: () => readUptime(),
@@ -199,6 +201,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     semisync: config.durability === 'semisync',
     exclusive,
     reject,
+    events: healthEvents,
   });
   return {
     ctx, healthWatch, lock, changedAt: () => changedAt,

@@ -5,7 +5,7 @@ import type { VipManager } from '../system/ip';
 import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
 import type { ApplyDeps } from '../roles/apply';
 import type { LeaseGuard, RequestOrigin } from '../lease/index';
-import type { HealthFacts } from '../health/index';
+import type { HealthEvents, HealthFacts } from '../health/index';
 import type { ConnTerm, TermInForce, TermStore } from '../term/index';
 
 export interface AgentContext {
@@ -18,6 +18,8 @@ export interface AgentContext {
   lease: LeaseGuard;
   /** Latest health facts (kept fresh by the health watch). */
   health: () => Promise<HealthFacts>;
+  /** The health generation that WATCH_HEALTH waits on. */
+  healthEvents: HealthEvents;
   logger: Logger;
   now: () => number;
   /** Current uptime text for the `|UP:` suffix. */
@@ -50,6 +52,10 @@ export interface RequestContext extends RequestOrigin {
   close?: boolean;
   /** The term this connection follows (its last accepted SET_TERM); undefined: term-less. */
   term?: ConnTerm;
+  /** Resolves when the request's connection closed (a standing request stops waiting). */
+  closed?: Promise<void>;
+  /** Who sent it (certificate fingerprint, or address of a plain peer): standing requests are bounded per peer. */
+  peerKey?: string;
 }
 
 export type Handler<K extends AgentRequest['kind'] = AgentRequest['kind']> = (

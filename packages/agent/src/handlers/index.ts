@@ -10,6 +10,7 @@ import { getGtid, waitGtid } from './gtid';
 import { getHealth } from './get-health';
 import { catchUp } from './catch-up';
 import { setTerm } from './set-term';
+import { watchHealth } from './watch-health';
 
 /** One handler per catalog command (common protocol/commands.ts): a missing one does not compile. */
 export const HANDLERS: { [K in AgentCommandName]: Handler<K> } = {
@@ -23,6 +24,7 @@ export const HANDLERS: { [K in AgentCommandName]: Handler<K> } = {
   GET_HEALTH: getHealth,
   CATCH_UP: catchUp,
   SET_TERM: setTerm,
+  WATCH_HEALTH: watchHealth,
 };
 
 export type { AgentContext, Handler, RequestContext } from './context';

@@ -21,9 +21,12 @@ export interface RenewalInput {
   /** Once this agent has seen a term: did the request pass the term gate as a state-changing
    *  command of the current term (term/gate.ts)? Undefined while no term was ever seen. */
   termAccepted?: boolean;
+  /** The command. A standing WATCH_HEALTH renews nothing: it only reads and waits up to its
+   *  bound; the monitor's request/response traffic renews the lease as before. */
+  kind?: string;
 }
 
 /** Does this authorized request renew the writer lease? */
 export function renewsLease(i: RenewalInput): boolean {
-  return fromMonitorRole(i.peer) && i.connSeq >= i.newestStatusConn && i.termAccepted !== false;
+  return i.kind !== 'WATCH_HEALTH' && fromMonitorRole(i.peer) && i.connSeq >= i.newestStatusConn && i.termAccepted !== false;
 }

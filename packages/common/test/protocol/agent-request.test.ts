@@ -38,6 +38,8 @@ const cases: Array<[AgentRequest, string]> = [
     { kind: 'SET_TERM', host: 'db2', cluster: 'shop-eu1', term: 123456789012, monitor: 'mon-b', etcdClusterId: 'cdf818194e3a8c32' },
     'SET_TERM|1|db2|shop-eu1|123456789012|mon-b|cdf818194e3a8c32',
   ],
+  [{ kind: 'WATCH_HEALTH', host: 'db1', generation: 0, timeoutMs: 2000 }, 'WATCH_HEALTH|1|db1|0|2000'],
+  [{ kind: 'WATCH_HEALTH', host: 'db2', generation: 17, timeoutMs: 60000 }, 'WATCH_HEALTH|1|db2|17|60000'],
 ];
 
 describe('protocol/agent-request', () => {
@@ -138,6 +140,28 @@ describe('protocol/agent-request', () => {
     expect(() => encodeAgentRequest({ ...base, monitor: '' })).to.throw(RangeError, /monitor id/);
     expect(() => encodeAgentRequest({ ...base, etcdClusterId: 'not-hex' })).to.throw(RangeError, /hexadecimal/);
     expect(() => encodeAgentRequest({ ...base, monitor: 'a|b' })).to.throw(ProtocolError);
+  });
+
+  // WATCH_HEALTH holds an agent's connection: a bad or unbounded request is refused, never held.
+  const badWatch: Array<[string, string]> = [
+    ['WATCH_HEALTH|1|db1', 'expected <generation>|<timeout ms>'],
+    ['WATCH_HEALTH|1|db1|3', 'expected <generation>|<timeout ms>'],
+    ['WATCH_HEALTH|1|db1|-1|1000', "generation '-1' is not a non-negative integer"],
+    ['WATCH_HEALTH|1|db1|x|1000', "generation 'x' is not a non-negative integer"],
+    ['WATCH_HEALTH|1|db1|3|', "timeout '' is not a number of milliseconds from 0 to 60000"],
+    ['WATCH_HEALTH|1|db1|3|1.5', "timeout '1.5' is not a number of milliseconds from 0 to 60000"],
+    ['WATCH_HEALTH|1|db1|3|60001', "timeout '60001' is not a number of milliseconds from 0 to 60000"],
+  ];
+  for (const [line, detail] of badWatch) {
+    it(`refuses ${line}: ${detail}`, () => {
+      expect(decodeAgentRequest(line)).to.deep.equal({ ok: false, code: 'BAD_ARGUMENTS', host: 'db1', message: `Invalid arguments for command 'WATCH_HEALTH': ${detail}` });
+    });
+  }
+
+  it('refuses to encode a WATCH_HEALTH an agent would refuse', () => {
+    expect(() => encodeAgentRequest({ kind: 'WATCH_HEALTH', host: 'db1', generation: -1, timeoutMs: 10 })).to.throw(RangeError);
+    expect(() => encodeAgentRequest({ kind: 'WATCH_HEALTH', host: 'db1', generation: 1.5, timeoutMs: 10 })).to.throw(RangeError);
+    expect(() => encodeAgentRequest({ kind: 'WATCH_HEALTH', host: 'db1', generation: 1, timeoutMs: 60_001 })).to.throw(RangeError);
   });
 
   it('gives MMM\'s hostname error text', () => {

@@ -16,7 +16,7 @@ import {
 describe('command catalog', () => {
   it('names 15 control and 10 agent commands', () => {
     expect(CONTROL_COMMAND_NAMES).to.have.length(15);
-    expect(AGENT_COMMAND_NAMES).to.deep.equal(['PING', 'SET_STATUS', 'GET_AGENT_STATUS', 'GET_SYSTEM_STATUS', 'CLEAR_BAD_ROLES', 'GET_GTID', 'WAIT_GTID', 'GET_HEALTH', 'CATCH_UP', 'SET_TERM']);
+    expect(AGENT_COMMAND_NAMES).to.deep.equal(['PING', 'SET_STATUS', 'GET_AGENT_STATUS', 'GET_SYSTEM_STATUS', 'CLEAR_BAD_ROLES', 'GET_GTID', 'WAIT_GTID', 'GET_HEALTH', 'CATCH_UP', 'SET_TERM', 'WATCH_HEALTH']);
   });
 
   for (const name of CONTROL_COMMAND_NAMES) {
@@ -46,6 +46,7 @@ describe('command catalog', () => {
         WAIT_GTID: 'WAIT_GTID|1|db1|0-1-5|100',
         CATCH_UP: 'CATCH_UP|1|db1|db3|0-1-5|100',
         SET_TERM: 'SET_TERM|1|db1|default|7|mon1',
+        WATCH_HEALTH: 'WATCH_HEALTH|1|db1|0|100',
       };
       const line = lines[name] ?? `${name}|1|db1`;
       expect(decodeAgentRequest(line).ok).to.equal(true);
