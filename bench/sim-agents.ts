@@ -1,7 +1,8 @@
 // SIMULATED hosts for the benchmarks (a child process, never a real node):
 // N fake agents, one mutual-TLS listener each (the real common `createListener`) on
 // 127.0.10.1…N:PORT, answering the agent protocol from memory (PING, SET_STATUS — stored —,
-// GET_AGENT_STATUS, GET_SYSTEM_STATUS, GET_HEALTH, GET_GTID, WAIT_GTID, CLEAR_BAD_ROLES), and,
+// GET_AGENT_STATUS, GET_SYSTEM_STATUS, GET_HEALTH, GET_GTID, WAIT_GTID, CLEAR_BAD_ROLES; a
+// standing WATCH_HEALTH is held for its bound: nothing ever changes here), and,
 // with --mysql-port, N fake MySQL servers (mysql2's server-side protocol) on 127.0.10.1…N that
 // accept any login and answer `SELECT NOW()` and `SHOW SLAVE STATUS` (replication running, lag 0).
 // Prints one JSON line `{"ready":true,...}` on stdout once every listener is up; SIGTERM stops.
@@ -11,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mysql from 'mysql2';
 import {
-  agentReplies, createListener, decodeAgentRequest, encodeAgentReply, healthReply, nullLogger,
+  type AgentHealth, agentReplies, createListener, decodeAgentRequest, encodeAgentReply, healthReply, nullLogger, termTexts, watchHealthReply,
   type AgentState, type Listener, type RoleIp,
 } from '@mmm/common';
 import { sslSocket } from './tls';
@@ -44,6 +45,28 @@ const stateOf = (h: string): HostState => {
 };
 const isWriter = (s: HostState): boolean => s.roles.some((r) => r.name === 'writer');
 
+function healthOf(s: HostState): AgentHealth {
+  const w = isWriter(s);
+  return {
+    mysqld: 'running', answering: true, writable: w, lease: w ? 'held' : 'none', ...(w ? { leaseLeftMs: 3000 } : {}),
+    replication: 'configured', ioRunning: true, sqlRunning: true, ioConnected: true, lastHeartbeatAgeMs: 200,
+    gtidIoPos: '0-1-100', gtidSlavePos: '0-1-100', gtidBinlogPos: '0-1-100', secondsBehind: 0,
+  };
+}
+
+/** The simulated health never changes: generation 1, answered at the request's bound. */
+async function answerLine(line: string, closed: Promise<void>): Promise<string> {
+  const d = decodeAgentRequest(line);
+  if (!d.ok || d.request.kind !== 'WATCH_HEALTH') return answer(line);
+  const r = d.request;
+  if (r.generation === 1) {
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((res) => (t = setTimeout(res, r.timeoutMs))), closed]);
+    clearTimeout(t);
+  }
+  return encodeAgentReply(watchHealthReply(healthOf(stateOf(r.host)), 1, uptime()));
+}
+
 function answer(line: string): string {
   const d = decodeAgentRequest(line);
   if (!d.ok) return encodeAgentReply(agentReplies.error(d.message, uptime()));
@@ -61,19 +84,8 @@ function answer(line: string): string {
       return encodeAgentReply(agentReplies.agentStatus({ state: s.state, roles: s.roles, activeMaster: s.activeMaster }, uptime()));
     case 'GET_SYSTEM_STATUS':
       return encodeAgentReply(agentReplies.systemStatus({ writable: isWriter(s), roles: s.roles, masterIp: isWriter(s) ? '' : `${net}.1` }, uptime()));
-    case 'GET_HEALTH': {
-      const w = isWriter(s);
-      return encodeAgentReply(
-        healthReply(
-          {
-            mysqld: 'running', answering: true, writable: w, lease: w ? 'held' : 'none', ...(w ? { leaseLeftMs: 3000 } : {}),
-            replication: 'configured', ioRunning: true, sqlRunning: true, ioConnected: true, lastHeartbeatAgeMs: 200,
-            gtidIoPos: '0-1-100', gtidSlavePos: '0-1-100', gtidBinlogPos: '0-1-100', secondsBehind: 0,
-          },
-          uptime(),
-        ),
-      );
-    }
+    case 'GET_HEALTH':
+      return encodeAgentReply(healthReply(healthOf(s), uptime()));
     case 'GET_GTID':
       return encodeAgentReply(agentReplies.gtid('0-1-100', uptime()));
     case 'WAIT_GTID':
@@ -83,6 +95,11 @@ function answer(line: string): string {
     case 'CATCH_UP':
       // every simulated host is at 0-1-100: nothing to fetch
       return encodeAgentReply({ ok: true, text: `Caught up to ${r.gtidSet} from ${r.source} in 0 ms; replication stopped (there was none before)`, uptime: uptime() });
+    case 'SET_TERM':
+      // the simulator follows whatever term it is sent (no fencing to measure here)
+      return encodeAgentReply({ ok: true, text: termTexts.accepted(r.term), uptime: uptime() });
+    case 'WATCH_HEALTH':
+      return encodeAgentReply(watchHealthReply(healthOf(s), 1, uptime())); // answerLine() holds it
   }
 }
 
@@ -151,7 +168,7 @@ async function main(): Promise<void> {
       await createListener({
         host, port, socket, material, logger: nullLogger, idleTimeoutMs: 0,
         onConnection: async (conn) => {
-          for await (const line of conn) await conn.writeLine(answer(line));
+          for await (const line of conn) await conn.writeLine(await answerLine(line, conn.whenClosed()));
         },
       }),
     );

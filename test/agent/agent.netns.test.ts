@@ -9,6 +9,7 @@ import {
   decodeHealth,
   parseAgentStatus,
   parseSystemStatus,
+  parseWatchHealthReply,
   type AgentHealth,
   type AgentReply,
 } from '@mmm/common';
@@ -406,5 +407,49 @@ describe('mmmd_agent in network namespaces against real MariaDB (mutual TLS)', f
     const s = parseSystemStatus(await cl().send('db3', 'GET_SYSTEM_STATUS|1|db3'));
     expect(s).to.deep.equal({ writable: false, roles: [{ name: 'reader', ip: cl().vips.readers[2] }], masterIp: n('db2').ip });
     expect(await vipsOf(db3)).to.deep.equal([cl().vips.readers[2]]);
+  });
+
+  it('WATCH_HEALTH: kill -9 of the writer\'s mysqld answers the standing request before its bound: stopped, the writer VIP already gone', async () => {
+    const db1 = n('db1');
+    await ok('db1', status('db1', 'ONLINE', roles(reader(0), writer()), 'db1'));
+    const conn = await cl().open('db1');
+    try {
+      const first = parseWatchHealthReply(decodeAgentReply(await conn.request('WATCH_HEALTH|1|db1|0|30000', 10_000)));
+      expect(first.health).to.include({ mysqld: 'running', answering: true, writable: true });
+      // the log of the running agent process (the file is appended to across restarts)
+      const current = (): string => cl().logTail('db1', 100_000).split(/listening on/).at(-1) ?? '';
+      const closedLines = (): number => (current().match(/sentinel session to the local server closed/g) ?? []).length;
+      await waitFor('the db1 agent holding its sentinel session', async () => /sentinel session open/.test(current()), { timeoutMs: 10_000, intervalMs: 100 });
+      const closedBefore = closedLines();
+      // as the monitor does: pass each answer's generation until one comes back unchanged (the
+      // writer status just applied may still be settling: an answer names the generation it is
+      // at least as new as, so the next request may return at once)
+      let generation = first.generation;
+      for (let i = 0; i < 20; i++) {
+        const again = parseWatchHealthReply(decodeAgentReply(await conn.request(`WATCH_HEALTH|1|db1|${generation}|200`, 5_000)));
+        if (again.generation === generation) break;
+        generation = again.generation;
+      }
+      const BOUND_MS = 30_000;
+      let answered = false;
+      const pending = conn.request(`WATCH_HEALTH|1|db1|${generation}|${BOUND_MS}`, BOUND_MS + 5_000).finally(() => (answered = true));
+      await sleep(300);
+      expect(answered, 'the request stands while nothing changes').to.equal(false);
+      const t0 = Date.now();
+      await cl().db.stopNode('db1', { kill: true });
+      const reply = decodeAgentReply(await pending);
+      const ms = Date.now() - t0;
+      const pushed = parseWatchHealthReply(reply);
+      console.log(`      pushed reply ${ms} ms after kill -9 (bound ${BOUND_MS} ms): ${reply.fields[0]}`);
+      expect(pushed.generation, 'answered by a change, not at the bound').to.not.equal(generation);
+      expect(pushed.health).to.include({ mysqld: 'stopped', answering: false });
+      expect(await vipsOf(db1), 'the writer VIP went before the agent said stopped').to.not.include(cl().vips.writer);
+      expect(closedLines(), 'seen through the sentinel session, not at the next health period').to.be.above(closedBefore);
+    } finally {
+      conn.destroy();
+      await cl().db.startNode('db1');
+    }
+    await ok('db1', status('db1', 'ONLINE', roles(reader(0), writer()), 'db1'));
+    expect(await readOnly(db1)).to.equal(false);
   });
 });

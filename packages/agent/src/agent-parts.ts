@@ -9,11 +9,12 @@ import { IpVipManager, type VipManager } from './system/ip';
 import { probeAny } from './system/peer-probe';
 import type { MasterAddress } from './roles/plan';
 import { LeaseGuard, fenceUnlessLifted } from './lease/index';
-import { HealthWatch } from './health/index';
+import { HealthEvents, HealthWatch } from './health/index';
 import type { AgentContext } from './handlers';
 import { SerialLock } from './serial-lock';
 import { readUptime } from './uptime';
 import { Nft, type NftPort, type RejectPath, VipRejector, noReject, rejectSetting } from './reject/index';
+import { FileTermStore, type TermStore, defaultTermFile } from './term/index';
 
 /** MMM's default `mysql_pidfile` (Debian's and MariaDB's default pid-file too). */
 export const DEFAULT_MYSQL_PIDFILE = '/var/run/mysqld/mysqld.pid';
@@ -68,6 +69,10 @@ export interface AgentOptions {
   /** Injected for tests: nft for the reject path. With injected `vips` and no `nft` the reject
    *  path is off (fake VIPs never touch this machine's firewall). */
   nft?: NftPort;
+  /** The `@cluster` of the invocation (the default term file's name). */
+  cluster?: string;
+  /** Injected for tests: where the term record is kept (default: a file at term_file). */
+  termStore?: TermStore;
 }
 
 export interface AgentParts {
@@ -137,6 +142,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
   // trust a MySQL observation begun before it (health/lb-inputs.ts).
   let changedAt = Number.NEGATIVE_INFINITY;
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => lock.run(fn).finally(() => (changedAt = clock.now()));
+  const healthEvents = new HealthEvents();
   const lease = new LeaseGuard({
     leaseMs: config.writerLease * 1000,
     probePeer: o.probePeer ?? (() => (peer ? probeAny([{ host: peer.ip, port: peer.mysqlPort }], 1000) : Promise.resolve(false))),
@@ -157,6 +163,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     apply,
     lease,
     health: () => healthWatch.latest(),
+    healthEvents,
     logger,
     now: () => clock.now(),
     uptime: () => readUptime(),
@@ -171,6 +178,8 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     exclusive,
     newestStatusConn: 0,
     fencedAtConn: 0,
+    // loaded by Agent.start() (a malformed file must stop the start, not the constructor)
+    term: { record: undefined, epoch: 0, store: o.termStore ?? new FileTermStore(host.termFile ?? defaultTermFile(host.name, o.cluster)) },
   };
   const leaseMs = config.writerLease * 1000;
   const healthWatch = new HealthWatch({
@@ -192,6 +201,7 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     semisync: config.durability === 'semisync',
     exclusive,
     reject,
+    events: healthEvents,
   });
   return {
     ctx, healthWatch, lock, changedAt: () => changedAt,

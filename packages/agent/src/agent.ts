@@ -3,6 +3,7 @@
 // the dispatch: connections, authorization, lease renewal, handler; agent-parts.ts builds the rest.
 import {
   AGENT_COMMAND_MATRIX,
+  bounded,
   type Listener,
   type PeerConnection,
   createListener,
@@ -21,8 +22,12 @@ import { reassertRoles } from './reassert-roles';
 import { refusalOf } from './handlers/validate';
 import { RefusalLog } from './refusal-log';
 import type { VipRejector } from './reject/index';
+import { TERM_GATED, termFields, termGateRefusal } from './term/index';
 
 export type { AgentOptions } from './agent-parts';
+
+/** How long stop() waits for requests being answered (a standing WATCH_HEALTH's answer among them). */
+const STOP_ANSWER_MS = 1000;
 
 export class Agent {
   private listener?: Listener;
@@ -36,6 +41,8 @@ export class Agent {
   private stopping = false;
   private connSeq = 0;
   private readonly conns = new Set<PeerConnection>();
+  /** Requests being answered (stop() lets the standing WATCH_HEALTH answers go out first). */
+  private readonly answering = new Set<Promise<void>>();
   private readonly refusals: RefusalLog;
 
   constructor(private readonly o: AgentOptions) {
@@ -66,12 +73,18 @@ export class Agent {
     return this.lbHealth?.addresses ?? [];
   }
 
+  /** WATCH_HEALTH requests waiting now. */
+  get standingRequests(): number {
+    return this.ctx.healthEvents.waiting;
+  }
+
   get address(): { host: string; port: number } | undefined {
     return this.listener ? { host: this.listener.host, port: this.listener.port } : undefined;
   }
 
   async start(): Promise<void> {
     const { host } = this.ctx;
+    this.loadTerm();
     // Before anything can demote: an earlier run's reject table goes (bounded; never fails the start).
     if (this.rejectWarning) this.o.logger.warn(this.rejectWarning);
     await this.rejector?.start();
@@ -100,10 +113,22 @@ export class Agent {
     this.o.logger.info(`mmmd_agent for ${host.name} listening on ${host.ip}:${this.listener.port}`);
   }
 
+  /** The term record of an earlier run (monitor HA): a malformed file stops the start, naming it. */
+  loadTerm(): void {
+    const t = this.ctx.term;
+    t.record = t.store.load();
+    if (t.record) {
+      this.o.logger.info(`following term ${t.record.term} of monitor ${t.record.monitor} (from ${t.store.file}): state changes only from that monitor's connections after its SET_TERM`, {
+        term: t.record.term, monitor: t.record.monitor, cluster: t.record.cluster, etcd_cluster_id: t.record.etcdClusterId || 'none', since: t.record.at,
+      });
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await this.lbHealth?.close();
-    await this.healthWatch.stop();
+    await this.healthWatch.stop(); // answers every standing WATCH_HEALTH…
+    await bounded(Promise.allSettled([...this.answering]), STOP_ANSWER_MS); // …and lets the answers go out
     await this.ctx.lease.stop();
     await this.listener?.close();
     for (const c of this.conns) c.destroy();
@@ -147,13 +172,26 @@ export class Agent {
       this.refusals.invalid(peer, kind, invalid);
       return encodeAgentReply({ ok: false, text: invalid, uptime });
     }
-    // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
-    if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn })) ctx.lease.renew();
+    // Once a term was seen, a state-changing command counts only from the connection of the
+    // highest term's monitor (term/decide.ts); refused here before it renews anything, and again
+    // under the lock by its handler (a SET_TERM may be accepted meanwhile).
+    const gated = TERM_GATED.has(kind);
+    const byTerm = gated ? termGateRefusal(ctx.term, from.term) : undefined;
+    if (byTerm) {
+      from.close = true;
+      ctx.logger.error(`${kind} refused: ${byTerm}; closing that connection`, { ...termFields(ctx.term, from.term), conn: from.connSeq, peer: peer.cn });
+      return encodeAgentReply({ ok: false, text: byTerm, uptime });
+    }
+    // An authorized command from the monitor's current connection renews the lease; a standing
+    // WATCH_HEALTH never does, and with a term only the admitted state-changing commands do (lease/renewal.ts).
+    const renewal = { peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn, kind };
+    if (renewsLease(ctx.term.record ? { ...renewal, termAccepted: gated } : renewal)) ctx.lease.renew();
     const request = res.request;
     const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {
       const reply = await handler(ctx, request, from);
-      return encodeAgentReply({ ...reply, uptime });
+      // read again: a standing WATCH_HEALTH answers seconds later, and an old `UP:` would look like a restart
+      return encodeAgentReply({ ...reply, uptime: kind === 'WATCH_HEALTH' ? await ctx.uptime() : uptime });
     } catch (e) {
       ctx.logger.error(`${kind} failed`, { error: errorMessage(e) });
       return encodeAgentReply({ ok: false, text: `${kind} failed: ${errorMessage(e)}`, uptime });
@@ -168,17 +206,27 @@ export class Agent {
   private async serve(conn: PeerConnection): Promise<void> {
     this.conns.add(conn);
     const from = this.accepted();
+    from.closed = conn.whenClosed();
+    from.peerKey = conn.peer.plain ? conn.peer.address.replace(/:\d+$/, '') : (conn.peer.fingerprint256 ?? conn.peer.cn);
     let fromMonitor = false;
     try {
       for await (const item of conn.items()) {
-        let reply: string;
-        if (item.kind === 'error') {
-          reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
-        } else {
-          fromMonitor ||= fromMonitorRole(conn.peer);
-          reply = await this.handleLine(item.line, conn, from);
+        const answered = (async () => {
+          let reply: string;
+          if (item.kind === 'error') {
+            reply = encodeAgentReply({ ok: false, text: `Invalid request: ${item.error.message}`, uptime: await this.ctx.uptime() });
+          } else {
+            fromMonitor ||= fromMonitorRole(conn.peer);
+            reply = await this.handleLine(item.line, conn, from);
+          }
+          await conn.writeLine(reply);
+        })();
+        this.answering.add(answered);
+        try {
+          await answered;
+        } finally {
+          this.answering.delete(answered);
         }
-        await conn.writeLine(reply);
         if (from.close) break;
       }
     } catch (e) {

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'ALREADY_RUNNING'
   | 'PID_FILE'
+  | 'STATE_INVALID'
   | 'EXIT'
   | 'STALE_TERM'
   | 'INTERNAL';

@@ -1,5 +1,6 @@
 // mmmd_mon's loop: observe → analyze → act → persist, every pass (period configurable), and
-// at once after a control command changed something. Passes and commands hold one mutex.
+// at once after a control command changed something or an agent pushed a change of its health
+// (a standing WATCH_HEALTH answered). Passes and commands hold one mutex.
 import {
   type Clock,
   type HistoryDocument,
@@ -18,7 +19,8 @@ import type { Diagnosis } from './analysis/diagnosis';
 import type { SwitchAction } from './analysis/planned-switch';
 import type { Action, Decision, StatusLine } from './analysis/result';
 import type { ClusterSnapshot, HostObservation, MonitorState } from './analysis/snapshot';
-import { AgentSet } from './agents/agent-set';
+import { AgentSet, type PushedHealth } from './agents/agent-set';
+import { watchTimeoutFor } from './agents/health-push';
 import { executeActions } from './actions/execute';
 import { switchWriter, type SwitchOutcome } from './actions/switch-writer';
 import { SqlProbe } from './actions/sql-probe';
@@ -162,6 +164,7 @@ export class Monitor {
         material: () => this.material,
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
         onReply: (host, kind, ms) => this.metrics.agentReply(host, kind, ms),
+        watchTimeoutMs: watchTimeoutFor(o.config.writerLease),
       });
     this.checks = new CheckStore(o.config);
     this.probe = o.probe ?? new SqlProbe(o.config.hosts);
@@ -201,12 +204,14 @@ export class Monitor {
     this.notified = this.state;
     this.running = true;
     this.loopDone = this.loop();
+    this.agents.startPush((host, p) => this.pushed(host, p));
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.stopped = true;
     this.wake?.();
+    await this.agents.stopPush();
     await this.loopDone?.catch(() => undefined);
     await Promise.all([...this.probing.values()].map((p) => p.catch(() => undefined)));
     this.network.stop();
@@ -222,6 +227,21 @@ export class Monitor {
   triggerPass(): void {
     this.wakePending = true;
     this.wake?.();
+  }
+
+  /**
+   * An agent's health changed (its answer to the standing WATCH_HEALTH): a pass now, not at the
+   * next interval. A certain stop is checked by the monitor's own mysql check first (a refused
+   * connect is quick): the failed check and the agent's word together skip trap_period
+   * (analysis/apply-transitions.ts certainlyStopped).
+   */
+  private pushed(host: string, p: PushedHealth): void {
+    if (!this.running) return;
+    const h = p.health;
+    if (!h) return this.triggerPass(); // back after a silence: the pass observes it
+    this.logger.info(`agent ${host} pushed a health change: mysqld ${h.mysqldRunning ? 'running' : 'stopped'}, ${h.answering ? 'answering' : 'not answering'}: pass now`);
+    if (!p.stopped) return this.triggerPass();
+    void this.runner.runNow(host, 'mysql').then(() => this.triggerPass());
   }
 
   private async loop(): Promise<void> {
@@ -416,7 +436,16 @@ export class Monitor {
     });
     this.inFlight.set(d.host, p);
     void p.finally(() => this.inFlight.delete(d.host));
-    return p;
+    // An agent whose standing WATCH_HEALTH went unanswered is gone: the pass stops waiting for it
+    // (setStatusTimeoutMs is 13 s with MMM's switch_timeout; a cut writer's heartbeat held the loop
+    // that long); the request runs on in the background and the next pass sees the agent unreachable.
+    let settled = false;
+    void p.finally(() => (settled = true));
+    const lost = this.agents.whenLost(d.host, p).then(() => {
+      if (!settled) this.logger.debug(`agent ${d.host} does not answer its standing WATCH_HEALTH: the pass does not wait for its status`, { state: d.state });
+      return false;
+    });
+    return Promise.race([p, lost]);
   }
 
   /**

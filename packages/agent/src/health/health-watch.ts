@@ -4,14 +4,19 @@
 // stuck I/O) may resume later and commit what it had received while another node is the writer:
 // once it has not answered for hungKillMs (< writer_lease, so before the monitor may promote by
 // lease), its agent kills it, and only then reports it stopped — the monitor's proof it is dead.
+// It also keeps one idle sentinel session open on its server: when mysqld exits, the kernel closes
+// that socket at once, and the watch looks again right away (a burst of quick collections) instead
+// of at its next period; every change it sees starts a new health generation, which answers the
+// monitor's standing WATCH_HEALTH requests (health-events.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { type Logger, errorMessage } from '@mmm/common';
-import type { LocalMysql } from '../system/mysql';
+import type { LocalMysql, MysqlSentinel } from '../system/mysql';
 import type { VipManager } from '../system/ip';
 import { probePort } from '../system/port-probe';
 import type { LeaseDecision } from '../lease/index';
 import type { RejectPath } from '../reject/vip-reject';
 import { type HealthFacts, HeartbeatTracker, collectHealth, dropWriterVipIfDead, dropWriterVips } from './health';
+import { HealthEvents } from './health-events';
 
 export interface HealthWatchOptions {
   mysql: LocalMysql;
@@ -42,6 +47,12 @@ export interface HealthWatchOptions {
   kill?: (pid: number) => void;
   processName?: (pid: number) => string | undefined;
   socketExists?: (path: string) => boolean;
+  /** After the sentinel session closed: look again this often… */
+  burstStepMs?: number; // 50
+  /** …this many times at most, until mysqld is certainly stopped or answers again. */
+  burstSteps?: number; // 40
+  /** The generation and standing requests (made here when not given). */
+  events?: HealthEvents;
 }
 
 function procName(pid: number): string | undefined {
@@ -62,20 +73,83 @@ export class HealthWatch {
   private timer?: NodeJS.Timeout;
   private readonly heartbeat = new HeartbeatTracker();
   private readonly periodMs: number;
+  /** The health generation and the WATCH_HEALTH requests waiting on it. */
+  readonly events: HealthEvents;
+  private sentinel?: MysqlSentinel;
+  private sentinelOpening?: Promise<void>;
+  private burstRunning?: Promise<void>;
+  private stopped = false;
 
   constructor(private readonly o: HealthWatchOptions) {
     this.lastAnsweredAt = o.now();
     this.periodMs = o.periodMs ?? 1000;
+    this.events = o.events ?? new HealthEvents();
   }
 
   start(): void {
     this.timer ??= setInterval(() => void this.tick(), this.periodMs);
   }
 
+  /** Stops the loop, answers every standing WATCH_HEALTH, closes the sentinel session. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.events.stop();
+    await this.burstRunning;
+    await this.sentinelOpening;
+    const s = this.sentinel;
+    this.sentinel = undefined;
+    await s?.close().catch(() => undefined);
     await this.collecting?.catch(() => undefined);
+  }
+
+  /** Is the sentinel session open (for tests and the log)? */
+  get watching(): boolean {
+    return this.sentinel !== undefined;
+  }
+
+  /** Opens the sentinel session while the server answers and none is open (one attempt at a time). */
+  private keepSentinel(facts: HealthFacts): void {
+    const open = this.o.mysql.sentinel?.bind(this.o.mysql);
+    if (!open || !facts.answering || this.sentinel || this.sentinelOpening || this.stopped) return;
+    this.sentinelOpening = open()
+      .then(
+        (s) => {
+          if (this.stopped) return void s.close().catch(() => undefined);
+          this.sentinel = s;
+          this.o.logger.debug('sentinel session open: a crash of the local server is seen at once');
+          void s.closed.then(() => this.sentinelLost(s));
+        },
+        (e: unknown) => this.o.logger.debug(`sentinel session not opened: ${errorMessage(e)}`),
+      )
+      .finally(() => (this.sentinelOpening = undefined));
+  }
+
+  private sentinelLost(s: MysqlSentinel): void {
+    if (this.sentinel !== s) return; // closed by us
+    this.sentinel = undefined;
+    if (this.stopped) return;
+    this.o.logger.debug('sentinel session to the local server closed: looking again now');
+    this.burstRunning ??= this.burst().finally(() => (this.burstRunning = undefined));
+  }
+
+  /**
+   * The sentinel closed: mysqld died, or only this session ended (KILL, a restart). Ticks quickly
+   * until the server is certainly stopped or answers again: between the socket's close and the
+   * process's end, the pid may still look alive for a moment.
+   */
+  private async burst(): Promise<void> {
+    const step = this.o.burstStepMs ?? 50;
+    const steps = this.o.burstSteps ?? 40;
+    const since = this.o.now();
+    for (let i = 0; i < steps && !this.stopped; i++) {
+      await this.tick();
+      const l = this.latestFacts;
+      // a collection begun before the close (the periodic one may have been running) says nothing yet
+      if (l && l.startedAt >= since && (l.facts.answering || l.facts.mysqldRunning === false)) return;
+      await new Promise((resolve) => setTimeout(resolve, step));
+    }
   }
 
   /** The last collected facts and their age in ms (the load-balancer endpoints read them, never MySQL). */
@@ -151,6 +225,8 @@ export class HealthWatch {
         const now = this.o.now();
         this.latestFacts = { facts, at: now, startedAt };
         if (facts.answering) this.lastAnsweredAt = now;
+        this.events.note(facts);
+        this.keepSentinel(facts);
         return facts;
       })
       .finally(() => {

@@ -3,6 +3,7 @@
 // still holds health.js, which require('./health') would load instead.
 export * from './health';
 export * from './health-watch';
+export * from './health-events';
 // The load balancers' endpoints (/writer, /reader, /health) on health_listen / health_http_listen.
 export * from './lb-checks';
 export * from './lb-inputs';

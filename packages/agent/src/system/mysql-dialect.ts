@@ -74,6 +74,8 @@ export interface Dialect {
   readonly selectReadOnly: string;
   setReadOnly(on: boolean): string;
   readonly selectConnectionId: string;
+  /** The sentinel session (health-watch.ts) stays open as long as the server lives: no idle bound. */
+  readonly sentinelSession: string;
   readonly selectProcesslist: string;
   killConnection(id: number): string;
   readonly slaveStatus: string;
@@ -149,6 +151,8 @@ const common = {
   selectReadOnly: 'SELECT @@global.read_only AS read_only',
   setReadOnly: (on: boolean) => `SET GLOBAL read_only = ${on ? 1 : 0}`,
   selectConnectionId: 'SELECT CONNECTION_ID() AS id',
+  // 31536000 s (one year) is the largest wait_timeout both servers accept
+  sentinelSession: 'SET SESSION wait_timeout = 31536000',
   selectProcesslist:
     'SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command, STATE AS state ' +
     'FROM information_schema.PROCESSLIST',

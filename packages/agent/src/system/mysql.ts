@@ -33,6 +33,14 @@ export interface GtidPositions {
 
 export type CatchUpResult = 'no_replication' | 'caught_up';
 
+/** An idle session kept open only to notice the server's death: its socket closes at once when mysqld exits. */
+export interface MysqlSentinel {
+  /** Resolves when the server (or anything else) ended the session. */
+  closed: Promise<void>;
+  /** Ends it (COM_QUIT), so the server logs no aborted connection. */
+  close(): Promise<void>;
+}
+
 export interface LocalMysql {
   flavor(): Promise<Flavor>;
   /** A real query answers within the connect/query bounds. Never throws. */
@@ -61,6 +69,8 @@ export interface LocalMysql {
   /** Replica side on or off; `restartIo` restarts a running IO thread, which reads the setting
    *  only when it connects. */
   setSemisyncSlave(on: boolean, opts?: { restartIo?: boolean }): Promise<void>;
+  /** Opens a sentinel session (optional: without one, a crash is seen at the health watch's next period). */
+  sentinel?(): Promise<MysqlSentinel>;
   /** Closes the kept connections (agent stop). */
   close?(): Promise<void>;
 }
@@ -187,7 +197,15 @@ export class Mysql2LocalMysql implements LocalMysql {
         throw Object.assign(new Error(`kept connection: no answer to COM_PING within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' });
       }
     }
-    const c = await mysql.createConnection({
+    const c = await this.connect();
+    // A kept connection the server closes emits 'error' with no command to take it; unheard, that
+    // event would end the process. The next acquire() finds it closed and replaces it.
+    c.on('error', () => undefined);
+    return c;
+  }
+
+  private connect(): Promise<mysql.Connection> {
+    return mysql.createConnection({
       socketPath: this.o.socketPath,
       host: this.o.socketPath ? undefined : (this.o.host ?? '127.0.0.1'),
       port: this.o.socketPath ? undefined : (this.o.port ?? 3306),
@@ -198,10 +216,27 @@ export class Mysql2LocalMysql implements LocalMysql {
       supportBigNumbers: true,
       maxPreparedStatements: 1, // none used; the default preallocates a ~0.5 MB cache per connection
     });
-    // A kept connection the server closes emits 'error' with no command to take it; unheard, that
-    // event would end the process. The next acquire() finds it closed and replaces it.
-    c.on('error', () => undefined);
-    return c;
+  }
+
+  async sentinel(): Promise<MysqlSentinel> {
+    let c: mysql.Connection;
+    try {
+      c = await this.connect(); // bounded by mysql2's connectTimeout
+    } catch (e) {
+      throw new MysqlError(`open the sentinel session: ${errorMessage(e)}`, e);
+    }
+    const closed = new Promise<void>((resolve) => {
+      c.on('error', () => resolve()); // mysql2 reports a server-side close as a fatal 'error'
+      c.on('end', () => resolve());
+    });
+    try {
+      const q = await bounded(c.query(this.d.sentinelSession), this.queryTimeoutMs);
+      if (q.kind !== 'value') throw q.kind === 'error' ? q.error : new TimeoutError('the sentinel session did not answer');
+    } catch (e) {
+      c.destroy();
+      throw new MysqlError(`prepare the sentinel session: ${errorMessage(e)}`, e);
+    }
+    return { closed, close: () => quit(c) };
   }
 
   private release(c: mysql.Connection, usable: boolean): void {

@@ -1,7 +1,7 @@
 // In-memory LocalMysql for unit tests: a tiny model of one server, every call recorded,
 // failures injected by method name.
 import { MmmError, TimeoutError } from '@mmm/common';
-import type { CatchUpResult, GtidPositions, LocalMysql } from '../system/mysql';
+import type { CatchUpResult, GtidPositions, LocalMysql, MysqlSentinel } from '../system/mysql';
 import type { ChangeMasterOptions, Flavor } from '../system/mysql-dialect';
 import type { SlaveStatus } from '../system/slave-status';
 import type { SemisyncState } from '../system/semisync';
@@ -66,6 +66,30 @@ export class FakeLocalMysql implements LocalMysql {
   caughtUp = true;
   readonly calls: string[] = [];
   readonly fail = new Set<FakeMysqlMethod>();
+  /** Open sentinel sessions: each ends when the server "dies" (dropSessions()). */
+  private readonly sessions = new Set<() => void>();
+
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  async sentinel(): Promise<MysqlSentinel> {
+    this.calls.push('sentinel');
+    if (!this.answering) throw new MmmError('MYSQL', 'sentinel: connect ECONNREFUSED (fake)');
+    let end!: () => void;
+    const closed = new Promise<void>((resolve) => (end = resolve));
+    const drop = (): void => {
+      this.sessions.delete(drop);
+      end();
+    };
+    this.sessions.add(drop);
+    return { closed, close: async () => drop() };
+  }
+
+  /** The server closes every session (it died, or killed them): sentinels see it at once. */
+  dropSessions(): void {
+    for (const d of [...this.sessions]) d();
+  }
 
   private step(m: FakeMysqlMethod, label: string = m): void {
     this.calls.push(label);

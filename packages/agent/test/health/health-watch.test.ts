@@ -9,6 +9,18 @@ import { HealthWatch } from '../../src/health/health-watch';
 import { mysqldRunning } from '../../src/health/health';
 import { FakeLocalMysql, FakeVipManager } from '../../src/testing';
 
+/** Bounded wait for a condition (5 s). */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!ok()) throw new Error('condition not reached within 5 s');
+}
+
+/** A pid no process has: pid files naming it say the server is gone. */
+function deadPid(): number {
+  for (let p = 4_000_000; p > 1000; p -= 7919) if (!fs.existsSync(`/proc/${p}`)) return p;
+  throw new Error('no free pid found');
+}
+
 describe('mysqldRunning: stopped only when certain', () => {
   const rows: Array<[boolean, boolean | undefined, Parameters<typeof mysqldRunning>[2], boolean | undefined, string]> = [
     [true, false, undefined, true, 'answers: running, whatever a stale pid file says'],
@@ -231,5 +243,77 @@ describe('HealthWatch', () => {
     const f = await w.latest(100);
     expect(f).to.include({ answering: true }); // the last facts: waiting for the probe would say false
     mysql.isAnswering = isAnswering;
+  });
+
+  it('the sentinel session: opened while the server answers; its close makes the watch look again at once, until certain', async () => {
+    const w = new HealthWatch({
+      mysql, vips, pidfile: join(dir, 'mysqld.pid'), mysqlHost: '127.0.0.1', mysqlPort: 1, writerIps: ['10.0.0.100'],
+      lease: () => ({ status: 'held', msLeft: 1000, action: 'none' }), holdsWriter: () => writer, hungKillMs: 60_000,
+      now: () => clock.now(), logger: log, exclusive: (fn) => fn(), burstStepMs: 5, burstSteps: 400,
+    });
+    try {
+      await w.tick();
+      await until(() => w.watching);
+      const g = w.events.current;
+      const answered = w.events.wait(g, 60_000, 1, 'monitor');
+      // mysqld dies: sessions close first; for a moment the pid still looks alive (not certain)
+      mysql.answering = false;
+      mysql.dropSessions();
+      await until(() => w.events.current > g);
+      expect(w.last()?.facts.mysqldRunning, 'pid still there: running, not answering').to.equal(true);
+      fs.writeFileSync(join(dir, 'mysqld.pid'), `${deadPid()}\n`); // the process is gone now
+      expect(await answered, 'the standing request is answered by the change').to.equal('changed');
+      await until(() => w.last()?.facts.mysqldRunning === false);
+      expect([...vips.ips], 'the writer VIP went with it').to.deep.equal([]);
+      expect(w.watching).to.equal(false);
+      // back: a new sentinel
+      mysql.answering = true;
+      await w.tick();
+      await until(() => w.watching);
+    } finally {
+      await w.stop();
+    }
+    expect(mysql.openSessions, 'stop() closed the sentinel').to.equal(0);
+  });
+
+  it('a collection that was running when the sentinel closed does not end the quick looks (it began before the crash)', async () => {
+    const w = new HealthWatch({
+      mysql, vips, pidfile: join(dir, 'mysqld.pid'), mysqlHost: '127.0.0.1', mysqlPort: 1, writerIps: ['10.0.0.100'],
+      lease: () => ({ status: 'none', msLeft: undefined, action: 'none' }), holdsWriter: () => false, hungKillMs: 60_000,
+      now: () => clock.now(), logger: log, exclusive: (fn) => fn(), burstStepMs: 5, burstSteps: 400,
+    });
+    try {
+      await w.tick();
+      await until(() => w.watching);
+      const g = w.events.current;
+      // the periodic collection starts while the server still answers, and is slow to finish
+      const isAnswering = mysql.isAnswering.bind(mysql);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      mysql.isAnswering = async () => {
+        const answered = await isAnswering();
+        mysql.isAnswering = isAnswering;
+        await gate;
+        return answered;
+      };
+      const periodic = w.tick();
+      clock.advance(10);
+      mysql.answering = false; // the crash, while that collection runs
+      mysql.dropSessions();
+      release();
+      await periodic;
+      await until(() => w.last()?.facts.answering === false); // without a second look: never (no periodic timer here)
+      expect(w.events.current).to.be.above(g);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('stop() answers every standing request', async () => {
+    const w = watch();
+    await w.tick();
+    const pending = w.events.wait(w.events.current, 60_000, 1, 'monitor');
+    await w.stop();
+    expect(await pending).to.equal('stopping');
   });
 });

@@ -87,6 +87,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       mysqlSslCa: get<string>(s, 'mysql_ssl_ca'),
       healthListen: get<ListenAddress>(s, 'health_listen'),
       healthHttpListen: get<ListenAddress>(s, 'health_http_listen'),
+      termFile: get<string>(s, 'term_file'),
     });
   }
   for (const s of hostSecs) {

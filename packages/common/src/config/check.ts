@@ -117,6 +117,21 @@ export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions[
       if (denied) issue(key, `${name} ${file} cannot be read by ${runAs?.name ?? currentUserName()}: ${denied}`, ownershipHint(program, file));
     }
   }
+  const self = program === 'agent' && config.this !== undefined ? config.hosts[config.this] : undefined;
+  if (self?.termFile !== undefined) {
+    // Set explicitly: its folder must be there (the agent never makes one). The default's folder
+    // (/var/lib/mmm, made by the package) is only needed once a monitor with HA sends a term.
+    const key = `host.${self.name}.term_file`;
+    const dir = path.dirname(self.termFile);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(dir).isDirectory();
+    } catch {
+      /* missing */
+    }
+    if (!isDir) issue(key, `the folder of term_file, ${dir}, does not exist`, `mkdir -p ${dir}`);
+    else if (fs.existsSync(self.termFile) && !isFile(self.termFile)) issue(key, `term_file ${self.termFile} is not a regular file`, 'name a file, not a folder');
+  }
   const mon = config.monitor;
   if (program === 'monitor' && mon) {
     if (mon.killHostBin !== undefined) {

@@ -116,6 +116,8 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       // The agent's health endpoints for load balancers (issue 17): HTTPS with mutual TLS, or plain HTTP.
       health_listen: { kind: 'listen', ours: true },
       health_http_listen: { kind: 'listen', ours: true },
+      // Monitor HA (issue 19): where the agent keeps the highest term it has seen (fsync'd before it answers OK).
+      term_file: { kind: 'path', ours: true, default: '/var/lib/mmm/mmmd_agent.<host>.term.json (mmmd_agent_<cluster>.<host>.term.json with @cluster)' },
       // A path, or `none` (TCP to 127.0.0.1:mysql_port): resolved in build.ts, not by kind.
       mysql_socket: { kind: 'string', ours: true, default: '/run/mysqld/mysqld.sock' },
       mysql_ssl: { kind: 'bool', ours: true, default: 'on when a CA is configured (mysql_ssl_ca or socket ca_file)' },

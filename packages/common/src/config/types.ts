@@ -59,6 +59,8 @@ export interface HostConfig {
   healthListen?: ListenAddress;
   /** Our addition: the same endpoints over plain HTTP, only on the address the operator names. Unset: off. */
   healthHttpListen?: ListenAddress;
+  /** Our addition (monitor HA): the agent's term record. Unset: defaultTermFile() (agent). */
+  termFile?: string;
 }
 
 export interface RoleConfig {

@@ -1,4 +1,6 @@
 // GET_HEALTH payload: one `key=value,key=value` field after `OK: Returning health!`.
+// WATCH_HEALTH answers the same, plus one field: the agent's health generation (an integer that
+// changes whenever mysqld's running/answering/writable state or the lease state changes).
 //
 // Keys (fixed order; an absent key means "unknown", unknown keys are ignored by decoders so agents may add
 // keys without breaking older monitors):
@@ -183,4 +185,18 @@ export function parseHealthReply(r: AgentReply): AgentHealth {
   if (!r.ok) throw new ProtocolError('PROTOCOL_INVALID', `GET_HEALTH reply: agent answered ERROR: ${r.message}`);
   if (r.fields.length < 1) throw new ProtocolError('PROTOCOL_INVALID', 'GET_HEALTH reply has no health field');
   return decodeHealth(r.fields[0]);
+}
+
+/** A WATCH_HEALTH reply: GET_HEALTH's, then the generation the health is at least as new as. */
+export function watchHealthReply(h: AgentHealth, generation: number, uptime: number | string): AgentReplyInput {
+  if (!(Number.isSafeInteger(generation) && generation >= 0)) throw new ProtocolError('PROTOCOL_INVALID', `Health generation must be a non-negative integer, got ${generation}`);
+  return { ok: true, text: agentTexts.returningHealth, fields: [encodeHealth(h), String(generation)], uptime };
+}
+
+export function parseWatchHealthReply(r: AgentReply): { health: AgentHealth; generation: number } {
+  if (!r.ok) throw new ProtocolError('PROTOCOL_INVALID', `WATCH_HEALTH reply: agent answered ERROR: ${r.message}`);
+  const [field, generation] = r.fields;
+  if (field === undefined || generation === undefined) throw new ProtocolError('PROTOCOL_INVALID', 'WATCH_HEALTH reply lacks the health field or the generation');
+  if (!/^\d{1,15}$/.test(generation)) throw new ProtocolError('PROTOCOL_INVALID', `WATCH_HEALTH reply: bad generation '${generation}'`);
+  return { health: decodeHealth(field), generation: Number(generation) };
 }

@@ -11,6 +11,8 @@ import {
   HEALTH_KEYS,
   healthReply,
   parseHealthReply,
+  parseWatchHealthReply,
+  watchHealthReply,
 } from '../../src/protocol';
 import { ProtocolError } from '../../src/errors';
 
@@ -46,6 +48,30 @@ describe('protocol/agent-health', () => {
     const line = `OK: Returning health!|${fullLine}|UP:10.00`;
     expect(encodeAgentReply(healthReply(full, 10))).to.equal(line);
     expect(parseHealthReply(decodeAgentReply(line))).to.deep.equal(full);
+  });
+
+  it('WATCH_HEALTH: the same field, then the generation; GET_HEALTH\'s parser reads it too', () => {
+    const line = `OK: Returning health!|${fullLine}|42|UP:10.00`;
+    expect(encodeAgentReply(watchHealthReply(full, 42, 10))).to.equal(line);
+    expect(parseWatchHealthReply(decodeAgentReply(line))).to.deep.equal({ health: full, generation: 42 });
+    expect(parseHealthReply(decodeAgentReply(line))).to.deep.equal(full);
+  });
+
+  const badWatchReplies: Array<[string, string]> = [
+    ['OK: Returning health!|mysqld=stopped,answering=0,lease=none|UP:1.00', 'lacks the health field or the generation'],
+    ['OK: Returning health!|mysqld=stopped,answering=0,lease=none|-3|UP:1.00', "bad generation '-3'"],
+    ['OK: Returning health!|mysqld=stopped,answering=0,lease=none|x|UP:1.00', "bad generation 'x'"],
+    ["ERROR: Invalid command 'WATCH_HEALTH'!|UP:1.00", "agent answered ERROR: Invalid command 'WATCH_HEALTH'!"],
+    ['OK: Returning health!|answering=0,lease=none|3|UP:1.00', "Health field lacks 'mysqld'"],
+  ];
+  for (const [line, why] of badWatchReplies) {
+    it(`refuses the WATCH_HEALTH reply ${line}`, () => {
+      expect(() => parseWatchHealthReply(decodeAgentReply(line))).to.throw(ProtocolError, why);
+    });
+  }
+  it('refuses to write a generation that is not a non-negative integer', () => {
+    expect(() => watchHealthReply(full, -1, 1)).to.throw(ProtocolError);
+    expect(() => watchHealthReply(full, 0.5, 1)).to.throw(ProtocolError);
   });
 
   it('leaves unknown values out and round-trips a minimal record', () => {

@@ -59,6 +59,8 @@ export class AgentClient {
     const deadline = Date.now() + timeoutMs;
     const line = encodeAgentRequest(req);
     for (let attempt = 0; ; attempt++) {
+      // close() ends a request in flight by destroying its socket: that is no cue to reconnect
+      if (this.closed) throw new AgentRequestError('CONNECT_FAILED', `agent client for ${this.name} is closed`);
       const fresh = !this.conn || this.conn.closed;
       const conn = await this.connection(Math.min(this.o.connectTimeoutMs ?? 2000, Math.max(1, deadline - Date.now())));
       try {
@@ -92,6 +94,10 @@ export class AgentClient {
       });
     } catch (e) {
       throw e instanceof MmmError ? e : new AgentRequestError('CONNECT_FAILED', `${h.name}: ${errorMessage(e)}`, { cause: e });
+    }
+    if (this.closed) {
+      this.drop(); // closed while connecting
+      throw new AgentRequestError('CONNECT_FAILED', `agent client for ${h.name} is closed`);
     }
     this.o.onPeerCert?.(this.conn.peer.cert);
     return this.conn;

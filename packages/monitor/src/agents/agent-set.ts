@@ -1,6 +1,8 @@
 // Every agent of the cluster: its client and what the monitor last heard from it. Each call is
 // bounded and never throws: a missing reply marks the agent unreachable, an `ERROR:` reply is
-// recorded as such (DESIGN §3: replies tell the truth and the monitor acts on them).
+// recorded as such (DESIGN §3: replies tell the truth and the monitor acts on them). Agents that
+// speak our extensions also get a standing WATCH_HEALTH on a second connection (health-push.ts):
+// its answers count as GET_HEALTH replies, its silence past the bound as no reply.
 import {
   type AgentReply,
   type AgentRequest,
@@ -16,10 +18,12 @@ import {
   parseAgentStatus,
   parseHealthReply,
   parseSystemStatus,
+  parseWatchHealthReply,
 } from '@mmm/common';
 import { healthFromWire } from '../analysis/health';
-import type { AgentObservation, AppliedStatus } from '../analysis/snapshot';
+import type { AgentObservation, AppliedStatus, HealthSummary } from '../analysis/snapshot';
 import { AgentClient } from './agent-client';
+import { HealthPush, type PushClient } from './health-push';
 
 export interface AgentSetOptions {
   config: MmmConfig;
@@ -34,11 +38,32 @@ export interface AgentSetOptions {
   onReply?: (host: string, kind: AgentRequest['kind'], ms: number) => void;
   /** An agent's certificate as seen on each new connection to it (expiry warnings). */
   onPeerCert?: (host: string, cert: CertDescription | undefined) => void;
+  /**
+   * The standing WATCH_HEALTH's connection per agent. Default: a second AgentClient, unless
+   * `clientFor` is injected (tests without one get no standing requests); null: none.
+   */
+  watchClientFor?: ((host: string) => PushClient) | null;
+  /** The bound each standing request asks the agent for (default 2000 ms). */
+  watchTimeoutMs?: number;
+}
+
+/** What a standing WATCH_HEALTH's answer brought. */
+export interface PushedHealth {
+  /** The agent says mysqld is certainly not running. */
+  stopped: boolean;
+  /** The agent answers again after a silence: the pass's observation takes it back (it asks GET_AGENT_STATUS first). */
+  back: boolean;
+  /** Absent when `back`. */
+  health?: HealthSummary;
 }
 
 export type CallResult = { ok: true; reply: AgentReply } | { ok: false; error: string; reply?: AgentReply };
 
-/** Our extension commands: an MMM 2.x agent answers them `Invalid command '<CMD>'!`. */
+/**
+ * Our extension commands: an MMM 2.x agent answers them `Invalid command '<CMD>'!`. Not
+ * WATCH_HEALTH: it is sent only to agents that answered GET_HEALTH, so refusing it marks an older
+ * agent of ours, which is still no MMM 2.x agent (it is polled, see watchRefused).
+ */
 const EXTENSIONS = new Set(['GET_HEALTH', 'GET_GTID', 'WAIT_GTID', 'CATCH_UP']);
 const INVALID_COMMAND = /^Invalid command '([A-Z_]+)'!?$/;
 
@@ -47,6 +72,11 @@ export function saysLegacy(kind: string, reply: AgentReply): boolean {
   if (reply.ok || !EXTENSIONS.has(kind)) return false;
   const m = INVALID_COMMAND.exec(reply.message.trim());
   return !!m && m[1] === kind;
+}
+
+/** Pure: did what the monitor decides on change between two health readings? */
+export function healthChanged(a: HealthSummary | undefined, b: HealthSummary): boolean {
+  return !a || a.mysqldRunning !== b.mysqldRunning || a.answering !== b.answering || a.readOnly !== b.readOnly || !!a.lease?.held !== !!b.lease?.held;
 }
 
 /** Pure: an `UP:` lower than the last one seen means the agent restarted (1 s of slack for rounding). */
@@ -63,22 +93,144 @@ export class AgentSet {
   private readonly warned = new Set<string>();
   /** Hosts whose last request got no reply (not merely never asked yet). */
   private readonly silentHosts = new Set<string>();
+  /** Agents that answered `Invalid command 'WATCH_HEALTH'`: polled only, until they restart. */
+  readonly watchRefused = new Set<string>();
+  /** Agents whose standing request failed last (its failures are logged once per outage). */
+  private readonly pushFailing = new Set<string>();
+  private readonly push?: HealthPush;
+  private onPushed?: (host: string, p: PushedHealth) => void;
+  /** whenLost() callers, per host. */
+  private readonly lostListeners = new Map<string, Set<() => void>>();
 
   constructor(private readonly o: AgentSetOptions) {
     this.readTimeoutMs = o.readTimeoutMs ?? 2000;
+    const pushClientFor =
+      o.watchClientFor === null ? undefined : (o.watchClientFor ?? (o.clientFor ? undefined : (host: string) => this.newClient(host)));
+    if (pushClientFor) {
+      this.push = new HealthPush({
+        hosts: Object.keys(o.config.hosts).sort(),
+        clientFor: pushClientFor,
+        watchable: (h) => this.watchable(h),
+        onReply: (h, r, sent) => this.pushReply(h, r, sent),
+        onNoReply: (h, e) => this.pushNoReply(h, e),
+        logger: o.logger,
+        ...(o.watchTimeoutMs !== undefined ? { timeoutMs: o.watchTimeoutMs } : {}),
+      });
+    }
     for (const h of Object.values(o.config.hosts)) {
       this.obs[h.name] = { reachable: false };
-      this.clients[h.name] =
-        o.clientFor?.(h.name) ??
-        new AgentClient({
-          host: h,
-          socket: o.config.socket,
-          material: o.material,
-          logger: o.logger.child({ agent: h.name }),
-          warned: this.warned,
-          onPeerCert: (cert) => o.onPeerCert?.(h.name, cert),
-        });
+      this.clients[h.name] = o.clientFor?.(h.name) ?? this.newClient(h.name);
     }
+  }
+
+  private newClient(host: string): AgentClient {
+    const h = this.o.config.hosts[host];
+    return new AgentClient({
+      host: h,
+      socket: this.o.config.socket,
+      material: this.o.material,
+      logger: this.o.logger.child({ agent: host }),
+      warned: this.warned,
+      onPeerCert: (cert) => this.o.onPeerCert?.(host, cert),
+    });
+  }
+
+  /** Starts the standing WATCH_HEALTH requests; `onPushed` hears every answer that changed something. */
+  startPush(onPushed: (host: string, p: PushedHealth) => void): void {
+    this.onPushed = onPushed;
+    this.push?.start();
+  }
+
+  /** Ends them (sockets and timers included). */
+  async stopPush(): Promise<void> {
+    this.onPushed = undefined;
+    await this.push?.stop();
+  }
+
+  /** A standing request goes only to an agent that answered GET_HEALTH, is no MMM 2.x agent, and did not refuse it. */
+  private watchable(host: string): boolean {
+    const o = this.obs[host];
+    return !o.legacy && o.health !== undefined && !this.watchRefused.has(host);
+  }
+
+  /**
+   * A WATCH_HEALTH answer: a reply like any (uptime, restart), its health like GET_HEALTH's. From
+   * an agent that counts as unreachable it only wakes the pass: the pass's observation takes the
+   * agent back, asking GET_AGENT_STATUS first (an UNKNOWN there is a restart, see observe()).
+   */
+  private pushReply(host: string, reply: AgentReply, sent: number): number | undefined {
+    const o = this.obs[host];
+    const now = this.o.clock.now();
+    if (restarted(o.uptime, reply.uptime)) this.noteRestart(host, `its uptime went back from ${o.uptime} s to ${reply.uptime} s`);
+    if (reply.uptime !== undefined) o.uptime = reply.uptime;
+    if (this.pushFailing.delete(host)) this.o.logger.info(`agent ${host} answers its standing WATCH_HEALTH again`);
+    const back = !o.reachable;
+    if (!back) o.lastContact = now;
+    if (!reply.ok) {
+      const m = INVALID_COMMAND.exec(reply.message.trim());
+      if (m && m[1] === 'WATCH_HEALTH') {
+        this.watchRefused.add(host);
+        this.o.logger.warn(`agent ${host} does not know WATCH_HEALTH (an older agent): its health is polled every pass only`);
+      } else this.warnOnce(`push-error|${host}|${reply.message}`, `agent ${host} refused its standing WATCH_HEALTH: ${reply.message}`);
+      return undefined;
+    }
+    let pushed: ReturnType<typeof parseWatchHealthReply>;
+    try {
+      pushed = parseWatchHealthReply(reply);
+    } catch (e) {
+      this.warnOnce(`push-bad|${host}`, `bad WATCH_HEALTH reply from ${host}: ${errorMessage(e)}`);
+      return undefined;
+    }
+    if (back) {
+      this.onPushed?.(host, { stopped: false, back: true });
+      return pushed.generation;
+    }
+    const prev = o.health;
+    const health = healthFromWire(pushed.health, o.system?.masterIp || undefined);
+    o.health = health;
+    o.healthAt = now;
+    const changed = (sent !== 0 && pushed.generation !== sent) || healthChanged(prev, health);
+    if (changed) this.onPushed?.(host, { stopped: !health.mysqldRunning, back: false, health });
+    return pushed.generation;
+  }
+
+  /** No answer within the standing request's bound (or no connection): the same evidence as a GET_HEALTH without reply. */
+  private pushNoReply(host: string, error: string): void {
+    const o = this.obs[host];
+    if (!this.pushFailing.has(host)) {
+      this.pushFailing.add(host);
+      this.o.logger.warn(`agent ${host} does not answer its standing WATCH_HEALTH: ${error}`);
+    }
+    o.reachable = false;
+    this.silentHosts.add(host);
+    this.lastError[host] = `WATCH_HEALTH: no reply: ${error}`;
+    const ls = this.lostListeners.get(host);
+    this.lostListeners.delete(host);
+    for (const l of ls ?? []) l();
+  }
+
+  /**
+   * Resolves when the standing request to `host` goes unanswered (at once while it is failing):
+   * a pass need not wait out a long SET_STATUS bound for an agent that is gone. Never resolves
+   * for agents without one (MMM 2.x); the listener goes when `until` settles.
+   */
+  whenLost(host: string, until: Promise<unknown>): Promise<void> {
+    if (this.pushFailing.has(host)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let ls = this.lostListeners.get(host);
+      if (!ls) this.lostListeners.set(host, (ls = new Set()));
+      ls.add(resolve);
+      void until.finally(() => {
+        ls.delete(resolve);
+        if (ls.size === 0 && this.lostListeners.get(host) === ls) this.lostListeners.delete(host);
+      });
+    });
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.o.logger.warn(message);
   }
 
   get hosts(): string[] {
@@ -123,6 +275,7 @@ export class AgentSet {
     if (o.legacy) this.o.logger.warn(`agent ${host} restarted (${why}): it may have forgotten its roles`);
     else this.o.logger.info(`agent ${host} restarted (${why})`);
     o.legacy = undefined; // re-learned: it may have been upgraded
+    this.watchRefused.delete(host);
   }
 
   /**
@@ -224,9 +377,11 @@ export class AgentSet {
   /** New TLS material: kept connections are dropped so the next request uses it. */
   resetConnections(): void {
     for (const c of Object.values(this.clients)) c.reset();
+    this.push?.reset();
   }
 
   close(): void {
+    void this.stopPush();
     for (const c of Object.values(this.clients)) c.close();
   }
 }

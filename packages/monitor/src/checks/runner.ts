@@ -1,6 +1,7 @@
 // Schedules every check on every host concurrently, each (host, check) pair on its own
 // check_period. A pair never overlaps itself: the next run starts only after the previous one
 // has settled. Start-to-start spacing is the period (a slow run shortens the following wait).
+// runNow() moves a pair's next run to now (an agent pushed news of its server).
 import { performance } from 'node:perf_hooks';
 import { type CheckConfig, type Clock, type HostConfig, type Logger, bounded, errorMessage, nullLogger, systemClock } from '@mmm/common';
 import { type CheckFn, type CheckFunctions, type CheckResult, type RawCheckResult, error, timeoutMs, unknown } from './types';
@@ -24,6 +25,10 @@ interface Slot {
   timer?: NodeJS.Timeout;
   /** The current run (the check function's own promise, settled or not). */
   inFlight?: Promise<unknown>;
+  /** runNow() callers: resolved by the first result of a run started at or after `after` (performance.now()). */
+  waiters: Array<{ after: number; done: () => void }>;
+  /** Run again as soon as the run in flight has settled. */
+  again?: boolean;
 }
 
 export class CheckRunner {
@@ -40,7 +45,7 @@ export class CheckRunner {
     for (const host of opts.hosts) {
       for (const check of opts.checks) {
         const fn = opts.fns[check.name];
-        if (fn) this.slots.push({ host, check, fn });
+        if (fn) this.slots.push({ host, check, fn, waiters: [] });
       }
     }
   }
@@ -56,6 +61,24 @@ export class CheckRunner {
   }
 
   /**
+   * Runs `check` on `host` now (after the run in flight, if any: never two at once); resolves once
+   * a run started from now on has reported, bounded by twice the check's timeout plus the grace.
+   */
+  runNow(host: string, check: string): Promise<void> {
+    const slot = this.slots.find((s) => s.host.name === host && s.check.name === check);
+    if (!slot || this.state !== 'running') return Promise.resolve();
+    const after = performance.now();
+    const reported = new Promise<void>((done) => slot.waiters.push({ after, done }));
+    if (slot.inFlight) slot.again = true;
+    else {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = undefined;
+      void this.tick(slot);
+    }
+    return bounded(reported, 2 * timeoutMs(slot.check) + this.graceMs).then(() => undefined);
+  }
+
+  /**
    * Cancels pending runs, waits (bounded) for runs in flight, then closes every check function
    * that has a close() (the ping check's long-running pingers); emits nothing afterwards.
    */
@@ -65,6 +88,7 @@ export class CheckRunner {
     for (const slot of this.slots) {
       if (slot.timer) clearTimeout(slot.timer);
       slot.timer = undefined;
+      for (const w of slot.waiters.splice(0)) w.done();
     }
     const inFlight = this.slots.map((s) => s.inFlight).filter((p): p is Promise<unknown> => p !== undefined);
     if (inFlight.length > 0) {
@@ -99,11 +123,16 @@ export class CheckRunner {
     const result = await this.settle(slot, raw);
     if (this.state !== 'running') return;
     this.emit({ host: slot.host.name, check: slot.check.name, ...result, startedAt, finishedAt: this.clock.now() });
+    const served = slot.waiters.filter((w) => w.after <= t0);
+    slot.waiters = slot.waiters.filter((w) => w.after > t0);
+    for (const w of served) w.done();
     // A check function that outlived its bound still holds the pair: wait for it, never overlap.
     await slot.inFlight;
     slot.inFlight = undefined;
     const elapsed = performance.now() - t0;
-    this.schedule(slot, Math.max(0, slot.check.checkPeriod * 1000 - elapsed));
+    const again = slot.again === true;
+    slot.again = false;
+    this.schedule(slot, again ? 0 : Math.max(0, slot.check.checkPeriod * 1000 - elapsed));
   }
 
   private async settle(slot: Slot, raw: Promise<CheckResult>): Promise<CheckResult> {

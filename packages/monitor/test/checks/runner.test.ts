@@ -131,4 +131,56 @@ describe('CheckRunner', () => {
     expect(events.filter((e) => e === 'close')).to.have.length(1);
     expect(events[events.length - 1]).to.equal('close');
   });
+
+  it('runNow(): a run at once instead of at the next period, never beside the run in flight', async () => {
+    await sleep(1);
+    const before = timers();
+    const results: RawCheckResult[] = [];
+    let active = 0;
+    let maxActive = 0;
+    let hangNext = false;
+    let release: (() => void) | undefined;
+    let status: CheckResult['status'] = 'OK';
+    const runner = new CheckRunner({
+      hosts: [hosts[0]!],
+      checks: [checkConfig('mysql', { checkPeriod: 60, timeout: 1 })],
+      fns: {
+        mysql: async () => {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          const seen = status; // what the server looked like when the run started
+          if (hangNext) {
+            hangNext = false;
+            await new Promise<void>((r) => (release = r));
+          }
+          active--;
+          return { status: seen, message: seen };
+        },
+      },
+      onResult: (r) => results.push(r),
+    });
+    runner.start();
+    while (results.length < 1) await sleep(5); // the first run, at start
+    status = 'ERROR';
+    await runner.runNow('db1', 'mysql'); // with a period of 60 s, only runNow starts this one
+    expect(results.map((r) => r.status)).to.deep.equal(['OK', 'ERROR']);
+    // a run in flight that began before the news: runNow waits for it, runs again, and resolves on that run
+    hangNext = true;
+    status = 'OK';
+    const first = runner.runNow('db1', 'mysql');
+    while (!release) await sleep(5);
+    status = 'ERROR';
+    const second = runner.runNow('db1', 'mysql');
+    release();
+    await first;
+    expect(results.map((r) => r.status), 'the run in flight').to.deep.equal(['OK', 'ERROR', 'OK']);
+    await second;
+    expect(results.map((r) => r.status), 'a run begun after the second runNow').to.deep.equal(['OK', 'ERROR', 'OK', 'ERROR']);
+    expect(maxActive, 'never two runs of a pair at once').to.equal(1);
+    await runner.runNow('db1', 'nosuch'); // an unknown pair: nothing to do
+    await runner.stop();
+    await runner.runNow('db1', 'mysql'); // stopped: resolves at once
+    expect(results).to.have.length(4);
+    expect(timers(), `no timers left: ${process.getActiveResourcesInfo().join()}`).to.equal(before);
+  });
 });

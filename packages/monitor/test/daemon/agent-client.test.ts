@@ -124,4 +124,17 @@ describe('AgentClient (fake agent over mutual TLS)', function () {
     expect((err as { code?: string }).code).to.equal('CONNECT_FAILED');
     c.close();
   });
+
+  it('close() ends a request in flight at once, without reconnecting (a standing WATCH_HEALTH on shutdown)', async () => {
+    const c = client();
+    expect((await c.request({ kind: 'PING', host: 'db1' }, 2000)).ok).to.equal(true); // a kept connection
+    mode = 'silent';
+    const pending = c.request({ kind: 'WATCH_HEALTH', host: 'db1', generation: 3, timeoutMs: 10_000 }, 11_000).then(() => 'answered', (e: { code?: string }) => e.code);
+    await new Promise((r) => setTimeout(r, 200)); // the request is on the wire (a kept connection: a close would be retried)
+    const before = connections;
+    c.close();
+    expect(await pending).to.equal('CONNECT_FAILED');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(connections, 'no new connection after close()').to.equal(before);
+  });
 });
