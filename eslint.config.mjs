@@ -19,11 +19,13 @@ const PURE_COMMON = [
   'packages/common/src/protocol/**/*.ts',
   'packages/common/src/render/**/*.ts',
   'packages/common/src/accounts/**/*.ts',
-  'packages/common/src/config/{core,types,raw,lexer,normalize,merge,build,ruleset,ruleset-1x,parse,values,suggest,posix-path,mysql-link}.ts',
+  'packages/common/src/config/{core,types,raw,lexer,normalize,merge,build,build-ha,ha,ruleset,ruleset-1x,parse,values,suggest,posix-path,mysql-link}.ts',
 ];
 const PURE = [
   ...PURE_COMMON, 'packages/monitor/src/analysis/**/*.ts', 'packages/agent/src/roles/plan*.ts',
   'packages/agent/src/reject/{ruleset,windows,setting}.ts',
+  // Monitor HA: the key names, value schemas, deadline and history arithmetic (issue 19).
+  'packages/monitor/src/ha/{coordinator,keys,values,deadline,history}.ts',
 ];
 
 const NO_FAKES = { name: '@mmm/common/testing', message: 'test fakes are for tests only' };
@@ -33,6 +35,7 @@ const pureImports = {
     ...builtinModules.filter((m) => !m.startsWith('_')).map((name) => ({ name, message: BUILTIN_MESSAGE })),
     { name: 'winston', message: 'pure code does not log (winston)' },
     { name: 'mysql2', message: 'pure code does no I/O (mysql2)' },
+    { name: 'etcd3', message: 'pure code does no I/O (etcd3)' },
     { name: '@mmm/common', message: 'pure code imports @mmm/common/pure, not the node entry @mmm/common' },
     NO_FAKES,
   ],

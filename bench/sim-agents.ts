@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mysql from 'mysql2';
 import {
-  type AgentHealth, agentReplies, createListener, decodeAgentRequest, encodeAgentReply, healthReply, nullLogger, watchHealthReply,
+  type AgentHealth, agentReplies, createListener, decodeAgentRequest, encodeAgentReply, healthReply, nullLogger, termTexts, watchHealthReply,
   type AgentState, type Listener, type RoleIp,
 } from '@mmm/common';
 import { sslSocket } from './tls';
@@ -95,6 +95,9 @@ function answer(line: string): string {
     case 'CATCH_UP':
       // every simulated host is at 0-1-100: nothing to fetch
       return encodeAgentReply({ ok: true, text: `Caught up to ${r.gtidSet} from ${r.source} in 0 ms; replication stopped (there was none before)`, uptime: uptime() });
+    case 'SET_TERM':
+      // the simulator follows whatever term it is sent (no fencing to measure here)
+      return encodeAgentReply({ ok: true, text: termTexts.accepted(r.term), uptime: uptime() });
     case 'WATCH_HEALTH':
       return encodeAgentReply(watchHealthReply(healthOf(s), 1, uptime())); // answerLine() holds it
   }

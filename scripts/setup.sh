@@ -12,11 +12,13 @@ cd "$(dirname "$0")/.."
 # prometheus: its promtool checks /metrics (packages/monitor/test/metrics, test/metrics) and etc/prometheus/mmm-alerts.yml.
 # chromium, libnss3-tools: test/observability/status-page.chromium.test.ts (headless Chromium with a client certificate).
 # nftables: the agent's reject path (vip_reject, docs/agent.md) and its tests (packages/agent/test/reject, test/agent/vip-reject.netns.test.ts).
-APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy prometheus chromium libnss3-tools nftables)
+# etcd-server: monitor HA (docs/ha.md); test/ha starts its own etcd processes on 127.19.x.y with
+# random ports, so the package's own service (localhost:2379) is neither used nor in the way.
+APT_PACKAGES=(mariadb-server mariadb-client iproute2 iputils-ping iputils-arping man-db tcpdump haproxy prometheus chromium libnss3-tools nftables etcd-server)
 
 bins=(mariadbd mariadb-install-db ip ping arping)
-# man, tcpdump, haproxy, promtool, chromium and nft only matter as root: the tests that use them are skipped otherwise.
-if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool chromium pk12util nft); fi
+# man, tcpdump, haproxy, promtool, chromium, nft and etcd only matter as root: the tests that use them are skipped otherwise.
+if [ "$(id -u)" = 0 ]; then bins+=(man tcpdump haproxy promtool chromium pk12util nft etcd); fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -45,6 +47,8 @@ if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     step "apt-get update" apt-get update
     step "apt-get install ${APT_PACKAGES[*]}" apt-get install -y "${APT_PACKAGES[@]}"
+    # CI: the etcd service the package may have started is not needed (the tests run their own).
+    if [ "${CI:-}" = true ] && [ -d /run/systemd/system ]; then systemctl disable --now etcd.service >/dev/null 2>&1 || true; fi
   else
     echo "setup: MariaDB, iproute2, ping and arping are installed"
   fi

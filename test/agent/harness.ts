@@ -26,6 +26,7 @@ import {
   type DbNode,
   netnsSupport,
   processAlive,
+  run,
   sleep,
   startDbCluster,
   stopDbCluster,
@@ -74,10 +75,12 @@ export class AgentCluster {
     private readonly tlsDir: string,
     /** More `<host default>` lines for every node's config (e.g. `vip_reject_period 5`). */
     private readonly hostDefault: readonly string[] = [],
+    /** Each node's agent writes a pid file (`pidFile(name)`). */
+    private readonly pidFiles = false,
   ) {}
 
   /** Starts MariaDB, writes certificates and configs, starts one agent per node and waits for PING. */
-  static async start(log: (l: string) => void = () => undefined, opts: { hostDefault?: readonly string[] } = {}): Promise<AgentCluster> {
+  static async start(log: (l: string) => void = () => undefined, opts: { hostDefault?: readonly string[]; pidFiles?: boolean } = {}): Promise<AgentCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'mmm-agt-'));
     let db: DbCluster;
     try {
@@ -88,7 +91,7 @@ export class AgentCluster {
     }
     const subnet = db.names.netns.subnet;
     const vips: RoleIps = { writer: `${subnet}.100`, readers: [`${subnet}.101`, `${subnet}.102`, `${subnet}.103`] };
-    const c = new AgentCluster(dir, db, vips, join(dir, 'tls'), opts.hostDefault);
+    const c = new AgentCluster(dir, db, vips, join(dir, 'tls'), opts.hostDefault, opts.pidFiles);
     try {
       await c.writeCertificates();
       for (const n of db.nodes) c.writeConfig(n);
@@ -108,6 +111,21 @@ export class AgentCluster {
 
   configFile(name: string): string {
     return join(this.dir, name, 'mmm_agent.conf');
+  }
+
+  /** The node's term file (monitor HA): in its own folder, never the machine's /var/lib/mmm. */
+  termFile(name: string): string {
+    return join(this.dir, name, 'mmmd_agent.term.json');
+  }
+
+  pidFile(name: string): string {
+    return join(this.dir, name, 'mmmd_agent.pid');
+  }
+
+  /** The built mmmd_agent with this node's config and `args` (--reset-term, --check-config),
+   *  outside the namespace (it serves nothing); bounded, killed by its PID at the bound. */
+  runOnce(name: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run(process.execPath, [AGENT_BIN, '-c', this.configFile(name), ...args], { timeoutMs, allowFail: true });
   }
 
   private async writeCertificates(): Promise<void> {
@@ -152,7 +170,8 @@ writer_lease        ${WRITER_LEASE_S}
     replication_user      ${cr.replication.user}
     replication_password  ${cr.replication.password}
     mysql_ssl_ca          ${this.db.mysqlCa!}
-${this.hostDefault.map((l) => `    ${l}\n`).join('')}</host>
+    term_file             ${this.termFile(self.name)}
+${this.pidFiles ? `    pid_path              ${this.pidFile(self.name)}\n` : ''}${this.hostDefault.map((l) => `    ${l}\n`).join('')}</host>
 
 ${hosts}
 

@@ -14,6 +14,7 @@ import type { AgentContext } from './handlers';
 import { SerialLock } from './serial-lock';
 import { readUptime } from './uptime';
 import { Nft, type NftPort, type RejectPath, VipRejector, noReject, rejectSetting } from './reject/index';
+import { FileTermStore, type TermStore, defaultTermFile } from './term/index';
 
 /** MMM's default `mysql_pidfile` (Debian's and MariaDB's default pid-file too). */
 export const DEFAULT_MYSQL_PIDFILE = '/var/run/mysqld/mysqld.pid';
@@ -68,6 +69,10 @@ export interface AgentOptions {
   /** Injected for tests: nft for the reject path. With injected `vips` and no `nft` the reject
    *  path is off (fake VIPs never touch this machine's firewall). */
   nft?: NftPort;
+  /** The `@cluster` of the invocation (the default term file's name). */
+  cluster?: string;
+  /** Injected for tests: where the term record is kept (default: a file at term_file). */
+  termStore?: TermStore;
 }
 
 export interface AgentParts {
@@ -173,6 +178,8 @@ export function buildAgentParts(o: AgentOptions, newestConn: () => number): Agen
     exclusive,
     newestStatusConn: 0,
     fencedAtConn: 0,
+    // loaded by Agent.start() (a malformed file must stop the start, not the constructor)
+    term: { record: undefined, epoch: 0, store: o.termStore ?? new FileTermStore(host.termFile ?? defaultTermFile(host.name, o.cluster)) },
   };
   const leaseMs = config.writerLease * 1000;
   const healthWatch = new HealthWatch({

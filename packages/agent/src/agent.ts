@@ -22,6 +22,7 @@ import { reassertRoles } from './reassert-roles';
 import { refusalOf } from './handlers/validate';
 import { RefusalLog } from './refusal-log';
 import type { VipRejector } from './reject/index';
+import { TERM_GATED, termFields, termGateRefusal } from './term/index';
 
 export type { AgentOptions } from './agent-parts';
 
@@ -83,6 +84,7 @@ export class Agent {
 
   async start(): Promise<void> {
     const { host } = this.ctx;
+    this.loadTerm();
     // Before anything can demote: an earlier run's reject table goes (bounded; never fails the start).
     if (this.rejectWarning) this.o.logger.warn(this.rejectWarning);
     await this.rejector?.start();
@@ -109,6 +111,17 @@ export class Agent {
       throw e;
     }
     this.o.logger.info(`mmmd_agent for ${host.name} listening on ${host.ip}:${this.listener.port}`);
+  }
+
+  /** The term record of an earlier run (monitor HA): a malformed file stops the start, naming it. */
+  loadTerm(): void {
+    const t = this.ctx.term;
+    t.record = t.store.load();
+    if (t.record) {
+      this.o.logger.info(`following term ${t.record.term} of monitor ${t.record.monitor} (from ${t.store.file}): state changes only from that monitor's connections after its SET_TERM`, {
+        term: t.record.term, monitor: t.record.monitor, cluster: t.record.cluster, etcd_cluster_id: t.record.etcdClusterId || 'none', since: t.record.at,
+      });
+    }
   }
 
   async stop(): Promise<void> {
@@ -159,8 +172,20 @@ export class Agent {
       this.refusals.invalid(peer, kind, invalid);
       return encodeAgentReply({ ok: false, text: invalid, uptime });
     }
-    // An authorized command from the monitor's current connection renews the lease (lease/renewal.ts).
-    if (renewsLease({ peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn, kind })) ctx.lease.renew();
+    // Once a term was seen, a state-changing command counts only from the connection of the
+    // highest term's monitor (term/decide.ts); refused here before it renews anything, and again
+    // under the lock by its handler (a SET_TERM may be accepted meanwhile).
+    const gated = TERM_GATED.has(kind);
+    const byTerm = gated ? termGateRefusal(ctx.term, from.term) : undefined;
+    if (byTerm) {
+      from.close = true;
+      ctx.logger.error(`${kind} refused: ${byTerm}; closing that connection`, { ...termFields(ctx.term, from.term), conn: from.connSeq, peer: peer.cn });
+      return encodeAgentReply({ ok: false, text: byTerm, uptime });
+    }
+    // An authorized command from the monitor's current connection renews the lease; a standing
+    // WATCH_HEALTH never does, and with a term only the admitted state-changing commands do (lease/renewal.ts).
+    const renewal = { peer: conn.peer, connSeq: from.connSeq, newestStatusConn: ctx.newestStatusConn, kind };
+    if (renewsLease(ctx.term.record ? { ...renewal, termAccepted: gated } : renewal)) ctx.lease.renew();
     const request = res.request;
     const handler = HANDLERS[kind] as (c: AgentContext, r: typeof request, f: RequestContext) => ReturnType<(typeof HANDLERS)['PING']>;
     try {

@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { type CommonCliOptions, addCommonOptions, checkConfigReport, clusterWithConfigError, extractCluster, mmmVersion, runAsOption, secondsOption } from './cli';
 import { type MmmConfig, checkConfig } from './config';
 import { MmmError, errorMessage, formatIssue } from './errors';
-import { EXIT } from './exit-codes';
+import { EXIT, type ExitCode } from './exit-codes';
 import { type Logger, createLogger } from './logger';
 import { type PidFile, acquirePidFile } from './pid-file';
 import { wantsPriorityPrefix } from './log-priority';
@@ -27,6 +27,18 @@ export interface DaemonSpec<O extends object> {
   /** `opts.bindRetry`: seconds (--bind-retry, default 60). */
   /** `opts.cluster`: the `@cluster` argument, when given. */
   create(config: MmmConfig, logger: Logger, opts: CommonCliOptions & { bindRetry: number; cluster?: string } & O): Daemon;
+  /**
+   * An action an option asks for instead of running (mmmd_agent --reset-term): called with the
+   * checked config while this process holds the pid file (so never beside a running daemon of
+   * the same pid_path). Returns what to print and the exit status, or undefined to start as usual.
+   */
+  oneShot?(config: MmmConfig, opts: CommonCliOptions & { cluster?: string } & O): Promise<OneShotResult | undefined>;
+}
+
+export interface OneShotResult {
+  out: string[];
+  err: string[];
+  exitCode: ExitCode;
 }
 
 /** --bind-retry: a duration, or 0 to fail at once. */
@@ -102,6 +114,14 @@ async function main<O extends object>(spec: DaemonSpec<O>, args: string[]): Prom
   }
   // Removed on every way out of this process, also when start() throws.
   process.once('exit', () => pidFile?.release());
+  const once = await spec.oneShot?.(loaded.config, { ...o, ...(cluster !== undefined ? { cluster } : {}) });
+  if (once) {
+    for (const l of once.out) process.stdout.write(`${l}\n`);
+    for (const l of once.err) process.stderr.write(`${l}\n`);
+    pidFile?.release();
+    await logger.close();
+    return once.exitCode;
+  }
   const daemon = spec.create(loaded.config, logger, { ...o, ...(cluster !== undefined ? { cluster } : {}) });
   // Signal handlers go in before start(): a SIGTERM while starting must stop cleanly (and remove
   // the pid file), and a SIGHUP (logrotate's postrotate) must not kill the process (Node's default

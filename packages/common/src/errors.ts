@@ -20,7 +20,9 @@ export type ErrorCode =
   | 'USAGE'
   | 'ALREADY_RUNNING'
   | 'PID_FILE'
+  | 'STATE_INVALID'
   | 'EXIT'
+  | 'STALE_TERM'
   | 'INTERNAL';
 
 export class MmmError extends Error {

@@ -10,4 +10,5 @@ export * from './cli';
 export * from './daemon';
 export * from './exit-codes';
 export * from './pid-file';
+export * from './durable-file';
 export * from './log-limit';

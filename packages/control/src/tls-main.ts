@@ -52,10 +52,10 @@ function program(setExit: (code: number) => void): Command {
     .requiredOption('--name <name>', 'certificate CN and file name')
     .option('--ip <ip>', 'IP SAN (repeatable); daemons and MariaDB servers: the configured host ip', collect, [])
     .option('--dns <name>', 'DNS SAN (repeatable)', collect, [])
-    .option('--role <role>', 'agent | monitor (serverAuth+clientAuth), control | viewer (clientAuth), mysql (a MariaDB/MySQL server: serverAuth, no mmm role)', 'agent')
+    .option('--role <role>', 'agent | monitor (serverAuth+clientAuth), control | viewer (clientAuth), mysql (a MariaDB/MySQL server: serverAuth, no mmm role), etcd (an etcd member or a monitor\'s etcd client: serverAuth+clientAuth, no rights at mmm listeners)', 'agent')
     .option('--days <n>', 'validity in days', positiveInt, 365)
     .requiredOption('--out <dir>', 'folder for NAME.crt and NAME.key (0600)')
-    .description('issue NAME.crt and NAME.key signed by the CA, with the role as SAN URI urn:mmm:role:<role> (--role mysql: a certificate for mariadbd\'s ssl_cert/ssl_key)')
+    .description('issue NAME.crt and NAME.key signed by the CA, with the role as SAN URI urn:mmm:role:<role> (--role mysql: a certificate for mariadbd\'s ssl_cert/ssl_key; --role etcd: for etcd\'s --cert-file and --peer-cert-file, docs/ha.md)')
     .action(async (o: { ca: string; name: string; ip: string[]; dns: string[]; role: string; days: number; out: string }) => {
       print((await issue({ caDir: o.ca, name: o.name, ips: o.ip, dns: o.dns, role: o.role, days: o.days, out: o.out })).lines);
     });

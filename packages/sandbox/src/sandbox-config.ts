@@ -285,6 +285,8 @@ export function agentConf(layout: SandboxLayout, node: DbNode): string {
     `<host ${node.name}>`,
     '    # the load balancers\' health endpoints (/writer, /reader?max_lag=S, /health), HTTPS with this socket block\'s certificates',
     `    health_listen       ${healthAddress(names, node, layout.network)}`,
+    '    # monitor HA: the highest term this agent has seen, in its node folder (not the machine\'s /var/lib/mmm)',
+    `    term_file           ${join(node.dir, 'mmmd_agent.term.json')}`,
     ...hook,
     '</host>',
     '',

@@ -39,6 +39,7 @@ describe('mmm_sandbox configs and VIP hook', () => {
       expect(a.roles.writer!.ips).to.deep.equal([roleIps(l.names, 3, l.network).writer]);
       expect(a.hosts.db1!.ipAddCommand ?? null).to.equal(method === 'netns' ? null : `${join(d, 'vip-hook.sh')} add db1`);
       expect(a.hosts.db1!.clusterInterface).to.equal(method === 'netns' ? 'eth0' : 'sbx-db1');
+      expect(a.hosts.db1!.termFile, 'each agent its own term file').to.equal(join(l.nodes[0]!.dir, 'mmmd_agent.term.json'));
       // netns: vip_reject unset, so on (the agent's default; the benchmarks measure it); the hook: off, said, no start warning
       expect(a.hosts.db1!.vipReject ?? null).to.equal(method === 'netns' ? null : false);
       const port = method === 'netns' ? NETNS_HEALTH_PORT : loopbackHealthPort(l.names, 1);

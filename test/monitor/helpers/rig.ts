@@ -112,7 +112,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     for (const n of cluster.nodes) {
       write(`mmm_agent_${n.name}.conf`, [
         'include mmm_common.conf', `this ${n.name}`,
-        '<host default>', `    agent_user ${c.agent.user}`, `    agent_password ${c.agent.password}`, '</host>',
+        '<host default>', `    agent_user ${c.agent.user}`, `    agent_password ${c.agent.password}`,
+        // monitor HA: each agent's term record in this rig's folder, never the machine's /var/lib/mmm
+        `    term_file ${join(dir, `${n.name}.term.json`)}`, '</host>',
         socket(n.name, ['    peer_role monitor monitor']),
       ].join('\n'));
     }

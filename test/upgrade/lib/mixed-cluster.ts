@@ -152,6 +152,8 @@ export class MixedCluster implements ClusterView {
       `    mysql_socket    ${n.socket}`,
       // MMM clusters run MySQL in clear: no TLS to MySQL until the servers get certificates
       '    mysql_ssl       off',
+      // monitor HA: the term record in this rig's folder, never the machine's /var/lib/mmm
+      `    term_file       ${join(this.dir, `${name}.term.json`)}`,
       '</host>',
       '',
       this.socketBlock(name, ['monitor monitor']),

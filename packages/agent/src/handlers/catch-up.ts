@@ -5,8 +5,9 @@
 // outcome. The host stays read-only throughout; a host holding the writer role refuses.
 import { errorMessage } from '@mmm/common';
 import type { Handler } from './context';
+import { admitByTerm } from './term-gate';
 
-export const catchUp: Handler<'CATCH_UP'> = async (ctx, req) => {
+export const catchUp: Handler<'CATCH_UP'> = async (ctx, req, from) => {
   const started = ctx.now();
   const src = ctx.config.hosts[req.source];
   if (!src || req.source === ctx.host.name) return { ok: false, text: `Cannot catch up from '${req.source}': not another host of the cluster` };
@@ -17,6 +18,8 @@ export const catchUp: Handler<'CATCH_UP'> = async (ctx, req) => {
   const left = (): number => Math.max(0, started + req.timeoutMs - ctx.now());
 
   return ctx.exclusive(async () => {
+    const refused = admitByTerm(ctx, from, 'CATCH_UP', { source: req.source, gtid: req.gtidSet });
+    if (refused) return refused;
     const before = await ctx.mysql.slaveStatus().catch(() => undefined);
     const orig = before?.masterHost ? { host: before.masterHost, port: before.masterPort ?? src.mysqlPort } : undefined;
     let error: string | undefined;

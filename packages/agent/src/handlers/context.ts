@@ -6,6 +6,7 @@ import type { WantedStatus, PlanHost, MasterAddress } from '../roles/plan';
 import type { ApplyDeps } from '../roles/apply';
 import type { LeaseGuard, RequestOrigin } from '../lease/index';
 import type { HealthEvents, HealthFacts } from '../health/index';
+import type { ConnTerm, TermInForce, TermStore } from '../term/index';
 
 export interface AgentContext {
   config: MmmConfig;
@@ -41,11 +42,16 @@ export interface AgentContext {
   newestStatusConn: number;
   /** The newest connSeq when the lease fenced this host; meaningful while `lease.fenced`. */
   fencedAtConn: number;
+  /** Monitor HA: the highest term seen (undefined: never one) and its epoch, which a changed
+   *  etcd cluster id advances (term/decide.ts); the file it is kept in. */
+  term: TermInForce & { store: TermStore };
 }
 
 /** Where a request came from; a handler sets `close` to end that connection after its reply. */
 export interface RequestContext extends RequestOrigin {
   close?: boolean;
+  /** The term this connection follows (its last accepted SET_TERM); undefined: term-less. */
+  term?: ConnTerm;
   /** Resolves when the request's connection closed (a standing request stops waiting). */
   closed?: Promise<void>;
   /** Who sent it (certificate fingerprint, or address of a plain peer): standing requests are bounded per peer. */

@@ -9,6 +9,7 @@ import { clearBadRoles } from './clear-bad-roles';
 import { getGtid, waitGtid } from './gtid';
 import { getHealth } from './get-health';
 import { catchUp } from './catch-up';
+import { setTerm } from './set-term';
 import { watchHealth } from './watch-health';
 
 /** One handler per catalog command (common protocol/commands.ts): a missing one does not compile. */
@@ -22,6 +23,7 @@ export const HANDLERS: { [K in AgentCommandName]: Handler<K> } = {
   WAIT_GTID: waitGtid,
   GET_HEALTH: getHealth,
   CATCH_UP: catchUp,
+  SET_TERM: setTerm,
   WATCH_HEALTH: watchHealth,
 };
 

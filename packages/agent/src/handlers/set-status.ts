@@ -4,6 +4,8 @@ import { applySteps, observe } from '../roles/apply';
 import type { Handler } from './context';
 import { staleStatusReason } from '../lease/index';
 import { refusalOf } from './validate';
+import { admitByTerm } from './term-gate';
+import { termFields } from '../term/index';
 
 // Brings the node to the wanted state; OK only if every step worked, else ERROR naming the failed steps.
 export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
@@ -14,6 +16,8 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
       ctx.logger.error(`SET_STATUS refused: ${clipInput(invalid)}`);
       return { ok: false, text: invalid };
     }
+    const refusedByTerm = admitByTerm(ctx, from, 'SET_STATUS', { state: req.state, roles: rolesToString(req.roles), master: req.activeMaster });
+    if (refusedByTerm) return refusedByTerm;
     const holdsWriter = req.roles.some((r) => r.name === ctx.config.activeMasterRole);
     const stale = staleStatusReason({ origin: from, newestStatusConn: ctx.newestStatusConn, fencedAtConn: ctx.lease.fenced ? ctx.fencedAtConn : undefined, givesWriter: holdsWriter });
     if (stale) {
@@ -53,6 +57,7 @@ export const setStatus: Handler<'SET_STATUS'> = (ctx, req, from) =>
       if (!holdsWriter || result.ok) ctx.lease.setHoldsWriter(holdsWriter);
       if (steps.some((s) => s.kind !== 'read_only' || !s.on)) {
         ctx.logger.info('SET_STATUS applied', {
+          ...termFields(ctx.term, from.term),
           state: req.state,
           roles: rolesToString(req.roles),
           master: req.activeMaster,

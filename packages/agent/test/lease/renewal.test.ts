@@ -27,10 +27,26 @@ describe('lease/renewal: which requests renew the writer lease', () => {
     expect(renewsLease({ peer, connSeq: 2, newestStatusConn: 3 })).to.equal(false);
   });
 
+  it('once a term was seen, only a request admitted as a state-changing command of that term renews', () => {
+    const peer = { role: 'monitor' as const };
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, termAccepted: true })).to.equal(true);
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, termAccepted: false })).to.equal(false);
+    expect(renewsLease({ peer, connSeq: 2, newestStatusConn: 3, termAccepted: true }), 'the accept order still counts').to.equal(false);
+    expect(renewsLease({ peer: { role: 'viewer' }, connSeq: 3, newestStatusConn: 0, termAccepted: true })).to.equal(false);
+  });
+
   it('a standing WATCH_HEALTH renews nothing; GET_HEALTH and SET_STATUS do', () => {
     const peer = { role: 'monitor' as const };
     expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'WATCH_HEALTH' })).to.equal(false);
     expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'GET_HEALTH' })).to.equal(true);
     expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'SET_STATUS' })).to.equal(true);
+  });
+
+  it('with a term seen, a WATCH_HEALTH still renews nothing, and a GET_HEALTH (not gated) neither', () => {
+    const peer = { role: 'monitor' as const };
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'WATCH_HEALTH', termAccepted: false })).to.equal(false);
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'WATCH_HEALTH', termAccepted: true })).to.equal(false);
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'GET_HEALTH', termAccepted: false })).to.equal(false);
+    expect(renewsLease({ peer, connSeq: 3, newestStatusConn: 3, kind: 'SET_STATUS', termAccepted: true })).to.equal(true);
   });
 });

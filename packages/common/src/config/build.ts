@@ -14,6 +14,7 @@ import { didYouMean } from './suggest';
 import { own } from '../model/own';
 import { MYSQL_SOCKET_NONE, clusterCa } from './mysql-link';
 import * as path from './posix-path';
+import { buildMonitorHa } from './build-ha';
 
 export interface Built {
   config?: MmmConfig;
@@ -86,6 +87,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
       mysqlSslCa: get<string>(s, 'mysql_ssl_ca'),
       healthListen: get<ListenAddress>(s, 'health_listen'),
       healthHttpListen: get<ListenAddress>(s, 'health_http_listen'),
+      termFile: get<string>(s, 'term_file'),
     });
   }
   for (const s of hostSecs) {
@@ -221,6 +223,9 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
     }
   }
 
+  const haSec = m.sections.get('monitor_ha');
+  const monitorHa = haSec ? buildMonitorHa(haSec, { get, originOf, err, socket, monitor }) : undefined;
+
   const logs: Record<string, LogConfig> = {};
   for (const s of all('log')) {
     logs[s.name!] = compact<LogConfig>({ name: s.name!, file: get(s, 'file'), level: get(s, 'level'), email: get(s, 'email') });
@@ -240,6 +245,7 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
     durability: get<Durability>(top, 'durability') ?? DEFAULTS.durability,
     semisyncTimeout: get<number>(top, 'semisync_timeout') ?? DEFAULTS.semisyncTimeout,
     logs,
+    monitorHa,
   });
   const semisync = semisyncWarning(config);
   if (semisync) warnings.push(semisync);

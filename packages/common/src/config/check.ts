@@ -95,6 +95,43 @@ export function checkReferencedFiles(loaded: LoadedConfig, program: LoadOptions[
       }
     }
   }
+  const ha = config.monitorHa;
+  if (program === 'monitor' && ha) {
+    // etcd_ca defaults to the socket's ca_file: checked above already when the socket is ssl.
+    const caChecked = s.type === 'ssl' && ha.etcdCa === s.caFile;
+    const files: [string, string, boolean][] = [
+      ['etcd_cert', ha.etcdCert, false],
+      ['etcd_key', ha.etcdKey, true],
+      ...(caChecked ? [] : [['etcd_ca', ha.etcdCa, false] as [string, string, boolean]]),
+    ];
+    for (const [name, file, secret] of files) {
+      // An etcd_ca taken from the socket points at the socket's ca_file line.
+      const key = name === 'etcd_ca' && !loaded.origins?.['monitor_ha.etcd_ca'] ? 'socket.ca_file' : `monitor_ha.${name}`;
+      if (!isFile(file)) {
+        issue(key, `${name} ${file} does not exist`, name === 'etcd_ca' ? 'copy the CA that signed the etcd certificates there, or fix the path' : 'create it (mmm_tls issue, docs/ha.md) or fix the path');
+        continue;
+      }
+      const unsafe = secret ? unsafeModeIssue(file, `private key ${file}`) : undefined;
+      if (unsafe) issue(key, unsafe.message, unsafe.hint ?? `chmod 600 ${file}`);
+      const denied = unreadableReason(file, runAs);
+      if (denied) issue(key, `${name} ${file} cannot be read by ${runAs?.name ?? currentUserName()}: ${denied}`, ownershipHint(program, file));
+    }
+  }
+  const self = program === 'agent' && config.this !== undefined ? config.hosts[config.this] : undefined;
+  if (self?.termFile !== undefined) {
+    // Set explicitly: its folder must be there (the agent never makes one). The default's folder
+    // (/var/lib/mmm, made by the package) is only needed once a monitor with HA sends a term.
+    const key = `host.${self.name}.term_file`;
+    const dir = path.dirname(self.termFile);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(dir).isDirectory();
+    } catch {
+      /* missing */
+    }
+    if (!isDir) issue(key, `the folder of term_file, ${dir}, does not exist`, `mkdir -p ${dir}`);
+    else if (fs.existsSync(self.termFile) && !isFile(self.termFile)) issue(key, `term_file ${self.termFile} is not a regular file`, 'name a file, not a folder');
+  }
   const mon = config.monitor;
   if (program === 'monitor' && mon) {
     if (mon.killHostBin !== undefined) {

@@ -2,6 +2,7 @@
 // lex → normalize → merge → build over an injected file source. Nothing here reads a file.
 export * from './types';
 export * from './mysql-link';
+export * from './ha';
 export { FENCE_READ_ONLY_BOUND_S, semisyncWarning } from './build';
 export { parseConfig, parseConfigText, parseConfigTextOrThrow } from './parse';
 export type { ParseOptions, ParseResult } from './parse';

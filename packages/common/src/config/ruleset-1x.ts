@@ -41,6 +41,7 @@ export const V1_TOP: Record<string, TopMap> = {
   mysql_ssl_ca: to('hostDefault', 'mysql_ssl_ca'),
   vip_reject: to('hostDefault', 'vip_reject'),
   vip_reject_period: to('hostDefault', 'vip_reject_period'),
+  term_file: to('hostDefault', 'term_file'),
   pid_path: agentOr({ place: 'hostDefault', key: 'pid_path' }, { place: 'monitor', key: 'pid_path' }),
   bin_path: agentOr({ place: 'hostDefault', key: 'bin_path' }, { place: 'monitor', key: 'bin_path' }),
   status_path: monitorOnly('status_path'),

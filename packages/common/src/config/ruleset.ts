@@ -5,7 +5,7 @@ import type { Program } from './types';
 
 export type ValueKind =
   | 'string' | 'path' | 'ip' | 'port' | 'posint' | 'uint' | 'posnum' | 'unum'
-  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role' | 'listen';
+  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role' | 'listen' | 'endpoints';
 
 export interface KeyRule {
   kind: ValueKind;
@@ -116,6 +116,8 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       // The agent's health endpoints for load balancers (issue 17): HTTPS with mutual TLS, or plain HTTP.
       health_listen: { kind: 'listen', ours: true },
       health_http_listen: { kind: 'listen', ours: true },
+      // Monitor HA (issue 19): where the agent keeps the highest term it has seen (fsync'd before it answers OK).
+      term_file: { kind: 'path', ours: true, default: '/var/lib/mmm/mmmd_agent.<host>.term.json (mmmd_agent_<cluster>.<host>.term.json with @cluster)' },
       // A path, or `none` (TCP to 127.0.0.1:mysql_port): resolved in build.ts, not by kind.
       mysql_socket: { kind: 'string', ours: true, default: '/run/mysqld/mysqld.sock' },
       mysql_ssl: { kind: 'bool', ours: true, default: 'on when a CA is configured (mysql_ssl_ca or socket ca_file)' },
@@ -165,6 +167,20 @@ export const SECTION_RULES: Record<string, SectionRule> = {
       peer_role: { kind: 'peer_role', repeatable: true, ours: true },
     },
   },
+  // Monitor HA on etcd (issue 19, docs/ha.md). Only as written: required keys apply once the section exists.
+  monitor_ha: {
+    named: false,
+    keys: {
+      etcd_endpoints: { kind: 'endpoints', ours: true, required: ['agent', 'monitor', 'control'] },
+      etcd_ca: { kind: 'path', ours: true, default: 'socket ca_file' },
+      etcd_cert: { kind: 'path', ours: true, required: ['agent', 'monitor', 'control'] },
+      etcd_key: { kind: 'path', ours: true, required: ['agent', 'monitor', 'control'] },
+      key_prefix: { kind: 'string', ours: true, default: '/mmm/v1/<cluster>/' },
+      lease_ttl: { kind: 'posint', ours: true, default: '3' },
+      monitor_id: { kind: 'string', ours: true, default: 'the host name' },
+      control_address: { kind: 'listen', ours: true, default: 'the <monitor> ip:port' },
+    },
+  },
   /** 1.x only (2.x logs through Log4perl files). */
   log: {
     named: true,
@@ -178,6 +194,6 @@ export const SECTION_RULES: Record<string, SectionRule> = {
 };
 
 /** Sections a 2.x file may contain (`log` is 1.x only). */
-export const SECTIONS_2X = ['monitor', 'host', 'role', 'check', 'socket', 'copy_method'] as const;
+export const SECTIONS_2X = ['monitor', 'host', 'role', 'check', 'socket', 'monitor_ha', 'copy_method'] as const;
 
 export const LEVELS_1X = SECTION_RULES.log.keys.level.values;

@@ -59,6 +59,8 @@ export interface HostConfig {
   healthListen?: ListenAddress;
   /** Our addition: the same endpoints over plain HTTP, only on the address the operator names. Unset: off. */
   healthHttpListen?: ListenAddress;
+  /** Our addition (monitor HA): the agent's term record. Unset: defaultTermFile() (agent). */
+  termFile?: string;
 }
 
 export interface RoleConfig {
@@ -190,6 +192,30 @@ export interface MmmConfig {
   /** Our addition: seconds the writer waits for a replica's acknowledgement before it falls back to async. */
   semisyncTimeout: number;
   logs: Record<string, LogConfig>;
+  /** Our addition (issue 19, docs/ha.md): `<monitor_ha>`, several monitors with one leader elected in etcd. Unset: no HA. */
+  monitorHa?: MonitorHaConfig;
+}
+
+/**
+ * `<monitor_ha>`: how this monitor reaches etcd and takes part in the election. What depends on how
+ * the daemon was started (the @cluster, the host name) stays unset here: resolveMonitorHa fills it.
+ */
+export interface MonitorHaConfig {
+  /** `https://IP:PORT` (`https://[IPv6]:PORT`), at least one; plaintext is refused. */
+  etcdEndpoints: string[];
+  /** The CA etcd's certificates chain to (absolute). Built configs always carry it (default: socket ca_file). */
+  etcdCa: string;
+  /** This monitor's client certificate and key for etcd (absolute). */
+  etcdCert: string;
+  etcdKey: string;
+  /** Starts and ends with `/`. Unset: `/mmm/v1/<cluster>/`. */
+  keyPrefix?: string;
+  /** Seconds (whole, ≥ 2: etcd's floor) of the leader's lease. */
+  leaseTtl: number;
+  /** This monitor's name in etcd and in SET_TERM. Unset: the host name. */
+  monitorId?: string;
+  /** Where the other monitors and mmm_control reach this monitor's control port. Unset: the `<monitor>` ip:port. */
+  controlAddress?: ListenAddress;
 }
 
 /** Where a loaded config came from (kept apart so both syntaxes compare equal). */
@@ -232,5 +258,6 @@ export const DEFAULTS = {
   durability: 'async' as Durability,
   semisyncTimeout: 30,
   certExpiryWarnDays: 30,
+  leaseTtl: 3,
   check: { checkPeriod: 5, trapPeriod: 10, timeout: 2, restartAfter: 10000, maxBacklog: 60 },
 } as const;

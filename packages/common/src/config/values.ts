@@ -75,6 +75,8 @@ export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
       const addr: ListenAddress = { ip, port };
       return ok(addr);
     }
+    case 'endpoints':
+      return parseEndpoints(key, v);
     case 'peer_role': {
       const m = /^(\S+)\s+(\S+)$/.exec(v);
       if (!m) return bad(`${key} '${v}' needs a name and a role`, `write '${key} <CN or SAN> ${PEER_ROLES.join('|')}'`);
@@ -83,4 +85,26 @@ export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
       return ok(rule);
     }
   }
+}
+
+/**
+ * etcd_endpoints: `https://IP:PORT` (`https://[IPv6]:PORT`), comma separated. TLS only: mmm never
+ * talks to etcd in plaintext (unlike orchestrator's raft port, ha.md §1).
+ */
+function parseEndpoints(key: string, v: string): Parsed {
+  const list = splitList(v);
+  if (list.length === 0) return bad(`${key} names no endpoint`, 'write e.g. https://10.0.0.21:2379, https://10.0.0.22:2379');
+  const out: string[] = [];
+  for (const e of list) {
+    if (/^http:\/\//i.test(e)) return bad(`${key}: '${e}' is plaintext`, 'mmm reaches etcd over mutual TLS only: write https://IP:PORT and serve etcd with --cert-file/--key-file/--client-cert-auth');
+    const m = /^https:\/\/(?:\[([^\]]+)\]|([^:/\s[\]]+)):(\d+)\/?$/i.exec(e);
+    const ip = m ? (m[1] ?? m[2]!) : '';
+    if (!m || isIP(ip) !== (m[1] !== undefined ? 6 : 4)) return bad(`${key}: '${e}' is not https://IP:PORT`, 'write e.g. https://10.0.0.21:2379 or https://[fd00::21]:2379');
+    const port = Number(m[3]);
+    if (port < 1 || port > 65535) return bad(`${key}: '${e}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
+    const norm = `https://${m[1] !== undefined ? `[${ip}]` : ip}:${port}`;
+    if (out.includes(norm)) return bad(`${key} names ${norm} twice`, 'list each etcd member once');
+    out.push(norm);
+  }
+  return ok(out);
 }

@@ -1,5 +1,5 @@
 // Agent requests: MMM 2.x protocol version 1, `CMD|1|<target host>|arg|arg…` (reference/mmm-wire.md §3.1),
-// plus our extensions GET_GTID, WAIT_GTID, GET_HEALTH, CATCH_UP and WATCH_HEALTH (new names, never new meanings).
+// plus our extensions GET_GTID, WAIT_GTID, GET_HEALTH, CATCH_UP, SET_TERM and WATCH_HEALTH (new names, never new meanings).
 import { PROTOCOL_VERSION } from '../model';
 import { isHostState, type HostState } from '../model/host-state';
 import { rolesFromString, rolesToString, type RoleIp } from '../model/role';
@@ -32,6 +32,12 @@ export type AgentRequest =
   | { kind: 'GET_HEALTH'; host: string }
   /** Replicate from `source` (a host name of the config) until `gtidSet` is applied, bounded; then from the old source again. */
   | { kind: 'CATCH_UP'; host: string; source: string; gtidSet: string; timeoutMs: number }
+  /**
+   * Monitor HA (issue 19): the fencing token a monitor with HA sends first on every connection.
+   * `term` is the creation revision of its etcd leader key; `etcdClusterId` (hex, lower case) is
+   * the etcd cluster's id, absent when not sent (the 7th field is optional).
+   */
+  | { kind: 'SET_TERM'; host: string; cluster: string; term: number; monitor: string; etcdClusterId?: string }
   /**
    * A standing GET_HEALTH: answered when the agent's health generation is no longer `generation`
    * (at once if it already differs: 0 always does), or after `timeoutMs`.
@@ -85,6 +91,8 @@ function argsOf(req: AgentRequest): string[] {
       return [req.gtidSet, String(req.timeoutMs)];
     case 'CATCH_UP':
       return [req.source, req.gtidSet, String(req.timeoutMs)];
+    case 'SET_TERM':
+      return [req.cluster, String(req.term), req.monitor, ...(req.etcdClusterId ? [req.etcdClusterId] : [])];
     case 'WATCH_HEALTH':
       return [String(req.generation), String(req.timeoutMs)];
     default:
@@ -97,6 +105,10 @@ export function encodeAgentRequest(req: AgentRequest): string {
   if ((req.kind === 'WAIT_GTID' || req.kind === 'CATCH_UP') && !(Number.isSafeInteger(req.timeoutMs) && req.timeoutMs >= 0)) {
     throw new RangeError(`${req.kind} timeoutMs must be a non-negative integer, got ${req.timeoutMs}`);
   }
+  if (req.kind === 'SET_TERM') {
+    const bad = setTermFieldProblem(req.cluster, String(req.term), req.monitor, req.etcdClusterId ?? '');
+    if (bad) throw new RangeError(`SET_TERM: ${bad}`);
+  }
   if (req.kind === 'WATCH_HEALTH') {
     if (!(Number.isSafeInteger(req.generation) && req.generation >= 0)) throw new RangeError(`WATCH_HEALTH generation must be a non-negative integer, got ${req.generation}`);
     if (!(Number.isSafeInteger(req.timeoutMs) && req.timeoutMs >= 0 && req.timeoutMs <= WATCH_HEALTH_MAX_TIMEOUT_MS)) {
@@ -105,6 +117,20 @@ export function encodeAgentRequest(req: AgentRequest): string {
   }
   const fields = [req.kind, String(PROTOCOL_VERSION), req.host, ...argsOf(req)];
   return fields.map((f, i) => assertField(f, i === 2 ? 'host' : 'field')).join(FIELD_SEP);
+}
+
+/** Terms are etcd revisions: positive integers (at most 15 digits, exact in a JS number). */
+const TERM_RE = /^[1-9]\d{0,14}$/;
+/** etcd cluster ids are 64-bit numbers, written in hex; some tools print them in decimal (also hex digits). */
+const ETCD_ID_RE = /^[0-9a-fA-F]{1,32}$/;
+
+/** What is wrong with SET_TERM's fields as text, or undefined. */
+function setTermFieldProblem(cluster: string, term: string, monitor: string, etcdClusterId: string): string | undefined {
+  if (cluster === '') return 'the cluster name is empty';
+  if (!TERM_RE.test(term)) return `term '${term}' is not a positive integer`;
+  if (monitor === '') return 'the monitor id is empty';
+  if (etcdClusterId !== '' && !ETCD_ID_RE.test(etcdClusterId)) return `etcd cluster id '${etcdClusterId}' is not hexadecimal`;
+  return undefined;
 }
 
 function badArgs(cmd: string, host: string, detail: string): AgentDecodeFailure {
@@ -144,6 +170,15 @@ export function decodeAgentRequest(line: string): AgentDecodeResult {
       if (!source || gtidSet === undefined || timeout === undefined) return badArgs(cmd, host, 'expected <source host>|<gtid set>|<timeout ms>');
       if (!/^\d{1,15}$/.test(timeout)) return badArgs(cmd, host, `timeout '${timeout}' is not a number of milliseconds`);
       return done({ kind: cmd, host, source, gtidSet, timeoutMs: Number(timeout) });
+    }
+    case 'SET_TERM': {
+      const [cluster, term, monitor, etcdId = ''] = params;
+      if (cluster === undefined || term === undefined || monitor === undefined) {
+        return badArgs(cmd, host, 'expected <cluster>|<term>|<monitor>[|<etcd cluster id>]');
+      }
+      const bad = setTermFieldProblem(cluster, term, monitor, etcdId);
+      if (bad) return badArgs(cmd, host, bad);
+      return done({ kind: cmd, host, cluster, term: Number(term), monitor, ...(etcdId ? { etcdClusterId: etcdId.toLowerCase() } : {}) });
     }
     case 'WATCH_HEALTH': {
       const [generation, timeout] = params;

@@ -53,7 +53,7 @@ export const CONTROL_COMMAND_NAMES = Object.keys(CONTROL_COMMANDS) as ControlCom
 
 const MONITOR_ONLY: readonly PeerRole[] = ['monitor'];
 
-/** Agent commands (MMM 2.x protocol version 1 plus our GET_GTID, WAIT_GTID, GET_HEALTH, CATCH_UP, WATCH_HEALTH). */
+/** Agent commands (MMM 2.x protocol version 1 plus our GET_GTID, WAIT_GTID, GET_HEALTH, CATCH_UP, SET_TERM, WATCH_HEALTH). */
 export const AGENT_COMMANDS = {
   PING: read('is the agent alive'),
   SET_STATUS: change('set state, roles and active master', '<state>|<roles>|<master>', 1, 3, MONITOR_ONLY),
@@ -64,6 +64,7 @@ export const AGENT_COMMANDS = {
   WAIT_GTID: change('wait until a GTID set is applied', '<gtid set>|<timeout ms>', 2, 2, MONITOR_ONLY),
   GET_HEALTH: read('replication health and lag'),
   CATCH_UP: change('replicate from another host until a GTID set is applied, then from the old source again', '<source host>|<gtid set>|<timeout ms>', 3, 3, MONITOR_ONLY),
+  SET_TERM: change('follow the monitor of this term (monitor HA): lower terms and the same term from another monitor are refused', '<cluster>|<term>|<monitor>[|<etcd cluster id>]', 3, 4, MONITOR_ONLY),
   WATCH_HEALTH: read('GET_HEALTH once it changes from <generation>, or at the bound', '<generation>|<timeout ms>', 2, 2),
 } as const satisfies Record<string, CommandInfo>;
 

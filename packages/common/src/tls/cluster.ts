@@ -3,7 +3,7 @@
 // are exactly what operators get.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { PeerRole } from '../model/peer-role';
+import { ETCD_ROLE, ROLE_URI_PREFIX, type PeerRole } from '../model/peer-role';
 import { TlsError, errorMessage } from '../errors';
 import { createCa, issueCert, type CertKeyPair, type CertUsage } from './issue';
 import type { KeyType } from './keys';
@@ -29,6 +29,19 @@ export const mysqlCertName = (node: string): string => `${node}-mysql`;
 export async function issueMysqlCert(o: { ca: CertKeyPair; name: string; ips: string[]; dns?: string[]; days?: number; notAfter?: Date; keyType?: KeyType }): Promise<CertKeyPair> {
   return issueCert({
     ca: o.ca, commonName: o.name, ips: o.ips, dns: o.dns ?? [], usage: 'server', days: o.days ?? 365,
+    ...(o.notAfter ? { notAfter: o.notAfter } : {}), ...(o.keyType ? { keyType: o.keyType } : {}),
+  });
+}
+
+/**
+ * An etcd certificate (docs/ha.md): serverAuth+clientAuth, since a member serves clients and peers
+ * and dials its peers with the same certificate; SANs: the addresses its URLs name. Its role URI
+ * `urn:mmm:role:etcd` gives it no rights at mmm listeners. A monitor may use one as its etcd client
+ * certificate too (etcd checks only the chain and clientAuth of a client).
+ */
+export async function issueEtcdCert(o: { ca: CertKeyPair; name: string; ips: string[]; dns?: string[]; days?: number; notAfter?: Date; keyType?: KeyType }): Promise<CertKeyPair> {
+  return issueCert({
+    ca: o.ca, commonName: o.name, ips: o.ips, dns: o.dns ?? [], uris: [`${ROLE_URI_PREFIX}${ETCD_ROLE}`], usage: 'both', days: o.days ?? 365,
     ...(o.notAfter ? { notAfter: o.notAfter } : {}), ...(o.keyType ? { keyType: o.keyType } : {}),
   });
 }

@@ -103,7 +103,7 @@ describe('net: roles, authorization, CRL, reload, stalled handshakes', function 
 
   describe('isAllowed', () => {
     it('lets only the monitor change an agent', () => {
-      for (const cmd of ['SET_STATUS', 'CLEAR_BAD_ROLES', 'WAIT_GTID']) {
+      for (const cmd of ['SET_STATUS', 'CLEAR_BAD_ROLES', 'WAIT_GTID', 'CATCH_UP', 'SET_TERM']) {
         expect(isAllowed('monitor', cmd, AGENT_COMMAND_MATRIX), cmd).to.equal(true);
         for (const r of ['control', 'agent', 'viewer'] as const) expect(isAllowed(r, cmd, AGENT_COMMAND_MATRIX), `${r} ${cmd}`).to.equal(false);
       }

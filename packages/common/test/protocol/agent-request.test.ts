@@ -32,6 +32,12 @@ const cases: Array<[AgentRequest, string]> = [
   [{ kind: 'WAIT_GTID', host: 'db2', gtidSet: '0-1-5,1-2-3', timeoutMs: 5000 }, 'WAIT_GTID|1|db2|0-1-5,1-2-3|5000'],
   [{ kind: 'CATCH_UP', host: 'db2', source: 'db3', gtidSet: '0-1-45', timeoutMs: 10000 }, 'CATCH_UP|1|db2|db3|0-1-45|10000'],
   [{ kind: 'GET_HEALTH', host: 'db2' }, 'GET_HEALTH|1|db2'],
+  // monitor HA (issue 19): the 7th field, the etcd cluster id, is optional
+  [{ kind: 'SET_TERM', host: 'db1', cluster: 'default', term: 5, monitor: 'mon1' }, 'SET_TERM|1|db1|default|5|mon1'],
+  [
+    { kind: 'SET_TERM', host: 'db2', cluster: 'shop-eu1', term: 123456789012, monitor: 'mon-b', etcdClusterId: 'cdf818194e3a8c32' },
+    'SET_TERM|1|db2|shop-eu1|123456789012|mon-b|cdf818194e3a8c32',
+  ],
   [{ kind: 'WATCH_HEALTH', host: 'db1', generation: 0, timeoutMs: 2000 }, 'WATCH_HEALTH|1|db1|0|2000'],
   [{ kind: 'WATCH_HEALTH', host: 'db2', generation: 17, timeoutMs: 60000 }, 'WATCH_HEALTH|1|db2|17|60000'],
 ];
@@ -100,6 +106,40 @@ describe('protocol/agent-request', () => {
     expect(decodeAgentRequest('CATCH_UP|1|db2|db3|0-1-5')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
     expect(decodeAgentRequest('CATCH_UP|1|db2||0-1-5|100')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
     expect(decodeAgentRequest('CATCH_UP|1|db2|db3|0-1-5|soon')).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS' });
+  });
+
+  it('SET_TERM: refuses a missing field, a term that is not a positive integer, an empty monitor or cluster, a non-hex etcd id', () => {
+    const bad: Array<[string, RegExp]> = [
+      ['SET_TERM|1|db1|default|5', /expected <cluster>\|<term>\|<monitor>/],
+      ['SET_TERM|1|db1|default|0|mon1', /term '0' is not a positive integer/],
+      ['SET_TERM|1|db1|default|-3|mon1', /term '-3'/],
+      ['SET_TERM|1|db1|default|05|mon1', /term '05'/],
+      ['SET_TERM|1|db1|default|1e3|mon1', /term '1e3'/],
+      ['SET_TERM|1|db1|default|1234567890123456|mon1', /term '1234567890123456'/],
+      ['SET_TERM|1|db1|default|5|', /monitor id is empty/],
+      ['SET_TERM|1|db1||5|mon1', /cluster name is empty/],
+      ['SET_TERM|1|db1|default|5|mon1|xyz', /etcd cluster id 'xyz' is not hexadecimal/],
+    ];
+    for (const [line, re] of bad) {
+      const r = decodeAgentRequest(line);
+      expect(r, line).to.deep.include({ ok: false, code: 'BAD_ARGUMENTS', host: 'db1' });
+      expect(r.ok === false && r.message, line).to.match(/^Invalid arguments for command 'SET_TERM': /).and.to.match(re);
+    }
+  });
+
+  it('SET_TERM: an empty 7th field is no etcd id; an upper-case id is read in lower case; extra fields are ignored', () => {
+    expect(decodeAgentRequest('SET_TERM|1|db1|default|5|mon1|')).to.deep.include({ ok: true, request: { kind: 'SET_TERM', host: 'db1', cluster: 'default', term: 5, monitor: 'mon1' } });
+    const r = decodeAgentRequest('SET_TERM|1|db1|default|5|mon1|ABCDEF12|junk');
+    expect(r.ok && r.request).to.deep.equal({ kind: 'SET_TERM', host: 'db1', cluster: 'default', term: 5, monitor: 'mon1', etcdClusterId: 'abcdef12' });
+  });
+
+  it('SET_TERM: refuses to encode what the agent would refuse', () => {
+    const base = { kind: 'SET_TERM', host: 'db1', cluster: 'default', term: 5, monitor: 'mon1' } as const;
+    expect(() => encodeAgentRequest({ ...base, term: 0 })).to.throw(RangeError, /term '0'/);
+    expect(() => encodeAgentRequest({ ...base, term: 1.5 })).to.throw(RangeError);
+    expect(() => encodeAgentRequest({ ...base, monitor: '' })).to.throw(RangeError, /monitor id/);
+    expect(() => encodeAgentRequest({ ...base, etcdClusterId: 'not-hex' })).to.throw(RangeError, /hexadecimal/);
+    expect(() => encodeAgentRequest({ ...base, monitor: 'a|b' })).to.throw(ProtocolError);
   });
 
   // WATCH_HEALTH holds an agent's connection: a bad or unbounded request is refused, never held.

@@ -16,7 +16,7 @@ import {
 describe('command catalog', () => {
   it('names 15 control and 10 agent commands', () => {
     expect(CONTROL_COMMAND_NAMES).to.have.length(15);
-    expect(AGENT_COMMAND_NAMES).to.deep.equal(['PING', 'SET_STATUS', 'GET_AGENT_STATUS', 'GET_SYSTEM_STATUS', 'CLEAR_BAD_ROLES', 'GET_GTID', 'WAIT_GTID', 'GET_HEALTH', 'CATCH_UP', 'WATCH_HEALTH']);
+    expect(AGENT_COMMAND_NAMES).to.deep.equal(['PING', 'SET_STATUS', 'GET_AGENT_STATUS', 'GET_SYSTEM_STATUS', 'CLEAR_BAD_ROLES', 'GET_GTID', 'WAIT_GTID', 'GET_HEALTH', 'CATCH_UP', 'SET_TERM', 'WATCH_HEALTH']);
   });
 
   for (const name of CONTROL_COMMAND_NAMES) {
@@ -41,7 +41,14 @@ describe('command catalog', () => {
   for (const name of AGENT_COMMAND_NAMES) {
     const c = AGENT_COMMANDS[name];
     it(`${name}: decodes; only ${c.changesCluster ? 'the monitor' : 'every role'} may run it`, () => {
-      const line = name === 'SET_STATUS' ? 'SET_STATUS|1|db1|ONLINE||' : name === 'WAIT_GTID' ? 'WAIT_GTID|1|db1|0-1-5|100' : name === 'CATCH_UP' ? 'CATCH_UP|1|db1|db3|0-1-5|100' : name === 'WATCH_HEALTH' ? 'WATCH_HEALTH|1|db1|0|100' : `${name}|1|db1`;
+      const lines: Partial<Record<typeof name, string>> = {
+        SET_STATUS: 'SET_STATUS|1|db1|ONLINE||',
+        WAIT_GTID: 'WAIT_GTID|1|db1|0-1-5|100',
+        CATCH_UP: 'CATCH_UP|1|db1|db3|0-1-5|100',
+        SET_TERM: 'SET_TERM|1|db1|default|7|mon1',
+        WATCH_HEALTH: 'WATCH_HEALTH|1|db1|0|100',
+      };
+      const line = lines[name] ?? `${name}|1|db1`;
       expect(decodeAgentRequest(line).ok).to.equal(true);
       expect(isAllowed('monitor', name, AGENT_COMMAND_MATRIX)).to.equal(true);
       for (const r of ['control', 'agent', 'viewer'] as const) expect(isAllowed(r, name, AGENT_COMMAND_MATRIX), r).to.equal(!c.changesCluster);

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeCert, describeCrl, parseConfigTextOrThrow } from '@mmm/common';
+import { describeCert, describeCrl, parseConfigTextOrThrow, resolveRole } from '@mmm/common';
 import { TlsToolError, detectProgram, expectedReply, initCa, issue, issueCrl, liveTargets, parseProgram, showLines } from '../../src/tls';
 import { rmDir } from './helpers';
 
@@ -68,6 +68,26 @@ describe('mmm_tls: init-ca, issue, show', function () {
     expect(r.lines).to.have.length(3);
     const e = await issue({ caDir, name: 'db2-mysql', role: 'mysql', out }).catch((err: unknown) => err);
     expect((e as Error).message).to.equal("--role mysql: a server certificate needs --ip (or --dns): the monitor and the replicas check it against the host's ip");
+  });
+
+  it('issue --role etcd: both EKUs, the given SANs, a role URI that gives no rights at mmm listeners (not even via peer_role), and the etcd flags', async () => {
+    const caDir = path.join(dir, 'ca');
+    const out = path.join(dir, 'out-etcd');
+    const r = await issue({ caDir, name: 'etcd1', role: 'etcd', ips: ['10.0.0.21', '127.0.0.1'], dns: ['etcd1.example'], days: 30, out });
+    expect(fs.statSync(r.keyFile).mode & 0o777).to.equal(0o600);
+    const d = describeCert(fs.readFileSync(r.certFile));
+    expect(d).to.include({ cn: 'etcd1', issuerCn: 'Test CA', isCa: false });
+    expect(d.eku).to.deep.equal(['serverAuth', 'clientAuth']);
+    expect(d.san).to.deep.equal({ ips: ['10.0.0.21', '127.0.0.1'], dns: ['etcd1.example'], uris: ['urn:mmm:role:etcd'] });
+    expect(d.role).to.equal(undefined);
+    expect(d.roleProblem).to.match(/^an etcd certificate/);
+    // A peer_role rule on its address would give a certificate without a role URI rights: not this one.
+    expect(resolveRole({ ...d, sans: d.sans }, [{ match: '10.0.0.21', role: 'agent' }])).to.equal(null);
+    expect(r.lines[0]).to.match(/^wrote .*etcd1\.crt \(CN=etcd1, etcd member or client, no rights at mmm listeners, EKU serverAuth\+clientAuth, SAN /);
+    expect(r.lines[2]).to.match(/^etcd: copy etcd1\.crt, etcd1\.key and ca\.crt to the member .* --cert-file=…\/etcd1\.crt --key-file=…\/etcd1\.key --trusted-ca-file=…\/ca\.crt --client-cert-auth --peer-cert-file=…\/etcd1\.crt .*--peer-client-cert-auth \(docs\/ha\.md\)$/);
+    const e = await issue({ caDir, name: 'etcd2', role: 'etcd', out }).catch((err: unknown) => err);
+    expect((e as Error).message).to.equal('--role etcd: an etcd certificate needs --ip (or --dns): the monitors and the other members check it against the addresses of its client and peer URLs');
+    expect(fs.readdirSync(out).sort()).to.deep.equal(['etcd1.crt', 'etcd1.key']);
   });
 
   it('issue refuses a bad role, a bad ip, a daemon without an address, and a missing CA', async () => {
