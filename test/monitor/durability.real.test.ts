@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { type StatusDocument, texts, validateStatusDocument } from '@mmm/common';
 import { TEST_SCHEMA, gtidState, query, readOnly, slaveStatus, stopPid } from '../../packages/sandbox/src';
-import { type Rig, startRig, until } from './helpers/rig';
+import { backOnline, type Rig, startRig, until } from './helpers/rig';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -102,9 +102,9 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
   });
 
   it('db1 back and the writer again; killed within failover_cooldown: no failover, also after a monitor restart, until ack_failover', async () => {
+    const restarted = Date.now();
     await rig.cluster.startNode('db1');
-    await until('db1 AWAITING_RECOVERY', async () => (await status()).hosts.find((h) => h.name === 'db1')!.state === 'AWAITING_RECOVERY');
-    await until('set_online db1', async () => (await rig.control('set_online db1')).startsWith('OK: State of'));
+    await backOnline(rig, 'db1', restarted);
     // ACTIVE with prefer db1: the planned switch back (not a failover, not blocked)
     await until('db1 the writer again, the only writable node', async () => writerOf(await status()) === 'db1' && (await writable(['db1', 'db2', 'db3'])).join() === 'db1', 90_000);
     await insert('db1', [6]);
@@ -152,8 +152,9 @@ describe('issue 16 with real MariaDB: the candidate must have what a survivor re
   it('nobody can serve what db2 lacks (db3 has not applied it): blocked, move_role refused, --force promotes it; the loss reported at the failover and exactly when db1 returns', async () => {
     const db2 = rig.cluster.node('db2');
     const db3 = rig.cluster.node('db3');
+    const restarted = Date.now();
     await rig.cluster.startNode('db1');
-    await until('set_online db1', async () => (await rig.control('set_online db1')).startsWith('OK: State of'));
+    await backOnline(rig, 'db1', restarted);
     await until('db1 the writer again', async () => writerOf(await status()) === 'db1' && (await writable(['db1', 'db2', 'db3'])).join() === 'db1', 90_000);
     await until('db3 replicating from db1', async () => (await slaveStatus(db3))?.Master_Host === rig.cluster.node('db1').ip);
     await query(db2, 'STOP SLAVE IO_THREAD');

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { type StatusDocument, validateStatusDocument } from '@mmm/common';
 import { TEST_SCHEMA, query, readOnly, slaveStatus } from '../../packages/sandbox/src';
-import { type Rig, startRig, until } from './helpers/rig';
+import { backOnline, type Rig, startRig, until } from './helpers/rig';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -90,10 +90,9 @@ describe('mmmd_mon with real MariaDB, agents and mutual TLS', function () {
 
   it('db1 recovers; move_role writer db1 under a write workload loses no acknowledged write', async () => {
     expect(await rig.control('set_manual')).to.equal('OK: Switched into manual mode.');
+    const restarted = Date.now();
     await rig.cluster.startNode('db1');
-    await until('db1 AWAITING_RECOVERY', async () => (await status()).hosts.find((h) => h.name === 'db1')!.state === 'AWAITING_RECOVERY');
-    await until('set_online db1', async () => (await rig.control('set_online db1')).startsWith('OK: State of'));
-    await until('db1 ONLINE', async () => (await status()).hosts.find((h) => h.name === 'db1')!.state === 'ONLINE');
+    await backOnline(rig, 'db1', restarted);
 
     // workload: insert through whichever node holds the writer role; record what was acknowledged
     const app = rig.cluster.credentials.app;

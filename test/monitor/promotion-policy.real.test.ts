@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { type StatusDocument, texts, validateStatusDocument } from '@mmm/common';
 import { TEST_SCHEMA, query, readOnly, slaveStatus, stopPid } from '../../packages/sandbox/src';
-import { type Rig, startRig, until } from './helpers/rig';
+import { backOnline, type Rig, startRig, until } from './helpers/rig';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -35,8 +35,9 @@ describe('issue 16 with real MariaDB: promotion policy (failover_max_lag, never_
   };
   const has = async (node: string, id: number): Promise<boolean> => (await query(rig.cluster.node(node), `SELECT id FROM ${TEST_SCHEMA}.pol_t WHERE id = ?`, [id])).length === 1;
   const onlineAgain = async (host: string): Promise<void> => {
+    const restarted = Date.now();
     await rig.cluster.startNode(host);
-    await until(`set_online ${host}`, async () => (await rig.control(`set_online ${host}`)).startsWith('OK: State of'));
+    await backOnline(rig, host, restarted);
   };
 
   before(async () => {

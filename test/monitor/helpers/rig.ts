@@ -163,7 +163,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       stop: async () => {
         for (const [, p] of procs) if (p.pid && p.exitCode === null) await stopPid(p.pid).catch(() => undefined);
         await cluster.stop().catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
+        // MMM_TEST_KEEP_LOGS=1 keeps the process logs for a look after a failure
+        if (process.env.MMM_TEST_KEEP_LOGS === '1') process.stderr.write(`rig logs kept in ${dir}\n`);
+        else rmSync(dir, { recursive: true, force: true });
       },
     });
     return rig as Rig;
@@ -176,7 +178,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
 }
 
 function tail(file: string, lines: number): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n') : '(no log)';
+  // the test's own control connections (one per poll) would fill the tail
+  const keep = (l: string): boolean => !/TLS connection accepted part=control|TLS connection accepted .*part=control/.test(l);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(keep).slice(-lines - 1).join('\n') : '(no log)';
 }
 
 /** Bounded wait for `pattern` in a process's log; fails at once, with the log, if it exits. */
@@ -212,4 +216,26 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((res) => setTimeout(res, 150));
   }
+}
+
+/**
+ * After a restart of `host`'s mariadbd: bounded wait until the monitor took it out of HARD_OFFLINE
+ * (the decision HARD_OFFLINE -> AWAITING_RECOVERY after `since`), then set_online if it still waits
+ * for one, then ONLINE. MMM's short-outage rule may take it AWAITING_RECOVERY -> ONLINE in the
+ * same breath (a pushed health change wakes the next pass at once), so polling for the
+ * AWAITING_RECOVERY state itself can miss it.
+ */
+export async function backOnline(rig: Rig, host: string, since: number): Promise<string> {
+  const doc = async (): Promise<{ hosts: { name: string; state: string }[]; decisions: { host?: string; kind: string; reason: string; time: string }[] }> =>
+    JSON.parse(await rig.control('status_json')) as never;
+  await until(`${host} out of HARD_OFFLINE (HARD_OFFLINE -> AWAITING_RECOVERY decided)`, async () =>
+    (await doc()).decisions.some((d) => d.host === host && d.kind === 'state_change' && /^HARD_OFFLINE -> AWAITING_RECOVERY/.test(d.reason) && Date.parse(d.time) >= since - 1000));
+  const how = await until(`set_online ${host} (or ONLINE already by the short-outage rule)`, async () => {
+    const state = (await doc()).hosts.find((h) => h.name === host)?.state;
+    if (state === 'ONLINE') return 'auto';
+    if (state !== 'AWAITING_RECOVERY') return undefined;
+    return (await rig.control(`set_online ${host}`)).startsWith('OK: State of') ? 'set_online' : undefined;
+  });
+  await until(`${host} ONLINE`, async () => (await doc()).hosts.find((h) => h.name === host)?.state === 'ONLINE');
+  return how;
 }
