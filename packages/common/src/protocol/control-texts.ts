@@ -101,4 +101,17 @@ export const texts = {
   alreadyManual: () => 'OK: Already in manual mode.',
   switchedPassive: () => 'OK: Switched into passive mode.',
   alreadyPassive: () => 'OK: Already in passive mode.',
+
+  // monitor HA (issue 19, docs/ha.md): a follower refuses state changes; mmm_control follows the address
+  notLeader: (self: string, leader: { monitor: string; control: string; term: number } | undefined, why: string) =>
+    leader
+      ? `ERROR: Not the leader: monitor '${self}' is a follower; the leader is '${leader.monitor}' at ${leader.control} (term ${leader.term}). Nothing changed; send state changes there.`
+      : `ERROR: Not the leader: monitor '${self}' is a follower and no monitor leads (${why}). Nothing changed.`,
 } as const;
+
+/** The leader's control address in a follower's `notLeader` reply ('' when it named none); undefined: not such a reply. */
+export function leaderOfRefusal(reply: string): string | undefined {
+  if (!reply.startsWith('ERROR: Not the leader: ')) return undefined;
+  const m = / the leader is '[^']*' at (\S+) \(term \d+\)\./.exec(reply);
+  return m ? m[1] : '';
+}
