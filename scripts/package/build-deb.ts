@@ -7,12 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { helpCommands, parseHelp, type ParsedHelp } from './help';
 import { renderManPage } from './manpage';
 import { renderCompletion } from './completion';
 import { PAGES } from './pages';
-import { BINS, ROOT, bundleBin, type Bin } from './bundle';
+import { BINS, ETCD3_PROTOS, ETCD3_PROTO_DIR, ROOT, bundleBin, type Bin } from './bundle';
 
 const root = ROOT;
 const MAX_INSTALLED_KIB = 20 * 1024;
@@ -265,6 +265,8 @@ async function main(): Promise<void> {
 
     for (const unit of ['mmm-agent.service', 'mmm-monitor.service']) stage.copy(join(root, 'etc/systemd', unit), `/lib/systemd/system/${unit}`, 0o644);
     stage.copy(join(root, 'packaging/deb/tmpfiles.conf'), '/usr/lib/tmpfiles.d/mmm.conf', 0o644);
+    // etcd3's gRPC definitions, which mmmd_mon's bundle reads when <monitor_ha> is configured
+    for (const p of ETCD3_PROTOS) stage.copy(p, `${ETCD3_PROTO_DIR}/${basename(p)}`, 0o644);
     stage.copy(join(root, 'etc/logrotate.d/mmm'), '/etc/logrotate.d/mmm', 0o644);
     const { conffiles, groupFiles } = examples(stage);
     conffiles.push('/etc/logrotate.d/mmm');

@@ -41,6 +41,27 @@ const commonSources: Plugin = {
   },
 };
 
+/** Where the package installs etcd3's gRPC definitions (build-deb.ts ships ETCD3_PROTOS there). */
+export const ETCD3_PROTO_DIR = '/usr/share/mmm/etcd3-proto';
+export const ETCD3_PROTOS = ['rpc.proto', 'kv.proto', 'auth.proto'].map((f) => join(ROOT, 'node_modules/etcd3/proto', f));
+
+/**
+ * etcd3 loads `${__dirname}/../proto/rpc.proto` when its connection pool is first required (monitor
+ * HA only: mmmd_mon loads it lazily); a bundle has no such folder, so the path points at the
+ * package's copy. Fails the build if etcd3 changed that line.
+ */
+const etcd3Protos: Plugin = {
+  name: 'mmm-etcd3-protos',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (a) => {
+      const src = fs.readFileSync(a.path, 'utf8');
+      const from = '`${__dirname}/../proto/rpc.proto`';
+      if (!src.includes(from)) return { errors: [{ text: `${a.path}: etcd3 no longer loads ${from}; update scripts/package/bundle.ts` }] };
+      return { contents: src.replace(from, JSON.stringify(`${ETCD3_PROTO_DIR}/rpc.proto`)), loader: 'js' };
+    });
+  },
+};
+
 /** Writes the bundle of `name` to `outfile` (mode 0755); returns the files whose code is in it. */
 export async function bundleBin(name: Bin, outfile: string, version: string): Promise<string[]> {
   const r = await build({
@@ -51,7 +72,7 @@ export async function bundleBin(name: Bin, outfile: string, version: string): Pr
     target: 'node20.19',
     format: 'cjs',
     outfile,
-    plugins: [commonSources],
+    plugins: [commonSources, etcd3Protos],
     banner: { js: '#!/usr/bin/node' },
     // mmmVersion() reads package.json beside the code; a bundle has none.
     define: { MMM_BUNDLED_VERSION: JSON.stringify(version) },

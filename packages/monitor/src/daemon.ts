@@ -1,18 +1,22 @@
 // mmmd_mon as a whole: the monitor loop plus its control listener, TLS material shared by both
 // (listener for incoming mmm_control, client material for new agent connections).
+import { hostname } from 'node:os';
 import {
   type Listener,
   type Logger,
   type MmmConfig,
   type TlsMaterial,
+  clusterNameOf,
   errorMessage,
   loadTlsMaterial,
+  resolveMonitorHa,
   validateTlsMaterial,
 } from '@mmm/common';
 import { startControlServer } from './control/control-server';
 import type { LeaderCheck } from './http/leader';
 import type { MetricsRegistry } from './http/metrics';
 import { type HttpServer, startHttpServer } from './http/server';
+import { MonitorHa } from './ha/monitor-ha';
 import { Monitor, type MonitorOptions } from './monitor';
 
 export interface DaemonOptions extends Omit<MonitorOptions, 'material'> {
@@ -30,6 +34,19 @@ export interface DaemonOptions extends Omit<MonitorOptions, 'material'> {
 
 const CERT_CHECK_EVERY_MS = 3_600_000;
 
+/** `<monitor_ha>` → the election on etcd (docs/ha.md); its defaults need the @cluster and the host name. */
+function haOf(o: DaemonOptions): MonitorHa {
+  const settings = resolveMonitorHa(o.config, { cluster: o.cluster, hostName: hostname() })!;
+  const h = o.config.monitor?.httpListen;
+  const http = h ? (h.ip.includes(':') ? `[${h.ip}]:${h.port}` : `${h.ip}:${h.port}`) : undefined;
+  const logger = o.logger.child({ part: 'ha' });
+  // loaded only with HA: etcd3 reads its gRPC definitions when it is first required
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EtcdCoordinator } = require('./ha/etcd-coordinator') as typeof import('./ha/etcd-coordinator');
+  const coordinator = new EtcdCoordinator({ settings, logger, ...(http ? { http } : {}) });
+  return new MonitorHa({ coordinator, monitorId: settings.monitorId, cluster: clusterNameOf(o.config, o.cluster), logger });
+}
+
 export class MonitorDaemon {
   readonly monitor: Monitor;
   private listener?: Listener;
@@ -37,7 +54,7 @@ export class MonitorDaemon {
   private certTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: DaemonOptions) {
-    this.monitor = new Monitor(o);
+    this.monitor = new Monitor({ ...o, ...(o.ha || !o.config.monitorHa ? {} : { ha: haOf(o) }) });
   }
 
   get controlAddress(): { host: string; port: number } | undefined {
@@ -91,7 +108,7 @@ export class MonitorDaemon {
           target: this.monitor,
           mutex: this.monitor.mutex,
           metrics: this.o.metrics ?? this.monitor.metrics.registry,
-          ...(this.o.leader ? { leader: this.o.leader } : {}),
+          ...(this.o.leader ? { leader: this.o.leader } : this.monitor.ha ? { leader: () => this.monitor.ha!.leaderStatus() } : {}),
           ...(this.o.bindRetryMs !== undefined ? { bindRetryMs: this.o.bindRetryMs } : {}),
         });
       }

@@ -10,6 +10,7 @@ import {
   type MoveStatus,
   type StatusDocument,
   type TlsMaterial,
+  MmmError,
   errorMessage,
   mysqlTlsOf,
   systemClock,
@@ -43,6 +44,7 @@ import { buildStatusDocument } from './status/build-status';
 import { runStartup } from './startup-sequence';
 import { CertExpiryWatch } from './tls-watch/cert-expiry';
 import { MonitorMetrics } from './metrics';
+import type { MonitorHa } from './ha/monitor-ha';
 
 export interface MonitorOptions {
   config: MmmConfig;
@@ -66,6 +68,8 @@ export interface MonitorOptions {
   cluster?: string;
   /** Injected for tests: how a hook runs (default: /bin/sh -c, hooks/run-hook.ts). */
   runHook?: HooksOptions['run'];
+  /** Monitor HA (`<monitor_ha>`, docs/ha.md): act only while leading. Absent: a single monitor, as before. */
+  ha?: MonitorHa;
 }
 
 type MonitorProbe = Pick<SqlProbe, 'answers' | 'writeState' | 'position' | 'replica' | 'waitFor' | 'seesAllThreads' | 'close'>;
@@ -141,6 +145,10 @@ export class Monitor {
   private lastStateFile = formatStateFile({});
   private readonly observeFn?: (now: number) => ClusterSnapshot;
   private readonly killHostFn: NonNullable<MonitorOptions['killHost']>;
+  /** Monitor HA; undefined: a single monitor that always acts. */
+  readonly ha?: MonitorHa;
+  /** Elected since the last pass: the next pass first takes over the stored state. */
+  private takeoverPending = false;
 
   constructor(o: MonitorOptions) {
     this.config = o.config;
@@ -148,6 +156,7 @@ export class Monitor {
     this.clock = o.clock ?? systemClock;
     this.material = o.material;
     this.passIntervalMs = o.passIntervalMs ?? defaultPassIntervalMs(o.config);
+    this.ha = o.ha;
     this.observeFn = o.observe;
     const bin = o.config.monitor?.killHostBin;
     // analysis asks for kill_host only when kill_host_bin is configured
@@ -165,6 +174,7 @@ export class Monitor {
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
         onReply: (host, kind, ms) => this.metrics.agentReply(host, kind, ms),
         watchTimeoutMs: watchTimeoutFor(o.config.writerLease),
+        ...(o.ha ? { termRequest: (h: string) => o.ha!.termRequest(h) } : {}),
       });
     this.checks = new CheckStore(o.config);
     this.probe = o.probe ?? new SqlProbe(o.config.hosts);
@@ -198,9 +208,18 @@ export class Monitor {
 
   async start(): Promise<void> {
     await this.audit.open();
+    if (this.ha) await this.startHa(this.ha);
     this.runner.start();
     this.network.start();
     this.state = await runStartup(this);
+    if (this.ha) {
+      // an MMM 2.x agent cannot follow a term: several monitors could then drive it at once
+      const legacy = this.agents.hosts.filter((h) => this.agents.obs[h].legacy);
+      if (legacy.length > 0) {
+        throw new MmmError('CONFIG_INVALID', `<monitor_ha>: ${legacy.map((h) => `${h} runs an MMM 2.x agent`).join(', ')}, which cannot take a term (SET_TERM): upgrade ${legacy.length > 1 ? 'them' : 'it'} to mmmd_agent, or run one monitor without <monitor_ha> (docs/ha.md)`);
+      }
+      this.takeoverPending = this.ha.acting();
+    }
     this.notified = this.state;
     this.running = true;
     this.loopDone = this.loop();
@@ -213,6 +232,7 @@ export class Monitor {
     this.wake?.();
     await this.agents.stopPush();
     await this.loopDone?.catch(() => undefined);
+    await this.ha?.coordinator.stop().catch((e) => this.logger.warn(`monitor HA: stop: ${errorMessage(e)}`));
     await Promise.all([...this.probing.values()].map((p) => p.catch(() => undefined)));
     this.network.stop();
     await this.runner.stop();
@@ -278,8 +298,75 @@ export class Monitor {
     return { networkOk: this.network.ok, hosts, ...(this.lastSwitch ? { lastSwitch: this.lastSwitch } : {}), ...(this.lastCatchUp ? { lastCatchUp: this.lastCatchUp } : {}) };
   }
 
+  /**
+   * Joins the election before anything is sent to an agent. Elected: the agent connections start
+   * again (each new one sends SET_TERM first) and the next pass takes over the stored state.
+   * Deposed: the connections of the old term are dropped; from then on passes only observe.
+   */
+  private async startHa(ha: MonitorHa): Promise<void> {
+    const c = ha.coordinator;
+    c.on('elected', (term) => {
+      this.logger.warn(`monitor HA: this monitor (${ha.id}) leads, term ${term}: it takes over the stored state and acts`);
+      this.takeoverPending = true;
+      this.agents.resetConnections();
+      this.triggerPass();
+    });
+    c.on('deposed', (why) => {
+      this.logger.warn(`monitor HA: this monitor (${ha.id}) no longer leads (${why}): it stops acting and follows`);
+      this.agents.resetConnections();
+      this.triggerPass();
+    });
+    c.on('state', () => {
+      if (!ha.acting()) this.triggerPass();
+    });
+    // a stale term from an agent: another monitor leads now (its SET_TERM came first)
+    this.agents.onTermRefused = (host, message) => {
+      if (/stale term|belongs to monitor/.test(message)) this.logger.warn(`monitor HA: agent ${host} follows a newer term: ${message}`);
+    };
+    await c.start();
+    const l = c.leader();
+    this.logger.info(`monitor HA: joined the election as ${ha.id}: ${ha.acting() ? `leader, term ${c.term()}` : l ? `follower of ${l.monitor} (term ${l.term})` : 'no leader yet'}`);
+  }
+
+  /** A follower's pass: the same observations (reads only), the leader's state from etcd, nothing sent that changes anything. */
+  private async followerPass(ha: MonitorHa): Promise<void> {
+    if (!this.observeFn) await Promise.all(this.agents.hosts.map((h) => this.observe(h)));
+    const w = ha.watched(Object.keys(this.config.hosts));
+    if (w) {
+      this.state = w.state;
+      this.lastMove = w.lastMove;
+    }
+    const now = this.clock.now();
+    this.diagnoses = analyze(this.snapshot(now), this.state, this.config, now).diagnoses;
+    this.metrics.afterPass(this, now);
+    // MMM's tools on this host read the status file: it follows the leader's state
+    if (w) await this.persist();
+    this.notified = this.state;
+  }
+
+  /** The first pass as leader: continue from what the last leader stored (or its switch's journal). */
+  private async takeOver(ha: MonitorHa): Promise<void> {
+    this.takeoverPending = false;
+    const term = ha.coordinator.term();
+    const t = await ha.takeover(Object.keys(this.config.hosts));
+    let from = 'its own view (nothing stored in etcd)';
+    if (t.op) {
+      this.state = t.op.state;
+      from = `the journal of a switchover ${t.op.from} -> ${t.op.to} that ${t.op.monitor} left at its step '${t.op.step}': this pass continues from that state (the writer safety rules decide who writes)`;
+      await ha.journal(null);
+    } else if (t.state) {
+      this.state = t.state.state;
+      this.lastMove = t.state.lastMove;
+      from = `the state ${t.state.monitor} stored`;
+    }
+    if (t.error) this.logger.error(`monitor HA: the stored state was not taken over: ${t.error}`);
+    this.record({ kind: 'mode_change', reason: `monitor HA: ${ha.id} leads (term ${term ?? '?'}); it continues from ${from}${t.error ? `; stored state not used: ${t.error}` : ''}`, blocked: false });
+  }
+
   /** One pass (observe → analyze → execute → persist); call with the mutex held. */
   async pass(): Promise<void> {
+    if (this.ha && !this.ha.acting()) return this.followerPass(this.ha);
+    if (this.ha && this.takeoverPending) await this.takeOver(this.ha);
     if (!this.observeFn) await Promise.all(this.agents.hosts.map((h) => this.observe(h)));
     const now = this.clock.now();
     // what pre_failover_command answered is an observation like the others (hooks/pre-failover-gate.ts)
@@ -340,8 +427,17 @@ export class Monitor {
     for (const d of decisions) if (d.role && !d.blocked && d.kind !== 'state_change') this.roleReasons[d.role] = d.reason;
   }
 
-  /** Runs an Action list as analysis or an operator transition returned it (mutex held). */
-  execute(actions: readonly Action[]): Promise<void> {
+  /**
+   * Runs an Action list as analysis or an operator transition returned it (mutex held). With
+   * monitor HA, only while leading, and only once the state these actions follow from is in etcd
+   * (guarded by the term): a new leader then continues from it.
+   */
+  async execute(actions: readonly Action[]): Promise<void> {
+    if (!this.ha && actions.length === 0) return;
+    if (this.ha) {
+      if (!this.ha.acting()) return;
+      if (!(await this.ha.saveState(this.state, this.lastMove))) return;
+    }
     return executeActions(actions, {
       killHost: (a) => this.killHost(a.host),
       clearFence: (host) => delete this.fences[host],
@@ -521,11 +617,27 @@ export class Monitor {
         setState: (s) => (this.state = s),
         setLastMove: (m) => (this.lastMove = m),
         probe: this.probe,
+        ...(this.ha ? { journal: (step: string) => this.ha!.journal({ kind: 'switchover', from: a.from, to: a.to, step, state: this.state }) } : {}),
       },
       a,
     );
+    if (this.ha && (await this.ha.saveState(this.state, this.lastMove))) await this.ha.journal(null);
     this.hooks.afterMove({ event: 'switchover', from: a.from, to: a.to, ok: out.ok, reason: out.ok ? `${a.why}: done in ${out.durationMs} ms` : `${a.why}: ${out.reason}` });
     return this.metrics.switchover(out);
+  }
+
+  /** Monitor HA at start-up: what the leader stored in etcd (host states and roles), if anything. */
+  async storedStatus(): Promise<Record<string, { state: MonitorState['hosts'][string]['state']; roles: ReturnType<typeof rolesOf> }> | undefined> {
+    if (!this.ha) return undefined;
+    const t = await this.ha.takeover(Object.keys(this.config.hosts));
+    if (t.error) this.logger.warn(`monitor HA: the state in etcd is not used at start-up: ${t.error}`);
+    const s = t.op?.state ?? t.state?.state;
+    if (!s) return undefined;
+    return Object.fromEntries(Object.keys(this.config.hosts).map((h) => [h, { state: s.hosts[h].state, roles: rolesOf(s.roles, h) }]));
+  }
+
+  adoptStartupState(s: MonitorState): void {
+    if (this.ha) this.state = s;
   }
 
   /** Startup loaded the state file: no need to write it again until it changes. */
@@ -549,6 +661,14 @@ export class Monitor {
 
   showWarnings(): string[] {
     return [...this.warnings.values()];
+  }
+
+  haLines(): string[] {
+    return this.ha?.showLines() ?? [];
+  }
+
+  notLeaderReply(): string | undefined {
+    return this.ha?.notLeaderReply();
   }
 
   record(d: Recorded): void {

@@ -26,6 +26,10 @@ export interface StartupDeps {
   execute(actions: readonly Action[]): Promise<void>;
   /** The state file as loaded, so an unchanged state is not written again. */
   stateLoaded?(text: string): void;
+  /** Monitor HA: the host states and roles the leader stored in etcd (undefined: none; then the status file). */
+  storedStatus?(): Promise<Record<string, StoredHostStatus> | undefined>;
+  /** Monitor HA: the reconciled state before its actions run (they are sent only once it is in etcd). */
+  adoptStartupState?(s: MonitorState): void;
 }
 
 const POLL_MS = 25;
@@ -63,9 +67,10 @@ export async function runStartup(m: StartupDeps): Promise<MonitorState> {
   if (!(await waitUntil(() => m.checks.complete(), bound))) logger.warn('not every check reported before startup: those count as failed');
   if (!(await waitUntil(() => m.network.ready && m.network.ok, bound))) logger.warn('no answer from ping_ips at startup');
 
-  let stored: Record<string, StoredHostStatus> | undefined;
+  let stored = await m.storedStatus?.();
   const path = config.monitor?.statusPath;
-  if (path) {
+  if (stored) logger.info('host states and roles from the leader\'s state in etcd');
+  else if (path) {
     try {
       const entries = await readStatusFile(path);
       if (entries) stored = Object.fromEntries(entries.filter((e) => own(config.hosts, e.host)).map((e) => [e.host, { state: e.state, roles: e.roles }]));
@@ -106,6 +111,7 @@ export async function runStartup(m: StartupDeps): Promise<MonitorState> {
   logger.info(`startup: mode ${r.state.mode}, writer ${r.writer || '(none)'}`, {
     states: Object.fromEntries(hosts.map((h) => [h, r.state.hosts[h].state])),
   });
+  m.adoptStartupState?.(r.state);
   await m.execute(r.actions);
   return r.state;
 }

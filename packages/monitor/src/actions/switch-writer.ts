@@ -24,6 +24,11 @@ export interface SwitchDeps {
   setLastMove(m: MoveStatus): void;
   /** The monitor's own MySQL checks, for moves involving an MMM 2.x agent. */
   probe?: Pick<SqlProbe, 'writeState' | 'position' | 'replica' | 'waitFor' | 'seesAllThreads'>;
+  /**
+   * Monitor HA: writes the journal (the step about to be sent, with the state as it begins)
+   * before each SET_STATUS of the move; false: not written (no longer leading), the step is not sent.
+   */
+  journal?(step: string): Promise<boolean>;
 }
 
 /** `writeBlockedMs`: from the demotion to the promotion's or restore's reply; absent when nothing changed. */
@@ -39,7 +44,10 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
   const move = (outcome: MoveStatus['outcome'], reason: string | null): MoveStatus => ({
     role: am, from, to, startedAt: started, durationMs: outcome === 'running' ? null : d.clock.now() - t0, outcome, reason,
   });
-  const send = (l: StatusLine) => d.agents.setStatus(l.host, l.state, l.roles, l.activeMaster, d.setStatusTimeoutMs);
+  const send = async (l: StatusLine, step = 'status') => {
+    if (d.journal && !(await d.journal(step))) return undefined;
+    return d.agents.setStatus(l.host, l.state, l.roles, l.activeMaster, d.setStatusTimeoutMs);
+  };
   d.setLastMove(move('running', why));
   // the audit record's timing (history): the hosts, the start and how long the move took
   const timing = (): Record<string, unknown> => ({ from, to, startedAt: started, durationMs: d.clock.now() - t0 });
@@ -82,7 +90,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
     if (r.promoteSent) await unpromote();
     return restore(failure);
   }
-  const dem = await send(a.demote);
+  const dem = await send(a.demote, 'demote');
   if (!dem) failure = `${from} did not answer its demotion`;
   else if (!dem.ok) failure = `${from} did not confirm its demotion: ${dem.error ?? 'ERROR'}`;
 
@@ -100,7 +108,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
   if (!failure) {
     const s = d.getState();
     d.setState({ ...s, roles: withWriter(s.roles, am, to) });
-    const p = await send(a.promote);
+    const p = await send(a.promote, 'promote');
     if (p?.ok) return promoted();
     failure = `${to} did not confirm its promotion: ${p ? (p.error ?? 'ERROR') : 'no reply'}`;
     await unpromote();
@@ -117,7 +125,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
 
   // it may have become writable partly: take the role away again before restoring the old writer
   async function unpromote(): Promise<void> {
-    await send(a.unpromote);
+    await send(a.unpromote, 'unpromote');
     const b = d.getState();
     d.setState({ ...b, roles: withWriter(b.roles, am, ''), lastWriter: to });
   }
@@ -126,7 +134,7 @@ export async function switchWriter(d: SwitchDeps, a: SwitchAction): Promise<Swit
   async function restore(why: string): Promise<SwitchOutcome> {
     const s = d.getState();
     d.setState({ ...s, roles: withWriter(s.roles, am, from), lastWriter: from });
-    const r = await send(a.restore);
+    const r = await send(a.restore, 'restore');
     const restored = ld ? await legacyRestored(ld, from, !!r?.ok) : !!r?.ok;
     if (restored) d.setState(afterSwitch(d.getState(), d.config, a, false, d.clock.now()));
     const reason = `${why}; ${restored ? `${from} restored as writer` : `restoring ${from} failed: ${r?.ok ? 'still read-only' : (r?.error ?? 'no reply')}`}`;

@@ -32,6 +32,10 @@ export interface AgentClientOptions {
   warned?: Set<string>;
   /** Called with the agent's certificate on every new connection (undefined: plain). */
   onPeerCert?: (cert: CertDescription | undefined) => void;
+  /** Sent first on every new connection when it returns a request (monitor HA: SET_TERM); an ERROR reply drops the connection. */
+  preamble?: () => AgentRequest | undefined;
+  /** The agent answered the preamble with ERROR (the request fails with COMMAND_REJECTED). */
+  onPreambleRefused?: (req: AgentRequest, reply: AgentReply) => void;
 }
 
 export class AgentClient {
@@ -100,6 +104,22 @@ export class AgentClient {
       throw new AgentRequestError('CONNECT_FAILED', `agent client for ${h.name} is closed`);
     }
     this.o.onPeerCert?.(this.conn.peer.cert);
+    const pre = this.o.preamble?.();
+    if (pre) {
+      let r: AgentReply;
+      try {
+        r = decodeAgentReply(await this.conn.request(encodeAgentRequest(pre), timeoutMs));
+      } catch (e) {
+        this.drop();
+        throw e instanceof MmmError ? e : new AgentRequestError('CONNECT_FAILED', `${h.name}: ${errorMessage(e)}`, { cause: e });
+      }
+      if (!r.ok) {
+        this.drop();
+        this.o.onPreambleRefused?.(pre, r);
+        throw new AgentRequestError('COMMAND_REJECTED', `${h.name} refused ${pre.kind}: ${r.message}`);
+      }
+    }
+    if (!this.conn) throw new AgentRequestError('CONNECT_FAILED', `agent client for ${h.name} is closed`);
     return this.conn;
   }
 

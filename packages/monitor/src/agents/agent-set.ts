@@ -45,6 +45,8 @@ export interface AgentSetOptions {
   watchClientFor?: ((host: string) => PushClient) | null;
   /** The bound each standing request asks the agent for (default 2000 ms). */
   watchTimeoutMs?: number;
+  /** Monitor HA: SET_TERM for a new connection to `host` while this monitor leads (sent first on it). */
+  termRequest?: (host: string) => AgentRequest | undefined;
 }
 
 /** What a standing WATCH_HEALTH's answer brought. */
@@ -132,8 +134,27 @@ export class AgentSet {
       logger: this.o.logger.child({ agent: host }),
       warned: this.warned,
       onPeerCert: (cert) => this.o.onPeerCert?.(host, cert),
+      ...(this.o.termRequest ? { preamble: () => this.o.termRequest!(host), onPreambleRefused: (req, r) => this.termRefused(host, req, r) } : {}),
     });
   }
+
+  /** Agents that answered `Invalid command 'SET_TERM'` (MMM 2.x): they cannot follow a term. */
+  readonly termUnknown = new Set<string>();
+
+  /** The agent refused our SET_TERM: an MMM 2.x agent (no such command), or a term of another monitor or a stale one. */
+  private termRefused(host: string, req: AgentRequest, r: AgentReply): void {
+    const m = INVALID_COMMAND.exec(r.message.trim());
+    if (m && m[1] === 'SET_TERM') {
+      this.termUnknown.add(host);
+      this.obs[host].legacy = true;
+    }
+    this.lastError[host] = `SET_TERM refused: ${r.message}`;
+    this.warnOnce(`term|${host}|${r.message}`, `agent ${host} refused SET_TERM${req.kind === 'SET_TERM' ? ` (term ${req.term})` : ''}: ${r.message}`);
+    this.onTermRefused?.(host, r.message);
+  }
+
+  /** Monitor HA: hears every refused SET_TERM (a stale term means another monitor leads now). */
+  onTermRefused?: (host: string, message: string) => void;
 
   /** Starts the standing WATCH_HEALTH requests; `onPushed` hears every answer that changed something. */
   startPush(onPushed: (host: string, p: PushedHealth) => void): void {

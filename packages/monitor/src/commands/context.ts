@@ -33,6 +33,10 @@ export interface CommandHost {
   triggerPass(): void;
   /** pre_failover_command for a command that moves the writer, run now (absent: no hooks). */
   preFailover?(a: Attempt): Promise<PreFailoverAnswer>;
+  /** Monitor HA: `show`'s lines about the leader and the monitors (absent or empty: a single monitor). */
+  haLines?(): string[];
+  /** Monitor HA: a follower's answer to a state-changing command (undefined: this monitor acts). */
+  notLeaderReply?(): string | undefined;
 }
 
 export type CommandOf<K extends ControlCommand['kind']> = Extract<ControlCommand, { kind: K }>;

@@ -39,7 +39,8 @@ export async function runTransition(m: CommandHost, cmd: OperatorCommand): Promi
   }
   if (step.kind !== 'done') throw new MmmError('INTERNAL', `${cmd.kind}: unexpected step ${step.kind} after the move`);
   apply(m, step);
-  if (step.actions.length > 0) await m.execute(step.actions);
+  // with monitor HA, execute() also stores the changed state in etcd first (even without actions)
+  await m.execute(step.actions);
   if (step.pass) m.triggerPass();
   return step.reply;
 }

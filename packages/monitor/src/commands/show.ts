@@ -4,7 +4,8 @@ import type { CommandHandler } from './context';
 
 export const show: CommandHandler<'show'> = (m) => {
   const text = renderShow(m.statusDocument());
-  const extra = m.showWarnings().map((w) => `# Warning: ${w.replace(/\r?\n/g, ' ')}\n`).join('');
+  const ha = (m.haLines?.() ?? []).map((l) => `${l}\n`).join('');
+  const extra = ha + m.showWarnings().map((w) => `# Warning: ${w.replace(/\r?\n/g, ' ')}\n`).join('');
   if (!extra) return text;
   // after the header and agent warnings, before the host lines
   const lines = text.split(/(?<=\n)/);

@@ -28,6 +28,12 @@ export async function runCommand(o: CommandRunOptions, peer: PeerInfo, cmd: Excl
     return { refused: true, reply: notAuthorizedText(cmd.kind, peer.role, noRights) };
   }
   const changes = changesCluster(cmd);
+  // monitor HA: only the leader changes the cluster; a follower names it (mmm_control follows)
+  const follower = changes ? o.target.notLeaderReply?.() : undefined;
+  if (follower !== undefined) {
+    o.logger.info(`${via}: ${clipInput(line)} -> ${clipInput(follower)}`, meta);
+    return { refused: false, reply: follower };
+  }
   // Reads skip the mutex once there is a state to read; during startup (which holds the mutex
   // and has no state yet) they wait for it like everything else.
   const started = (o.target.state as CommandHost['state'] | undefined) !== undefined;
