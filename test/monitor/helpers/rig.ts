@@ -17,8 +17,10 @@ export interface Rig {
   controlPort: number;
   vipLog: string;
   procs: Map<string, ChildProcess>;
-  control(line: string, timeoutMs?: number): Promise<string>;
+  control(line: string, timeoutMs?: number, cert?: string, port?: number): Promise<string>;
   startMonitor(): ChildProcess;
+  /** Another mmmd_mon (log `<key>.log`, stopped with the rig): monitor HA tests run several. */
+  spawnMonitor(key: string, conf: string): ChildProcess;
   /** The last `lines` lines of every process log (agents, monitor), for a failed test's report. */
   logTails(lines: number): string;
   stop(): Promise<void>;
@@ -140,13 +142,14 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     // The monitor may answer `ping` before a slow-starting agent listens; tests then got "Can't
     // reach agent daemon" from set_online. Every agent must say it listens before the rig is ready.
     for (const n of cluster.nodes) await waitForLog(dir, procs, `agent-${n.name}`, /mmmd_agent for \S+ listening on/, 30_000);
-    const startMonitor = (): ChildProcess =>
-      spawnBin('monitor', [join(ROOT, 'packages/monitor/bin/mmmd_mon.js'), '-c', monitorConf, '--pass-interval-ms', '200', '--log-level', 'debug']);
+    const spawnMonitor = (key: string, conf: string): ChildProcess =>
+      spawnBin(key, [join(ROOT, 'packages/monitor/bin/mmmd_mon.js'), '-c', conf, '--pass-interval-ms', '200', '--log-level', 'debug']);
+    const startMonitor = (): ChildProcess => spawnMonitor('monitor', monitorConf);
 
-    const control = (line: string, timeoutMs = 30_000, cert = 'control'): Promise<string> =>
+    const control = (line: string, timeoutMs = 30_000, cert = 'control', port = controlPort): Promise<string> =>
       new Promise((res, rej) => {
         const s = tls.connect({
-          host: '127.0.0.1', port: controlPort, ca: readPem(caFile), cert: readPem(join(tlsDir, `${cert}.crt`)), key: readPem(join(tlsDir, `${cert}.key`)),
+          host: '127.0.0.1', port, ca: readPem(caFile), cert: readPem(join(tlsDir, `${cert}.crt`)), key: readPem(join(tlsDir, `${cert}.key`)),
           checkServerIdentity: () => undefined,
         });
         let buf = '';
@@ -157,7 +160,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         s.on('close', () => { clearTimeout(t); res(buf); });
       });
     Object.assign(rig, {
-      monitorConf, controlPort, vipLog, control, startMonitor,
+      monitorConf, controlPort, vipLog, control, startMonitor, spawnMonitor,
       logTails: (lines: number) => [...procs.keys()].map((k) => `--- ${k}.log (last ${lines} lines) ---\n${tail(join(dir, `${k}.log`), lines)}`).join('\n'),
       viewerControl: (line: string) => control(line, 30_000, 'viewer'),
       stop: async () => {
