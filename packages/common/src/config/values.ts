@@ -65,16 +65,10 @@ export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
       const wrong = ips.filter((ip) => !isIP(ip));
       return wrong.length ? bad(`${key}: '${wrong.join("', '")}' is not an IP address`, 'write IP addresses separated by commas') : ok(ips);
     }
-    case 'listen': {
-      // IP:PORT, [IPv6]:PORT
-      const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(v);
-      const ip = m ? (m[1] ?? m[2]!) : '';
-      const port = m ? Number(m[3]) : 0;
-      if (!m || !isIP(ip) || (m[2] !== undefined && isIP(ip) !== 4)) return bad(`${key} '${v}' is not IP:PORT`, 'write e.g. 10.0.0.10:9990 or [::1]:9990');
-      if (port < 1 || port > 65535) return bad(`${key} '${v}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
-      const addr: ListenAddress = { ip, port };
-      return ok(addr);
-    }
+    case 'listen':
+      return parseListen(key, v);
+    case 'listenlist':
+      return parseListenList(key, v);
     case 'endpoints':
       return parseEndpoints(key, v);
     case 'peer_role': {
@@ -85,6 +79,32 @@ export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
       return ok(rule);
     }
   }
+}
+
+/** IP:PORT, [IPv6]:PORT. */
+function parseListen(key: string, v: string): Parsed {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(v);
+  const ip = m ? (m[1] ?? m[2]!) : '';
+  const port = m ? Number(m[3]) : 0;
+  if (!m || !isIP(ip) || (m[2] !== undefined && isIP(ip) !== 4)) return bad(`${key} '${v}' is not IP:PORT`, 'write e.g. 10.0.0.10:9990 or [::1]:9990');
+  if (port < 1 || port > 65535) return bad(`${key} '${v}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
+  const addr: ListenAddress = { ip, port };
+  return ok(addr);
+}
+
+/** monitor_addresses: IP:PORT[, IP:PORT…], each once. */
+function parseListenList(key: string, v: string): Parsed {
+  const list = splitList(v);
+  if (list.length === 0) return bad(`${key} names no address`, 'write e.g. 10.0.0.1:9988, 10.0.0.2:9988');
+  const out: ListenAddress[] = [];
+  for (const a of list) {
+    const r = parseListen(key, a);
+    if (!r.ok) return r;
+    const addr = r.value as ListenAddress;
+    if (out.some((x) => x.ip === addr.ip && x.port === addr.port)) return bad(`${key} names ${a} twice`, 'list each monitor once');
+    out.push(addr);
+  }
+  return ok(out);
 }
 
 /**
