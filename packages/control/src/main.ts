@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import {
+  CONTROL_COMMANDS,
   ConfigError,
   clusterWithConfigError,
   secondsOption,
@@ -15,8 +16,10 @@ import {
   loadTlsConf,
   mmmVersion,
   type Logger,
+  type TlsResumption,
 } from '@mmm/common';
 import { exchange } from './client/exchange';
+import { monitorRoute } from './client/route';
 import { resolveSettings, type SettingsEnv } from './client/settings';
 import { COMMANDS } from './commands/registry';
 import { planCommand } from './commands/plan';
@@ -27,7 +30,7 @@ interface Options {
   config?: string;
   checkConfig?: boolean;
   json?: boolean;
-  monitor?: string;
+  monitor?: string[];
   timeout: number;
   wait: boolean;
   waitTimeout: number;
@@ -50,10 +53,16 @@ Exit status:
   2  usage error (unknown command or option, wrong arguments: nothing is sent) or a settings
      problem (config, tls.conf, certificate files)
   3  the monitor cannot be reached, or its certificate is refused, or it refused ours
-     ("ERROR: Can't connect to monitor daemon!" and a "# " line with the reason)
+     ("ERROR: Can't connect to monitor daemon!" and a "# " line with the reason; with several
+     monitor addresses: when none could be reached, a "# " line for each)
+  A follower's refusal of a state change ("ERROR: Not the leader: ...") is an ERROR reply (1):
+  printed when every monitor that answered refused it.
 
 Settings (highest first):
-  monitor address  --monitor HOST:PORT, env MMM_MONITOR, <monitor> ip/port of the config
+  monitor address  --monitor HOST:PORT[,HOST:PORT...] (repeatable), env MMM_MONITOR (a list too),
+                   <monitor> ip/port then monitor_addresses of the config. With several (monitor
+                   HA): state changes go to the leader (a follower's refusal names it), reading
+                   commands to the first monitor that answers
   TLS              tls.conf named by env MMM_TLSCONF_PATH (tls-ca-cert-file, tls-cert-file,
                    tls-key-file, tls-client-cert-file, tls-client-key-file), else the config's
                    socket block (client_cert_file/client_key_file, default cert_file/key_file)
@@ -109,7 +118,7 @@ async function main(argv: string[], env: SettingsEnv): Promise<CommandOutput> {
   addCommonOptions(program, { daemon: false });
   program
     .option('--json', "print the monitor's status_json document (show, status_json), its history document (history) or {command, ok, reply}, validated")
-    .option('--monitor <host:port>', 'monitor address (default: <monitor> ip/port of the config; env MMM_MONITOR)')
+    .option('--monitor <host:port>', 'monitor address; repeatable, or a comma-separated list (default: <monitor> ip/port and monitor_addresses of the config; env MMM_MONITOR)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--timeout <seconds>', 'bound for connecting and for each reply', secondsOption, 10)
     .option('--no-wait', 'move_role: do not wait for a writer move to complete')
     .option('--wait-timeout <seconds>', 'move_role: bound for the wait', secondsOption, 60)
@@ -148,18 +157,26 @@ async function main(argv: string[], env: SettingsEnv): Promise<CommandOutput> {
     return execute(plan.spec, plan.command, plan.line, { ...ctxBase, send: () => Promise.reject(new Error('local command')) });
   }
 
-  let target;
+  let route;
   try {
     const s = resolveSettings({ ...(o.config !== undefined ? { configFile: o.config } : {}), ...(plan.cluster ? { cluster: plan.cluster } : {}), ...(o.monitor !== undefined ? { monitor: o.monitor } : {}), env });
     const material = await loadClientMaterial(s.socket);
-    target = { host: s.host, port: s.port, expectedName: s.expectedName, socket: s.socket, ...(material ? { material } : {}), timeoutMs: o.timeout * 1000, logger: stderrLogger(), tls: {} };
+    const base = { socket: s.socket, ...(material ? { material } : {}), timeoutMs: o.timeout * 1000, logger: stderrLogger() };
+    // One TLS session store per monitor: a session resumes only with the monitor that issued it.
+    const sessions = new Map<string, { last?: TlsResumption }>();
+    const tlsOf = (key: string) => sessions.get(key) ?? sessions.set(key, {}).get(key)!;
+    route = monitorRoute({
+      monitors: s.monitors,
+      changesCluster: CONTROL_COMMANDS[plan.spec.name].changesCluster,
+      exchange: (m, line) => exchange({ ...base, host: m.host, port: m.port, expectedName: m.expectedName, tls: tlsOf(`${m.host} ${m.port}`) }, line),
+    });
   } catch (e) {
     if (e instanceof ConfigError) return { stdout: '', stderr: `${e.issues.map(formatIssue).join('\n')}\n`, exitCode: EXIT.USAGE };
     if (e instanceof MmmError) return { stdout: '', stderr: `mmm_control: ${e.message}\n`, exitCode: EXIT.USAGE };
     throw e;
   }
-  const t = target;
-  return execute(plan.spec, plan.command, plan.line, { ...ctxBase, send: (line) => exchange(t, line) });
+  const r = route;
+  return execute(plan.spec, plan.command, plan.line, { ...ctxBase, send: (line) => r.send(line) });
 }
 
 export function run(): void {

@@ -1,6 +1,7 @@
 // A FAKE monitor for CLI tests: a real mutual-TLS listener from common that speaks MMM 2.x's control
 // protocol (lines until `quit`, then the bare replies and a close) with MMM's texts, plus status_json.
 import {
+  CONTROL_COMMANDS,
   HELP_TEXT,
   createListener,
   encodeHistoryJson,
@@ -80,6 +81,13 @@ export interface FakeMonitorOptions {
   mmm2x?: boolean;
 }
 
+/** Monitor HA: a follower refuses every state change with texts.notLeader, naming `leader` or none. */
+export interface FollowerRole {
+  self: string;
+  leader?: { monitor: string; control: string; term: number };
+  why?: string;
+}
+
 /** MMM 2.2.1's help: ours without the lines we added. */
 const MMM2X_HELP = HELP_TEXT.replace(/^ {4}(status_json|ack_failover|history) .*\n/gm, '');
 
@@ -89,6 +97,8 @@ export class FakeMonitor {
   /** Every command line received, in order (`quit` excluded). */
   readonly lines: string[] = [];
   connections = 0;
+  /** Set: this monitor is a follower (monitor HA). */
+  follower?: FollowerRole;
   private runningPolls = 0;
   private constructor(private readonly opts: FakeMonitorOptions, public listener?: Listener) {}
 
@@ -138,6 +148,9 @@ export class FakeMonitor {
     const p = parseControlCommand(line);
     if (!p.ok) return p.reply;
     const c = p.command;
+    if (this.follower && c.kind !== 'quit' && CONTROL_COMMANDS[c.kind].changesCluster) {
+      return texts.notLeader(this.follower.self, this.follower.leader, this.follower.why ?? 'no leader key in etcd');
+    }
     const doc = this.doc;
     const host = (h: string) => doc.hosts.find((x) => x.name === h);
     switch (c.kind) {

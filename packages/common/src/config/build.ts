@@ -172,8 +172,10 @@ export function build(m: Merged, program: Program, syntax: Syntax): Built {
   let monitor: MonitorConfig | undefined;
   if (monSec && (program !== 'agent' || monSec.values.has('ip'))) {
     monitor = compact<MonitorConfig>({
-      ip: get<string>(monSec, 'ip') ?? '',
+      // mmm_control needs no ip when monitor_addresses names the monitors.
+      ip: get<string>(monSec, 'ip', program === 'control' ? !monSec.values.has('monitor_addresses') && !monSec.invalid.has('monitor_addresses') : undefined) ?? '',
       port: get<number>(monSec, 'port') ?? DEFAULTS.monitorPort,
+      monitorAddresses: get<ListenAddress[]>(monSec, 'monitor_addresses'),
       pidPath: get<string>(monSec, 'pid_path'),
       binPath: get<string>(monSec, 'bin_path'),
       statusPath: get<string>(monSec, 'status_path'),

@@ -64,6 +64,7 @@ export const V1_TOP: Record<string, TopMap> = {
   failover_max_lag: monitorOnly('failover_max_lag'),
   failover_cooldown: monitorOnly('failover_cooldown'),
   http_listen: monitorOnly('http_listen'),
+  monitor_addresses: monitorOnly('monitor_addresses'),
   cluster_name: monitorOnly('cluster_name'),
   pre_failover_command: monitorOnly('pre_failover_command'),
   post_failover_command: monitorOnly('post_failover_command'),

@@ -5,7 +5,7 @@ import type { Program } from './types';
 
 export type ValueKind =
   | 'string' | 'path' | 'ip' | 'port' | 'posint' | 'uint' | 'posnum' | 'unum'
-  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role' | 'listen' | 'endpoints';
+  | 'bool' | 'enum' | 'list' | 'iplist' | 'peer_role' | 'listen' | 'listenlist' | 'endpoints';
 
 export interface KeyRule {
   kind: ValueKind;
@@ -56,6 +56,8 @@ export const SECTION_RULES: Record<string, SectionRule> = {
     keys: {
       ip: { kind: 'ip', required: ['monitor', 'control'] },
       port: { kind: 'port', default: '9988' },
+      // Monitor HA (issue 19): every monitor's control address, for mmm_control (after ip:port when both are set).
+      monitor_addresses: { kind: 'listenlist', ours: true },
       pid_path: path,
       bin_path: path,
       status_path: path,

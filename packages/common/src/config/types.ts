@@ -110,6 +110,11 @@ export interface SocketConfig {
 export interface MonitorConfig {
   ip: string;
   port: number; // 9988
+  /**
+   * Our addition (monitor HA): every monitor's control address, for mmm_control, which tries
+   * `ip`:`port` first when set, then these in order. Unset: `ip`:`port` only.
+   */
+  monitorAddresses?: ListenAddress[];
   pidPath?: string;
   binPath?: string;
   statusPath?: string;

@@ -65,16 +65,10 @@ export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
       const wrong = ips.filter((ip) => !isIP(ip));
       return wrong.length ? bad(`${key}: '${wrong.join("', '")}' is not an IP address`, 'write IP addresses separated by commas') : ok(ips);
     }
-    case 'listen': {
-      // IP:PORT, [IPv6]:PORT
-      const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(v);
-      const ip = m ? (m[1] ?? m[2]!) : '';
-      const port = m ? Number(m[3]) : 0;
-      if (!m || !isIP(ip) || (m[2] !== undefined && isIP(ip) !== 4)) return bad(`${key} '${v}' is not IP:PORT`, 'write e.g. 10.0.0.10:9990 or [::1]:9990');
-      if (port < 1 || port > 65535) return bad(`${key} '${v}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
-      const addr: ListenAddress = { ip, port };
-      return ok(addr);
-    }
+    case 'listen':
+      return parseListen(key, v);
+    case 'listenlist':
+      return parseListenList(key, v);
     case 'endpoints':
       return parseEndpoints(key, v);
     case 'peer_role': {
@@ -87,24 +81,53 @@ export function parseValue(key: string, rule: KeyRule, v: string): Parsed {
   }
 }
 
+/** IP:PORT, [IPv6]:PORT. */
+function parseListen(key: string, v: string): Parsed {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(v);
+  const ip = m ? (m[1] ?? m[2]!) : '';
+  const port = m ? Number(m[3]) : 0;
+  if (!m || !isIP(ip) || (m[2] !== undefined && isIP(ip) !== 4)) return bad(`${key} '${v}' is not IP:PORT`, 'write e.g. 10.0.0.10:9990 or [::1]:9990');
+  if (port < 1 || port > 65535) return bad(`${key} '${v}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
+  const addr: ListenAddress = { ip, port };
+  return ok(addr);
+}
+
+/** A comma-separated list whose items parse with `one`, each once (the same `id`), at least one. */
+function uniqueList<T>(key: string, v: string, none: [string, string], once: string, one: (item: string) => Parsed, id: (x: T) => string): Parsed {
+  const list = splitList(v);
+  if (list.length === 0) return bad(`${key} names no ${none[0]}`, none[1]);
+  const out: T[] = [];
+  for (const item of list) {
+    const r = one(item);
+    if (!r.ok) return r;
+    const x = r.value as T;
+    if (out.some((y) => id(y) === id(x))) return bad(`${key} names ${id(x)} twice`, once);
+    out.push(x);
+  }
+  return ok(out);
+}
+
+/** monitor_addresses: IP:PORT[, IP:PORT…], each once. */
+function parseListenList(key: string, v: string): Parsed {
+  const id = (a: ListenAddress) => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
+  return uniqueList(key, v, ['address', 'write e.g. 10.0.0.1:9988, 10.0.0.2:9988'], 'list each monitor once', (a) => parseListen(key, a), id);
+}
+
 /**
  * etcd_endpoints: `https://IP:PORT` (`https://[IPv6]:PORT`), comma separated. TLS only: mmm never
  * talks to etcd in plaintext (unlike orchestrator's raft port, ha.md §1).
  */
 function parseEndpoints(key: string, v: string): Parsed {
-  const list = splitList(v);
-  if (list.length === 0) return bad(`${key} names no endpoint`, 'write e.g. https://10.0.0.21:2379, https://10.0.0.22:2379');
-  const out: string[] = [];
-  for (const e of list) {
-    if (/^http:\/\//i.test(e)) return bad(`${key}: '${e}' is plaintext`, 'mmm reaches etcd over mutual TLS only: write https://IP:PORT and serve etcd with --cert-file/--key-file/--client-cert-auth');
-    const m = /^https:\/\/(?:\[([^\]]+)\]|([^:/\s[\]]+)):(\d+)\/?$/i.exec(e);
-    const ip = m ? (m[1] ?? m[2]!) : '';
-    if (!m || isIP(ip) !== (m[1] !== undefined ? 6 : 4)) return bad(`${key}: '${e}' is not https://IP:PORT`, 'write e.g. https://10.0.0.21:2379 or https://[fd00::21]:2379');
-    const port = Number(m[3]);
-    if (port < 1 || port > 65535) return bad(`${key}: '${e}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
-    const norm = `https://${m[1] !== undefined ? `[${ip}]` : ip}:${port}`;
-    if (out.includes(norm)) return bad(`${key} names ${norm} twice`, 'list each etcd member once');
-    out.push(norm);
-  }
-  return ok(out);
+  return uniqueList(key, v, ['endpoint', 'write e.g. https://10.0.0.21:2379, https://10.0.0.22:2379'], 'list each etcd member once', (e) => parseEndpoint(key, e), (e: string) => e);
+}
+
+/** One etcd endpoint, normalized (`https://[v6]:port`). */
+function parseEndpoint(key: string, e: string): Parsed {
+  if (/^http:\/\//i.test(e)) return bad(`${key}: '${e}' is plaintext`, 'mmm reaches etcd over mutual TLS only: write https://IP:PORT and serve etcd with --cert-file/--key-file/--client-cert-auth');
+  const m = /^https:\/\/(?:\[([^\]]+)\]|([^:/\s[\]]+)):(\d+)\/?$/i.exec(e);
+  const ip = m ? (m[1] ?? m[2]!) : '';
+  if (!m || isIP(ip) !== (m[1] !== undefined ? 6 : 4)) return bad(`${key}: '${e}' is not https://IP:PORT`, 'write e.g. https://10.0.0.21:2379 or https://[fd00::21]:2379');
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return bad(`${key}: '${e}': port ${m[3]} is not 1–65535`, 'ports are 1–65535');
+  return ok(`https://${m[1] !== undefined ? `[${ip}]` : ip}:${port}`);
 }

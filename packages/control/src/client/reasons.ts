@@ -1,6 +1,6 @@
 // Why the monitor could not be reached, as the one line mmm_control prints under MMM's
 // "ERROR: Can't connect to monitor daemon!". Pure: table-tested.
-import { MmmError, errorMessage } from '@mmm/common';
+import { ConnectError, MmmError, TimeoutError, TlsError, errorMessage } from '@mmm/common';
 
 export type UnreachableKind =
   | 'refused' // nothing listens there
@@ -42,6 +42,12 @@ function causeCode(e: unknown): string {
     c = (c as Error & { cause?: unknown }).cause;
   }
   return '';
+}
+
+/** True for an error that means the monitor could not be reached (or its certificate, or ours, was refused). */
+export function isUnreachable(e: unknown): boolean {
+  if (e instanceof TlsError) return e.code === 'TLS_AUTH_FAILED' || e.code === 'TLS_IDENTITY' || e.code === 'TLS_ROLE';
+  return e instanceof ConnectError || e instanceof TimeoutError;
 }
 
 /** Classifies an error thrown by connect()/exchange(). */

@@ -69,11 +69,22 @@ export function statusJsonOutput(reply: string): CommandOutput {
 
 /** MMM's words when the monitor is unreachable, then the reason as a `# ` line (or JSON with --json). */
 export function unreachableOutput(command: string, reason: string, json: boolean): CommandOutput {
+  return unreachableManyOutput(command, [{ reason }], json);
+}
+
+/**
+ * The same for several monitor addresses, none reached: a `# ADDRESS: reason` line for each; with
+ * --json, `reason` joins them and `failures` lists `{address, reason}`.
+ */
+export function unreachableManyOutput(command: string, failures: readonly { address?: string; reason: string }[], json: boolean): CommandOutput {
   const reply = texts.cantConnect();
+  const lines = failures.map((f) => (f.address === undefined ? f.reason : `${f.address}: ${f.reason}`));
   if (json) {
-    return { stdout: `${JSON.stringify({ command, ok: false, reply, reason }, null, 2)}\n`, stderr: '', exitCode: EXIT.UNREACHABLE };
+    const many = failures.length > 1 || failures.some((f) => f.address !== undefined);
+    const doc = { command, ok: false, reply, reason: lines.join('; '), ...(many ? { failures } : {}) };
+    return { stdout: `${JSON.stringify(doc, null, 2)}\n`, stderr: '', exitCode: EXIT.UNREACHABLE };
   }
-  return { stdout: `${reply}\n# ${reason.replace(/\r?\n/g, ' ')}\n`, stderr: '', exitCode: EXIT.UNREACHABLE };
+  return { stdout: `${reply}\n${lines.map((r) => `# ${r.replace(/\r?\n/g, ' ')}\n`).join('')}`, stderr: '', exitCode: EXIT.UNREACHABLE };
 }
 
 /** A line refused locally: MMM's `Invalid command '<line>'` + help, printed as mmm_control printed it. */
