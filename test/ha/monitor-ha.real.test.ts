@@ -7,14 +7,15 @@
 // command of a term below the highest it had admitted before (so no two monitors' state changes
 // interleave), and at every step exactly one node is writable.
 import { expect } from 'chai';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readOnly } from '../../packages/sandbox/src';
 import { type Rig, startRig, until } from '../monitor/helpers/rig';
 import { type EtcdCluster, etcdAvailable, startEtcdCluster } from './lib/etcd-cluster';
 
 const TTL_S = 2;
+const CONTROL_BIN = resolve(__dirname, '../../packages/control/bin/mmm_control.js');
 const ADMITTED = /^(\S+Z) mmmd_agent\s+INFO: (SET_STATUS|CLEAR_BAD_ROLES|WAIT_GTID|CATCH_UP) admitted .*\bterm=(\d+) monitor=(\S+)/;
 
 interface Admitted { at: number; kind: string; term: number; monitor: string }
@@ -107,6 +108,20 @@ describe('monitor HA with real etcd, agents and MariaDB: one leader acts, a depo
       expect(rec.etcdClusterId).to.match(/^[0-9a-f]+$/);
     }
     expect(admitted('db1').filter((a) => a.monitor === 'mon2'), 'nothing of the follower').to.deep.equal([]);
+
+    // the real mmm_control, the follower first in its list: redirected by the refusal to mon1
+    const t = join(rig!.dir, 'tls');
+    const conf = join(rig!.dir, 'mmm_control_ha.conf');
+    writeFileSync(conf, ['<monitor>', '    ip 127.0.0.1', `    port ${ports.mon2}`, `    monitor_addresses 127.0.0.1:${ports.mon1}`, '</monitor>', '<socket>', '    type ssl',
+      `    client_cert_file ${t}/control.crt`, `    client_key_file ${t}/control.key`, `    ca_file ${t}/ca.crt`, '</socket>', ''].join('\n'), { mode: 0o600 });
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CONTROL_BIN, '-c', conf, ...args], { encoding: 'utf8', timeout: 30_000 });
+    const off = cli('set_offline', 'db3');
+    expect({ out: off.stdout.trim(), rc: off.status }).to.deep.equal({ out: "OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!", rc: 0 });
+    expect(readFileSync(join(rig!.dir, 'mon1.log'), 'utf8')).to.match(/control: set_offline db3 -> OK: State of 'db3' changed to ADMIN_OFFLINE/);
+    const on = cli('set_online', 'db3');
+    expect(on.status, on.stdout + on.stderr).to.equal(0);
+    await until('db3 ONLINE again', async () => /db3\(127\.[\d.]+\) \S+\/ONLINE/.test(await show('mon1')));
+    expect(cli('show').stdout, 'show through the follower names the leader').to.match(/^# Monitor HA: mon1 at 127\.0\.0\.1:\d+ leads/m);
   });
 
   it('kill -9 of the leader: mon2 leads with a higher term within TTL + 2 s, its commands are admitted, the writer keeps writing; mon1 restarted follows', async () => {
