@@ -238,6 +238,18 @@ describe('monitor HA with real etcd, agents and MariaDB: one leader acts, a depo
     expect(admitted('db2').some((a) => a.monitor === other && a.at >= t0)).to.equal(true);
   });
 
+  it('a monitor without <monitor_ha> against agents that have seen a term: each state change refused, nothing changed', async () => {
+    const conf = join(rig!.dir, 'mmm_mon_termless.conf');
+    const port = rig!.controlPort + 13;
+    writeFileSync(conf, readFileSync(rig!.monitorConf, 'utf8').replace(/^ {4}port \d+$/m, `    port ${port}`).replace(/^ {4}status_path (\S+)$/m, '    status_path $1.termless'), { mode: 0o600 });
+    const before = await writable();
+    procs.termless = rig!.spawnMonitor('termless', conf);
+    await until('an agent refuses the term-less monitor', async () => /SET_STATUS refused: Refused: this agent follows term \d+ \(monitor mon\d\); send SET_TERM first/.test(readFileSync(join(rig!.dir, 'agent-db2.log'), 'utf8')), 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await writable(), 'nothing changed').to.deep.equal(before);
+    procs.termless.kill('SIGTERM');
+  });
+
   it('the agents\' logs: at no agent a command of a lower term after a higher one; every admitted command names its term\'s monitor', () => {
     for (const h of nodes()) {
       const a = admitted(h);
