@@ -308,11 +308,12 @@ export class Monitor {
     c.on('elected', (term) => {
       this.logger.warn(`monitor HA: this monitor (${ha.id}) leads, term ${term}: it takes over the stored state and acts`);
       this.takeoverPending = true;
-      this.agents.resetConnections();
-      this.triggerPass();
+      // after the pass in flight (a follower's reads): its requests must not fail half-way
+      void this.mutex.run(async () => this.agents.resetConnections()).then(() => this.triggerPass());
     });
     c.on('deposed', (why) => {
       this.logger.warn(`monitor HA: this monitor (${ha.id}) no longer leads (${why}): it stops acting and follows`);
+      // at once, also mid-pass: what is still in flight of the old term goes no further
       this.agents.resetConnections();
       this.triggerPass();
     });

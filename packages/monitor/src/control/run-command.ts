@@ -39,7 +39,10 @@ export async function runCommand(o: CommandRunOptions, peer: PeerInfo, cmd: Excl
   const started = (o.target.state as CommandHost['state'] | undefined) !== undefined;
   let reply: string;
   try {
-    reply = changes || !started ? await o.mutex.run(() => executeCommand(o.target, cmd)) : await executeCommand(o.target, cmd);
+    // leadership is checked again once the mutex is held: it may have been lost while waiting
+    reply = changes || !started
+      ? await o.mutex.run(async () => (changes ? o.target.notLeaderReply?.() : undefined) ?? executeCommand(o.target, cmd))
+      : await executeCommand(o.target, cmd);
   } catch (e) {
     o.logger.error(`${via} command ${cmd.kind} failed: ${errorMessage(e)}`, meta);
     reply = `ERROR: ${errorMessage(e)}`;
