@@ -7,9 +7,11 @@
 // bounded; after() runs down, then stops by PID whatever status listed, also on failure.
 import { expect } from 'chai';
 import { existsSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import {
-  ETCD_INSTALL_HINT, SANDBOX_LEASE_TTL, findEtcd, leaderInShow, listNamespaces, netnsSupport, processAlive, readOnly, sandboxNames, sleep, stopPid,
+  ETCD_INSTALL_HINT, SANDBOX_LEASE_TTL, findEtcd, haControlPort, leaderInShow, listNamespaces, netnsSupport, processAlive, readOnly, sandboxNames, setLink,
+  sleep, stopPid,
   type SandboxStatus,
 } from '../src';
 import { CONTROL_BIN, cleanup, freshDir, node, sandbox, statusJson, type Ran } from './sandbox-cli-helpers';
@@ -22,6 +24,7 @@ describe('mmm_sandbox up --netns --monitors 3 (real etcd, monitors, agents and M
   let upRun: Ran | undefined;
   let st: SandboxStatus | undefined;
   let killed: Monitor | undefined;
+  let newLeader: Monitor | undefined;
   const seenPids = new Set<number>();
   const figures: Record<string, string> = {};
 
@@ -152,6 +155,22 @@ describe('mmm_sandbox up --netns --monitors 3 (real etcd, monitors, agents and M
       return ['db1', 'db2', 'db3'].every((h) => new RegExp(`^ {2}${h}\\(\\S+\\) \\S+/ONLINE`, 'm').test(show)) ? true : undefined;
     }, 15_000);
     expect(await writable()).to.deep.equal(['db1']);
+    newLeader = m;
+  });
+
+  it('the leader cut off with its etcd member (its namespace\'s link down): the remaining monitor leads; link back: the cut one follows', async () => {
+    const cut = newLeader!;
+    const other = st!.monitors!.slice(1).find((x) => x.id !== cut.id)!;
+    const t0 = Date.now();
+    await setLink({ name: cut.id, netns: cut.netns, ip: cut.ip }, 'down');
+    try {
+      await until(`${other.id} leads`, async () => ((await views([other]))[0]!.leader?.self ? true : undefined), 20_000);
+      figures[`${cut.id} (leader) cut off with its etcd member → ${other.id} leads`] = `${Date.now() - t0} ms`;
+      expect(await writable()).to.deep.equal(['db1']);
+    } finally {
+      await setLink({ name: cut.id, netns: cut.netns, ip: cut.ip }, 'up');
+    }
+    await until(`${cut.id} follows ${other.id}`, async () => ((await views([cut]))[0]!.leader?.id === other.id ? true : undefined), 20_000);
   });
 
   it('down stops every PID, removes the namespaces, the etcd data and DIR', async () => {
@@ -167,6 +186,53 @@ describe('mmm_sandbox up --netns --monitors 3 (real etcd, monitors, agents and M
     expect(pids.filter((p) => processAlive(p)), 'PIDs still alive').to.deep.equal([]);
     expect((await listNamespaces()).filter((n) => n.startsWith(`${names.prefix}-`)), 'namespaces left').to.deep.equal([]);
     for (const e of before.etcd!) expect(existsSync(e.data_dir), e.data_dir).to.equal(false);
+    expect(existsSync(dir), 'DIR left').to.equal(false);
+  });
+});
+
+describe('mmm_sandbox up --netns --monitors 3 that fails: a forwarded port taken', function () {
+  this.timeout(120_000);
+  let dir = '';
+  let holder: Server | undefined;
+
+  before(async function () {
+    const ok = await netnsSupport();
+    let why = ok === true ? undefined : ok;
+    try {
+      findEtcd();
+    } catch {
+      why ??= `etcd missing (${ETCD_INSTALL_HINT})`;
+    }
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      return this.skip();
+    }
+    dir = freshDir('ha-fail');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  after(async () => {
+    await new Promise<void>((r) => (holder?.listening ? holder.close(() => r()) : r()));
+    if (dir) await cleanup(dir);
+  });
+
+  it('cleans up every monitor, etcd member, namespace and data dir, and says what failed with the forwarder\'s log', async () => {
+    const names = sandboxNames(dir);
+    holder = createServer();
+    await new Promise<void>((resolve, reject) => {
+      holder!.once('error', reject);
+      holder!.listen({ host: '127.0.0.1', port: haControlPort(names, 2), exclusive: true }, () => resolve());
+    });
+    const r = await sandbox(['up', '--netns', '--monitors', '3', '--dir', dir], 100_000);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/up failed: monitor forwarder exited with status 1/);
+    expect(r.stderr).to.include(`last lines of ${join(dir, 'monitor-forward.log')}`);
+    expect(r.stderr).to.match(/EADDRINUSE.*127\.0\.0\.1:\d+/);
+    const pids = [...r.stderr.matchAll(/(?:etcd\d|db\d)=(\d+)/g)].map((m) => Number(m[1]));
+    expect(pids.length, 'the PIDs up reported').to.be.at.least(6);
+    expect(pids.filter((p) => processAlive(p)), 'PIDs still alive').to.deep.equal([]);
+    expect((await listNamespaces()).filter((n) => n.startsWith(`${names.prefix}-`)), 'namespaces left').to.deep.equal([]);
+    expect(existsSync(`/dev/shm/mmm-${names.hash.slice(0, 12)}-etcd`), 'etcd data left').to.equal(false);
     expect(existsSync(dir), 'DIR left').to.equal(false);
   });
 });
