@@ -18,6 +18,20 @@ import { CONTROL_BIN, cleanup, freshDir, node, sandbox, statusJson, type Ran } f
 
 type Monitor = NonNullable<SandboxStatus['monitors']>[number];
 
+/** Skips the suite, printing why, when it cannot run here (not root, no `ip netns`, no etcd). */
+async function skipUnlessRunnable(ctx: Mocha.Context): Promise<void> {
+  const ok = await netnsSupport();
+  let why = ok === true ? undefined : ok;
+  try {
+    findEtcd();
+  } catch {
+    why ??= `etcd missing (${ETCD_INSTALL_HINT})`;
+  }
+  if (!why) return;
+  console.log(`      skipped: ${why}`);
+  ctx.skip();
+}
+
 describe('mmm_sandbox up --netns --monitors 3 (real etcd, monitors, agents and MariaDB)', function () {
   this.timeout(240_000);
   let dir = '';
@@ -52,17 +66,7 @@ describe('mmm_sandbox up --netns --monitors 3 (real etcd, monitors, agents and M
   }
 
   before(async function () {
-    const ok = await netnsSupport();
-    let why = ok === true ? undefined : ok;
-    try {
-      findEtcd();
-    } catch {
-      why ??= `etcd missing (${ETCD_INSTALL_HINT})`;
-    }
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      return this.skip();
-    }
+    await skipUnlessRunnable(this);
     dir = freshDir('ha');
     rmSync(dir, { recursive: true, force: true }); // up creates it
     const t0 = Date.now();
@@ -196,17 +200,7 @@ describe('mmm_sandbox up --netns --monitors 3 that fails: a forwarded port taken
   let holder: Server | undefined;
 
   before(async function () {
-    const ok = await netnsSupport();
-    let why = ok === true ? undefined : ok;
-    try {
-      findEtcd();
-    } catch {
-      why ??= `etcd missing (${ETCD_INSTALL_HINT})`;
-    }
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      return this.skip();
-    }
+    await skipUnlessRunnable(this);
     dir = freshDir('ha-fail');
     rmSync(dir, { recursive: true, force: true });
   });
