@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { createCa, issueMysqlCert, mysqlCertName, writeKeyPair } from '@mmm/common';
 import { cmdlineOf, processAlive, SandboxError } from './exec';
 import { findBinary, initInstance, startInstance, stopInstance, type InstanceSpec } from './mariadb';
-import { createNetwork, destroyNetwork, netnsSupport } from './netns';
+import { createNetwork, destroyNetwork, netnsSupport, type NetnsNode } from './netns';
 import {
-  checkNodeCount, monitorIp, nodeFiles, nodeIp, nodeName, nodeNs, nodePort, sandboxNames, type SandboxNames,
+  checkMonitorCount, checkNodeCount, derivedNamespaces, haMonitorIp, monitorId, monitorIp, monitorNs, nodeFiles, nodeIp, nodeName, nodeNs, nodePort,
+  sandboxNames, type SandboxNames,
 } from './paths';
 import { setupTopology, verifyReplication } from './replication';
 import type { DbClusterState, DbNode, DbTls, NetworkMode } from './types';
@@ -31,6 +32,11 @@ export interface StartDbClusterOptions {
   mysqlTls?: DbTls | false;
   /** `durability semisync` (up --semisync): the agent account also gets REPLICATION MASTER ADMIN. */
   semisync?: boolean;
+  /**
+   * Monitor HA (netns only): N ≥ 2 namespaces mon1…monN on the bridge like the nodes, for a monitor
+   * and an etcd member each; the monitor account is then created at their addresses (not the veth's).
+   */
+  monitors?: number;
 }
 
 export interface DbCluster {
@@ -88,6 +94,13 @@ function planNodes(names: SandboxNames, count: number, netns: boolean): DbNode[]
   });
 }
 
+/** Monitor HA's namespaces mon1…monN (none for a single monitor). */
+function planMonitors(names: SandboxNames, count: number): NetnsNode[] {
+  checkMonitorCount(count);
+  if (count < 2) return [];
+  return Array.from({ length: count }, (_, i) => ({ name: monitorId(i + 1), netns: monitorNs(names, i + 1), ip: haMonitorIp(names, i + 1) }));
+}
+
 function specOf(names: SandboxNames, n: DbNode, tls: DbTls | undefined): InstanceSpec {
   const own = tls?.nodes[n.name];
   return {
@@ -135,6 +148,8 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
   checkNodeCount(names, count);
   findBinary('mariadbd');
   findBinary('mariadb-install-db');
+  const haMonitors = planMonitors(names, opts.monitors ?? 1);
+  if (haMonitors.length && !netns) throw new SandboxError('SANDBOX', 'monitors in namespaces of their own need netns mode (--netns)');
   if (netns) {
     const ok = await netnsSupport();
     if (ok !== true) throw new SandboxError('NOT_ROOT', ok);
@@ -153,12 +168,14 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
     nodes,
     credentials: generateCredentials(),
     ...(opts.semisync ? { semisync: true } : {}),
+    ...(haMonitors.length ? { monitors: haMonitors } : {}),
   };
   const save = (): void => writeState(state, names.stateFile);
   save();
   try {
     if (netns) {
-      await createNetwork(names, nodes.map((n) => ({ name: n.name, netns: n.netns!, ip: n.ip })), (kind, name) => {
+      // A monitor's namespace is wired like a node's (eth0 into br0, its switch-side end named monK).
+      await createNetwork(names, [...nodes.map((n) => ({ name: n.name, netns: n.netns!, ip: n.ip })), ...haMonitors], (kind, name) => {
         if (kind === 'netns') state.namespaces.unshift(name); // switch namespace ends up last
         else state.monitorIf = name;
         save();
@@ -178,7 +195,7 @@ export async function startDbCluster(opts: StartDbClusterOptions): Promise<DbClu
     save();
     log(`mariadbd running${tls ? ' (TLS)' : ''}: ${nodes.map((n) => `${n.name}=${n.pid}`).join(' ')} (${Date.now() - t0} ms)`);
     const hosts: AccountHosts = netns
-      ? { monitor: monitorIp(names), replication: `${names.netns.subnet}.%`, tls: tls !== undefined }
+      ? { monitor: haMonitors.length ? haMonitors.map((m) => m.ip) : monitorIp(names), replication: `${names.netns.subnet}.%`, tls: tls !== undefined }
       : { ...LOOPBACK_HOSTS, tls: tls !== undefined };
     await eachNode(nodes, (n) => createUsers(n, state.credentials, hosts, { semisync: opts.semisync === true }));
     await setupTopology(nodes, state.credentials.replication, tls?.caFile);
@@ -282,7 +299,6 @@ export async function stopDbCluster(dir: string, opts: { keepDir?: boolean; repl
   const state = readDbClusterState(dir);
   if (state) return teardown(state, opts.keepDir);
   const names = sandboxNames(dir);
-  const namespaces = Array.from({ length: 2 + (opts.replicasHint ?? 18) }, (_, i) => nodeNs(names, nodeName(i + 1)));
-  await destroyNetwork([...namespaces, names.netns.switchNs], names.netns.monitorIf);
+  await destroyNetwork(derivedNamespaces(names, 2 + (opts.replicasHint ?? 18)), names.netns.monitorIf);
   if (!opts.keepDir) rmSync(names.dir, { recursive: true, force: true });
 }

@@ -10,6 +10,8 @@ const MAX_REPLY_LINE_BYTES = 64 * 1024 * 1024;
 export interface ControlTarget {
   /** DIR/mmm_control.conf */
   config: string;
+  /** Another monitor than the config's `<monitor>` ip/port (monitor HA: each monitor's 127.0.0.1 port). */
+  address?: { host: string; port: number };
 }
 
 /** Sends one command to the monitor and returns its whole answer (bounded by `timeoutMs`). */
@@ -29,8 +31,8 @@ export async function controlCommand(target: ControlTarget, line: string, timeou
   };
   const conn = await connect({
     ...(material ? { material } : {}),
-    host: config.monitor.ip,
-    port: config.monitor.port,
+    host: target.address?.host ?? config.monitor.ip,
+    port: target.address?.port ?? config.monitor.port,
     socket: config.socket,
     expectedRole: 'monitor',
     logger: nullLogger,

@@ -1,4 +1,4 @@
-// The sandbox's daemons (agents, monitor): started detached with their output in a log file,
+// The sandbox's daemons (agents, monitors, forwarders, etcd members): started detached with their output in a log file,
 // watched for an early exit, stopped by PID only (and only if the PID still runs our config).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -16,6 +16,10 @@ export interface DaemonSpec {
   netns?: string;
   /** Arguments after the script (default `-c CONFIG`); must name `config` for stopDaemon. */
   args?: string[];
+  /** Another program than node: its whole argv (`script` and `args` unused); must name `config`. */
+  command?: string[];
+  /** Its environment (default ours). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Daemon {
@@ -33,12 +37,12 @@ export function binScript(pkg: string, file: string): string {
 
 /** Starts a daemon detached (own session, survives us), stdout+stderr appended to its log. */
 export function startDaemon(spec: DaemonSpec): Daemon {
-  const argv = [process.execPath, spec.script, ...(spec.args ?? ['-c', spec.config])];
+  const argv = spec.command ?? [process.execPath, spec.script, ...(spec.args ?? ['-c', spec.config])];
   const [cmd, ...args] = spec.netns ? ['ip', 'netns', 'exec', spec.netns, ...argv] : argv;
   const fd = openSync(spec.log, 'a', 0o600);
   let child;
   try {
-    child = spawn(cmd!, args, { detached: true, stdio: ['ignore', fd, fd] });
+    child = spawn(cmd!, args, { detached: true, stdio: ['ignore', fd, fd], ...(spec.env ? { env: spec.env } : {}) });
   } finally {
     closeSync(fd);
   }
@@ -57,6 +61,18 @@ export async function stopDaemon(pid: number, config: string, what: string, grac
   if (!processAlive(pid)) return;
   const gone = await stopPid(pid, { graceMs, mustContain: config });
   if (!gone) throw new SandboxError('SANDBOX', `${what} (PID ${pid}) did not stop even after SIGKILL`);
+}
+
+/** This package's own CLI (`mmm_sandbox vip-proxy`/`forward` run the forwarders); from src/ and dist/ alike. */
+export const sandboxBin = (): string => join(__dirname, '..', 'bin', 'mmm_sandbox.js');
+
+/** A file's text, '' when it cannot be read (not written yet). */
+export function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Last lines of a log file, for failure messages. */

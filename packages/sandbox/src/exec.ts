@@ -76,6 +76,27 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Polls `probe` every 200 ms until true or `deadline` (ms since the epoch); a SandboxError thrown
+ * by the probe gives up at once, other errors mean "not yet". `why` adds detail to the timeout.
+ */
+export async function until(deadline: number, what: string, probe: () => Promise<boolean>, why?: () => string | undefined): Promise<void> {
+  let last = '';
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch (e) {
+      if (e instanceof SandboxError) throw e;
+      last = (e as Error).message;
+    }
+    if (Date.now() >= deadline) {
+      const detail = why?.() || last;
+      throw new SandboxError('TIMEOUT', `${what}: not reached in time${detail ? ` (${detail})` : ''}`);
+    }
+    await sleep(200);
+  }
+}
+
 /** True while `pid` exists and is not a zombie (a zombie has exited; only its parent hasn't reaped it). */
 export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -1,6 +1,9 @@
 // Public API of @mmm/sandbox: re-exports only.
 export * from './cluster';
+export * from './etcd';
 export * from './exec';
+export * from './forward';
+export * from './ha';
 export * from './mariadb';
 export * from './netns';
 export * from './paths';

@@ -6,7 +6,8 @@ import { SandboxError } from './exec';
 import { INSTALL_HINT } from './mariadb';
 import { DEFAULT_SANDBOX_DIR, down, formatStatus, startNode, status, stopNode, up, usageText } from './sandbox';
 import { readVipProxyConfig, startVipProxy } from './vip-proxy';
-import { monitorIp, sandboxNames } from './paths';
+import { MAX_MONITORS, monitorIp, sandboxNames } from './paths';
+import { readForwardConfig, startForwarder } from './forward';
 import { SANDBOX_SEMISYNC_TIMEOUT, parseMonitorOption, parseSandboxChecks, parseSemisyncTimeout, type SandboxChecks } from './sandbox-config';
 
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -42,6 +43,17 @@ function semisyncTimeoutArg(v: string): number {
   }
 }
 
+/** `up --monitors N`: the count, or the usage error (exit 2) when N or its combination is wrong. */
+function monitorsUsage(text: string | undefined, o: { netns: boolean; monitor: boolean; agents: boolean }): number | string {
+  if (text === undefined) return 1;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_MONITORS) return `--monitors: a whole number from 1 to ${MAX_MONITORS}, not '${text}'`;
+  if (n === 1) return 1;
+  if (!o.netns) return `--monitors ${n} needs --netns (root): each monitor and its etcd member run in a network namespace of their own (up --netns --monitors ${n})`;
+  if (!o.monitor || !o.agents) return `--monitors ${n} starts monitors: not with --no-monitor or --no-agents`;
+  return n;
+}
+
 function fail(e: unknown): number {
   const msg = e instanceof Error ? e.message : String(e);
   err(`mmm_sandbox: ${msg}`);
@@ -72,11 +84,18 @@ async function main(argv: string[]): Promise<number> {
       .option('--semisync-timeout <SECONDS>', `with --semisync: semisync_timeout, seconds the writer waits for a replica's acknowledgement before it falls back to async (default ${SANDBOX_SEMISYNC_TIMEOUT}; above writer_lease + 5 s)`, semisyncTimeoutArg)
       .option('--no-writer-vip', 'no writer VIP: the writer role\'s address is only recorded, never put on an interface; clients reach the writer through a load balancer checking each agent\'s /writer health endpoint')
       .option('--checks <SET>', 'monitor check settings: tuned (default: 0.25 s checks, 0.75 s trap), default (MMM 2.x: 5 s, trap 10 s, timeout 2 s) or PERIOD/TRAP[/TIMEOUT] seconds', checksArg)
+      .option('--monitors <N>', `monitors (default 1); N from 2 to ${MAX_MONITORS} with --netns: monitor HA, an N-member etcd cluster on mutual TLS and N monitors, monitor K and etcd member K in namespace monK`)
       .option('--monitor-option <KEY=VALUE>', 'a <monitor> key of mmm_mon.conf, e.g. failover_cooldown=300 (replaces the sandbox\'s 0), failover_max_lag=5, never_writer=db2; repeatable', monitorOptionArg),
   ).action(async (o: {
     dir: string; replicas: number; netns: boolean; timeout: number; monitor: boolean; agents: boolean; mysqlTls: boolean; semisync: boolean; semisyncTimeout?: number; writerVip: boolean; checks?: SandboxChecks;
-    monitorOption?: Array<[string, string]>;
+    monitorOption?: Array<[string, string]>; monitors?: string;
   }) => {
+    const monitors = monitorsUsage(o.monitors, o);
+    if (typeof monitors === 'string') {
+      err(`mmm_sandbox: ${monitors}`);
+      code = 2;
+      return;
+    }
     const ac = new AbortController();
     const onSig = (): void => {
       err('interrupted: cleaning up…');
@@ -89,13 +108,14 @@ async function main(argv: string[]): Promise<number> {
         dir: o.dir, replicas: o.replicas, netns: o.netns, noMonitor: !o.monitor, noAgents: !o.agents, mysqlTls: o.mysqlTls, semisync: o.semisync, noWriterVip: !o.writerVip,
         ...(o.semisyncTimeout !== undefined ? { semisyncTimeout: o.semisyncTimeout } : {}),
         timeoutMs: o.timeout * 1000, log: err, signal: ac.signal, ...(o.checks ? { checks: o.checks } : {}),
-        ...(o.monitorOption ? { monitorOptions: o.monitorOption } : {}),
+        ...(o.monitorOption ? { monitorOptions: o.monitorOption } : {}), monitors,
       });
       const db = readDbClusterState(o.dir)!;
       const secs = (r.elapsedMs / 1000).toFixed(1);
       process.stdout.write(`mmm sandbox up in ${secs} s: ${db.nodes.length} nodes (${db.network}) in ${r.state.dir}\n\n`);
       if (r.show) process.stdout.write(`$ mmm_control show\n${r.show.trimEnd()}\n\n`);
-      const monIp = db.network === 'netns' ? monitorIp(sandboxNames(o.dir)) : undefined;
+      // monitor HA: the monitors reach the nodes from their own namespaces, not through the veth
+      const monIp = db.network === 'netns' && !r.state.ha ? monitorIp(sandboxNames(o.dir)) : undefined;
       process.stdout.write(`${usageText(r.state, db.nodes, db.credentials, monIp)}\n`);
     } catch (e) {
       code = fail(e);
@@ -162,28 +182,36 @@ async function main(argv: string[]): Promise<number> {
     }
   });
 
-  // Internal: the loopback VIP forwarder that `up` starts (and `down` stops) by PID.
-  program
-    .command('vip-proxy', { hidden: true })
-    .requiredOption('--config <FILE>', 'DIR/vip-proxy.json')
-    .action(async (o: { config: string }) => {
-      const log = (line: string): void => err(`${new Date().toISOString()} vip-proxy ${line}`);
-      try {
-        const proxy = await startVipProxy(readVipProxyConfig(o.config), log);
-        const sig = await new Promise<string>((resolve) => {
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-          process.once('SIGINT', () => resolve('SIGINT'));
-        });
-        await proxy.close();
-        log(`stopped (${sig})`);
-      } catch (e) {
-        code = fail(e);
-      }
-    });
+  // Internal: the forwarders `up` starts (and `down` stops) by PID: loopback mode's VIPs, and monitor
+  // HA's 127.0.0.1 ports of the monitors' control ports and APIs.
+  const forwarder = (name: string, file: string, start: (config: string, log: (line: string) => void) => Promise<{ close(): Promise<void> }>): void => {
+    program
+      .command(name, { hidden: true })
+      .requiredOption('--config <FILE>', file)
+      .action(async (o: { config: string }) => {
+        const log = (line: string): void => err(`${new Date().toISOString()} ${name} ${line}`);
+        try {
+          const running = await start(o.config, log);
+          const sig = await untilSignal();
+          await running.close();
+          log(`stopped (${sig})`);
+        } catch (e) {
+          code = fail(e);
+        }
+      });
+  };
+  forwarder('vip-proxy', 'DIR/vip-proxy.json', (config, log) => startVipProxy(readVipProxyConfig(config), log));
+  forwarder('forward', 'DIR/monitor-forward.json', (config, log) => startForwarder(readForwardConfig(config), log));
 
   await program.parseAsync(argv, { from: 'user' });
   return code;
 }
+
+/** Resolves with the name of the first SIGTERM or SIGINT. */
+const untilSignal = (): Promise<string> => new Promise((resolve) => {
+  process.once('SIGTERM', () => resolve('SIGTERM'));
+  process.once('SIGINT', () => resolve('SIGINT'));
+});
 
 export function run(): void {
   main(process.argv.slice(2)).then(

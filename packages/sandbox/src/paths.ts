@@ -105,6 +105,46 @@ export function vipAddress(names: SandboxNames, k: number, netns: boolean): stri
 /** Root-namespace address of the monitor veth (netns mode). */
 export const monitorIp = (names: SandboxNames): string => `${names.netns.subnet}.10`;
 
+// Monitor HA (`up --netns --monitors N`): monitor K (mon1 … mon9) in its own namespace on the
+// bridge like a node, with etcd member K beside it. In the namespace: the monitor's control port
+// 9988 and HTTPS API 9990, etcd's client port 2379 and peer port 2380; on 127.0.0.1 of the root
+// namespace the sandbox's forwarder serves each monitor's control port and API on ports of DIR's block.
+
+/** `up --monitors N`: 2 … MAX_MONITORS (a third monitor/etcd member is the usual case). */
+export const MAX_MONITORS = 9;
+/** A monitor's control port and HTTPS API inside its namespace; etcd's client and peer ports there. */
+export const NETNS_CONTROL_PORT = 9988;
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+
+export const monitorId = (k: number): string => `mon${k}`;
+/** Namespace of monitor K (`mmm-abcdef-mon1`); its switch-side veth is `monK` on br0. */
+export const monitorNs = (names: SandboxNames, k: number): string => `${names.prefix}-${monitorId(k)}`;
+/** Address of monitor K (and of etcd member K) in its namespace: 10.X.Y.(50+K). */
+export const haMonitorIp = (names: SandboxNames, k: number): string => `${names.netns.subnet}.${50 + k}`;
+/** 127.0.0.1 ports of the forwarder: monitor K's control port (block + 60 + K) and HTTPS API (block + 70 + K). */
+export const haControlPort = (names: SandboxNames, k: number): number => names.loopback.portBase + 60 + k;
+export const haHttpPort = (names: SandboxNames, k: number): number => names.loopback.portBase + 70 + k;
+/** etcd's data on tmpfs (fsync off the critical path), one folder per sandbox: /dev/shm/mmm-<12 hex>-etcd. */
+export const etcdDataRoot = (names: SandboxNames, shm = '/dev/shm'): string => join(shm, `mmm-${names.hash.slice(0, 12)}-etcd`);
+
+/**
+ * Every namespace name a sandbox in DIR may have created (nodes db1…dbN, monitors mon1…mon9, the
+ * switch last): what `down` removes when nothing was recorded (a crashed up).
+ */
+export const derivedNamespaces = (names: SandboxNames, nodes = MAX_NODES): string[] => [
+  ...Array.from({ length: nodes }, (_, i) => nodeNs(names, nodeName(i + 1))),
+  ...Array.from({ length: MAX_MONITORS }, (_, i) => monitorNs(names, i + 1)),
+  names.netns.switchNs,
+];
+
+/** Checks `up --monitors N` (N = 1: the single monitor of the root namespace). */
+export function checkMonitorCount(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_MONITORS) {
+    throw new SandboxError('SANDBOX', `--monitors: a whole number from 1 to ${MAX_MONITORS}, not ${String(n)}`);
+  }
+}
+
 export interface NodeFiles {
   dir: string;
   cnf: string;

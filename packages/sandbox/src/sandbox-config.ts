@@ -3,7 +3,9 @@
 // DIR/mmm_mon.conf include it; DIR/mmm_control.conf is a stand-alone client config.
 import { join } from 'node:path';
 import { FENCE_READ_ONLY_BOUND_S } from '@mmm/common/pure';
-import { controlPort, loopbackAgentPort, loopbackHealthPort, monitorHttpAddress, vipAddress, type SandboxNames } from './paths';
+import {
+  NETNS_CONTROL_PORT, NETNS_HTTP_PORT, controlPort, loopbackAgentPort, loopbackHealthPort, monitorHttpAddress, monitorId, vipAddress, type SandboxNames,
+} from './paths';
 import type { DbNode, NetworkMode } from './types';
 import type { Credentials } from './users';
 
@@ -153,6 +155,39 @@ export function sandboxFiles(names: SandboxNames): SandboxFiles {
     vipProxyLog: join(d, 'vip-proxy.log'),
     state: join(d, 'sandbox.json'),
   };
+}
+
+/** Monitor HA: monitor K's folder DIR/monK (config, log, status file, etcd member K's log). */
+export interface HaMonitorFiles {
+  dir: string;
+  config: string;
+  log: string;
+  statusFile: string;
+  etcdLog: string;
+}
+
+export function haMonitorFiles(names: SandboxNames, k: number): HaMonitorFiles {
+  const d = join(names.dir, monitorId(k));
+  return { dir: d, config: join(d, 'mmm_mon.conf'), log: join(d, 'mmmd_mon.log'), statusFile: join(d, 'mmm_mond.status'), etcdLog: join(d, 'etcd.log') };
+}
+
+/** Monitor HA: etcd's own CA (DIR/tls/etcd/ca.crt) and the certificates it signs; the forwarder's config and log. */
+export function haFiles(names: SandboxNames): { etcdTlsDir: string; etcdCa: string; forwardConfig: string; forwardLog: string } {
+  const tls = join(names.dir, 'tls', 'etcd');
+  return { etcdTlsDir: tls, etcdCa: join(tls, 'ca.crt'), forwardConfig: join(names.dir, 'monitor-forward.json'), forwardLog: join(names.dir, 'monitor-forward.log') };
+}
+
+/** Monitor HA: what monitor K's `<monitor_ha>` says and where it listens (its namespace's address). */
+export interface HaMonitorSpec {
+  /** 1-based: monitor `monK`. */
+  k: number;
+  ip: string;
+  /** Every member's client URL. */
+  endpoints: string[];
+  etcdCa: string;
+  etcdCert: string;
+  etcdKey: string;
+  leaseTtl: number;
 }
 
 export const agentConfigFile = (node: Pick<DbNode, 'dir'>): string => join(node.dir, 'mmm_agent.conf');
@@ -314,9 +349,14 @@ function monitorKeys(options: ReadonlyArray<readonly [string, string]>): string[
   return out;
 }
 
-export function monConf(layout: SandboxLayout): string {
+/**
+ * DIR/mmm_mon.conf, or with `ha` monitor K's DIR/monK/mmm_mon.conf: it listens on its namespace's
+ * address (control 9988, HTTPS API 9990), keeps its own status file and joins the election.
+ */
+export function monConf(layout: SandboxLayout, ha?: HaMonitorSpec): string {
   const { names, nodes, credentials: c } = layout;
   const files = sandboxFiles(names);
+  const own = ha ? haMonitorFiles(names, ha.k) : undefined;
   const k = layout.checks ?? TUNED_CHECKS;
   const check = (name: string, period: number, trap: number, extra: string[] = []): string[] => [
     `<check ${name}>`,
@@ -328,21 +368,37 @@ export function monConf(layout: SandboxLayout): string {
     '',
   ];
   return [
-    ...header('mmm_mon.conf', names.dir),
-    'include mmm_common.conf',
+    ...header(ha ? `mmm_mon.conf of ${monitorId(ha.k)}` : 'mmm_mon.conf', names.dir),
+    ha ? 'include ../mmm_common.conf' : 'include mmm_common.conf',
     '',
     '<monitor>',
-    '    ip                      127.0.0.1',
-    `    port                    ${controlPort(names)}`,
-    `    status_path             ${files.statusFile}`,
+    `    ip                      ${ha ? ha.ip : '127.0.0.1'}`,
+    `    port                    ${ha ? NETNS_CONTROL_PORT : controlPort(names)}`,
+    `    status_path             ${own ? own.statusFile : files.statusFile}`,
     '    mode                    active',
     `    ping_interval           ${k.pingInterval}`,
     '    wait_for_other_master   10',
     '    # the HTTPS API, status page and /metrics (off by default outside the sandbox)',
-    `    http_listen             ${monitorHttpAddress(names, layout.network === 'netns')}`,
+    `    http_listen             ${ha ? `${ha.ip}:${NETNS_HTTP_PORT}` : monitorHttpAddress(names, layout.network === 'netns')}`,
     ...monitorKeys(layout.monitorOptions ?? []),
     '</monitor>',
     '',
+    ...(ha
+      ? [
+          '# monitor HA: one of the sandbox\'s monitors, elected in its etcd (docs/ha.md); etcd member',
+          `# ${ha.k} runs in this monitor's namespace, the others in theirs`,
+          '<monitor_ha>',
+          `    etcd_endpoints          ${ha.endpoints.join(', ')}`,
+          `    etcd_ca                 ${ha.etcdCa}`,
+          `    etcd_cert               ${ha.etcdCert}`,
+          `    etcd_key                ${ha.etcdKey}`,
+          `    lease_ttl               ${ha.leaseTtl}`,
+          `    monitor_id              ${monitorId(ha.k)}`,
+          `    control_address         ${ha.ip}:${NETNS_CONTROL_PORT}`,
+          '</monitor_ha>',
+          '',
+        ]
+      : []),
     '<host default>',
     `    monitor_user            ${c.monitor.user}`,
     `    monitor_password        ${c.monitor.password}`,
@@ -366,13 +422,14 @@ export function monConf(layout: SandboxLayout): string {
   ].join('\n');
 }
 
-export function controlConf(layout: SandboxLayout): string {
+/** DIR/mmm_control.conf; `port`: the 127.0.0.1 port of the monitor it names (default the single monitor's control port). */
+export function controlConf(layout: SandboxLayout, port = controlPort(layout.names)): string {
   const files = sandboxFiles(layout.names);
   return [
     ...header('mmm_control.conf (mmm_control -c this file)', layout.names.dir),
     '<monitor>',
     '    ip      127.0.0.1',
-    `    port    ${controlPort(layout.names)}`,
+    `    port    ${port}`,
     '</monitor>',
     '',
     '<socket>',

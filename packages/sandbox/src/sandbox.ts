@@ -5,17 +5,22 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { join } from 'node:path';
 import { issueClusterCerts } from '@mmm/common';
 import { openDbCluster, readDbClusterState, runningPid, startDbCluster, stopDbCluster } from './cluster';
-import { binScript, logTail, startDaemon, stopDaemon, type Daemon } from './daemons';
+import { binScript, logTail, readText, sandboxBin, startDaemon, stopDaemon, type Daemon } from './daemons';
 import { controlCommand, statusJson } from './control';
-import { isRoot, processAlive, run, SandboxError, sleep } from './exec';
+import { isRoot, processAlive, run, SandboxError, until } from './exec';
 import { destroyNetwork, vipsOf } from './netns';
+import { findEtcd } from './etcd';
 import {
-  controlPort, loopbackVipPortFallback, monitorHttpAddress, monitorIp, nodeIp, nodeName, nodeNs, sandboxNames, VIP_PORT, type SandboxNames,
+  addressOf, haMonConf, haNotReady, haStatus, issueHaCerts, planHa, startHa, stopHa, type EtcdMemberStatus, type HaMonitorStatus, type HaState,
+} from './ha';
+import {
+  checkMonitorCount, controlPort, derivedNamespaces, loopbackVipPortFallback, monitorHttpAddress, monitorIp, nodeIp, nodeName, sandboxNames, VIP_PORT,
+  type SandboxNames,
 } from './paths';
 import { query, readOnly, slaveStatus } from './sql';
 import {
   SANDBOX_SEMISYNC_TIMEOUT, agentConf, agentConfigFile, agentLogFile, agentPort, commonConf, controlConf, healthAddress, monConf, replayVipEvents, roleIps,
-  sandboxFiles, usesVipHook, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
+  haFiles, sandboxFiles, usesVipHook, vipHookScript, type SandboxChecks, type SandboxLayout, type VipMethod,
 } from './sandbox-config';
 import type { DbClusterState, DbNode, NetworkMode } from './types';
 import type { Credentials } from './users';
@@ -53,6 +58,8 @@ export interface SandboxState {
   noWriterVip?: true;
   /** `up --semisync-timeout`: its semisync_timeout (s). Absent: SANDBOX_SEMISYNC_TIMEOUT. */
   semisyncTimeout?: number;
+  /** `up --monitors N` (N ≥ 2): the etcd members, the monitors and their forwarder; `monitor` is mon1. */
+  ha?: HaState;
 }
 
 export interface UpOptions {
@@ -87,6 +94,11 @@ export interface UpOptions {
   noWriterVip?: boolean;
   /** With semisync: semisync_timeout in seconds (default SANDBOX_SEMISYNC_TIMEOUT; see parseSemisyncTimeout). */
   semisyncTimeout?: number;
+  /**
+   * Monitors (default 1: one in the root namespace). N ≥ 2 (netns only): monitor HA, an N-member
+   * etcd cluster and N monitors, monitor K and etcd member K in namespace monK (ha.ts).
+   */
+  monitors?: number;
 }
 
 export interface UpResult {
@@ -128,8 +140,6 @@ function layoutOf(state: DbClusterState, names: SandboxNames, vipMethod: VipMeth
   };
 }
 
-class UpFailure extends SandboxError {}
-
 /**
  * Brings the whole sandbox up and returns once every host is ONLINE, the writer role is on db1,
  * db1 is the only writable node and replication runs everywhere. On any failure (or abort)
@@ -153,6 +163,14 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   if (existsSync(files.state) || readDbClusterState(names.dir)) {
     throw new SandboxError('CONFLICT', `${names.dir} already holds a sandbox: use it, or run \`mmm_sandbox down --dir ${names.dir}\` first`);
   }
+  const monitors = opts.monitors ?? 1;
+  checkMonitorCount(monitors);
+  if (monitors > 1) {
+    if (!netns) throw new SandboxError('SANDBOX', `--monitors ${monitors} needs --netns: each monitor runs in a network namespace of its own`);
+    if (opts.noMonitor || opts.noAgents) throw new SandboxError('SANDBOX', `--monitors ${monitors} starts monitors: not with --no-monitor or --no-agents`);
+    findEtcd();
+  }
+  const ha = monitors > 1 ? planHa(names, monitors) : undefined;
   const vipMethod: VipMethod = netns ? 'netns' : isRoot() ? 'hook-lo' : 'hook-record';
   const count = 2 + replicas;
   if (vipMethod === 'hook-lo') {
@@ -163,7 +181,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     }
   }
   const aborted = (): void => {
-    if (opts.signal?.aborted) throw new UpFailure('SANDBOX', 'interrupted');
+    if (opts.signal?.aborted) throw new SandboxError('SANDBOX', 'interrupted');
   };
 
   // Certificates first (same code as mmm_tls, CA valid one year): mariadbd needs its own at start.
@@ -175,24 +193,26 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     certs = await issueClusterCerts({
       dir: files.tlsDir,
       nodes: nodeAddrs,
-      monitorIps: netns ? ['127.0.0.1', monitorIp(names)] : ['127.0.0.1'],
+      // monitor HA: one monitor certificate for all, naming every monitor's namespace address
+      monitorIps: netns ? ['127.0.0.1', monitorIp(names), ...(ha?.monitors.map((m) => m.ip) ?? [])] : ['127.0.0.1'],
       caName: `mmm sandbox CA (${names.prefix})`,
       caDays: 365,
       days: 365,
       mysql: mysqlTls,
       viewer: true,
     });
+    if (ha) await issueHaCerts(names, ha);
   } catch (e) {
     rmSync(names.dir, { recursive: true, force: true });
     throw e;
   }
-  log(`certificates in ${files.tlsDir}${mysqlTls ? ' (with the MariaDB servers\')' : ''} (${Date.now() - t0} ms)`);
+  log(`certificates in ${files.tlsDir}${mysqlTls ? ' (with the MariaDB servers\')' : ''}${ha ? `, etcd's own CA in ${haFiles(names).etcdTlsDir}` : ''} (${Date.now() - t0} ms)`);
   const dbTls = mysqlTls
     ? { caFile: certs.caCertFile, nodes: Object.fromEntries(Object.entries(certs.mysql).map(([n, w]) => [n, { certFile: w.certFile, keyFile: w.keyFile }])) }
     : false;
 
   log(`starting MariaDB ${nodeAddrs.map((n) => n.name).join(', ')}${netns ? ' in network namespaces' : ' on loopback'}${mysqlTls ? ', with TLS' : ', without TLS'}…`);
-  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`), mysqlTls: dbTls, semisync: opts.semisync === true }).catch((e: unknown) => {
+  const db = await startDbCluster({ dir: names.dir, replicas, netns, log: (l) => log(`  ${l}`), mysqlTls: dbTls, semisync: opts.semisync === true, monitors }).catch((e: unknown) => {
     if (!readDbClusterState(names.dir)) rmSync(names.dir, { recursive: true, force: true }); // only the certificates were there
     throw e;
   });
@@ -203,12 +223,13 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     vipMethod,
     replicas,
     createdAt: new Date().toISOString(),
-    control: `127.0.0.1:${controlPort(names)}`,
+    control: ha ? ha.monitors[0]!.control : `127.0.0.1:${controlPort(names)}`,
     agents: {},
     mysqlTls,
     ...(opts.semisync ? { durability: 'semisync' as const } : {}),
     ...(opts.noWriterVip ? { noWriterVip: true as const } : {}),
     ...(opts.semisync && opts.semisyncTimeout !== undefined ? { semisyncTimeout: opts.semisyncTimeout } : {}),
+    ...(ha ? { ha } : {}),
   };
   writeState(state);
   const daemons = new Map<string, { d: Daemon; log: string }>();
@@ -222,14 +243,23 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       ...(state.semisyncTimeout !== undefined ? { semisyncTimeout: state.semisyncTimeout } : {}),
     };
     writePrivate(files.common, commonConf(layout));
-    writePrivate(files.mon, monConf(layout));
-    writePrivate(files.control, controlConf(layout));
+    if (ha) {
+      // monitor K's config in DIR/monK; mmm_control.conf names mon1 (the leader when up returns)
+      for (const [i, m] of ha.monitors.entries()) {
+        mkdirSync(join(m.config, '..'), { recursive: true, mode: 0o700 });
+        writePrivate(m.config, haMonConf(layout, ha, i + 1));
+      }
+      writePrivate(files.control, controlConf(layout, addressOf(ha.monitors[0]!.control).port));
+    } else {
+      writePrivate(files.mon, monConf(layout));
+      writePrivate(files.control, controlConf(layout));
+    }
     for (const n of db.nodes) writePrivate(agentConfigFile(n), agentConf(layout, n));
     if (usesVipHook(layout)) {
       writePrivate(files.vipHook, vipHookScript(layout), 0o700);
       writePrivate(files.vipEvents, '');
     }
-    mkdirSync(files.monitorDir, { recursive: true, mode: 0o700 });
+    if (!ha) mkdirSync(files.monitorDir, { recursive: true, mode: 0o700 });
     log(`configs written (mode 600) (${Date.now() - t0} ms)`);
 
     // Loopback VIPs: the forwarder (vip-proxy.ts), before the agents so that their first VIP steps
@@ -254,7 +284,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         aborted();
         if (d.hasExited()) {
           failingLog = rec.log;
-          throw new UpFailure('COMMAND', `VIP forwarder ${await d.exited}`);
+          throw new SandboxError('COMMAND', `VIP forwarder ${await d.exited}`);
         }
         return readText(rec.log).includes('listening on');
       }, () => (failingLog = rec.log));
@@ -278,7 +308,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
           aborted();
           if (d.hasExited()) {
             failingLog = file;
-            throw new UpFailure('COMMAND', `${what} ${await d.exited}`);
+            throw new SandboxError('COMMAND', `${what} ${await d.exited}`);
           }
           return readText(file).includes('listening on');
         }, () => (failingLog = file));
@@ -288,46 +318,54 @@ export async function up(opts: UpOptions): Promise<UpResult> {
 
     if (opts.noMonitor) return { state, show: '', elapsedMs: Date.now() - t0 };
 
-    // Monitor (root namespace; in netns mode it reaches the nodes through the sandbox's veth).
-    const monLog = files.monitorLog;
-    const d = startDaemon({ what: 'monitor', script: binScript('@mmm/monitor', 'mmmd_mon.js'), config: files.mon, log: monLog });
-    daemons.set('monitor', { d, log: monLog });
-    state.monitor = { pid: d.pid, config: files.mon, log: monLog };
-    writeState(state);
     const target = { config: files.control };
-    let lastErr = '';
-    await until(deadline, `monitor answering on ${state.control}`, async () => {
-      aborted();
-      if (d.hasExited()) {
+    let monLog: string;
+    if (ha) {
+      await startHa({
+        names, ha, deadline, t0, controlConfig: files.control, log, daemons, aborted,
+        save: () => writeState(state),
+        failing: (f) => void (failingLog = f),
+      });
+      const first = ha.monitors[0]!;
+      monLog = first.log;
+      state.monitor = { pid: first.pid!, config: first.config, log: first.log };
+      writeState(state);
+    } else {
+      // Monitor (root namespace; in netns mode it reaches the nodes through the sandbox's veth).
+      monLog = files.monitorLog;
+      const d = startDaemon({ what: 'monitor', script: binScript('@mmm/monitor', 'mmmd_mon.js'), config: files.mon, log: monLog });
+      daemons.set('monitor', { d, log: monLog });
+      state.monitor = { pid: d.pid, config: files.mon, log: monLog };
+      writeState(state);
+      let lastErr = '';
+      await until(deadline, `monitor answering on ${state.control}`, async () => {
+        aborted();
+        if (d.hasExited()) {
+          failingLog = monLog;
+          throw new SandboxError('COMMAND', `monitor ${await d.exited}`);
+        }
+        try {
+          return (await controlCommand(target, 'ping', 2_000)).length > 0;
+        } catch (e) {
+          lastErr = (e as Error).message;
+          return false;
+        }
+      }, () => {
         failingLog = monLog;
-        throw new UpFailure('COMMAND', `monitor ${await d.exited}`);
-      }
-      try {
-        return (await controlCommand(target, 'ping', 2_000)).length > 0;
-      } catch (e) {
-        lastErr = (e as Error).message;
-        return false;
-      }
-    }, () => {
-      failingLog = monLog;
-      return lastErr;
-    });
-    log(`monitor up (pid ${d.pid}, control ${state.control}) (${Date.now() - t0} ms)`);
-
+        return lastErr;
+      });
+      log(`monitor up (pid ${d.pid}, control ${state.control}) (${Date.now() - t0} ms)`);
+    }
     log(`waiting for ONLINE… (${Date.now() - t0} ms)`);
     const setOnlineSent = new Map<string, number>();
     let why = '';
     let lastReported = '';
     await until(deadline, 'every host ONLINE with the writer on db1', async () => {
       aborted();
-      if (d.hasExited()) {
-        failingLog = monLog;
-        throw new UpFailure('COMMAND', `monitor ${await d.exited}`);
-      }
       for (const [what, a] of daemons) {
-        if (what !== 'monitor' && a.d.hasExited()) {
+        if (a.d.hasExited()) {
           failingLog = a.log;
-          throw new UpFailure('COMMAND', `${what} ${await a.d.exited}`);
+          throw new SandboxError('COMMAND', `${what} ${await a.d.exited}`);
         }
       }
       const doc = await statusJson(target, 3_000);
@@ -345,6 +383,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         log(`  set_online ${h.name}: ${answer.trim()}`);
       }
       why = await notReady(doc, db.nodes, opts.semisync === true);
+      if (!why && ha) why = await haNotReady(files.control, ha);
       return why === '';
     }, () => {
       failingLog = monLog;
@@ -360,8 +399,6 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   }
 }
 
-/** This package's own CLI (`mmm_sandbox vip-proxy` runs the forwarder); from src/ and dist/ alike. */
-const sandboxBin = (): string => join(__dirname, '..', 'bin', 'mmm_sandbox.js');
 
 /** `mmm_control -c DIR/mmm_control.conf show`, run as the operator would (its exact output). */
 export async function showViaMmmControl(controlConf: string): Promise<string> {
@@ -373,31 +410,6 @@ export async function showViaMmmControl(controlConf: string): Promise<string> {
   return r.stdout + r.stderr;
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Polls `probe` every 200 ms until true or `deadline`; `why` adds detail to the timeout message. */
-async function until(deadline: number, what: string, probe: () => Promise<boolean>, why?: () => string | undefined): Promise<void> {
-  let last = '';
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch (e) {
-      if (e instanceof SandboxError) throw e;
-      last = (e as Error).message;
-    }
-    if (Date.now() >= deadline) {
-      const detail = why?.() || last;
-      throw new UpFailure('TIMEOUT', `${what}: not reached in time${detail ? ` (${detail})` : ''}`);
-    }
-    await sleep(200);
-  }
-}
 
 /** '' when the cluster is as `up` promises; otherwise what is still missing. */
 async function notReady(doc: Awaited<ReturnType<typeof statusJson>>, nodes: DbNode[], semisync: boolean): Promise<string> {
@@ -439,7 +451,8 @@ export interface DownOptions {
 }
 
 /**
- * Stops the monitor first, then the agents, then the DB layer (mariadbd by PID, namespaces, veth),
+ * Stops the monitor first (monitor HA: every monitor, their forwarder, then the etcd members and
+ * their data), then the agents, then the DB layer (mariadbd by PID, namespaces, veth),
  * removes our VIPs from lo and DIR (unless `keep`). Only PIDs recorded in DIR are signalled.
  * Returns false when there was no sandbox in DIR.
  */
@@ -460,13 +473,13 @@ export async function down(opts: DownOptions): Promise<boolean> {
   if (!state && !db) {
     // Nothing recorded: remove only namespaces/veth whose names derive from DIR (a crashed up),
     // never DIR itself (it may not be ours).
-    await destroyNetwork(
-      [...Array.from({ length: 20 }, (_, i) => nodeNs(names, nodeName(i + 1))), names.netns.switchNs],
-      names.netns.monitorIf,
-    ).catch(() => undefined);
+    await destroyNetwork(derivedNamespaces(names), names.netns.monitorIf).catch(() => undefined);
     return false;
   }
-  if (state?.monitor) {
+  if (state?.ha) {
+    // every monitor, the forwarder and the etcd members (after the monitors: the leader resigns in etcd)
+    await stopHa(state.ha, log, step);
+  } else if (state?.monitor) {
     const m = state.monitor;
     await step('stopping the monitor', () => stopDaemon(m.pid, m.config, 'monitor'));
     log(`monitor stopped (pid ${m.pid})`);
@@ -591,6 +604,14 @@ export interface SandboxStatus {
   writer_vip: string | null;
   /** Its semisync_timeout in seconds (durability semisync), else null. */
   semisync_timeout: number | null;
+  /**
+   * `up --monitors N` (N ≥ 2): one entry per monitor (`control`/`http`: the 127.0.0.1 addresses a
+   * plain shell uses) and per etcd member; null with a single monitor. `monitor` is then mon1.
+   */
+  monitors: HaMonitorStatus[] | null;
+  etcd: EtcdMemberStatus[] | null;
+  /** Monitor HA's settings (lease_ttl, etcd heartbeat/election, etcd's CA, the 127.0.0.1 forwarder), null without. */
+  monitor_ha: { lease_ttl: number; heartbeat_ms: number; election_ms: number; etcd_ca: string; forwarder: { pid: number; log: string; running: boolean } | null } | null;
 }
 
 /** The sandbox in DIR as DESIGN §6 describes it, VIPs read live; undefined when there is none. */
@@ -604,6 +625,7 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
   const writerIp = roleIps(names, db.nodes.length, db.network).writer;
   const lo = state?.vipMethod === 'hook-lo' ? new Set(await loAddresses().catch(() => [] as string[])) : undefined;
   const cluster = openDbCluster(names.dir);
+  const ha = state?.ha;
   const nodes = await Promise.all(
     cluster.nodes.map(async (n): Promise<NodeStatus> => {
       let vips: string[] = [];
@@ -636,10 +658,10 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     vip_method: state?.vipMethod ?? null,
     monitor: {
       pid: state?.monitor?.pid ?? null,
-      config: files.mon,
+      config: state?.monitor?.config ?? files.mon,
       control: state?.control ?? `127.0.0.1:${controlPort(names)}`,
-      http: state?.monitor ? monitorHttpAddress(names, db.network === 'netns') : null,
-      log: files.monitorLog,
+      http: ha ? ha.monitors[0]!.http : state?.monitor ? monitorHttpAddress(names, db.network === 'netns') : null,
+      log: state?.monitor?.log ?? files.monitorLog,
       running: state?.monitor !== undefined && processAlive(state.monitor.pid),
     },
     control_config: files.control,
@@ -657,6 +679,13 @@ export async function status(dir: string): Promise<SandboxStatus | undefined> {
     durability: db.semisync ? 'semisync' : 'async',
     writer_vip: state?.noWriterVip ? null : writerIp,
     semisync_timeout: db.semisync ? (state?.semisyncTimeout ?? SANDBOX_SEMISYNC_TIMEOUT) : null,
+    ...(ha ? haStatus(ha) : { monitors: null, etcd: null }),
+    monitor_ha: ha
+      ? {
+          lease_ttl: ha.leaseTtl, heartbeat_ms: ha.heartbeatMs, election_ms: ha.electionMs, etcd_ca: ha.etcdCa,
+          forwarder: ha.forwarder ? { pid: ha.forwarder.pid, log: ha.forwarder.log, running: processAlive(ha.forwarder.pid) } : null,
+        }
+      : null,
   };
 }
 
@@ -679,6 +708,14 @@ export function formatStatus(s: SandboxStatus): string {
     s.monitor.pid !== null
       ? `monitor  pid ${pid(s.monitor.pid, s.monitor.running)}, control ${s.monitor.control}, config ${s.monitor.config}`
       : `monitor  none (${agents ? 'up --no-monitor' : 'up --no-agents: MariaDB only'})`,
+    ...(s.monitors && s.etcd && s.monitor_ha
+      ? [
+          `monitor HA (\`monitor\` above is mon1; lease_ttl ${s.monitor_ha.lease_ttl} s, etcd heartbeat ${s.monitor_ha.heartbeat_ms} ms, election ${s.monitor_ha.election_ms} ms):`,
+          ...s.monitors.map((m) => `  ${m.id}  pid ${pid(m.pid, m.running)}, control ${m.control}, API ${m.http}, netns ${m.netns} at ${m.control_address}`),
+          ...s.etcd.map((m) => `  ${m.name} pid ${pid(m.pid, m.running)}, ${m.endpoint}, netns ${m.netns}, data ${m.data_dir}`),
+          ...(s.monitor_ha.forwarder ? [`  127.0.0.1 forwarder pid ${pid(s.monitor_ha.forwarder.pid, s.monitor_ha.forwarder.running)} (log ${s.monitor_ha.forwarder.log})`] : []),
+        ]
+      : []),
     '',
     table,
     '',
@@ -693,6 +730,27 @@ export function formatStatus(s: SandboxStatus): string {
       ? [`VIPs:        port ${s.vip_port ?? '-'} on every VIP, forwarded to the holder's mariadbd by pid ${pid(s.vip_proxy.pid, s.vip_proxy.running)} (log ${s.vip_proxy.log})`]
       : []),
   ].join('\n');
+}
+
+/** Monitor HA's part of the commands after `up`: the monitors' addresses, how to find the leader and how to cut one off. */
+function haUsageLines(state: SandboxState, ctl: string): string[] {
+  const ha = state.ha!;
+  const names = sandboxNames(state.dir);
+  const first = ha.monitors[0]!;
+  const second = ha.monitors[1]!;
+  const width = Math.max(...ha.monitors.map((m) => m.control.length));
+  return [
+    '',
+    `Monitor HA: ${ha.monitors.length} monitors elected in etcd (lease_ttl ${ha.leaseTtl} s; etcd heartbeat ${ha.heartbeatMs} ms, election ${ha.electionMs} ms); ${first.id} led when up returned:`,
+    ...ha.monitors.map((m, i) =>
+      `  ${m.id}  control ${m.control.padEnd(width)}  API https://${m.http}/  in namespace ${m.netns} at ${m.ip}, with etcd member ${ha.etcd[i]!.name} (${ha.etcd[i]!.endpoint})`),
+    `  ${ctl} --monitor ${second.control} show   # ${second.id}'s view: it names the leader`,
+    `  The config names ${first.id} (${first.control}). Who leads is \`show\`'s line "# Monitor HA: …"; a follower refuses state changes`,
+    '  with "ERROR: Not the leader: … the leader is \'monK\' at IP:9988": send them to that monitor (--monitor with its 127.0.0.1 port above,',
+    `  or IP:9988 itself, reachable from this shell through veth ${names.netns.monitorIf}).`,
+    `  Cut ${second.id} and etcd member ${ha.etcd[1]!.name} off the network: ip -n ${names.netns.switchNs} link set ${second.id} down   (back: … up)`,
+    `  Crash the leader: kill -9 ${first.pid ?? 'PID'} (PIDs: mmm_sandbox status --json, "monitors" and "etcd")`,
+  ];
 }
 
 /**
@@ -715,6 +773,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
         `  ${ctl} set_offline db3        # then: set_online db3`,
         `  ${ctl} set_manual && ${ctl} move_role writer db2`,
         '                                 # (writer prefers db1: active mode keeps it there; set_active to go back)',
+        ...(state.ha ? haUsageLines(state, ctl) : []),
       ]
     : agents
       ? [
@@ -728,7 +787,8 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
           ...(['agent', 'monitor', 'replication'] as const).map((k) => `  ${`${k} account:`.padEnd(21)}${credentials[k].user} / ${credentials[k].password}`),
           `  ${'VIPs (unused):'.padEnd(21)}writer ${ips.writer}, readers ${ips.readers.join(', ')}`,
         ];
-  const logs = [...(state.monitor ? [files.monitorLog] : []), ...(agents ? dbNodes.map((n) => agentLogFile(n)) : [])];
+  const monitorLogs = state.ha ? state.ha.monitors.map((m) => m.log) : state.monitor ? [files.monitorLog] : [];
+  const logs = [...monitorLogs, ...(agents ? dbNodes.map((n) => agentLogFile(n)) : []), ...(state.ha ? state.ha.etcd.map((m) => m.log) : [])];
   const health = Object.entries(state.agents).filter(([, a]) => a.health);
   const healthLines = health.length
     ? [
@@ -738,7 +798,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
         '  GET /writer (200 on the writer only), /reader?max_lag=S, /health; see docs/observability.md#load-balancers',
       ]
     : [];
-  const http = state.monitor ? monitorHttpAddress(sandboxNames(state.dir), state.network === 'netns') : undefined;
+  const http = state.ha ? state.ha.monitors[0]!.http : state.monitor ? monitorHttpAddress(sandboxNames(state.dir), state.network === 'netns') : undefined;
   const httpLines = http
     ? [
         '',
@@ -774,7 +834,7 @@ export function usageText(state: SandboxState, dbNodes: DbNode[], credentials: C
     ...(monitorIpAddr ? [`  (the monitor reaches the nodes from ${monitorIpAddr} through veth ${sandboxNames(state.dir).netns.monitorIf})`] : []),
     '',
     state.mysqlTls
-      ? `MySQL links over TLS: MariaDB certificates ${files.tlsDir}/dbN-mysql.crt from ${files.caCert}; the monitor's checks and replication verify them, the monitor and replication accounts REQUIRE SSL, the agents use their node's socket (mmm_agent@localhost).${agents ? ` Check: npx --no-install mmm_tls verify --secure -c ${files.mon}` : ''}`
+      ? `MySQL links over TLS: MariaDB certificates ${files.tlsDir}/dbN-mysql.crt from ${files.caCert}; the monitor's checks and replication verify them, the monitor and replication accounts REQUIRE SSL, the agents use their node's socket (mmm_agent@localhost).${agents ? ` Check: npx --no-install mmm_tls verify --secure -c ${state.monitor?.config ?? files.mon}` : ''}`
       : 'MySQL links in clear (up --no-mysql-tls): no TLS on MariaDB, no REQUIRE SSL; the agents use their node\'s socket (mmm_agent@localhost).',
     ...(state.durability === 'semisync'
       ? ['', `Durability semisync (up --semisync): ${agents ? 'the agents turn on' : 'the agent account may set'} MariaDB's semi-sync (writer: master side, AFTER_SYNC, semisync_timeout ${state.semisyncTimeout ?? SANDBOX_SEMISYNC_TIMEOUT} s; every node: replica side); \`mmm_control show\` names a writer that fell back to async (WriterSemisyncFallback).`]

@@ -42,6 +42,8 @@ export interface DbClusterState {
   mysqlTls?: DbTls;
   /** `up --semisync`: the agent account can set semi-sync, and the configs say `durability semisync`. */
   semisync?: boolean;
+  /** Monitor HA (`up --netns --monitors N`): the namespaces mon1…monN (a monitor and an etcd member each). */
+  monitors?: Array<{ name: string; netns: string; ip: string }>;
 }
 
 /** Per node the MariaDB server certificate, and the CA the monitor and replicas verify it with. */

@@ -53,8 +53,8 @@ export function generateCredentials(): Credentials {
 
 /** Where each account may log in from; `tls`: the monitor and replication accounts REQUIRE SSL. */
 export interface AccountHosts {
-  /** The address the monitor connects from. */
-  monitor: string;
+  /** The address the monitor connects from (monitor HA: one per monitor). */
+  monitor: string | readonly string[];
   /** The nodes' addresses (a replica's IO thread logs in from its node). */
   replication: string;
   tls: boolean;
@@ -76,7 +76,7 @@ export function userStatements(c: Credentials, hosts: AccountHosts, opts: { semi
   return [
     ...create(c.replication, hosts.replication, REPLICATION_PRIVILEGES.join(', '), '*.*', hosts.tls),
     ...create(c.agent, 'localhost', (opts.semisync ? AGENT_PRIVILEGES_SEMISYNC : AGENT_PRIVILEGES).join(', '), '*.*'),
-    ...create(c.monitor, hosts.monitor, MONITOR_PRIVILEGES.join(', '), '*.*', hosts.tls),
+    ...[hosts.monitor].flat().flatMap((host) => create(c.monitor, host, MONITOR_PRIVILEGES.join(', '), '*.*', hosts.tls)),
     ...create(c.app, '%', APP_PRIVILEGES.join(', '), `\`${TEST_SCHEMA}\`.*`),
   ];
 }

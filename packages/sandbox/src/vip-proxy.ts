@@ -6,7 +6,8 @@
 // (DIR/vip-events.log, read again at every accept). When a VIP leaves its holder, the connections
 // it carried to that holder are closed, as a moved address would break them.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { pipeTo } from './forward';
 
 /** DIR/vip-proxy.json: what `mmm_sandbox vip-proxy --config FILE` serves. */
 export interface VipProxyConfig {
@@ -81,7 +82,6 @@ interface Forwarded {
 }
 
 const POLL_MS = 100;
-const UPSTREAM_CONNECT_MS = 5_000;
 
 /** Listens on every VIP at `cfg.port` (fails if any cannot be bound) and forwards as described above. */
 export async function startVipProxy(cfg: VipProxyConfig, log: (line: string) => void): Promise<VipProxy> {
@@ -124,23 +124,10 @@ export async function startVipProxy(cfg: VipProxyConfig, log: (line: string) => 
       client.destroy(); // nobody holds it: the client's connection fails at once
       return;
     }
-    const upstream = connect({ host: target.host, port: target.port });
-    const fwd: Forwarded = { holder, client, upstream };
     const set = conns.get(vip)!;
+    const { upstream } = pipeTo(client, target, () => set.delete(fwd));
+    const fwd: Forwarded = { holder, client, upstream };
     set.add(fwd);
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      set.delete(fwd);
-    };
-    upstream.setTimeout(UPSTREAM_CONNECT_MS, end);
-    upstream.once('connect', () => upstream.setTimeout(0));
-    for (const s of [client, upstream]) {
-      s.on('error', end);
-      s.on('close', end);
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
   };
 
   refresh(true);

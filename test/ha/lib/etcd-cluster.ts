@@ -3,23 +3,23 @@
 // built `mmm_tls` (init-ca, issue --role etcd), data dirs on /dev/shm. Each member is stopped by
 // its PID and every dir removed by stop(), also after a failed start.
 //
-// Timing: --heartbeat-interval 100 ms and --election-timeout 1000 ms (etcd's defaults). Data on
-// tmpfs keeps fsync off the critical path, so a loaded 2-core machine still heartbeats in time;
-// a longer election timeout would raise etcd's lease floor (1.5 × election timeout, rounded up to
-// whole seconds) above the 2 s the tests use as lease_ttl.
+// The members' flags and timing are the sandbox's (packages/sandbox/src/etcd.ts: heartbeat 100 ms,
+// election 1000 ms, etcd's defaults); a longer election timeout would raise etcd's lease floor (1.5 ×
+// election timeout, rounded up to whole seconds) above the 2 s the tests use as lease_ttl.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
+import { ETCD_ELECTION_MS, ETCD_HEARTBEAT_MS, etcdEnv, etcdMemberArgs, initialCluster } from '../../../packages/sandbox/src/etcd';
 import { freePort } from '../../helpers/free-port';
 
 const ROOT = resolve(__dirname, '../../..');
 const MMM_TLS = join(ROOT, 'packages/control/bin/mmm_tls.js');
 export const ETCD_BIN = '/usr/bin/etcd';
-export const HEARTBEAT_MS = 100;
-export const ELECTION_MS = 1000;
+export const HEARTBEAT_MS = ETCD_HEARTBEAT_MS;
+export const ELECTION_MS = ETCD_ELECTION_MS;
 
 export interface EtcdMember {
   name: string;
@@ -106,7 +106,7 @@ export async function startEtcdCluster(o: { members: 1 | 3; prefix?: string }): 
       await mmmTls(['issue', '--ca', caDir, '--name', m.name, '--role', 'etcd', '--ip', ip, '--ip', '127.0.0.1', '--out', tlsDir]);
       members.push(m);
     }
-    const initial = members.map((m) => `${m.name}=https://${m.ip}:${m.peerPort}`).join(',');
+    const initial = initialCluster(members.map((m) => ({ name: m.name, peerUrl: `https://${m.ip}:${m.peerPort}` })));
     for (const m of members) startMember(m, tlsDir, caFile, initial, `${o.prefix ?? 'ha-etcd'}-${net}`);
     const cluster: EtcdCluster = {
       dir, members, caFile,
@@ -158,19 +158,12 @@ export async function startEtcdCluster(o: { members: 1 | 3; prefix?: string }): 
 
 function startMember(m: EtcdMember, tlsDir: string, caFile: string, initial: string, token: string): void {
   mkdirSync(m.dataDir, { recursive: true, mode: 0o700 });
-  const cert = join(tlsDir, `${m.name}.crt`);
-  const key = join(tlsDir, `${m.name}.key`);
   const out = openSync(m.log, 'a');
-  const proc = spawn(ETCD_BIN, [
-    `--name=${m.name}`, `--data-dir=${m.dataDir}`,
-    `--listen-client-urls=${m.clientUrl}`, `--advertise-client-urls=${m.clientUrl}`,
-    `--listen-peer-urls=https://${m.ip}:${m.peerPort}`, `--initial-advertise-peer-urls=https://${m.ip}:${m.peerPort}`,
-    `--initial-cluster=${initial}`, '--initial-cluster-state=new', `--initial-cluster-token=${token}`,
-    `--cert-file=${cert}`, `--key-file=${key}`, `--trusted-ca-file=${caFile}`, '--client-cert-auth',
-    `--peer-cert-file=${cert}`, `--peer-key-file=${key}`, `--peer-trusted-ca-file=${caFile}`, '--peer-client-cert-auth',
-    `--heartbeat-interval=${HEARTBEAT_MS}`, `--election-timeout=${ELECTION_MS}`,
-    '--logger=zap', '--log-outputs=stderr', '--log-level=warn',
-  ], { stdio: ['ignore', out, out], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const args = etcdMemberArgs({
+    name: m.name, dataDir: m.dataDir, clientUrl: m.clientUrl, peerUrl: `https://${m.ip}:${m.peerPort}`,
+    certFile: join(tlsDir, `${m.name}.crt`), keyFile: join(tlsDir, `${m.name}.key`), caFile,
+  }, { initial, token });
+  const proc = spawn(ETCD_BIN, args, { stdio: ['ignore', out, out], env: etcdEnv() });
   closeSync(out);
   m.proc = proc;
   m.pid = proc.pid;
