@@ -16,7 +16,7 @@ import { texts } from '@mmm/common';
 import { gtidState, query, readOnly, slaveStatus } from '../../packages/sandbox/src';
 import { auditSince, describeRoles, failoverTimeline, log, stateOf, until, writerOf } from './lib/cluster';
 import { killMonitor, restartMariadb, restartMonitor } from './lib/faults';
-import { heldWindow, pauseAndKill } from './lib/crash';
+import { acksWhileReadOnly, heldWindow, pauseAndKill } from './lib/crash';
 import { converge, lostWrites, report, twoWritable, vipInTwoPlaces, waitForMonitor, writableCounts } from './lib/invariants';
 import { firstTick, writableIn } from './lib/observer';
 import { scenario } from './lib/scenario';
@@ -76,7 +76,7 @@ describe(`e2e 13: promotion policy — failover_max_lag ${MAX_LAG_S} with db2 de
     const tEnd = db2Writable?.t ?? tWriter;
     // from the dead writer's VIP gone (its agent drops it) to db2 writable: nobody writable, the VIP nowhere
     const held = heldWindow(o, s.c.writerVip, tFault, tEnd);
-    const acksBeforeWriter = w2.acks.filter((a) => a.t < tEnd);
+    const acksBeforeWriter = acksWhileReadOnly(o, 'db2', tFault, tEnd, w2.acks);
     report('13 promotion policy (failover_max_lag)', {
       [`db2 Seconds_Behind_Master before the kill (MASTER_DELAY ${DELAY_S})`]: `${lagged} s`,
       'db1 wrote / db2 had applied at the kill': `${pos} / ${db2Applied}`,

@@ -70,3 +70,15 @@ export function heldWindow(o: Observer, vip: string, tFault: number, end: number
     vip: during.filter((t) => holdersIn(t, vip).length > 0).map((t) => `tick ${t.n}: ${holdersIn(t, vip).join(',')}`),
   };
 }
+
+/**
+ * Writes acknowledged while the observer still READ `node` read-only (before the last such tick
+ * ahead of `end`, the first tick that saw it writable): each contradicts that reading. A tick's
+ * `t` is when its probes started, and ticks lag under load, so writes acknowledged between that
+ * last read-only tick and `end` are no contradiction (CI saw ~30 such in e2e 13).
+ */
+export function acksWhileReadOnly(o: Observer, node: string, tFault: number, end: number, acks: readonly Ack[]): Ack[] {
+  const lastReadOnly = [...o.ticks].sort((a, b) => a.t - b.t)
+    .filter((t) => t.t >= tFault && t.t < end && t.nodes.find((x) => x.node === node)?.readOnly === true).at(-1);
+  return acks.filter((a) => a.t < (lastReadOnly?.t ?? tFault));
+}
