@@ -85,6 +85,8 @@ export interface CrashOptions {
   /** One workload of this many autocommit connections (semisync section); default: MIXED. */
   conns?: number;
   fault?: FaultKind;
+  /** `up --monitors N` (monitor HA; the audit of mon1, which leads when up returns). */
+  monitors?: number;
 }
 
 /** The fault itself, as close to one instant as the calls allow; returns its time. */
@@ -116,7 +118,8 @@ function release(sb: Sandbox, kind: FaultKind): void {
 }
 
 async function faultOnce(kind: FaultKind, checks: string, boundMs: number, o: CrashOptions): Promise<CrashRun> {
-  const sb = await sandboxUp(o.semisync ? 'crashsemi' : kind, checks, o.semisync ? ['--semisync'] : []);
+  const sb = await sandboxUp(o.semisync ? 'crashsemi' : o.monitors ? 'crashha' : kind, checks, [...(o.semisync ? ['--semisync'] : []), ...(o.monitors ? ['--monitors', String(o.monitors)] : [])]);
+  if (o.monitors) sb.auditFile = join(sb.dir, 'mon1', 'mmm_mond.status.audit.jsonl');
   const specs: WorkloadSpec[] = o.conns ? [{ name: `${o.conns}c`, conns: o.conns, startId: 1 }] : MIXED;
   const ws: Workload[] = [];
   try {
@@ -179,7 +182,7 @@ export async function faultSection(checks: string, runs: number, boundMs: number
   const kind = o.fault ?? 'kill';
   const per: CrashRun[] = [];
   let failed = 0;
-  const tag = `${kind}, ${checks}${o.semisync ? ', semisync' : ''}${o.conns ? `, ${o.conns} conns` : ''}`;
+  const tag = `${kind}, ${checks}${o.semisync ? ', semisync' : ''}${o.conns ? `, ${o.conns} conns` : ''}${o.monitors ? `, ${o.monitors} monitors (HA)` : ''}`;
   for (let r = 1; r <= runs; r++) {
     try {
       const x = await faultOnce(kind, checks, boundMs, o);

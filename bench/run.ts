@@ -17,17 +17,18 @@ import { switchoverSection, type SwitchStats } from './cluster';
 import { FAULT_TEXT, MIXED, faultSection, type CrashStats } from './faults';
 import { footprintSection, type FootprintResult } from './footprint';
 import { cleanupAll, isRoot, resetClock, ROOT, say } from './lib';
+import { leaderFailoverSection, type LeaderFailoverStats } from './ha';
 import { protocolSection, type ProtocolResult } from './protocol';
 import { semisyncSection, type SemisyncResult } from './semisync';
 import { controlSection, controlRows, type ControlStartupResult } from './control-startup';
 import { SANDBOX_SEMISYNC_TIMEOUT, SANDBOX_WRITER_LEASE } from '@mmm/sandbox';
 
-const SECTIONS = ['crash', 'nodeloss', 'hang', 'switchover', 'protocol', 'footprint', 'semisync', 'control'] as const;
+const SECTIONS = ['crash', 'nodeloss', 'hang', 'switchover', 'protocol', 'footprint', 'semisync', 'control', 'ha'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function args(): {
   only: Set<Section>; killRuns: number; mmmTunedRuns: number; defaultRuns: number; nodelossRuns: number; hangRuns: number;
-  switchRuns: number; requests: number; windowS: number; doc: boolean;
+  switchRuns: number; requests: number; windowS: number; doc: boolean; haRuns: number; haCrashRuns: number;
   semisyncRuns: number; conns: number; latencyRounds: number; latencyRoundS: number; out: string; controlRuns: number; controlMoves: number;
 } {
   const a = process.argv.slice(2);
@@ -45,7 +46,8 @@ function args(): {
       if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section '${s}' (one of ${SECTIONS.join(', ')})`);
       only.add(s as Section);
     }
-  } else SECTIONS.forEach((s) => only.add(s));
+    // monitor HA (about 6 minutes more) runs only when asked for: the default run stays within 25 minutes
+  } else SECTIONS.filter((s) => s !== 'ha').forEach((s) => only.add(s));
   const out = a.includes('--out') ? (a[a.indexOf('--out') + 1] ?? '') : 'latest.json';
   if (!/^[\w.-]+\.json$/.test(out)) throw new Error(`--out: a file name in bench/results ending in .json, got '${out}'`);
   return {
@@ -55,6 +57,7 @@ function args(): {
     out,
     semisyncRuns: val('--semisync-runs', 5), conns: val('--conns', 4), latencyRounds: val('--latency-rounds', 3), latencyRoundS: val('--latency-round-s', 10),
     controlRuns: val('--control-runs', 100), controlMoves: val('--control-moves', 10),
+    haRuns: val('--ha-runs', 10), haCrashRuns: val('--ha-crash-runs', 10),
   };
 }
 
@@ -82,6 +85,8 @@ interface Results {
   footprint?: FootprintResult;
   semisync?: SemisyncResult;
   control?: ControlStartupResult;
+  /** Monitor HA: leader failover, and the writer's crash failover with HA on and off (same settings). */
+  ha?: { leader_failover?: LeaderFailoverStats; crash_ha_on?: CrashStats; crash_ha_off?: CrashStats };
   errors: Record<string, string>;
 }
 
@@ -155,9 +160,27 @@ export function table(r: Results): string {
         ]
       : []),
     ...controlRows(r.control, { fmt, verdict, le }),
+    ...haRows(r.ha),
   ];
   const head = '| Measure | This run | Target | Verdict | Others (measured / published) |\n|---|---|---|---|---|\n';
   return head + rows.map((x) => `| ${x.join(' | ')} |`).join('\n') + '\n';
+}
+
+function haRows(h: Results['ha']): string[][] {
+  if (!h) return [];
+  const lf = h.leader_failover;
+  const on = h.crash_ha_on;
+  const off = h.crash_ha_off;
+  const bound = lf?.lease_ttl_s ? (lf.lease_ttl_s + 2) * 1000 : undefined;
+  const cr = (c: CrashStats | undefined): string => {
+    const w = c?.workloads?.['8tx'];
+    return c && w ? `runs ${c.runs}${c.failed_runs ? ` (+${c.failed_runs} FAILED)` : ''}: first ack 8tx p50 ${fmt(w.p50_ms)} / max ${fmt(w.max_ms)} ms; read_only=0 p50 ${fmt(c.writable_p50_ms)} / max ${fmt(c.writable_max_ms)} ms; lost ${c.lost_writes} of ${c.acks_before_kill}` : '—';
+  };
+  return [
+    ['Monitor HA, 3 monitors: kill -9 of the leader → first command of the new leader admitted by an agent', lf ? `runs ${lf.runs}${lf.failed_runs ? ` (+${lf.failed_runs} FAILED)` : ''}: min ${fmt(lf.min_ms)} / p50 ${fmt(lf.p50_ms)} / max ${fmt(lf.max_ms)} ms (new leader says it leads: p50 ${fmt(lf.elected_p50_ms)} / max ${fmt(lf.elected_max_ms)} ms); lease_ttl ${fmt(lf.lease_ttl_s ?? NaN)} s` : '—', bound ? `≤ lease_ttl + 2 s = ${bound} ms` : '', verdict(lf && bound && lf.runs ? !!(le(lf.max_ms, bound) && !lf.failed_runs) : undefined), 'orchestrator/raft, Patroni: TTL-bound (ha.md)'],
+    ['kill -9 of the writer\'s mysqld with monitor HA on (3 monitors, etcd), tuned checks', cr(on), '', '', ''],
+    ['  the same runs with one monitor, no HA', cr(off), '', '', ''],
+  ];
 }
 
 function header(r: Results): string {
@@ -235,6 +258,12 @@ async function main(): Promise<number> {
     await section('kill -9 of mysqld, tuned checks', async () => void (r.crash_failover!.tuned = await faultSection('tuned', o.killRuns, 30_000)));
     await section("kill -9 of mysqld, MMM's tuned checks (1 s / trap 2 s)", async () => void (r.crash_failover!.mmm_tuned = await faultSection('1/2', o.mmmTunedRuns, 30_000)));
     await section('kill -9 of mysqld, MMM 2.x default checks', async () => void (r.crash_failover!.default = await faultSection('default', o.defaultRuns, 60_000)));
+  }
+  if (o.only.has('ha') && needRoot('ha')) {
+    r.ha = {};
+    await section('monitor HA: leader failover', async () => void (r.ha!.leader_failover = await leaderFailoverSection(o.haRuns)));
+    await section('kill -9 of mysqld with monitor HA on', async () => void (r.ha!.crash_ha_on = await faultSection('tuned', o.haCrashRuns, 30_000, { monitors: 3 })));
+    await section('kill -9 of mysqld, HA off (same settings)', async () => void (r.ha!.crash_ha_off = await faultSection('tuned', o.haCrashRuns, 30_000)));
   }
   if (o.only.has('nodeloss') && needRoot('nodeloss')) {
     await section('node loss, tuned checks', async () => void (r.node_loss = await faultSection('tuned', o.nodelossRuns, 40_000, { fault: 'nodeloss' })));
