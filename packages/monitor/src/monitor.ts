@@ -182,7 +182,10 @@ export class Monitor {
     const auditFile = o.auditFile === null ? undefined : (o.auditFile ?? (statusPath ? `${statusPath}.audit.jsonl` : undefined));
     this.audit = new AuditLog({ file: auditFile, clock: this.clock, logger: o.logger, keep: 200 });
     this.hooks = new Hooks({ config: o.config, logger: o.logger.child({ part: 'hooks' }), clock: this.clock, audit: this.audit, triggerPass: () => this.triggerPass(), cluster: o.config.monitor?.clusterName ?? o.cluster ?? '', ...(o.runHook ? { run: o.runHook } : {}) });
-    this.decisions = new DecisionLog(this.audit, o.logger, (d) => this.hooks.onDecision(d));
+    this.decisions = new DecisionLog(this.audit, o.logger, (d) => {
+      this.hooks.onDecision(d);
+      this.ha?.history({ ...d, time: new Date(this.clock.now()).toISOString(), monitor: this.ha.id });
+    });
     this.historyReader = new AuditHistory(this.audit, { clock: this.clock });
     const tlsFor = (h: HostConfig) => mysqlTlsOf(o.config, h);
     const fns = { ...createCheckFunctions({ sessions: this.sessions, tlsFor }), ...(o.checkFns ?? {}) };

@@ -130,6 +130,29 @@ export class MonitorHa {
     }
   }
 
+  /**
+   * A recorded decision into the bounded history in etcd (history/<revision>), while leading; in
+   * order (one append at a time), failures logged once per outage: the history is for people, it
+   * never holds up a pass.
+   */
+  history(entry: unknown): void {
+    const term = this.coordinator.term();
+    if (term === undefined) return;
+    this.historyQueue = this.historyQueue.then(async () => {
+      try {
+        await this.coordinator.appendHistory(term, entry);
+        if (this.historyFailing) this.o.logger.info('monitor HA: decisions reach the history in etcd again');
+        this.historyFailing = false;
+      } catch (e) {
+        if (!this.historyFailing) this.o.logger.warn(`monitor HA: a decision was not added to the history in etcd: ${errorMessage(e)}`);
+        this.historyFailing = true;
+      }
+    });
+  }
+
+  private historyQueue: Promise<void> = Promise.resolve();
+  private historyFailing = false;
+
   /** The switch's journal (null: done). False: not written, do not take the step. */
   async journal(op: Omit<HaOpData, 'monitor'> | null): Promise<boolean> {
     const term = this.coordinator.term();

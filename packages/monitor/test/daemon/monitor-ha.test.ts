@@ -102,7 +102,7 @@ describe('monitor HA: a follower observes, the leader acts (in-memory coordinato
       await r.pass();
       await r.pass();
       expect(r.log.filter((l) => !l.startsWith('etcd')), 'nothing sent that changes anything').to.deep.equal([]);
-      expect(r.coordinator.writes).to.deep.equal([]);
+      expect(r.coordinator.writes, 'nothing written to etcd by a follower, not even history').to.deep.equal([]);
       expect(await r.command('set_offline db3')).to.equal(texts.notLeader('mon2', OTHER, ''));
       expect(await r.command('move_role writer db2')).to.match(/^ERROR: Not the leader: .* at 127\.0\.0\.1:9988 \(term 7\)/);
       const show = await r.command('show');
@@ -150,6 +150,8 @@ describe('monitor HA: a follower observes, the leader acts (in-memory coordinato
       expect(r.log.slice(0, first)).to.include('etcd state@12');
       expect(r.monitor.statusDocument().decisions.some((d) => d.kind === 'mode_change' && /^monitor HA: mon2 leads \(term 12\); it continues from the state mon1 stored$/.test(d.reason))).to.equal(true);
       expect(await r.command('set_offline db3')).to.equal(texts.setOfflineOk('db3'));
+      await new Promise((res) => setTimeout(res, 20)); // the history is appended in the background
+      expect(r.coordinator.history.some((h) => /^set_offline: db3 ONLINE -> ADMIN_OFFLINE/.test((h as { reason: string }).reason) && (h as { monitor: string }).monitor === 'mon2'), JSON.stringify(r.coordinator.history)).to.equal(true);
       expect(r.coordinator.state && readHaState(r.coordinator.state, ['db1', 'db2', 'db3', 'db4'])!.state.hosts.db3!.state).to.equal('ADMIN_OFFLINE');
       expect(r.ha.termRequest('db1')).to.deep.equal({ kind: 'SET_TERM', host: 'db1', cluster: 'default', term: 12, monitor: 'mon2', etcdClusterId: 'cdf818194e3a8c32' });
     } finally {

@@ -57,8 +57,11 @@ export class FakeCoordinator implements Coordinator {
     this.op = op ?? undefined;
     this.writes.push(`op@${term}:${op === null ? 'null' : (op as { step: string }).step}`);
   }
-  async appendHistory(term: number): Promise<void> {
+  readonly history: unknown[] = [];
+  async appendHistory(term: number, entry: unknown): Promise<void> {
     this.guard(term);
+    this.history.push(entry);
+    this.writes.push(`history@${term}`);
   }
   on(ev: string, f: (x: never) => void): void {
     this.handlers.set(ev, [...(this.handlers.get(ev) ?? []), f]);
