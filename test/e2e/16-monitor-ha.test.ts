@@ -15,7 +15,7 @@ import { replicasHave } from './lib/crash';
 import { killAgent, killMariadb, restartAgent } from './lib/faults';
 import {
   admitted, deposedAt, describeViews, firstAdmitted, killHaMonitor, monitor, pause, refusals, restartHaMonitor, sleepUntil, termRecord,
-  termsAdmitted, termViolations, views, waitLeader, writerLeaseS, type Leader,
+  termsAdmitted, termViolations, views, waitAdmitted, waitFollows, waitLeader, writerLeaseS, type Leader,
 } from './lib/ha';
 import { converge, lostWrites, report, twoWritable, vipInTwoPlaces, writableCounts } from './lib/invariants';
 import { writableIn, type Observer } from './lib/observer';
@@ -65,7 +65,7 @@ describe('e2e 16: monitor HA (3 monitors on etcd) — leader killed, stopped, cu
     await waitForAcks(s.w!, 100);
     const tRestart = Date.now();
     await restartHaMonitor(c(), old.id);
-    await until(`${old.id} restarted follows ${now.id}`, async () => ((await views(c(), [old.id]))[0]!.leader === now.id ? true : undefined), 20_000, 200);
+    await waitFollows(c(), old.id, 20_000, now.id);
     const tFollows = Date.now();
     report('16.1 kill -9 of the leader monitor', {
       'leader before → after': `${old.id} (term ${old.term}) → ${now.id} (term ${now.term})`,
@@ -93,17 +93,14 @@ describe('e2e 16: monitor HA (3 monitors on etcd) — leader killed, stopped, cu
     let tCont: number;
     try {
       now = await waitLeader(c(), 'another monitor leads', ttlMs + 10_000, (l) => l.id !== old.id);
-      await until(`a command of term ${now.term} admitted`, async () => firstAdmitted(c(), tFault, (a) => a.term === now.term), 10_000, 50);
+      await waitAdmitted(c(), tFault, now.term);
       await sleepUntil(tFault + ttlMs + 2_000);
     } finally {
       resume();
       tCont = Date.now();
     }
     const first = firstAdmitted(c(), tFault, (a) => a.term === now.term)!;
-    await until(`${old.id} follows ${now.id} after SIGCONT`, async () => {
-      const v = (await views(c(), [old.id]))[0]!;
-      return v.answered && !v.leads && v.leader === now.id ? true : undefined;
-    }, 20_000, 100);
+    await waitFollows(c(), old.id, 20_000, now.id);
     const tFollows = Date.now();
     const deposed = deposedAt(c(), old.id, tFault, old.term);
     await converge(c(), { writer: 'db1', boundMs: leaseMs + 5_000 });
@@ -114,7 +111,7 @@ describe('e2e 16: monitor HA (3 monitors on etcd) — leader killed, stopped, cu
       const firstNew = a.find((x) => x.term === now.term);
       return firstNew ? a.filter((x) => x.at > firstNew.at && x.term < now.term).map((x) => `${n.name}: ${x.kind} of term ${x.term} at ${new Date(x.at).toISOString()}`) : [];
     });
-    const refused = c().status.nodes.flatMap((n) => refusals(c(), n.name, tFault).map((r) => `${n.name}: ${r}`));
+    const refused = refusals(c(), tFault);
     report('16.2 SIGSTOP of the leader monitor, then SIGCONT', {
       'leader before → during': `${old.id} (term ${old.term}) → ${now.id} (term ${now.term})`,
       'fault (SIGSTOP); the old leader stops acting (stopped)': '+0 ms',
@@ -142,23 +139,20 @@ describe('e2e 16: monitor HA (3 monitors on etcd) — leader killed, stopped, cu
     let tUp: number;
     try {
       now = await waitLeader(c(), 'another monitor leads', ttlMs + 10_000, (l) => l.id !== old.id);
-      await until(`a command of term ${now.term} admitted`, async () => firstAdmitted(c(), tFault, (a) => a.term === now.term), 10_000, 50);
+      await waitAdmitted(c(), tFault, now.term);
     } finally {
       await setLink(cable, 'up');
       tUp = Date.now();
     }
     const first = firstAdmitted(c(), tFault, (a) => a.term === now.term)!;
     // once back it follows whoever leads (etcd member K rejoining may cost the new leader its lease: reported below)
-    const followed = await until(`${old.id} follows once back`, async () => {
-      const v = (await views(c(), [old.id]))[0]!;
-      return v.answered && !v.leads && v.leader ? v.leader : undefined;
-    }, 20_000, 100);
+    const followed = await waitFollows(c(), old.id, 20_000);
     const tFollows = Date.now();
     const deposed = deposedAt(c(), old.id, tFault, old.term);
     await converge(c(), { writer: 'db1', boundMs: leaseMs + 5_000 });
     const tConverged = Date.now();
     const after = await waitLeader(c(), 'one leader after the cut', 10_000);
-    const refused = c().status.nodes.flatMap((n) => refusals(c(), n.name, tFault).map((r) => `${n.name}: ${r}`));
+    const refused = refusals(c(), tFault);
     const lostAgain = deposedAt(c(), now.id, tUp, now.term);
     report('16.3 the leader monitor cut from etcd (and everything else)', {
       'leader before → after': `${old.id} (term ${old.term}) → ${now.id} (term ${now.term})`,
@@ -213,7 +207,7 @@ describe('e2e 16: monitor HA (3 monitors on etcd) — leader killed, stopped, cu
     }
     const now = await waitLeader(c(), 'a leader again', 30_000);
     const tLeader = Date.now();
-    const first = await until(`a command of term ${now.term} admitted`, async () => firstAdmitted(c(), tBack, (a) => a.term === now.term), 10_000, 50);
+    const first = await waitAdmitted(c(), tBack, now.term);
     await converge(c(), { writer: 'db1', boundMs: leaseMs + 5_000 });
     const tConverged = Date.now();
     const lostWindow = o().since(tNoLeader).filter((t) => t.t < tBack);
@@ -255,7 +249,7 @@ describe('e2e 16: monitor HA (3 monitors on etcd) — leader killed, stopped, cu
     await Promise.all([killHaMonitor(c(), old.id), killMariadb(c(), 'db1')]);
     s.w = startWorkload(c(), { firstId: 1_000_000 });
     const now = await waitLeader(c(), 'another monitor leads', ttlMs + 10_000, (l) => l.id !== old.id);
-    const first = await until(`a command of term ${now.term} admitted`, async () => firstAdmitted(c(), tFault, (a) => a.term === now.term), 10_000, 50);
+    const first = await waitAdmitted(c(), tFault, now.term);
     const conv = await converge(c(), { writer: 'db2', states: { db1: 'HARD_OFFLINE' }, skip: ['db1'], boundMs: leaseMs + 10_000 });
     const tConverged = Date.now();
     const firstAck = await until('a write acknowledged by db2', async () => s.w!.firstAckOn('db2', tFault), 20_000, 50);

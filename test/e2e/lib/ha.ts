@@ -122,12 +122,25 @@ export function lastAdmitted(c: E2eCluster, pred: (a: Admitted) => boolean): Adm
   return allAdmitted(c).filter(pred).at(-1);
 }
 
-/** Refusals an agent logged since `since` (`SET_STATUS refused: Refused: stale term 5 < 6; …`). */
-export function refusals(c: E2eCluster, node: string, since: number): string[] {
-  return readFileSync(c.node(node).agent_log, 'utf8').split('\n').flatMap((l) => {
+/** Refusals every agent logged since `since` (`db1: SET_STATUS refused: Refused: stale term 5 < 6; …`). */
+export function refusals(c: E2eCluster, since: number): string[] {
+  return c.status.nodes.flatMap((n) => readFileSync(n.agent_log, 'utf8').split('\n').flatMap((l) => {
     const m = REFUSED.exec(l);
-    return m && Date.parse(m[1]!) >= since ? [`${m[2]} refused: ${m[3]!.slice(0, 200)}`] : [];
-  });
+    return m && Date.parse(m[1]!) >= since ? [`${n.name}: ${m[2]} refused: ${m[3]!.slice(0, 200)}`] : [];
+  }));
+}
+
+/** Waits (bounded) for the first command of `term` any agent admitted at or after `since`. */
+export function waitAdmitted(c: E2eCluster, since: number, term: number, boundMs = 10_000): Promise<Admitted> {
+  return until(`a command of term ${term} admitted`, async () => firstAdmitted(c, since, (a) => a.term === term), boundMs, 50);
+}
+
+/** Waits (bounded) until monitor `id` answers as a follower naming a leader (`leader`, when given); returns whom it names. */
+export function waitFollows(c: E2eCluster, id: string, boundMs: number, leader?: string): Promise<string> {
+  return until(`${id} follows ${leader ?? 'a leader'}`, async () => {
+    const v = (await views(c, [id]))[0]!;
+    return v.answered && !v.leads && v.leader && (!leader || v.leader === leader) ? v.leader : undefined;
+  }, boundMs, 100);
 }
 
 /**
