@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatusDocument } from '@mmm/common';
 import {
-  listNamespaces, netnsSupport, nsPids, openDbCluster, processAlive, query, roleIps, run, sandboxNames, statusJson as controlStatusJson,
-  stopDbCluster, stopPid, TEST_SCHEMA, type DbCluster, type SandboxState, type SandboxStatus,
+  ETCD_INSTALL_HINT, addressOf, etcdDataRoot, findEtcd, leaderInShow, listNamespaces, netnsSupport, nsPids, openDbCluster, processAlive, query, roleIps, run, sandboxNames,
+  showOf, statusJson as controlStatusJson, stopDbCluster, stopPid, TEST_SCHEMA, type DbCluster, type SandboxState, type SandboxStatus,
 } from '../../../packages/sandbox/src';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -72,6 +72,12 @@ export interface ClusterView {
 export interface E2eCluster extends ClusterView {
   /** `status --json` as read right after `up` (PIDs may change: see refresh()). */
   status: SandboxStatus;
+  /**
+   * `up --monitors N` (N ≥ 2): the monitors and etcd members from status --json. `control()` then
+   * names every monitor (`--monitor A,B,C`: mmm_control finds the leader) and `statusDoc()` asks
+   * the monitor whose `show` says it leads.
+   */
+  ha?: { monitors: NonNullable<SandboxStatus['monitors']>; etcd: NonNullable<SandboxStatus['etcd']>; leaseTtl: number };
   readerVips: string[];
   clientIp: string;
   /** Re-reads `status --json`. */
@@ -98,11 +104,16 @@ export function describeRoles(doc: StatusDocument): string {
   return doc.hosts.map((h) => `${h.name}:${h.state}[${h.roles.map((r) => r.name).sort().join(',')}]`).join(' ');
 }
 
-/** Records a daemon we (re)started in DIR/sandbox.json, so `down` stops it by PID like the original. */
+/**
+ * Records a daemon we (re)started in DIR/sandbox.json, so `down` stops it by PID like the original:
+ * `monitor`, an agent by its node's name, or with monitor HA a monitor by its id (`mon2`).
+ */
 export function recordDaemonPid(dir: string, which: 'monitor' | string, pid: number): void {
   const file = join(dir, 'sandbox.json');
   const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
-  if (which === 'monitor') {
+  const haMonitor = state.ha?.monitors.find((m) => m.id === which);
+  if (haMonitor) haMonitor.pid = pid;
+  else if (which === 'monitor') {
     if (!state.monitor) throw new Error('sandbox.json has no monitor record');
     state.monitor.pid = pid;
   } else {
@@ -140,15 +151,38 @@ export async function removeClientNs(ns: string): Promise<void> {
   await run('ip', ['netns', 'del', ns], { allowFail: true, timeoutMs: 10_000 });
 }
 
+/** Why this machine cannot run `up` with these arguments ('' when it can): not root, no `ip netns`, or etcd missing for `--monitors N`. */
+async function cannotRun(upArgs: readonly string[]): Promise<string> {
+  const ok = await netnsSupport();
+  if (ok !== true) return ok;
+  const i = upArgs.indexOf('--monitors');
+  if (i < 0 || Number(upArgs[i + 1]) < 2) return '';
+  try {
+    findEtcd();
+    return '';
+  } catch {
+    return `monitor HA needs etcd (${ETCD_INSTALL_HINT})`;
+  }
+}
+
+/** The monitor whose `show` says it leads, asked for status_json (monitor HA); throws when none leads. */
+async function leaderStatusDoc(controlConfig: string, monitors: NonNullable<E2eCluster['ha']>['monitors'], timeoutMs: number): Promise<StatusDocument> {
+  const said = await Promise.all(monitors.map((m) => showOf(controlConfig, m, Math.min(timeoutMs, 1_500)).then(leaderInShow, () => undefined)));
+  const leader = monitors.find((_, i) => said[i]?.self);
+  if (!leader) throw new Error(`no monitor leads (${monitors.map((m, i) => `${m.id}: ${said[i] ? `names ${said[i]!.id}` : 'no leader or no answer'}`).join(', ')})`);
+  return controlStatusJson({ config: controlConfig, address: addressOf(leader.control) }, timeoutMs);
+}
+
 /**
  * Starts a fresh netns sandbox for one scenario, or skips the suite (printing why) when this
- * machine can't (not root, no `ip netns`). Creates the workload table. Call `teardown()` in after().
- * `upArgs` go to `mmm_sandbox up` as they are (e.g. `--monitor-option failover_cooldown=300`).
+ * machine can't (not root, no `ip netns`; etcd for `--monitors N`). Creates the workload table.
+ * Call `teardown()` in after(). `upArgs` go to `mmm_sandbox up` as they are (e.g.
+ * `--monitor-option failover_cooldown=300`, `--monitors 3`).
  */
 export async function startCluster(ctx: Mocha.Context, label: string, upArgs: readonly string[] = []): Promise<E2eCluster | undefined> {
-  const ok = await netnsSupport();
-  if (ok !== true) {
-    log(`skipping: ${ok}`);
+  const why = await cannotRun(upArgs);
+  if (why) {
+    log(`skipping: ${why}`);
     ctx.skip();
     return undefined;
   }
@@ -177,9 +211,15 @@ export async function startCluster(ctx: Mocha.Context, label: string, upArgs: re
       if (s.code !== 0) throw new Error(`mmm_sandbox status exited ${s.code}: ${s.stderr}`);
       return JSON.parse(s.stdout) as SandboxStatus;
     };
+    const status = await refresh();
+    const controlConfig = join(dir, 'mmm_control.conf');
+    const ha = status.monitors && status.etcd && status.monitor_ha
+      ? { monitors: status.monitors, etcd: status.etcd, leaseTtl: status.monitor_ha.lease_ttl }
+      : undefined;
     const cluster: E2eCluster = {
       dir,
-      status: await refresh(),
+      status,
+      ...(ha ? { ha } : {}),
       db: openDbCluster(dir),
       ...(() => {
         const ips = roleIps(sandboxNames(dir), 3, 'netns');
@@ -196,8 +236,8 @@ export async function startCluster(ctx: Mocha.Context, label: string, upArgs: re
         if (!n) throw new Error(`no node ${name}`);
         return n;
       },
-      control: (...args) => runNode(CONTROL_BIN, ['-c', join(dir, 'mmm_control.conf'), ...args], 30_000),
-      statusDoc: (timeoutMs = 3_000) => controlStatusJson({ config: join(dir, 'mmm_control.conf') }, timeoutMs),
+      control: (...args) => runNode(CONTROL_BIN, ['-c', controlConfig, ...(ha ? ['--monitor', ha.monitors.map((m) => m.control).join(',')] : []), ...args], 30_000),
+      statusDoc: (timeoutMs = 3_000) => (ha ? leaderStatusDoc(controlConfig, ha.monitors, timeoutMs) : controlStatusJson({ config: controlConfig }, timeoutMs)),
       teardown,
     };
     const c = await createClientNs(dir);
@@ -228,6 +268,8 @@ export async function leftovers(dir: string, pids: number[]): Promise<string[]> 
   const alive = pids.filter((p) => processAlive(p));
   if (alive.length) out.push(`processes ${alive.join(', ')}`);
   if (existsSync(dir)) out.push(`dir ${dir}`);
+  const etcdData = etcdDataRoot(names); // monitor HA's etcd data
+  if (existsSync(etcdData)) out.push(`etcd data ${etcdData}`);
   return out;
 }
 

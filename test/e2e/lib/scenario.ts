@@ -4,6 +4,7 @@
 // was left behind.
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { stopPid, type SandboxStatus } from '../../../packages/sandbox/src';
 import { leftovers, log, startCluster, type E2eCluster } from './cluster';
 import { startObserver, type Observer } from './observer';
 import { startWorkload, waitForAcks, type Workload, type WorkloadOptions } from './workload';
@@ -49,11 +50,12 @@ export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000, u
     for (const fn of cleanups.reverse()) await fn().catch((e: Error) => log(`cleanup: ${e.message}`));
     // The logs go with the sandbox: when a test failed, show what the daemons said first.
     if (this.test?.parent?.tests.some((t) => t.state === 'failed')) printLogs(s.c);
-    const st = s.c.status;
-    const pids = [st.monitor.pid, ...st.nodes.flatMap((n) => [n.mariadbd_pid, n.agent_pid]), s.w?.pid].filter((p): p is number => !!p);
+    const pids = [...pidsOf(s.c.status), s.w?.pid].filter((p): p is number => !!p);
     await s.c.refresh().catch(() => undefined);
-    pids.push(...[s.c.status.monitor.pid, ...s.c.status.nodes.flatMap((n) => [n.mariadbd_pid, n.agent_pid])].filter((p): p is number => !!p));
+    pids.push(...pidsOf(s.c.status));
     await s.c.teardown();
+    // what `down` missed, by PID, only while its command line still names DIR (etcd's names its certificates there)
+    await Promise.all([...new Set(pids)].map((p) => stopPid(p, { graceMs: 2_000, mustContain: s.c.dir, kill: true })));
     const left = await leftovers(s.c.dir, [...new Set(pids)]);
     if (left.length) log(`LEFT BEHIND: ${left.join('; ')}`);
     expect(left, 'nothing left behind').to.deep.equal([]);
@@ -61,10 +63,19 @@ export function scenario(suite: Mocha.Suite, label: string, boundMs = 240_000, u
   return s;
 }
 
-/** Warnings, errors and role/state lines of every agent and the monitor, at most 80 lines each. */
+/** Every PID status --json lists: monitor(s), agents, mariadbd, and with monitor HA the etcd members and the forwarder. */
+function pidsOf(st: SandboxStatus): number[] {
+  return [
+    st.monitor.pid, ...st.nodes.flatMap((n) => [n.mariadbd_pid, n.agent_pid]),
+    ...(st.monitors ?? []).map((m) => m.pid), ...(st.etcd ?? []).map((e) => e.pid), st.monitor_ha?.forwarder?.pid ?? null,
+  ].filter((p): p is number => !!p);
+}
+
+/** Warnings, errors and role/state lines of every agent and the monitor(s), at most 80 lines each. */
 function printLogs(c: E2eCluster): void {
-  const files = [...c.status.nodes.map((n) => [`agent ${n.name}`, n.agent_log] as const), ['monitor', c.status.monitor.log] as const];
-  const interesting = /warn|error|fence|lease|read_only|writer|SET_STATUS|state|vip/i;
+  const monitors = c.status.monitors?.map((m) => [`monitor ${m.id}`, m.log] as const) ?? [['monitor', c.status.monitor.log] as const];
+  const files = [...c.status.nodes.map((n) => [`agent ${n.name}`, n.agent_log] as const), ...monitors];
+  const interesting = /warn|error|fence|lease|read_only|writer|SET_STATUS|SET_TERM|term|state|vip/i;
   for (const [what, file] of files) {
     if (!existsSync(file)) continue;
     const lines = readFileSync(file, 'utf8').split('\n').filter((l) => interesting.test(l));
