@@ -174,7 +174,7 @@ export class Monitor {
         onPeerCert: (host, cert) => this.certWatch.notePeer(host, cert),
         onReply: (host, kind, ms) => this.metrics.agentReply(host, kind, ms),
         watchTimeoutMs: watchTimeoutFor(o.config.writerLease),
-        ...(o.ha ? { termRequest: (h: string) => o.ha!.termRequest(h) } : {}),
+        ...(o.ha ? { termRequest: (h: string) => o.ha!.termRequest(h), mayChange: () => o.ha!.acting() } : {}),
       });
     this.checks = new CheckStore(o.config);
     this.probe = o.probe ?? new SqlProbe(o.config.hosts);
@@ -308,14 +308,16 @@ export class Monitor {
    */
   private async startHa(ha: MonitorHa): Promise<void> {
     const c = ha.coordinator;
+    let led: number | undefined;
     c.on('elected', (term) => {
+      led = term;
       this.logger.warn(`monitor HA: this monitor (${ha.id}) leads, term ${term}: it takes over the stored state and acts`);
       this.takeoverPending = true;
       // after the pass in flight (a follower's reads): its requests must not fail half-way
       void this.mutex.run(async () => this.agents.resetConnections()).then(() => this.triggerPass());
     });
     c.on('deposed', (why) => {
-      this.logger.warn(`monitor HA: this monitor (${ha.id}) no longer leads (${why}): it stops acting and follows`);
+      this.logger.warn(`monitor HA: this monitor (${ha.id}) no longer leads term ${led ?? '?'} (${why}): it stops acting and follows`);
       // at once, also mid-pass: what is still in flight of the old term goes no further
       this.agents.resetConnections();
       this.triggerPass();

@@ -55,6 +55,9 @@ export function etcdMemberArgs(m: EtcdMemberSpec, cluster: { initial: string; to
     `--cert-file=${m.certFile}`, `--key-file=${m.keyFile}`, `--trusted-ca-file=${m.caFile}`, '--client-cert-auth',
     `--peer-cert-file=${m.certFile}`, `--peer-key-file=${m.keyFile}`, `--peer-trusted-ca-file=${m.caFile}`, '--peer-client-cert-auth',
     `--heartbeat-interval=${cluster.heartbeatMs ?? ETCD_HEARTBEAT_MS}`, `--election-timeout=${cluster.electionMs ?? ETCD_ELECTION_MS}`,
+    // a member back from a partition must not depose etcd's leader with a higher raft term (3.4's
+    // default is off): without it the monitors' leader lost its lease each time a cut member rejoined
+    '--pre-vote',
     '--logger=zap', '--log-outputs=stderr', '--log-level=warn',
   ];
 }

@@ -76,7 +76,7 @@ export async function issue(o: IssueOptions): Promise<IssueResult> {
       ...(role === 'etcd'
         ? [
             `etcd: copy ${c}, ${k} and ca.crt to the member (the key owned by etcd, mode 0600), then start it with --cert-file=…/${c} --key-file=…/${k} ` +
-              `--trusted-ca-file=…/ca.crt --client-cert-auth --peer-cert-file=…/${c} --peer-key-file=…/${k} --peer-trusted-ca-file=…/ca.crt --peer-client-cert-auth (docs/ha.md)`,
+              `--trusted-ca-file=…/ca.crt --client-cert-auth --peer-cert-file=…/${c} --peer-key-file=…/${k} --peer-trusted-ca-file=…/ca.crt --peer-client-cert-auth --pre-vote (docs/ha.md)`,
           ]
         : []),
     ],

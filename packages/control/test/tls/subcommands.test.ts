@@ -84,7 +84,7 @@ describe('mmm_tls: init-ca, issue, show', function () {
     // A peer_role rule on its address would give a certificate without a role URI rights: not this one.
     expect(resolveRole({ ...d, sans: d.sans }, [{ match: '10.0.0.21', role: 'agent' }])).to.equal(null);
     expect(r.lines[0]).to.match(/^wrote .*etcd1\.crt \(CN=etcd1, etcd member or client, no rights at mmm listeners, EKU serverAuth\+clientAuth, SAN /);
-    expect(r.lines[2]).to.match(/^etcd: copy etcd1\.crt, etcd1\.key and ca\.crt to the member .* --cert-file=…\/etcd1\.crt --key-file=…\/etcd1\.key --trusted-ca-file=…\/ca\.crt --client-cert-auth --peer-cert-file=…\/etcd1\.crt .*--peer-client-cert-auth \(docs\/ha\.md\)$/);
+    expect(r.lines[2]).to.match(/^etcd: copy etcd1\.crt, etcd1\.key and ca\.crt to the member .* --cert-file=…\/etcd1\.crt --key-file=…\/etcd1\.key --trusted-ca-file=…\/ca\.crt --client-cert-auth --peer-cert-file=…\/etcd1\.crt .*--peer-client-cert-auth --pre-vote \(docs\/ha\.md\)$/);
     const e = await issue({ caDir, name: 'etcd2', role: 'etcd', out }).catch((err: unknown) => err);
     expect((e as Error).message).to.equal('--role etcd: an etcd certificate needs --ip (or --dns): the monitors and the other members check it against the addresses of its client and peer URLs');
     expect(fs.readdirSync(out).sort()).to.deep.equal(['etcd1.crt', 'etcd1.key']);

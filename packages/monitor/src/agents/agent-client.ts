@@ -36,7 +36,18 @@ export interface AgentClientOptions {
   preamble?: () => AgentRequest | undefined;
   /** The agent answered the preamble with ERROR (the request fails with COMMAND_REJECTED). */
   onPreambleRefused?: (req: AgentRequest, reply: AgentReply) => void;
+  /**
+   * Monitor HA: may this monitor still change the cluster? Asked just before a state-changing
+   * request leaves (it may have waited in the queue while leadership was lost): false fails it
+   * with NOT_AUTHORIZED, nothing sent.
+   */
+  mayChange?: () => boolean;
 }
+
+/** The agent commands that change something (the agents' term gate admits them from the leader only). */
+export const STATE_CHANGING: ReadonlySet<AgentRequest['kind']> = new Set(['SET_STATUS', 'CLEAR_BAD_ROLES', 'WAIT_GTID', 'CATCH_UP']);
+
+export const NOT_LEADING = 'not sent: this monitor no longer leads (monitor HA)';
 
 export class AgentClient {
   private conn?: ClientConnection;
@@ -67,6 +78,7 @@ export class AgentClient {
       if (this.closed) throw new AgentRequestError('CONNECT_FAILED', `agent client for ${this.name} is closed`);
       const fresh = !this.conn || this.conn.closed;
       const conn = await this.connection(Math.min(this.o.connectTimeoutMs ?? 2000, Math.max(1, deadline - Date.now())));
+      if (this.o.mayChange && STATE_CHANGING.has(req.kind) && !this.o.mayChange()) throw new AgentRequestError('NOT_AUTHORIZED', NOT_LEADING);
       try {
         const reply = await conn.request(line, Math.max(1, deadline - Date.now()));
         return decodeAgentReply(reply);

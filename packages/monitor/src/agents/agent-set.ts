@@ -22,7 +22,7 @@ import {
 } from '@mmm/common';
 import { healthFromWire } from '../analysis/health';
 import type { AgentObservation, AppliedStatus, HealthSummary } from '../analysis/snapshot';
-import { AgentClient } from './agent-client';
+import { AgentClient, NOT_LEADING, STATE_CHANGING } from './agent-client';
 import { HealthPush, type PushClient } from './health-push';
 
 export interface AgentSetOptions {
@@ -47,6 +47,8 @@ export interface AgentSetOptions {
   watchTimeoutMs?: number;
   /** Monitor HA: SET_TERM for a new connection to `host` while this monitor leads (sent first on it). */
   termRequest?: (host: string) => AgentRequest | undefined;
+  /** Monitor HA: state-changing requests leave only while this is true (checked as each one is sent). */
+  mayChange?: () => boolean;
 }
 
 /** What a standing WATCH_HEALTH's answer brought. */
@@ -135,6 +137,7 @@ export class AgentSet {
       warned: this.warned,
       onPeerCert: (cert) => this.o.onPeerCert?.(host, cert),
       ...(this.o.termRequest ? { preamble: () => this.o.termRequest!(host), onPreambleRefused: (req, r) => this.termRefused(host, req, r) } : {}),
+      ...(this.o.mayChange ? { mayChange: this.o.mayChange } : {}),
     });
   }
 
@@ -263,6 +266,8 @@ export class AgentSet {
     const host = req.host;
     const o = this.obs[host];
     const t0 = this.o.clock.now();
+    // a deposed leader sends nothing that changes anything (the agents would refuse it anyway)
+    if (this.o.mayChange && STATE_CHANGING.has(req.kind) && !this.o.mayChange()) return { ok: false, error: NOT_LEADING };
     try {
       const reply = await this.clients[host].request(req, timeoutMs);
       const now = this.o.clock.now();
@@ -280,6 +285,7 @@ export class AgentSet {
       }
       return { ok: true, reply };
     } catch (e) {
+      if ((e as { code?: string }).code === 'NOT_AUTHORIZED') return { ok: false, error: NOT_LEADING }; // not sent: says nothing about the agent
       if (o.reachable) this.o.logger.warn(`agent ${host} does not answer: ${errorMessage(e)}`, { request: req.kind });
       else this.warnTlsRefusal(host, e);
       o.reachable = false;

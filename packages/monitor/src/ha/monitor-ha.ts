@@ -78,10 +78,15 @@ export class MonitorHa {
     return { kind: 'SET_TERM', host, cluster: this.o.cluster, term, monitor: this.id, ...(id ? { etcdClusterId: id } : {}) };
   }
 
+  /** The leader as last seen, while etcd answers: cut off from it, this monitor knows no leader. */
+  private knownLeader(): ReturnType<Coordinator['leader']> {
+    return this.coordinator.etcd().reachable ? this.coordinator.leader() : undefined;
+  }
+
   /** A follower's answer to a state-changing command; undefined while leading. */
   notLeaderReply(): string | undefined {
     if (this.acting()) return undefined;
-    const l = this.coordinator.leader();
+    const l = this.knownLeader();
     if (l && l.monitor !== this.id) return texts.notLeader(this.id, l, '');
     const e = this.coordinator.etcd();
     return texts.notLeader(this.id, undefined, e.reachable ? 'the election is under way' : `etcd unreachable: ${e.error ?? 'no answer'}`);
@@ -91,14 +96,14 @@ export class MonitorHa {
   leaderStatus(): LeaderStatus {
     const term = this.coordinator.term();
     if (term !== undefined) return { leader: true, reason: `leader of term ${term}` };
-    const l = this.coordinator.leader();
+    const l = this.knownLeader();
     return { leader: false, reason: l && l.monitor !== this.id ? `follower: the leader is ${l.monitor} at ${l.control} (term ${l.term})` : 'follower: no monitor leads' };
   }
 
   /** `show`'s lines about the monitors (only with HA, so MMM's output is unchanged without it). */
   showLines(): string[] {
     const term = this.coordinator.term();
-    const l = this.coordinator.leader();
+    const l = this.knownLeader();
     const e = this.coordinator.etcd();
     const mons = this.coordinator.monitors().map((m) => `${m.id}${m.id === this.id ? ' (this one)' : ''} ${m.leader ? 'leader' : 'follower'} at ${m.control}`);
     const who = term !== undefined ? `this monitor (${this.id}) leads, term ${term}` : l && l.monitor !== this.id ? `${l.monitor} at ${l.control} leads, term ${l.term}; this monitor (${this.id}) follows and refuses state changes` : `no monitor leads; this monitor (${this.id}) follows`;

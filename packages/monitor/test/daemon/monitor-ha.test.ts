@@ -77,6 +77,7 @@ function rig(o: { legacy?: string; noPrefer?: boolean } = {}) {
     config, clock, logger: nullLogger, material: () => undefined,
     clientFor: (h) => ({ request: (req: AgentRequest) => agents[h]!.answer(req), close: () => undefined, reset: () => undefined }),
     watchClientFor: null,
+    mayChange: () => coordinator.isLeader(),
   });
   const monitor = new Monitor({ config, logger: nullLogger, clock, agents: set, auditFile: null, checkFns, passIntervalMs: 60_000, ha });
   const command = async (line: string): Promise<string> => {
@@ -115,12 +116,14 @@ describe('monitor HA: a follower observes, the leader acts (in-memory coordinato
     }
   });
 
-  it('no leader anywhere: the refusal says why; the follower follows the watched state into its status file', async () => {
+  it('no leader anywhere (etcd unreachable, the last leader not named): the refusal says why; the follower follows the watched state into its status file', async () => {
     const r = rig();
     try {
       await r.monitor.start();
       r.coordinator.health = { reachable: false, error: 'connect ECONNREFUSED' };
+      r.coordinator.leaderInfo = OTHER; // last seen before etcd went away: not named any more
       expect(await r.command('set_online db3')).to.equal(texts.notLeader('mon2', undefined, 'etcd unreachable: connect ECONNREFUSED'));
+      expect(await r.command('show')).to.include('# Monitor HA: no monitor leads; this monitor (mon2) follows\n');
       const stored = structuredClone(r.monitor.state);
       stored.hosts.db3!.state = 'ADMIN_OFFLINE';
       stored.roles = stored.roles.filter((x) => x.host !== 'db3');
@@ -216,6 +219,10 @@ describe('monitor HA: a follower observes, the leader acts (in-memory coordinato
       await r.pass();
       expect(r.log.filter((l) => l.startsWith('SET_STATUS') || l.startsWith('CLEAR_BAD_ROLES'))).to.deep.equal([]);
       expect(r.ha.termRequest('db1'), 'no SET_TERM once deposed').to.equal(undefined);
+      // a status still on its way out when leadership went (a pass in flight): not sent
+      expect(await r.monitor.agents.setStatus('db3', 'ONLINE', [], 'db1', 1000)).to.equal(undefined);
+      expect(r.log.filter((l) => l.startsWith('SET_STATUS db3'))).to.deep.equal([]);
+      expect(r.monitor.agents.obs.db3!.reachable, 'not sending is no news about the agent').to.equal(true);
       expect(r.ha.leaderStatus()).to.deep.equal({ leader: false, reason: 'follower: the leader is mon1 at 127.0.0.1:9988 (term 7)' });
     } finally {
       await r.cleanup();
