@@ -6,7 +6,7 @@
 // stays the only writable node; `down` leaves no PID, namespace, data dir or DIR. Every wait is
 // bounded; after() runs down, then stops by PID whatever status listed, also on failure.
 import { expect } from 'chai';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -126,13 +126,17 @@ describe('mmm_sandbox up --netns --monitors 3 (real etcd, monitors, agents and M
     expect(processAlive(st.monitor_ha!.forwarder!.pid)).to.equal(true);
   });
 
-  it('through the 127.0.0.1 control ports exactly one monitor leads and the others name it; a follower refuses set_offline naming the leader', async () => {
+  it('through the 127.0.0.1 control ports exactly one monitor leads and the others name it; a follower refuses set_offline naming the leader, and mmm_control follows it there', async () => {
     const v = await views(st!.monitors!);
     expect(v.filter((x) => x.leader?.self).map((x) => x.id)).to.deep.equal(['mon1']);
     expect(v.map((x) => x.leader?.id)).to.deep.equal(['mon1', 'mon1', 'mon1']);
+    // mmm_control given mon3 only: mon3 refuses naming mon1's address, mmm_control re-sends it there
     const r = await control(st!.monitors![2]!, 'set_offline', 'db3');
-    expect(r.code).to.not.equal(0);
-    expect(r.stdout + r.stderr).to.match(/ERROR: Not the leader: monitor 'mon3' is a follower; the leader is 'mon1' at \S+:9988/);
+    expect({ code: r.code, out: r.stdout.trim() }).to.deep.equal({ code: 0, out: "OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!" });
+    expect(readFileSync(join(dir, 'mon3', 'mmmd_mon.log'), 'utf8')).to.match(/control: set_offline db3 -> ERROR: Not the leader: monitor 'mon3' is a follower; the leader is 'mon1' at \S+:9988/);
+    expect(readFileSync(join(dir, 'mon1', 'mmmd_mon.log'), 'utf8')).to.match(/control: set_offline db3 -> OK: State of 'db3' changed to ADMIN_OFFLINE/);
+    expect((await control(st!.monitors![0]!, 'set_online', 'db3')).stdout).to.match(/^OK: State of 'db3' changed to ONLINE/);
+    await until('db3 ONLINE again', async () => (/^ {2}db3\(\S+\) \S+\/ONLINE/m.test((await control(st!.monitors![0]!, 'show')).stdout) ? true : undefined), 15_000);
     expect(await writable()).to.deep.equal(['db1']);
   });
 
