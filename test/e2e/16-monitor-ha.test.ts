@@ -15,7 +15,7 @@ import { replicasHave } from './lib/crash';
 import { killAgent, killMariadb, restartAgent } from './lib/faults';
 import {
   admitted, deposedAt, describeViews, firstAdmitted, killHaMonitor, monitor, pause, refusals, restartHaMonitor, sleepUntil, termRecord,
-  termsAdmitted, termViolations, views, waitAdmitted, waitFollows, waitLeader, writerLeaseS, type Leader,
+  termOverlaps, termsAdmitted, termViolations, views, waitAdmitted, waitFollows, waitLeader, writerLeaseS, type Leader,
 } from './lib/ha';
 import { converge, lostWrites, report, twoWritable, vipInTwoPlaces, writableCounts } from './lib/invariants';
 import { writableIn, type Observer } from './lib/observer';
@@ -38,6 +38,7 @@ describe('e2e 16: monitor HA (3 monitors on etcd) — leader killed, stopped, cu
     expect(twoWritable(o()), 'never two writable nodes').to.deep.equal([]);
     expect(vipInTwoPlaces(o(), c().writerVip), 'never the writer VIP on two hosts').to.deep.equal([]);
     expect(termViolations(c()), 'agents: no lower term after a higher one, each term from one monitor').to.deep.equal([]);
+    expect(termOverlaps(c()), 'no two monitors\' state-changing commands overlap in time (over all agents)').to.deep.equal([]);
   };
   const lost = async (writer: string): Promise<string> => {
     const l = await lostWrites(c(), writer, [...earlierAcks, ...s.w!.acks]);

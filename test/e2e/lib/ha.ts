@@ -163,6 +163,29 @@ export function termViolations(c: E2eCluster): string[] {
   return out;
 }
 
+/**
+ * "No two monitors' state-changing commands overlap in time", over every agent: the span of each
+ * term (its first to its last admitted command at any agent) ends before the next term's begins.
+ * The agents' repeat filter folds identical lines, so a span may end later than its last line
+ * shows: this can miss an overlap, never invent one.
+ */
+export function termOverlaps(c: E2eCluster): string[] {
+  const span = new Map<number, { first: number; last: number; monitor: string }>();
+  for (const a of allAdmitted(c)) {
+    const s = span.get(a.term);
+    if (!s) span.set(a.term, { first: a.at, last: a.at, monitor: a.monitor });
+    else s.last = Math.max(s.last, a.at);
+  }
+  const terms = [...span.entries()].sort((a, b) => a[0] - b[0]);
+  const out: string[] = [];
+  for (let i = 1; i < terms.length; i++) {
+    const [t0, a] = terms[i - 1]!;
+    const [t1, b] = terms[i]!;
+    if (a.last >= b.first) out.push(`term ${t0} (${a.monitor}) admitted until ${new Date(a.last).toISOString()}, after term ${t1} (${b.monitor}) began at ${new Date(b.first).toISOString()}`);
+  }
+  return out;
+}
+
 /** Terms and their monitors as the agents admitted them, e.g. `3 (mon1), 9 (mon2)`. */
 export function termsAdmitted(c: E2eCluster): string {
   const owner = new Map<number, string>();
