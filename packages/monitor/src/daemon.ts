@@ -8,6 +8,7 @@ import {
   type TlsMaterial,
   clusterNameOf,
   errorMessage,
+  hostPort,
   loadTlsMaterial,
   resolveMonitorHa,
   validateTlsMaterial,
@@ -38,7 +39,7 @@ const CERT_CHECK_EVERY_MS = 3_600_000;
 function haOf(o: DaemonOptions): MonitorHa {
   const settings = resolveMonitorHa(o.config, { cluster: o.cluster, hostName: hostname() })!;
   const h = o.config.monitor?.httpListen;
-  const http = h ? (h.ip.includes(':') ? `[${h.ip}]:${h.port}` : `${h.ip}:${h.port}`) : undefined;
+  const http = h ? hostPort(h) : undefined;
   const logger = o.logger.child({ part: 'ha' });
   // loaded only with HA: etcd3 reads its gRPC definitions when it is first required
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -121,7 +122,7 @@ export class MonitorDaemon {
     }
     bound(true);
     await started;
-    const api = this.http ? `, HTTPS API on ${m.httpListen!.ip.includes(':') ? `[${m.httpListen!.ip}]` : m.httpListen!.ip}:${this.http.port}` : '';
+    const api = this.http ? `, HTTPS API on ${hostPort({ ip: m.httpListen!.ip, port: this.http.port })}` : '';
     logger.info(`mmmd_mon running: control on ${m.ip}:${this.listener!.port}${api}`);
     if (config.monitor?.legacyFailover === 'mmm') {
       logger.warn("legacy_failover mmm: a failed writer that runs an MMM 2.x agent is replaced after trap_period, as MMM 2.x did, without proof that it stopped writing or dropped the writer IP: a crash may leave two writers (docs/upgrade.md)");

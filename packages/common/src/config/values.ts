@@ -1,5 +1,5 @@
 // Value parsing by kind (pure). Errors come back as text + hint; the caller adds file:line.
-import { ipVersion as isIP } from '../model/ip';
+import { hostPort, ipVersion as isIP } from '../model/ip';
 import { PEER_ROLES, isPeerRole } from '../model/peer-role';
 import type { ListenAddress, PeerRoleRule } from './types';
 import type { KeyRule } from './ruleset';
@@ -109,8 +109,7 @@ function uniqueList<T>(key: string, v: string, none: [string, string], once: str
 
 /** monitor_addresses: IP:PORT[, IP:PORT…], each once. */
 function parseListenList(key: string, v: string): Parsed {
-  const id = (a: ListenAddress) => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
-  return uniqueList(key, v, ['address', 'write e.g. 10.0.0.1:9988, 10.0.0.2:9988'], 'list each monitor once', (a) => parseListen(key, a), id);
+  return uniqueList<ListenAddress>(key, v, ['address', 'write e.g. 10.0.0.1:9988, 10.0.0.2:9988'], 'list each monitor once', (a) => parseListen(key, a), hostPort);
 }
 
 /**

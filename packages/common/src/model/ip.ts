@@ -24,3 +24,8 @@ export function ipVersion(s: string): 0 | 4 | 6 {
   if (IPV6.test(s)) return 6;
   return 0;
 }
+
+/** `IP:PORT`, with an IPv6 address in brackets (`[::1]:9988`): how addresses are written in configs and logs. */
+export function hostPort(a: { ip: string; port: number }): string {
+  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
+}

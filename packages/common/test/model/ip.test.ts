@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { isIP } from 'node:net';
-import { ipVersion } from '../../src/model/ip';
+import { hostPort, ipVersion } from '../../src/model/ip';
 
 describe('ipVersion (node:net isIP without node:net, for the pure config core)', () => {
   const samples = [
@@ -46,4 +46,10 @@ describe('ipVersion (node:net isIP without node:net, for the pure config core)',
     }
     expect(valid).to.be.greaterThan(1000);
   });
+});
+
+describe('hostPort', () => {
+  for (const [ip, port, want] of [['10.0.0.1', 9988, '10.0.0.1:9988'], ['::1', 9988, '[::1]:9988'], ['fd00::5', 2379, '[fd00::5]:2379']] as const) {
+    it(`${ip} ${port} → ${want}`, () => expect(hostPort({ ip, port })).to.equal(want));
+  }
 });

@@ -1,7 +1,7 @@
 // The monitors mmm_control may talk to (monitor HA: several, one leads). Pure: parsing and
 // merging of the address lists, table-tested; settings.ts picks the source.
 import { isIP } from 'node:net';
-import { DEFAULTS, MmmError, type ListenAddress } from '@mmm/common';
+import { DEFAULTS, MmmError, hostPort, type ListenAddress } from '@mmm/common';
 
 export interface MonitorAddress {
   host: string;
@@ -34,7 +34,7 @@ export function parseMonitorAddress(s: string): MonitorAddress {
 
 /** `host:port`, `[v6]:port`: the one spelling used in messages and for comparing addresses. */
 export function formatAddress(a: MonitorAddress): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return hostPort({ ip: a.host, port: a.port });
 }
 
 /** Adds the addresses not in `list` yet, in order. */

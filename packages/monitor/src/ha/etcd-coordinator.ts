@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EtcdLeaseInvalidError, type Etcd3, type IKeyValue, type IResponseHeader, type Lease, type Watcher } from 'etcd3';
-import { MmmError, errorMessage, systemClock, type Clock, type Logger, type MonitorHaSettings } from '@mmm/common';
+import { MmmError, errorMessage, hostPort, systemClock, type Clock, type Logger, type MonitorHaSettings } from '@mmm/common';
 import type { Coordinator, EtcdHealth, LeaderInfo, MonitorInfo } from './coordinator';
 import { DEADLINE_CHECK_MS, LeaderDeadline, keepaliveIntervalMs } from './deadline';
 import { createEtcdClient } from './etcd-client';
@@ -39,7 +39,6 @@ interface Leadership {
   renewing: boolean;
 }
 
-const addr = (a: { ip: string; port: number }): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
 const rev = (s: string | undefined): number => (s === undefined ? 0 : Number(s));
 
 export class EtcdCoordinator implements Coordinator {
@@ -77,7 +76,7 @@ export class EtcdCoordinator implements Coordinator {
     const third = Math.min(1000, keepaliveIntervalMs(o.settings.leaseTtl));
     this.timeoutMs = o.requestTimeoutMs ?? third;
     this.pollMs = o.pollMs ?? third;
-    this.control = addr(o.settings.controlAddress);
+    this.control = hostPort(o.settings.controlAddress);
     this.events.setMaxListeners(50);
   }
 
