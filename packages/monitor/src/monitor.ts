@@ -325,10 +325,6 @@ export class Monitor {
     c.on('state', () => {
       if (!ha.acting()) this.triggerPass();
     });
-    // a stale term from an agent: another monitor leads now (its SET_TERM came first)
-    this.agents.onTermRefused = (host, message) => {
-      if (/stale term|belongs to monitor/.test(message)) this.logger.warn(`monitor HA: agent ${host} follows a newer term: ${message}`);
-    };
     await c.start();
     const l = c.leader();
     this.logger.info(`monitor HA: joined the election as ${ha.id}: ${ha.acting() ? `leader, term ${c.term()}` : l ? `follower of ${l.monitor} (term ${l.term})` : 'no leader yet'}`);

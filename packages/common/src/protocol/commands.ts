@@ -71,6 +71,15 @@ export const AGENT_COMMANDS = {
 export type AgentCommandName = keyof typeof AGENT_COMMANDS;
 export const AGENT_COMMAND_NAMES = Object.keys(AGENT_COMMANDS) as AgentCommandName[];
 
+/**
+ * The state-changing commands (SET_STATUS, CLEAR_BAD_ROLES, WAIT_GTID, CATCH_UP: the catalog's
+ * changesCluster), SET_TERM itself aside: once an agent has seen a term it admits them only from
+ * that term's monitor, and a monitor with HA sends them only while it leads.
+ */
+export const TERM_GATED: ReadonlySet<AgentCommandName> = new Set(
+  AGENT_COMMAND_NAMES.filter((k) => AGENT_COMMANDS[k].changesCluster && k !== 'SET_TERM'),
+);
+
 /** Help text lines: `    <name> <usage>` padded to MMM's column, then `- <summary>`. */
 export function helpLines(catalog: Readonly<Record<string, CommandInfo>>, column: number, notes: Readonly<Record<string, string>> = {}): string {
   return Object.entries(catalog)

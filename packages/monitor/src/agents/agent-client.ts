@@ -11,6 +11,7 @@ import {
   type SocketConfig,
   type TlsMaterial,
   MmmError,
+  TERM_GATED,
   connect,
   decodeAgentReply,
   encodeAgentRequest,
@@ -44,10 +45,12 @@ export interface AgentClientOptions {
   mayChange?: () => boolean;
 }
 
-/** The agent commands that change something (the agents' term gate admits them from the leader only). */
-export const STATE_CHANGING: ReadonlySet<AgentRequest['kind']> = new Set(['SET_STATUS', 'CLEAR_BAD_ROLES', 'WAIT_GTID', 'CATCH_UP']);
-
 export const NOT_LEADING = 'not sent: this monitor no longer leads (monitor HA)';
+
+/** Monitor HA: is `req` a state change this monitor may not send now? */
+export function withheld(req: AgentRequest, mayChange: (() => boolean) | undefined): boolean {
+  return !!mayChange && TERM_GATED.has(req.kind) && !mayChange();
+}
 
 export class AgentClient {
   private conn?: ClientConnection;
@@ -78,7 +81,7 @@ export class AgentClient {
       if (this.closed) throw new AgentRequestError('CONNECT_FAILED', `agent client for ${this.name} is closed`);
       const fresh = !this.conn || this.conn.closed;
       const conn = await this.connection(Math.min(this.o.connectTimeoutMs ?? 2000, Math.max(1, deadline - Date.now())));
-      if (this.o.mayChange && STATE_CHANGING.has(req.kind) && !this.o.mayChange()) throw new AgentRequestError('NOT_AUTHORIZED', NOT_LEADING);
+      if (withheld(req, this.o.mayChange)) throw new AgentRequestError('NOT_AUTHORIZED', NOT_LEADING);
       try {
         const reply = await conn.request(line, Math.max(1, deadline - Date.now()));
         return decodeAgentReply(reply);

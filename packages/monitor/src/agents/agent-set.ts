@@ -22,7 +22,7 @@ import {
 } from '@mmm/common';
 import { healthFromWire } from '../analysis/health';
 import type { AgentObservation, AppliedStatus, HealthSummary } from '../analysis/snapshot';
-import { AgentClient, NOT_LEADING, STATE_CHANGING } from './agent-client';
+import { AgentClient, NOT_LEADING, withheld } from './agent-client';
 import { HealthPush, type PushClient } from './health-push';
 
 export interface AgentSetOptions {
@@ -141,23 +141,16 @@ export class AgentSet {
     });
   }
 
-  /** Agents that answered `Invalid command 'SET_TERM'` (MMM 2.x): they cannot follow a term. */
-  readonly termUnknown = new Set<string>();
-
-  /** The agent refused our SET_TERM: an MMM 2.x agent (no such command), or a term of another monitor or a stale one. */
+  /**
+   * The agent refused our SET_TERM: an MMM 2.x agent (no such command: it cannot follow a term,
+   * start-up refuses it), or a stale term / another monitor's (another monitor leads now).
+   */
   private termRefused(host: string, req: AgentRequest, r: AgentReply): void {
     const m = INVALID_COMMAND.exec(r.message.trim());
-    if (m && m[1] === 'SET_TERM') {
-      this.termUnknown.add(host);
-      this.obs[host].legacy = true;
-    }
+    if (m && m[1] === 'SET_TERM') this.obs[host].legacy = true;
     this.lastError[host] = `SET_TERM refused: ${r.message}`;
     this.warnOnce(`term|${host}|${r.message}`, `agent ${host} refused SET_TERM${req.kind === 'SET_TERM' ? ` (term ${req.term})` : ''}: ${r.message}`);
-    this.onTermRefused?.(host, r.message);
   }
-
-  /** Monitor HA: hears every refused SET_TERM (a stale term means another monitor leads now). */
-  onTermRefused?: (host: string, message: string) => void;
 
   /** Starts the standing WATCH_HEALTH requests; `onPushed` hears every answer that changed something. */
   startPush(onPushed: (host: string, p: PushedHealth) => void): void {
@@ -266,8 +259,9 @@ export class AgentSet {
     const host = req.host;
     const o = this.obs[host];
     const t0 = this.o.clock.now();
-    // a deposed leader sends nothing that changes anything (the agents would refuse it anyway)
-    if (this.o.mayChange && STATE_CHANGING.has(req.kind) && !this.o.mayChange()) return { ok: false, error: NOT_LEADING };
+    // a deposed leader sends nothing that changes anything (the agents would refuse it anyway);
+    // the client checks again as the request leaves its queue
+    if (withheld(req, this.o.mayChange)) return { ok: false, error: NOT_LEADING };
     try {
       const reply = await this.clients[host].request(req, timeoutMs);
       const now = this.o.clock.now();
