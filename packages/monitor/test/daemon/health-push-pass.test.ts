@@ -15,6 +15,7 @@ import type { PushClient } from '../../src/agents/health-push';
 import type { CheckFunctions } from '../../src/checks';
 import { Monitor } from '../../src/monitor';
 import { makeConfig } from '../fixtures';
+import { FAKE_ROLES as ROLES, FakeAgentBase } from './fake-agent';
 
 const T0 = 1_700_000_000_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -25,13 +26,8 @@ async function until(ok: () => boolean, what: string, ms = 5000): Promise<void> 
   }
 }
 
-const ROLES: Record<string, string> = { db1: 'reader(10.0.0.101),writer(10.0.0.100)', db2: 'reader(10.0.0.102)', db3: 'reader(10.0.0.103)', db4: 'reader(10.0.0.104)' };
-
 /** One node: its agent (both connections) and what the monitor's own checks see of it. */
-class FakeNode {
-  state = 'ONLINE';
-  roles: string;
-  health: AgentHealth;
+class FakeNode extends FakeAgentBase {
   generation = 1;
   /** The node is cut off: nothing answers (requests wait until released at the end of the test). */
   cut = false;
@@ -41,33 +37,18 @@ class FakeNode {
   readonly hung: Array<() => void> = [];
   private standing?: { sent: number; resolve: (r: AgentReply) => void; reject: (e: Error) => void };
 
-  constructor(readonly name: string) {
-    this.roles = ROLES[name]!;
-    this.health = name === 'db1'
-      ? { mysqld: 'running', answering: true, writable: true, lease: 'held', leaseLeftMs: 9000 }
-      : { mysqld: 'running', answering: true, writable: false, lease: 'none', replication: 'configured', ioConnected: true, sqlRunning: true, secondsBehind: 0 };
-  }
-
-  private ok(message: string, fields: string[] = []): AgentReply {
-    return { ok: true, message, fields, uptime: 5000 };
-  }
-
   answer(req: AgentRequest): Promise<AgentReply> {
     if (req.kind === 'SET_STATUS' && this.cutAtStatus) this.cut = true;
     if (this.cut) return new Promise((_res, rej) => this.hung.push(() => rej(new Error('no line within 13000 ms'))));
-    switch (req.kind) {
-      case 'GET_AGENT_STATUS': return Promise.resolve(this.ok('Returning status!', [this.state, this.roles, this.name.startsWith('db1') || this.name === 'db2' ? '' : 'db1']));
-      case 'GET_SYSTEM_STATUS': return Promise.resolve(this.ok('Returning status!', [this.health.writable ? '1' : '', this.roles, this.name === 'db1' ? '10.0.0.12' : '10.0.0.11']));
-      case 'GET_HEALTH': return Promise.resolve(this.ok('Returning health!', [encodeHealth(this.health)]));
-      case 'SET_STATUS':
-        this.statuses.push(`${req.state}|${req.roles.map((r) => `${r.name}(${r.ip})`).sort().join(',')}`);
-        this.state = req.state;
-        this.roles = req.roles.map((r) => `${r.name}(${r.ip})`).sort().join(',');
-        if (req.roles.some((r) => r.name === 'writer')) this.health = { ...this.health, writable: true };
-        return Promise.resolve(this.ok('Status applied successfully!'));
-      case 'GET_GTID': return Promise.resolve(this.ok('0-1-10'));
-      default: return Promise.resolve(this.ok('OK'));
+    const read = this.read(req);
+    if (read) return Promise.resolve(read);
+    if (req.kind === 'SET_STATUS') {
+      this.take(req);
+      this.statuses.push(`${this.state}|${this.roles}`);
+      if (req.roles.some((r) => r.name === 'writer')) this.health = { ...this.health, writable: true };
+      return Promise.resolve(this.ok('Status applied successfully!'));
     }
+    return Promise.resolve(this.ok('OK'));
   }
 
   /** The second connection: WATCH_HEALTH waits for push()/cut, or answers at once for another generation. */

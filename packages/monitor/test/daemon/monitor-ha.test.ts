@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { type AgentHealth, type AgentReply, type AgentRequest, type CheckName, type ControlCommand, LogLimiter, encodeHealth, nullLogger, parseControlCommand, texts } from '@mmm/common';
+import { type AgentReply, type AgentRequest, type CheckName, type ControlCommand, LogLimiter, nullLogger, parseControlCommand, texts } from '@mmm/common';
 import { FakeClock } from '@mmm/common/testing';
 import { AgentSet } from '../../src/agents/agent-set';
 import type { CheckFunctions } from '../../src/checks';
@@ -14,40 +14,28 @@ import { runCommand } from '../../src/control/run-command';
 import { MonitorHa, readHaOp, readHaState } from '../../src/ha/monitor-ha';
 import { Monitor } from '../../src/monitor';
 import { makeConfig } from '../fixtures';
+import { FAKE_ROLES as ROLES, FakeAgentBase } from './fake-agent';
 import { FakeCoordinator } from '../ha/fake-coordinator';
 
 const T0 = 1_700_000_000_000;
-const ROLES: Record<string, string> = { db1: 'reader(10.0.0.101),writer(10.0.0.100)', db2: 'reader(10.0.0.102)', db3: 'reader(10.0.0.103)', db4: 'reader(10.0.0.104)' };
 const OTHER = { monitor: 'mon1', control: '127.0.0.1:9988', since: new Date(T0).toISOString(), term: 7 };
 
-class FakeAgent {
-  state = 'ONLINE';
-  roles: string;
+class FakeAgent extends FakeAgentBase {
   legacy = false;
-  health: AgentHealth;
-  constructor(readonly name: string, private readonly log: string[]) {
-    this.roles = ROLES[name]!;
-    this.health = name === 'db1'
-      ? { mysqld: 'running', answering: true, writable: true, lease: 'held', leaseLeftMs: 9000 }
-      : { mysqld: 'running', answering: true, writable: false, lease: 'none', replication: 'configured', ioConnected: true, sqlRunning: true, secondsBehind: 0 };
-  }
-  private ok(message: string, fields: string[] = []): AgentReply {
-    return { ok: true, message, fields, uptime: 5000 };
+  constructor(name: string, private readonly log: string[]) {
+    super(name);
   }
   answer(req: AgentRequest): Promise<AgentReply> {
     if (this.legacy && req.kind === 'GET_HEALTH') return Promise.resolve({ ok: false, message: "Invalid command 'GET_HEALTH'!", fields: [] });
+    const read = this.read(req);
+    if (read) return Promise.resolve(read);
     switch (req.kind) {
-      case 'GET_AGENT_STATUS': return Promise.resolve(this.ok('Returning status!', [this.state, this.roles, this.name === 'db1' || this.name === 'db2' ? '' : 'db1']));
-      case 'GET_SYSTEM_STATUS': return Promise.resolve(this.ok('Returning status!', [this.health.writable ? '1' : '', this.roles, this.name === 'db1' ? '10.0.0.12' : '10.0.0.11']));
-      case 'GET_HEALTH': return Promise.resolve(this.ok('Returning health!', [encodeHealth(this.health)]));
       case 'SET_STATUS':
         this.log.push(`SET_STATUS ${this.name} ${req.roles.map((r) => r.name).sort().join(',')}`);
-        this.state = req.state;
-        this.roles = req.roles.map((r) => `${r.name}(${r.ip})`).sort().join(',');
+        this.take(req);
         this.health = { ...this.health, writable: req.roles.some((r) => r.name === 'writer') };
         return Promise.resolve(this.ok('Status applied successfully!'));
       case 'CLEAR_BAD_ROLES': this.log.push(`CLEAR_BAD_ROLES ${this.name}`); return Promise.resolve(this.ok('OK'));
-      case 'GET_GTID': return Promise.resolve(this.ok('0-1-10'));
       case 'WAIT_GTID': this.log.push(`WAIT_GTID ${this.name}`); return Promise.resolve(this.ok('OK'));
       default: return Promise.resolve(this.ok('OK'));
     }
