@@ -3,7 +3,7 @@
 import type { MmmConfig } from '@mmm/common/pure';
 import type { Diagnosis } from './diagnosis';
 import { NOT_FLAPPING, stepFlap } from './flapping';
-import { divergence } from './divergence';
+import { divergence, divergenceUnknown } from './divergence';
 import { freshHealth } from './health';
 import { readLag } from './promotion';
 import { arrowOf, nextHostState, type PeerInfo } from './host-transitions';
@@ -77,6 +77,7 @@ export function applyTransitions(args: {
       peer,
       isActiveMaster: host === activeMaster,
       diverged: divergence(host, activeMaster, snapshot.hosts, args.policy.healthMaxAgeMs, now),
+      divergenceUnknown: divergenceUnknown(host, activeMaster, snapshot.hosts, args.policy.healthMaxAgeMs, now),
       activeMasterExists: activeMaster !== '',
       canHoldActiveMaster: amHosts.includes(host),
       autoSetOnlineMs: ms.autoSetOnlineMs,

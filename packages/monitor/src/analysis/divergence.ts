@@ -21,6 +21,17 @@ export function divergence(host: string, writer: string, hosts: Record<string, H
   return divergenceReason(host, writer, missing);
 }
 
+/**
+ * Both agents report GTID positions (GET_HEALTH has given them before), but not both freshly now:
+ * whether `host` diverged is not known this pass. False when nothing is to compare (no writer, the
+ * writer itself, an agent without GTID positions, as MMM 2.x agents).
+ */
+export function divergenceUnknown(host: string, writer: string, hosts: Record<string, HostObservation>, maxAgeMs: number, now: number): boolean {
+  if (!writer || host === writer) return false;
+  if (hosts[host]?.agent.health?.gtidBinlogState === undefined || hosts[writer]?.agent.health?.gtidBinlogState === undefined) return false;
+  return missingOnWriter(freshHealth(hosts[host], now, maxAgeMs), freshHealth(hosts[writer], now, maxAgeMs)) === undefined;
+}
+
 export function divergenceReason(host: string, writer: string, missing: string[]): string {
   const list = missing.slice(0, SHOWN).join(', ') + (missing.length > SHOWN ? `, … (${missing.length})` : '');
   return `${host} has transactions the writer ${writer} lacks (${list}): it diverged (e.g. committed while cut off) and cannot replicate from ${writer}; inspect them with mysqlbinlog, then rebuild ${host} from ${writer} or apply them there by hand`;

@@ -36,6 +36,11 @@ export interface TransitionInput {
   activeMasterExists: boolean;
   /** Why the host diverged from the writer (has transactions it lacks), when it did. */
   diverged?: string;
+  /**
+   * Whether it diverged cannot be told yet: both agents report GTID positions, but one of them not
+   * freshly (a host just back whose agent was busy or silent this pass). No ONLINE until it can.
+   */
+  divergenceUnknown?: boolean;
   /** Host is listed in the active master role's hosts. */
   canHoldActiveMaster: boolean;
   autoSetOnlineMs: number;
@@ -84,6 +89,8 @@ export function nextHostState(i: TransitionInput): TransitionOutcome | undefined
       if (i.diverged && !i.isActiveMaster) return { to: 'REPLICATION_FAIL', reason: i.diverged };
       if (!(c.rep_threads && c.rep_backlog)) return undefined;
       if (!i.agentReachable) return undefined; // m3: no ONLINE while the agent cannot take roles
+      // a host back from a cut may have committed meanwhile: ONLINE only once that can be checked
+      if (i.divergenceUnknown && !i.isActiveMaster) return undefined;
       const flapping = prev.flap.flapping;
       const upDiff = i.uptime !== undefined ? i.uptime - prev.lastUptime : -1;
       if (!flapping && prev.lastUptime > 0 && upDiff > 0 && upDiff < i.policy.shortOutageSec) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { divergence, missingOnWriter } from '../../src/analysis/divergence';
+import { divergence, divergenceUnknown, missingOnWriter } from '../../src/analysis/divergence';
 import type { HealthSummary, HostObservation } from '../../src/analysis/snapshot';
 
 const NOW = 1_000_000;
@@ -27,6 +27,21 @@ describe('divergence from the writer', () => {
     expect(divergence('db1', 'db2', { db1: obs({ mysqldRunning: true, answering: true }), db2: obs(d2) }, 15_000, NOW)).to.equal(undefined);
     expect(divergence('db2', 'db2', { db2: obs(d2) }, 15_000, NOW)).to.equal(undefined);
     expect(divergence('db1', '', { db1: obs(d1) }, 15_000, NOW)).to.equal(undefined);
+  });
+
+  it('unknown (no ONLINE yet) only while both agents report GTID positions but one not freshly', () => {
+    const d1 = health('0-2-5,0-1-8', '1');
+    const d2 = health('0-1-7,0-2-8', '2');
+    const rows: [string, Record<string, HostObservation>, string, string, boolean][] = [
+      ['both fresh', { db1: obs(d1), db2: obs(d2) }, 'db1', 'db2', false],
+      ['the host back, its health from before the cut', { db1: obs(d1, NOW - 20_000), db2: obs(d2) }, 'db1', 'db2', true],
+      ['the host back, its agent not reachable yet', { db1: obs(d1, NOW, false), db2: obs(d2) }, 'db1', 'db2', true],
+      ['the writer\'s health stale', { db1: obs(d1), db2: obs(d2, NOW - 20_000) }, 'db1', 'db2', true],
+      ['an agent without GTID positions (MMM 2.x)', { db1: obs(undefined), db2: obs(d2) }, 'db1', 'db2', false],
+      ['no writer', { db1: obs(d1, NOW - 20_000) }, 'db1', '', false],
+      ['the writer itself', { db2: obs(d2, NOW - 20_000) }, 'db2', 'db2', false],
+    ];
+    for (const [what, hosts, host, writer, want] of rows) expect(divergenceUnknown(host, writer, hosts, 15_000, NOW), what).to.equal(want);
   });
 
   it('lists at most five GTIDs and the count', () => {

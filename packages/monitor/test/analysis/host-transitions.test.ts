@@ -85,6 +85,8 @@ const ROWS: Row[] = [
   // diverged: the host has transactions the writer lacks (our addition; certain, so no peer grace)
   { label: 'ONLINE -> REPLICATION_FAIL (diverged, checks all OK, peer just ONLINE)', from: 'ONLINE', input: { diverged: DIV, peer: { ...peerOk, since: NOW - 1000 } }, to: 'REPLICATION_FAIL', reason: /lacks/ },
   { label: 'ONLINE stays: the active master is never called diverged', from: 'ONLINE', input: { diverged: DIV, isActiveMaster: true }, to: undefined },
+  { label: 'AWAITING_RECOVERY stays: (a) not while divergence cannot be told (a stale GET_HEALTH)', from: 'AWAITING_RECOVERY', lastUptime: 99_970, input: { divergenceUnknown: true }, to: undefined },
+  { label: 'AWAITING_RECOVERY stays: (b) auto_set_online neither, while divergence cannot be told', from: 'AWAITING_RECOVERY', since: NOW - 120_000, input: { divergenceUnknown: true, autoSetOnlineMs: 60_000 }, to: undefined },
   { label: 'AWAITING_RECOVERY -> REPLICATION_FAIL (diverged, not ONLINE by (a))', from: 'AWAITING_RECOVERY', lastUptime: 99_970, input: { diverged: DIV }, to: 'REPLICATION_FAIL', reason: /lacks/ },
   { label: 'HARD_OFFLINE -> REPLICATION_FAIL (back, diverged, replication still looks fine)', from: 'HARD_OFFLINE', input: { diverged: DIV }, to: 'REPLICATION_FAIL', reason: /^host is back: .*lacks/ },
   { label: 'REPLICATION_FAIL stays: diverged although the threads run', from: 'REPLICATION_FAIL', input: { diverged: DIV }, to: undefined },
