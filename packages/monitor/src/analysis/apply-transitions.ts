@@ -77,7 +77,8 @@ export function applyTransitions(args: {
       peer,
       isActiveMaster: host === activeMaster,
       diverged: divergence(host, activeMaster, snapshot.hosts, args.policy.healthMaxAgeMs, now),
-      divergenceUnknown: divergenceUnknown(host, activeMaster, snapshot.hosts, args.policy.healthMaxAgeMs, now),
+      // a host back from an outage: only a reading taken since it came back counts
+      divergenceUnknown: divergenceUnknown(host, activeMaster, snapshot.hosts, args.policy.healthMaxAgeMs, now, prev.state === 'AWAITING_RECOVERY' ? prev.since : 0),
       activeMasterExists: activeMaster !== '',
       canHoldActiveMaster: amHosts.includes(host),
       autoSetOnlineMs: ms.autoSetOnlineMs,

@@ -22,13 +22,16 @@ export function divergence(host: string, writer: string, hosts: Record<string, H
 }
 
 /**
- * Both agents report GTID positions (GET_HEALTH has given them before), but not both freshly now:
- * whether `host` diverged is not known this pass. False when nothing is to compare (no writer, the
- * writer itself, an agent without GTID positions, as MMM 2.x agents).
+ * Both agents report GTID positions (GET_HEALTH has given them before), but not both freshly now,
+ * or the host's is older than `since` (a reading from before it came back says nothing of what it
+ * committed while cut off): whether `host` diverged is not known this pass. False when nothing is
+ * to compare (no writer, the writer itself, an agent without GTID positions, as MMM 2.x agents).
  */
-export function divergenceUnknown(host: string, writer: string, hosts: Record<string, HostObservation>, maxAgeMs: number, now: number): boolean {
+export function divergenceUnknown(host: string, writer: string, hosts: Record<string, HostObservation>, maxAgeMs: number, now: number, since = 0): boolean {
   if (!writer || host === writer) return false;
-  if (hosts[host]?.agent.health?.gtidBinlogState === undefined || hosts[writer]?.agent.health?.gtidBinlogState === undefined) return false;
+  const a = hosts[host]?.agent;
+  if (a?.health?.gtidBinlogState === undefined || hosts[writer]?.agent.health?.gtidBinlogState === undefined) return false;
+  if ((a.healthAt ?? 0) < since) return true;
   return missingOnWriter(freshHealth(hosts[host], now, maxAgeMs), freshHealth(hosts[writer], now, maxAgeMs)) === undefined;
 }
 

@@ -42,6 +42,9 @@ describe('divergence from the writer', () => {
       ['the writer itself', { db2: obs(d2, NOW - 20_000) }, 'db2', 'db2', false],
     ];
     for (const [what, hosts, host, writer, want] of rows) expect(divergenceUnknown(host, writer, hosts, 15_000, NOW), what).to.equal(want);
+    // back from a cut: the host's fresh-looking reading is from before it came back (NOW - 400)
+    expect(divergenceUnknown('db1', 'db2', { db1: obs(d1, NOW - 3000), db2: obs(d2) }, 15_000, NOW, NOW - 400), 'a reading from before its return').to.equal(true);
+    expect(divergenceUnknown('db1', 'db2', { db1: obs(d1, NOW - 100), db2: obs(d2) }, 15_000, NOW, NOW - 400), 'a reading since its return').to.equal(false);
   });
 
   it('lists at most five GTIDs and the count', () => {
