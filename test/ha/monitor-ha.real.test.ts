@@ -196,7 +196,8 @@ describe('monitor HA with real etcd, agents and MariaDB: one leader acts, a depo
       await until('no monitor leads', async () => !/this monitor \(mon\d\) leads/.test((await show('mon1')) + (await show('mon2'))), (TTL_S + 2) * 1000 + 4000);
       figures['quorum lost → no monitor acts'] = `${Date.now() - lostAt} ms`;
       expect(await control('mon2', 'set_offline db3')).to.match(/^ERROR: Not the leader: monitor 'mon2' is a follower/);
-      expect(await show('mon1')).to.match(/^# etcd: UNREACHABLE: .*no monitor can act$/m);
+      // each monitor finds etcd unreachable when its own next request fails (a poll every TTL/3)
+      await until('mon1 says etcd is unreachable', async () => /^# etcd: UNREACHABLE: .*no monitor can act$/m.test(await show('mon1')), 10_000);
       // writer_lease (3 s) runs out without a leader's status; db2 (its peer) answers: db1 keeps writing
       const end = Date.now() + 3000 + 2500;
       const samples: string[] = [];
